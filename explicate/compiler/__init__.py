@@ -1,0 +1,86 @@
+"""The compiler: resolve → typecheck → normalize → lower. All problems are collected, then raised once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from explicate import ir
+from explicate.compiler.lower import Program
+from explicate.compiler.normalize import normalize, normalize_lf
+from explicate.compiler.resolve import declarations, expand_word_lists, resolve_lf
+from explicate.compiler.schema import FieldKind, Schema
+from explicate.compiler.typecheck import TypeChecker
+from explicate.errors import CompileError, Diagnostic
+
+
+def compile_rules(
+    rules: ir.RuleFile, schema: Schema | None = None, base_dir: str | Path = "."
+) -> Program:
+    """Check a parsed rule file against a schema (or alone) and lower it to a ``Program``."""
+    diags: list[Diagnostic] = []
+    names = declarations(rules, Path(base_dir), diags)
+    if schema is not None:
+        _check_span_decls(rules, schema, diags)
+    seen: dict[str, ir.LF] = {}
+    resolved: list[ir.LF] = []
+    for lf in rules.lfs:
+        if lf.name in seen:
+            diags.append(Diagnostic("E204", f"LF '{lf.name}' is defined twice", lf.span,
+                                    "second definition", ("LF names must be unique",)))
+            continue
+        seen[lf.name] = lf
+        resolved.append(resolve_lf(lf, names, schema, diags))
+    checker = TypeChecker(schema, names.spans)
+    for lf in resolved:
+        checker.check_lf(lf)
+    inferred = checker.finish()
+    diags.extend(checker.diags)
+    if diags:
+        raise CompileError(_ordered(diags))
+    lfs = tuple(normalize_lf(lf) for lf in resolved)
+    lowered = tuple(expand_word_lists(lf, names.word_lists) for lf in lfs)
+    kinds = _field_kinds(lfs, schema, names.spans, inferred)
+    return Program(
+        labels=names.labels,
+        lfs=lfs,
+        lowered=tuple(lf for lf in lowered if isinstance(lf, ir.LF)),
+        field_kinds=kinds,
+        spans=dict(names.spans),
+        word_lists=names.word_lists,
+    )
+
+
+def _check_span_decls(rules: ir.RuleFile, schema: Schema, diags: list[Diagnostic]) -> None:
+    for stmt in rules.statements:
+        if isinstance(stmt, ir.SpansDecl):
+            if stmt.text not in schema.kinds:
+                diags.append(Diagnostic("E208", f"unknown text field '{stmt.text}' in spans",
+                                        stmt.span, "", (f"fields: {', '.join(schema.names)}",)))
+            for s in stmt.names:
+                if s not in schema.kinds and f"{s}_start" not in schema.other:
+                    diags.append(Diagnostic("E208", f"unknown mention field '{s}' in spans",
+                                            stmt.span, "",
+                                            (f"fields: {', '.join(schema.names)}; a mention is a "
+                                             f"string column or '{s}_start'/'{s}_end' offsets",)))
+
+
+def _field_kinds(lfs: tuple[ir.LF, ...], schema: Schema | None, spans: dict[str, str],
+                 inferred: dict[str, FieldKind]) -> dict[str, FieldKind]:
+    kinds: dict[str, FieldKind] = {}
+    for lf in lfs:
+        for name in ir.fields_read(lf.when):
+            if name in spans:
+                kinds[name] = FieldKind.SPAN
+            elif schema is not None and name in schema.kinds:
+                kinds[name] = schema.kinds[name]
+            else:
+                kinds[name] = inferred.get(name, FieldKind.TEXT)
+    return kinds
+
+
+def _ordered(diags: list[Diagnostic]) -> list[Diagnostic]:
+    # File order, then code: the user reads errors top to bottom.
+    return sorted(diags, key=lambda d: (d.span.start if d.span else -1, d.code))
+
+
+__all__ = ["FieldKind", "Program", "Schema", "compile_rules", "normalize"]

@@ -1,0 +1,122 @@
+"""Resolve names: labels to ids, word lists to their words, fields against the data's schema."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from explicate import ir
+from explicate.compiler.schema import Schema
+from explicate.errors import Diagnostic, did_you_mean
+from explicate.primitives.text import regex_flags_prefix
+
+
+@dataclass
+class Names:
+    """Everything a rule file declares, after checking."""
+
+    labels: tuple[str, ...] = ()
+    word_lists: dict[str, tuple[ir.Phrase, ...]] = field(default_factory=dict)
+    spans: dict[str, str] = field(default_factory=dict)  # declared mention -> its text field
+
+
+def read_word_file(path: Path) -> tuple[ir.Phrase, ...]:
+    """Words from a file: one word or phrase per line; blank lines and ``#`` comments skipped."""
+    items = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        text = line.split("#", 1)[0].strip()
+        if text:
+            items.append(ir.Phrase(text))
+    return tuple(items)
+
+
+def declarations(rules: ir.RuleFile, base_dir: Path, diags: list[Diagnostic]) -> Names:
+    """Collect the labels, word lists and span declarations of a file."""
+    names = Names()
+    labels_seen: ir.LabelsDecl | None = None
+    for stmt in rules.statements:
+        match stmt:
+            case ir.LabelsDecl(names=label_names):
+                if labels_seen is not None:
+                    diags.append(Diagnostic("E204", "labels are declared twice", stmt.span,
+                                            "second declaration", ("keep one 'labels:' line",)))
+                    continue
+                labels_seen = stmt
+                dupes = sorted({n for n in label_names if label_names.count(n) > 1})
+                if dupes:
+                    diags.append(Diagnostic("E204", f"label '{dupes[0]}' is listed twice",
+                                            stmt.span))
+                names.labels = label_names
+            case ir.WordsDecl(name=wname, items=items, path=path):
+                if wname in names.word_lists:
+                    diags.append(Diagnostic("E204", f"word list '{wname}' is defined twice",
+                                            stmt.span))
+                    continue
+                if path is not None:
+                    file = (base_dir / path).resolve()
+                    if not file.is_file():
+                        diags.append(Diagnostic("E207", f"word list file '{path}' not found",
+                                                stmt.span, f"looked for {file}"))
+                        names.word_lists[wname] = ()
+                        continue
+                    items = read_word_file(file)
+                names.word_lists[wname] = items
+            case ir.SpansDecl(names=span_names, text=text):
+                for s in span_names:
+                    names.spans[s] = text
+    if labels_seen is None and rules.lfs:
+        diags.append(Diagnostic("E205", "no 'labels:' declaration", None, "",
+                                ("start the file with e.g. 'labels: HAM, SPAM' (ids 0, 1, ...)",)))
+    return names
+
+
+def resolve_lf(lf: ir.LF, names: Names, schema: Schema | None, diags: list[Diagnostic]) -> ir.LF:
+    """Check every name an LF uses; give its label its id."""
+    label = lf.label
+    if names.labels:
+        if label.name in names.labels:
+            label = dataclasses.replace(label, id=names.labels.index(label.name))
+        else:
+            diags.append(Diagnostic("E202", f"unknown label '{label.name}'", label.span,
+                                    "not declared in 'labels:'",
+                                    did_you_mean(label.name, names.labels, "labels")))
+    for node in ir.walk(lf.when):
+        match node:
+            case ir.WordList(name=wname) if wname not in names.word_lists:
+                diags.append(Diagnostic("E203", f"unknown word list '{wname}'", node.span,
+                                        "no 'words' declaration with this name",
+                                        did_you_mean(wname, names.word_lists, "word lists")))
+            case ir.Field(name=fname) if schema is not None and fname not in schema.kinds:
+                diags.append(Diagnostic("E201", f"unknown field '{fname}'", node.span,
+                                        "not a field of this dataset",
+                                        did_you_mean(fname, schema.kinds, "fields")))
+            case ir.Regex():
+                problem = regex_problem(node)
+                if problem:
+                    diags.append(Diagnostic("E206", "bad regular expression", node.span, problem,
+                                            ("the dialect is RE2: no backreferences or lookaround",)))
+    return dataclasses.replace(lf, label=label)
+
+
+def regex_problem(regex: ir.Regex) -> str | None:
+    """Why the RE2 engine rejects a pattern, or None when it compiles."""
+    try:
+        pc.match_substring_regex(pa.array([""]), regex_flags_prefix(regex.flags) + regex.pattern)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        return str(exc).split(":", 1)[-1].strip() or "does not compile"
+    return None
+
+
+def expand_word_lists(expr: ir.Expr, word_lists: dict[str, tuple[ir.Phrase, ...]]) -> ir.Expr:
+    """Replace word-list references by the words they name (for lowering)."""
+
+    def swap(node: ir.Expr) -> ir.Expr:
+        if isinstance(node, ir.WordList):
+            return ir.AnyOf(word_lists.get(node.name, ()), span=node.span)
+        return node
+
+    return ir.transform(expr, swap)

@@ -1,0 +1,184 @@
+"""Parse DSL text into IR, reporting every syntax error of a file at once.
+
+A file is split into statements first: a statement starts on a line whose first word is a statement
+keyword (``lf``, ``labels``, ``words``, ``spans``); other lines continue the statement above. Each
+statement is parsed on its own (lark LALR), so one mistake does not hide the next.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+from importlib import resources
+
+from lark import Lark, Token, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.lexer import PatternStr
+
+from explicate import ir
+from explicate.errors import Diagnostic, ParseError
+from explicate.grammar.to_ir import ToIR
+from explicate.primitives import registry
+
+STATEMENT_KEYWORDS = ("lf", "labels", "words", "spans")
+_STATEMENT_START = re.compile(r"^[ \t]*(?:lf|labels|words|spans)\b", re.IGNORECASE | re.MULTILINE)
+
+_TERMINAL_NAMES = {
+    "NAME": "a name",
+    "QUOTED_NAME": "a name",
+    "STRING": "a quoted word or phrase",
+    "NUMBER": "a number",
+    "INT": "a whole number",
+    "REGEX": "a /regular expression/",
+    "COMPARE_OP": "a comparison (<, <=, >, >=, ==, !=)",
+    "$END": "the end of the statement",
+}
+
+
+def grammar_text() -> str:
+    """The full DSL grammar: ``dsl.lark`` plus the alternatives generated from the registry."""
+    base = resources.files("explicate.grammar").joinpath("dsl.lark").read_text(encoding="utf-8")
+    return base + "\n// generated from the primitive registry\n" + registry.grammar_rules()
+
+
+@functools.cache
+def _parser() -> Lark:
+    return Lark(
+        grammar_text(),
+        start="statement",
+        parser="lalr",
+        propagate_positions=True,
+        maybe_placeholders=False,
+    )
+
+
+@functools.cache
+def _terminal_display() -> dict[str, str]:
+    out = dict(_TERMINAL_NAMES)
+    for term in _parser().terminals:
+        if isinstance(term.pattern, PatternStr):
+            out[term.name] = f"'{term.pattern.value}'"
+        elif term.name not in out and "i" in term.pattern.flags:
+            # Case-insensitive keywords are regex patterns like (?i:contains).
+            m = re.fullmatch(r"(?:\(\?i:)?([A-Za-z]+)\)?", term.pattern.value)
+            if m:
+                out[term.name] = f"'{m.group(1).lower()}'"
+    return out
+
+
+def statement_chunks(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of each statement in a file's text."""
+    starts = [m.start() for m in _STATEMENT_START.finditer(text)]
+    head = text[: starts[0]] if starts else text
+    chunks = []
+    if _has_code(head):
+        chunks.append((0, starts[0] if starts else len(text)))
+    bounds = [*starts, len(text)]
+    chunks.extend((bounds[i], bounds[i + 1]) for i in range(len(starts)))
+    return chunks
+
+
+def _has_code(text: str) -> bool:
+    return any(line.strip() and not line.strip().startswith("#") for line in text.splitlines())
+
+
+def parse(text: str, name: str = "<rules>") -> ir.RuleFile:
+    """Parse a whole rule file; raise ``ParseError`` listing every syntax error."""
+    source = ir.Source(name, text)
+    statements: list[ir.Expr] = []
+    problems: list[Diagnostic] = []
+    for start, end in statement_chunks(text):
+        try:
+            statements.append(_parse_chunk(source, start, end))
+        except UnexpectedInput as exc:
+            problems.append(_diagnose(source, start, end, exc))
+    if problems:
+        raise ParseError(problems)
+    return ir.RuleFile(tuple(statements), span=ir.Span(source, 0, len(text)))
+
+
+def parse_statement(text: str, name: str = "<rule>") -> ir.Expr:
+    """Parse one statement (an ``lf`` line or a declaration)."""
+    rules = parse(text, name)
+    if len(rules.statements) != 1:
+        raise ValueError(f"expected one statement, found {len(rules.statements)}")
+    return rules.statements[0]
+
+
+def parse_lf(text: str, name: str = "<rule>") -> ir.LF:
+    """Parse one ``lf NAME: CONDITION -> LABEL`` line."""
+    stmt = parse_statement(text, name)
+    if not isinstance(stmt, ir.LF):
+        raise ValueError("expected an 'lf' statement")
+    return stmt
+
+
+def _parse_chunk(source: ir.Source, start: int, end: int) -> ir.Expr:
+    tree = _parser().parse(source.text[start:end])
+    result = ToIR(source, base=start).transform(tree)
+    assert isinstance(result, ir.Expr), result
+    return result
+
+
+def _expected(names: set[str]) -> list[str]:
+    display = _terminal_display()
+    return sorted({display.get(n, n) for n in names})
+
+
+def _accepted(exc: UnexpectedToken) -> set[str]:
+    """Terminals the parser would really accept here (LALR states over-approximate)."""
+    try:
+        return set(exc.interactive_parser.accepts()) or set(exc.expected)
+    except Exception:  # noqa: BLE001 - fall back to lark's own list on any failure
+        return set(exc.expected)
+
+
+def _diagnose(source: ir.Source, start: int, end: int, exc: UnexpectedInput) -> Diagnostic:
+    chunk = source.text[start:end]
+    hints: list[str] = []
+    if isinstance(exc, UnexpectedToken) and exc.token.type != "$END":
+        tok: Token = exc.token
+        pos = start + (tok.start_pos or 0)
+        span = ir.Span(source, pos, pos + max(1, len(tok)))
+        what = _TERMINAL_NAMES.get(tok.type, "").split(" (")[0]
+        what = what.removeprefix("a ").removeprefix("an ")
+        message = f"unexpected {what + ' ' if what else ''}'{tok}'"
+        expected = _expected(_accepted(exc))
+        keywords = [e.strip("'") for e in expected if e.startswith("'")]
+        close = difflib.get_close_matches(str(tok).lower(), keywords, n=1, cutoff=0.7)
+        if close:
+            hints.append(f"did you mean '{close[0]}'?")
+    elif isinstance(exc, UnexpectedCharacters):
+        pos = start + exc.pos_in_stream
+        span = ir.Span(source, pos, pos + 1)
+        char = chunk[exc.pos_in_stream] if exc.pos_in_stream < len(chunk) else ""
+        message = f"unexpected character {char!r}"
+        if char in "\"'":
+            hints.append("strings end on the same line: is a closing quote missing?")
+        expected = _expected(set(exc.allowed or ()))
+    else:
+        # End of statement reached too early: point just after its last non-blank character.
+        code_end = start + len(_strip_comments(chunk).rstrip())
+        span = ir.Span(source, max(start, code_end - 1), max(start + 1, code_end))
+        message = "unexpected end of statement"
+        names: set[str] = set()
+        if isinstance(exc, UnexpectedToken):
+            names = _accepted(exc)
+        elif isinstance(exc, UnexpectedEOF):
+            names = set(exc.expected)
+        expected = _expected(names)
+    shown = ", ".join(expected[:10]) + (", ..." if len(expected) > 10 else "")
+    label = f"expected {shown}" if expected else ""
+    if _STATEMENT_START.match(chunk) is None:
+        hints.append("a statement starts with 'lf', 'labels', 'words' or 'spans'")
+    code = "E102" if isinstance(exc, UnexpectedCharacters) else "E101"
+    return Diagnostic(code, message, span, label, tuple(hints))
+
+
+def _strip_comments(chunk: str) -> str:
+    # Comments run from '#' outside a string to the end of the line; good enough for locating EOF.
+    lines = []
+    for line in chunk.split("\n"):
+        stripped = re.sub(r"#[^\"'\n]*$", "", line)
+        lines.append(stripped)
+    return "\n".join(lines)

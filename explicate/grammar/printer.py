@@ -1,0 +1,93 @@
+"""IR → canonical DSL text. ``parse(to_dsl(x)) == x`` for every LF the DSL can express."""
+
+from __future__ import annotations
+
+import re
+
+from explicate import ir
+from explicate.primitives import registry
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+# Words the grammar reads as keywords wherever a name could stand; such names print in backticks.
+KEYWORDS = frozenset(
+    {"not", "and", "or", "count", "chars", "any", "of", "case", "lf", "labels", "words", "spans",
+     "in", "from"}
+)
+
+# Binding strength: a child binds looser than its parent needs parentheses.
+_PRECEDENCE = {ir.Or: 1, ir.And: 2, ir.Not: 3}
+
+
+def quote(text: str) -> str:
+    """A double-quoted DSL string literal for ``text``."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = escaped.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
+    return f'"{escaped}"'
+
+
+def name(text: str) -> str:
+    """A DSL name: bare when it is an identifier and not a keyword, else in backticks."""
+    if _IDENT.fullmatch(text) and text.lower() not in KEYWORDS:
+        return text
+    return f"`{text}`"
+
+
+def number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(value)
+
+
+def _precedence(node: ir.Expr) -> int:
+    return _PRECEDENCE.get(type(node), 4)
+
+
+def to_dsl(node: ir.Expr) -> str:
+    """Canonical DSL text for an IR node (an LF, a condition, a declaration or a whole file)."""
+    match node:
+        case ir.RuleFile(statements=statements):
+            return "\n".join(to_dsl(s) for s in statements) + "\n"
+        case ir.LF(name=lf_name, label=label, when=when):
+            return f"lf {name(lf_name)}: {to_dsl(when)} -> {name(label.name)}"
+        case ir.LabelsDecl(names=names):
+            return "labels: " + ", ".join(name(n) for n in names)
+        case ir.WordsDecl(name=wname, items=items, path=path):
+            if path is not None:
+                return f"words {name(wname)} from {quote(path)}"
+            return f"words {name(wname)} = " + ", ".join(to_dsl(p) for p in items)
+        case ir.SpansDecl(names=names, text=text):
+            return "spans: " + ", ".join(name(n) for n in names) + f" in {name(text)}"
+        case ir.Or(args=args) | ir.And(args=args):
+            word = " or " if isinstance(node, ir.Or) else " and "
+            return word.join(_wrap(a, _precedence(node) + 1) for a in args)
+        case ir.Not(arg=arg):
+            return "not " + _wrap(arg, _precedence(node))
+        case ir.Compare(op=op, left=left, right=right):
+            return f"{to_dsl(left)} {op} {to_dsl(right)}"
+        case ir.Field(name=fname):
+            return name(fname)
+        case ir.Num(value=value):
+            return number(value)
+        case ir.Phrase(text=text, case_sensitive=case_sensitive):
+            return ("case " if case_sensitive else "") + quote(text)
+        case ir.AnyOf(items=items):
+            return "any of (" + ", ".join(to_dsl(p) for p in items) + ")"
+        case ir.WordList(name=wname):
+            return f"any of @{name(wname)}"
+        case ir.Regex(pattern=pattern, flags=flags):
+            return "/" + pattern.replace("/", "\\/") + "/" + flags
+    if isinstance(node, ir.Primitive):
+        return registry.default_dsl(node, _show)
+    raise TypeError(f"cannot print {type(node).__name__}")
+
+
+def _show(value: object) -> str:
+    if isinstance(value, int):
+        return str(value)
+    assert isinstance(value, ir.Expr)
+    # Operands of a primitive are values or words, never bare boolean chains, except via parens.
+    return _wrap(value, 4)
+
+
+def _wrap(node: ir.Expr, needed: int) -> str:
+    text = to_dsl(node)
+    return f"({text})" if _precedence(node) < needed else text

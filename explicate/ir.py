@@ -1,0 +1,304 @@
+"""The typed LF intermediate representation (IR).
+
+Every front end (DSL text, English explanations, image rules) builds these nodes; the compiler checks,
+normalizes and lowers them. Nodes are frozen, slotted dataclasses. The source span is keyword-only
+metadata excluded from ``==``/``hash``, so two readings with the same meaning compare equal and shared
+subexpressions can be memoized across LFs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+ABSTAIN = -1
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A named piece of user text (a file, an explanation) that spans point into."""
+
+    name: str
+    text: str
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        """1-based line and column of a character offset."""
+        offset = max(0, min(offset, len(self.text)))
+        line = self.text.count("\n", 0, offset) + 1
+        start = self.text.rfind("\n", 0, offset) + 1
+        return line, offset - start + 1
+
+    def line_text(self, line: int) -> str:
+        """The text of a 1-based line, without its newline."""
+        lines = self.text.split("\n")
+        return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Characters ``[start, end)`` of a source."""
+
+    source: Source = field(repr=False)
+    start: int
+    end: int
+
+    @property
+    def line(self) -> int:
+        return self.source.line_col(self.start)[0]
+
+    @property
+    def column(self) -> int:
+        return self.source.line_col(self.start)[1]
+
+    @property
+    def text(self) -> str:
+        return self.source.text[self.start : self.end]
+
+
+class Type(enum.Enum):
+    """The type of an expression."""
+
+    BOOL = "a condition"
+    NUM = "a number"
+    TEXT = "a text field"
+    SPAN = "a mention (span field)"
+    WORDS = "a word or phrase"
+
+    def accepts(self, other: Type) -> bool:
+        """Whether a value of type ``other`` can stand where ``self`` is expected."""
+        # A mention is a piece of text, so it can stand wherever text can.
+        return other is self or (self is Type.TEXT and other is Type.SPAN)
+
+
+@dataclass(frozen=True, slots=True)
+class Expr:
+    """Base of all IR nodes."""
+
+    span: Span | None = field(default=None, compare=False, repr=False, kw_only=True)
+
+
+# --- values ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Field(Expr):
+    """A column of the data, by name: text, a mention inside a text, or a number."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Num(Expr):
+    """A number literal."""
+
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase(Expr):
+    """A word or phrase; matches whole tokens, ignoring case unless ``case_sensitive``."""
+
+    text: str
+    case_sensitive: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf(Expr):
+    """Any one of several words or phrases (an inline list)."""
+
+    items: tuple[Phrase, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class WordList(Expr):
+    """A reference to a named word list (``@money``); resolved to ``AnyOf`` by the compiler."""
+
+    name: str
+
+
+Words = Phrase | AnyOf | WordList
+
+
+@dataclass(frozen=True, slots=True)
+class Regex(Expr):
+    """A regular expression (RE2 syntax) with flags: ``i`` ignores case, ``s`` lets ``.`` match
+    newlines, ``m`` makes ``^``/``$`` match at line breaks."""
+
+    pattern: str
+    flags: str = ""
+
+
+def phrases(words: Expr) -> tuple[Phrase, ...]:
+    """The phrases a resolved words expression stands for."""
+    match words:
+        case Phrase():
+            return (words,)
+        case AnyOf(items=items):
+            return items
+    raise TypeError(f"unresolved words expression: {words!r}")
+
+
+# --- logic ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class And(Expr):
+    """True where every argument is true."""
+
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Or(Expr):
+    """True where at least one argument is true."""
+
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Not(Expr):
+    """True where ``arg`` is false."""
+
+    arg: Expr
+
+
+COMPARE_OPS: tuple[str, ...] = ("<=", ">=", "==", "!=", "<", ">")
+
+
+@dataclass(frozen=True, slots=True)
+class Compare(Expr):
+    """True where ``left op right`` holds for two numbers."""
+
+    op: str
+    left: Expr
+    right: Expr
+
+
+# --- labeling functions and files ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Label(Expr):
+    """A class name; ``id`` is its index in the ``labels:`` declaration once resolved."""
+
+    name: str
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LF(Expr):
+    """Vote ``label`` where ``when`` holds; abstain elsewhere."""
+
+    name: str
+    label: Label
+    when: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class LabelsDecl(Expr):
+    """``labels: A, B, C`` — class names; ids 0..k-1 in this order."""
+
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class WordsDecl(Expr):
+    """``words NAME = "a", "b"`` or ``words NAME from "file.txt"``."""
+
+    name: str
+    items: tuple[Phrase, ...] = ()
+    path: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SpansDecl(Expr):
+    """``spans: person1, person2 in sentence`` — these fields are mentions inside ``text``."""
+
+    names: tuple[str, ...]
+    text: str
+
+
+Statement = LF | LabelsDecl | WordsDecl | SpansDecl
+
+
+@dataclass(frozen=True, slots=True)
+class RuleFile(Expr):
+    """A parsed rule file: its statements in file order."""
+
+    statements: tuple[Expr, ...]
+
+    @property
+    def lfs(self) -> tuple[LF, ...]:
+        return tuple(s for s in self.statements if isinstance(s, LF))
+
+    @property
+    def labels(self) -> tuple[str, ...] | None:
+        for s in self.statements:
+            if isinstance(s, LabelsDecl):
+                return s.names
+        return None
+
+
+# --- traversal -------------------------------------------------------------------------------------
+
+
+def children(node: Expr) -> Iterator[Expr]:
+    """The direct child expressions of ``node``, in field order."""
+    for f in dataclasses.fields(node):
+        if f.name == "span":
+            continue
+        value = getattr(node, f.name)
+        if isinstance(value, Expr):
+            yield value
+        elif isinstance(value, tuple):
+            yield from (v for v in value if isinstance(v, Expr))
+
+
+def walk(node: Expr) -> Iterator[Expr]:
+    """``node`` and all its descendants, pre-order."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(list(children(current))))
+
+
+def transform(node: Expr, fn: Callable[[Expr], Expr]) -> Expr:
+    """Rebuild ``node`` bottom-up, replacing each node by ``fn(node with transformed children)``."""
+    changes: dict[str, Any] = {}
+    for f in dataclasses.fields(node):
+        if f.name == "span":
+            continue
+        value = getattr(node, f.name)
+        if isinstance(value, Expr):
+            new = transform(value, fn)
+            if new is not value:
+                changes[f.name] = new
+        elif isinstance(value, tuple) and any(isinstance(v, Expr) for v in value):
+            new_items = tuple(transform(v, fn) if isinstance(v, Expr) else v for v in value)
+            if any(a is not b for a, b in zip(new_items, value, strict=True)):
+                changes[f.name] = new_items
+    rebuilt = dataclasses.replace(node, **changes) if changes else node
+    return fn(rebuilt)
+
+
+def fields_read(node: Expr) -> tuple[str, ...]:
+    """Names of the data fields an expression reads, in first-use order."""
+    seen: dict[str, None] = {}
+    for n in walk(node):
+        if isinstance(n, Field):
+            seen.setdefault(n.name, None)
+    return tuple(seen)
+
+
+class Primitive(Expr):
+    """Marker base for registered primitives (see ``explicate.primitives.registry``).
+
+    Not a dataclass itself: concrete primitives are frozen dataclasses that also inherit ``Expr``.
+    """
+
+    __slots__ = ()
+    syntax: ClassVar[tuple[str, ...]] = ()

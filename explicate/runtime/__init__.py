@@ -1,0 +1,1 @@
+"""explicate.runtime"""

@@ -1,0 +1,90 @@
+"""Apply rule files to data: read → schema → compile → featurize (in chunks) → label matrix."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from explicate import ir
+from explicate.compiler import Program, Schema, compile_rules
+from explicate.errors import Diagnostic, ExplicateError
+from explicate.grammar import parse
+from explicate.runtime.data import RowProblem, infer_schema, read_table
+from explicate.runtime.features import build_batch, iter_chunks
+from explicate.runtime.matrix import LabelMatrix
+
+CHUNK_ROWS = 50_000
+
+
+@dataclass
+class Applied:
+    """The result of applying a program: ``L`` plus every row some LF could not read."""
+
+    matrix: LabelMatrix
+    problems: list[RowProblem] = field(default_factory=list)
+
+    @property
+    def L(self) -> np.ndarray:  # noqa: N802 - Snorkel's name
+        return self.matrix.L
+
+
+def declared_spans(rules: ir.RuleFile) -> dict[str, str]:
+    return {s: d.text for d in rules.statements if isinstance(d, ir.SpansDecl) for s in d.names}
+
+
+def load_rules(path: str | Path) -> ir.RuleFile:
+    """Parse a rule file from disk."""
+    p = Path(path)
+    if not p.is_file():
+        raise ExplicateError([Diagnostic("E401", f"rule file '{path}' not found")])
+    return parse(p.read_text(encoding="utf-8"), str(path))
+
+
+def compile_for(rules: ir.RuleFile, df: pd.DataFrame | None, base_dir: str | Path = "."
+                ) -> tuple[Program, Schema | None]:
+    """Compile rules against a DataFrame's schema (or alone when ``df`` is None)."""
+    schema = infer_schema(df, declared_spans(rules)) if df is not None else None
+    return compile_rules(rules, schema, base_dir), schema
+
+
+def apply_program(program: Program, df: pd.DataFrame, schema: Schema, *,
+                  progress: bool | None = None, chunk_rows: int = CHUNK_ROWS) -> Applied:
+    """Run a compiled program over every row of ``df`` (rows are never dropped)."""
+    n = len(df)
+    L = np.full((n, len(program.lfs)), ir.ABSTAIN, dtype=np.int8)
+    problems: list[RowProblem] = []
+    show = sys.stderr.isatty() and n > chunk_rows if progress is None else progress
+    with Progress(TextColumn("applying {task.fields[m]} LFs"), BarColumn(),
+                  TextColumn("{task.completed:,}/{task.total:,} rows"), TimeRemainingColumn(),
+                  disable=not show, transient=True) as bar:
+        task = bar.add_task("apply", total=n, m=len(program.lfs))
+        for start, chunk in iter_chunks(df, chunk_rows):
+            batch = build_batch(chunk, program, schema, base=start, problems=problems)
+            L[start : start + len(chunk)] = program.apply(batch)
+            bar.advance(task, len(chunk))
+    problems.sort(key=lambda p: (p.row, p.field))
+    return Applied(LabelMatrix(L, program.names, program.labels), problems)
+
+
+def apply_file(rules_path: str | Path, data_path: str | Path,
+               columns: Sequence[str] | None = None, progress: bool | None = None) -> Applied:
+    """Apply a rule file to a data file."""
+    rules = load_rules(rules_path)
+    df = read_table(data_path, columns)
+    program, schema = compile_for(rules, df, Path(rules_path).parent)
+    assert schema is not None
+    return apply_program(program, df, schema, progress=progress)
+
+
+def apply_rules(text: str, df: pd.DataFrame, base_dir: str | Path = ".") -> Applied:
+    """Apply rules given as DSL text to a DataFrame (the Python API)."""
+    rules = parse(text)
+    program, schema = compile_for(rules, df, base_dir)
+    assert schema is not None
+    return apply_program(program, df, schema, progress=False)

@@ -1,0 +1,311 @@
+"""Sufficient statistics of a label matrix: its unique vote patterns and how often each occurs.
+
+A label matrix ``L`` (n x m, ``ABSTAIN = -1``, votes ``0..cardinality-1``) often repeats the same
+row many times; a label model whose LFs are conditionally independent given the class needs only
+the distinct rows and their counts. :class:`VoteStats` holds exactly that, can be built chunk by
+chunk (``VoteStats.from_matrix(L_chunk, k)``) and added up (``a + b``), so a label matrix that
+never sits in memory as a whole (or comes from several workers) still fits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+ABSTAIN = -1
+"""The vote of an LF that does not label a row."""
+
+CHUNK_ROWS = 1 << 16
+"""Rows handled at once when a pass streams over ``L`` (bounds the temporary memory)."""
+
+# Odd 64-bit constants for the row hash (splitmix64 / golden ratio); any odd values would do.
+_MIX1 = np.uint64(0x9E3779B97F4A7C15)
+_MIX2 = np.uint64(0xBF58476D1CE4E5B9)
+_SHIFT = np.uint64(31)
+
+
+def _is_sparse(L: Any) -> bool:
+    """True where ``L`` is a scipy sparse matrix or array (without importing scipy eagerly)."""
+    return hasattr(L, "tocsr") and hasattr(L, "nnz")
+
+
+def check_cardinality(cardinality: int) -> int:
+    """Return ``cardinality`` as an int, or raise ValueError where int8 votes cannot hold it."""
+    k = int(cardinality)
+    if k < 2 or k > 127:
+        raise ValueError(f"cardinality must be between 2 and 127 (int8 votes), got {cardinality}")
+    return k
+
+
+def _check_range(block: np.ndarray, k: int, row0: int) -> None:
+    """Raise ValueError naming the first vote outside ``{-1, 0, .., k-1}`` in ``block``."""
+    if block.size == 0:
+        return
+    lo, hi = int(block.min()), int(block.max())
+    if lo >= ABSTAIN and hi < k:
+        return
+    bad = np.argwhere((block < ABSTAIN) | (block >= k))[0]
+    value = int(block[bad[0], bad[1]])
+    raise ValueError(
+        f"label out of range: L[{row0 + int(bad[0])}, {int(bad[1])}] = {value}; "
+        f"votes must be ABSTAIN (-1) or a class in 0..{k - 1} (cardinality={k})"
+    )
+
+
+def iter_chunks(L: Any, cardinality: int, chunk_rows: int = CHUNK_ROWS) -> Iterator[np.ndarray]:
+    """Yield ``L`` as dense, C-contiguous int8 row blocks, checking that every vote is in range.
+
+    ``L`` is a 2-D integer numpy array or a scipy sparse matrix. In a sparse ``L`` the stored
+    entries are votes (an explicitly stored 0 is a vote for class 0) and the entries not stored
+    are ``ABSTAIN``.
+    """
+    k = check_cardinality(cardinality)
+    if _is_sparse(L):
+        csr = L.tocsr()
+        n, m = csr.shape
+        indptr, indices, data = csr.indptr, csr.indices, csr.data
+        if data.size and not np.issubdtype(data.dtype, np.integer):
+            if not np.all(np.equal(np.mod(data, 1), 0)):
+                raise ValueError("sparse L holds non-integer votes")
+        for s in range(0, n, chunk_rows):
+            e = min(n, s + chunk_rows)
+            lo, hi = indptr[s], indptr[e]
+            vals = data[lo:hi]
+            if vals.size and (vals.min() < ABSTAIN or vals.max() >= k):
+                bad = int(np.flatnonzero((vals < ABSTAIN) | (vals >= k))[0])
+                row = int(np.searchsorted(indptr, lo + bad, side="right") - 1)
+                raise ValueError(
+                    f"label out of range: L[{row}, {int(indices[lo + bad])}] = {vals[bad]}; "
+                    f"votes must be ABSTAIN (-1) or a class in 0..{k - 1} (cardinality={k})"
+                )
+            block = np.full((e - s, m), ABSTAIN, dtype=np.int8)
+            rows = np.repeat(np.arange(e - s), np.diff(indptr[s : e + 1]))
+            block[rows, indices[lo:hi]] = vals.astype(np.int8)
+            yield block
+        return
+    arr = np.asarray(L)
+    if arr.ndim != 2:
+        raise ValueError(f"L must be 2-D (n rows x m LFs), got shape {arr.shape}")
+    if arr.dtype.kind == "f":
+        if not np.all(np.isfinite(arr)) or not np.all(np.equal(np.mod(arr, 1), 0)):
+            raise ValueError("L holds non-integer votes (NaN, inf or fractions)")
+    elif arr.dtype.kind not in "iub":
+        raise ValueError(f"L must hold integer votes, got dtype {arr.dtype}")
+    for s in range(0, arr.shape[0], chunk_rows):
+        raw = arr[s : s + chunk_rows]
+        _check_range(raw, k, s)
+        yield np.ascontiguousarray(raw, dtype=np.int8)
+
+
+def shape_of(L: Any) -> tuple[int, int]:
+    """``(n, m)`` of a dense or sparse label matrix."""
+    shape = L.shape
+    if len(shape) != 2:
+        raise ValueError(f"L must be 2-D (n rows x m LFs), got shape {tuple(shape)}")
+    return int(shape[0]), int(shape[1])
+
+
+def covered_mask(L: Any, cardinality: int = 127) -> np.ndarray:
+    """Boolean ``[n]``: True where at least one LF votes on the row (the row is *covered*)."""
+    out = [np.any(block != ABSTAIN, axis=1) for block in iter_chunks(L, cardinality)]
+    return np.concatenate(out) if out else np.zeros(0, dtype=bool)
+
+
+def _exact_key_fits(m: int, k: int) -> bool:
+    """True where a row fits exactly in one int64 as a base-(k+1) number."""
+    return m * np.log2(k + 1) < 62.5
+
+
+def row_keys(block: np.ndarray, k: int) -> np.ndarray:
+    """One int64 key per row of an int8 block: exact (base k+1) when it fits, else a 64-bit hash.
+
+    Equal rows always get equal keys; distinct rows get distinct keys when the key is exact and
+    almost surely otherwise (callers verify).
+    """
+    n, m = block.shape
+    if _exact_key_fits(m, k):
+        key = np.zeros(n, dtype=np.int64)
+        base = np.int64(k + 1)
+        for j in range(m - 1, -1, -1):  # Horner: key = sum (v_j + 1) (k+1)^j
+            key *= base
+            key += block[:, j].astype(np.int64) + 1
+        return key
+    width = (m + 7) // 8 * 8
+    padded = np.zeros((n, width), dtype=np.int8)
+    padded[:, :m] = block
+    words = padded.view(np.uint64)
+    h = np.full(n, 0x243F6A8885A308D3, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for i in range(words.shape[1]):
+            h ^= words[:, i]
+            h *= _MIX1
+            h ^= h >> _SHIFT
+            h *= _MIX2
+            h ^= h >> _SHIFT
+    return h.view(np.int64)
+
+
+def _unique_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sorted unique keys, the inverse map (row -> unique index) and counts, via torch.unique."""
+    u, inv, cnt = torch.unique(
+        torch.from_numpy(keys), sorted=True, return_inverse=True, return_counts=True
+    )
+    return u.numpy(), inv.numpy(), cnt.numpy().astype(np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class VoteStats:
+    """The distinct rows (vote patterns) of a label matrix and how many rows show each.
+
+    ``patterns`` is int8 ``[p, m]`` in a canonical order (by row key), ``counts`` is int64 ``[p]``
+    and ``counts.sum()`` is the number of rows summarized. Two statistics of the same rows are
+    equal (``==``) however the rows were chunked; ``a + b`` summarizes the rows of both.
+    """
+
+    cardinality: int
+    patterns: np.ndarray
+    counts: np.ndarray
+
+    @property
+    def n_rows(self) -> int:
+        """Number of rows of ``L`` summarized."""
+        return int(self.counts.sum())
+
+    @property
+    def n_lfs(self) -> int:
+        """Number of LFs (columns of ``L``)."""
+        return int(self.patterns.shape[1])
+
+    @property
+    def n_patterns(self) -> int:
+        """Number of distinct vote patterns."""
+        return int(self.patterns.shape[0])
+
+    @classmethod
+    def from_matrix(
+        cls, L: Any, cardinality: int, *, chunk_rows: int = CHUNK_ROWS
+    ) -> VoteStats:
+        """Summarize ``L`` (dense int array or scipy sparse; see :func:`iter_chunks`) in one pass.
+
+        Memory beyond ``L`` is about 24 bytes per row (keys, inverse map) plus one chunk.
+        """
+        k = check_cardinality(cardinality)
+        n, m = shape_of(L)
+        if n == 0:
+            return cls(k, np.zeros((0, m), dtype=np.int8), np.zeros(0, dtype=np.int64))
+        keys = np.empty(n, dtype=np.int64)
+        s = 0
+        for block in iter_chunks(L, k, chunk_rows):
+            keys[s : s + block.shape[0]] = row_keys(block, k)
+            s += block.shape[0]
+        _, inv, counts = _unique_keys(keys)
+        del keys
+        rep = np.empty(counts.shape[0], dtype=np.int64)
+        rep[inv] = np.arange(n)  # any row of each group represents it
+        patterns = np.empty((counts.shape[0], m), dtype=np.int8)
+        # Gather the representative rows chunk by chunk (works for sparse L too).
+        order = np.argsort(rep, kind="stable")
+        rep_sorted = rep[order]
+        s = 0
+        exact = _exact_key_fits(m, k)
+        for block in iter_chunks(L, k, chunk_rows):
+            e = s + block.shape[0]
+            lo, hi = np.searchsorted(rep_sorted, [s, e])
+            patterns[order[lo:hi]] = block[rep_sorted[lo:hi] - s]
+            s = e
+        if not exact:  # a hash key: check that no two distinct rows share one
+            s = 0
+            for block in iter_chunks(L, k, chunk_rows):
+                e = s + block.shape[0]
+                if not np.array_equal(patterns[inv[s:e]], block):
+                    return cls._from_matrix_exact(L, k)
+                s = e
+        return cls(k, patterns, counts)
+
+    @classmethod
+    def _from_matrix_exact(cls, L: Any, k: int) -> VoteStats:
+        """Slow path for a hash collision: lexicographic unique over whole rows."""
+        dense = np.concatenate(list(iter_chunks(L, k)))
+        patterns, counts = np.unique(dense, axis=0, return_counts=True)
+        return cls(k, patterns.astype(np.int8), counts.astype(np.int64))
+
+    @classmethod
+    def from_patterns(
+        cls, patterns: np.ndarray, counts: np.ndarray, cardinality: int
+    ) -> VoteStats:
+        """Statistics from (possibly repeated) patterns with counts, merging repeats."""
+        k = check_cardinality(cardinality)
+        patterns = np.ascontiguousarray(patterns, dtype=np.int8)
+        counts = np.asarray(counts, dtype=np.int64)
+        if patterns.ndim != 2 or counts.shape != (patterns.shape[0],):
+            raise ValueError("patterns must be [p, m] and counts [p]")
+        if patterns.shape[0] == 0:
+            return cls(k, patterns, counts)
+        _check_range(patterns, k, 0)
+        keys = row_keys(patterns, k)
+        _, inv, _ = _unique_keys(keys)
+        p = int(inv.max()) + 1
+        merged = np.bincount(inv, weights=counts, minlength=p).astype(np.int64)
+        rep = np.empty(p, dtype=np.int64)
+        rep[inv] = np.arange(patterns.shape[0])
+        out = patterns[rep]
+        if not _exact_key_fits(patterns.shape[1], k) and not np.array_equal(out[inv], patterns):
+            rows = np.repeat(patterns, counts, axis=0)
+            return cls._from_matrix_exact(rows, k)
+        keep = merged > 0
+        return cls(k, out[keep], merged[keep])
+
+    def __add__(self, other: VoteStats) -> VoteStats:
+        """Statistics of the rows of both (the same LFs, in the same order, and cardinality)."""
+        if not isinstance(other, VoteStats):
+            return NotImplemented
+        if other.cardinality != self.cardinality or other.n_lfs != self.n_lfs:
+            raise ValueError(
+                "cannot add VoteStats of different shapes: "
+                f"(m={self.n_lfs}, k={self.cardinality}) + (m={other.n_lfs}, k={other.cardinality})"
+            )
+        return VoteStats.from_patterns(
+            np.concatenate([self.patterns, other.patterns]),
+            np.concatenate([self.counts, other.counts]),
+            self.cardinality,
+        )
+
+    def __radd__(self, other: object) -> VoteStats:
+        """Let ``sum([a, b, c])`` work (``0 + a`` is ``a``)."""
+        if isinstance(other, int) and other == 0:
+            return self
+        return NotImplemented
+
+    def __eq__(self, other: object) -> bool:
+        """Same rows summarized: same cardinality, patterns and counts."""
+        if not isinstance(other, VoteStats):
+            return NotImplemented
+        return (
+            self.cardinality == other.cardinality
+            and self.patterns.shape == other.patterns.shape
+            and np.array_equal(self.patterns, other.patterns)
+            and np.array_equal(self.counts, other.counts)
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable arrays inside
+
+    def lf_votes(self) -> np.ndarray:
+        """int64 ``[m, k]``: how many rows each LF labels with each class."""
+        m, k = self.n_lfs, self.cardinality
+        out = np.zeros((m, k), dtype=np.int64)
+        for a in range(k):
+            out[:, a] = (self.patterns == a).T.astype(np.int64) @ self.counts
+        return out
+
+    def coverage(self) -> np.ndarray:
+        """float64 ``[m]``: fraction of rows each LF votes on."""
+        n = max(self.n_rows, 1)
+        return self.lf_votes().sum(axis=1) / n
+
+    def to_matrix(self) -> np.ndarray:
+        """The rows expanded back into an int8 ``L`` (in pattern order, not the original order)."""
+        return np.repeat(self.patterns, self.counts, axis=0)

@@ -1,0 +1,103 @@
+"""The label matrix ``L`` (int8, n × m, ``ABSTAIN = -1``), its LF summary, and majority vote."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from explicate.ir import ABSTAIN
+
+
+@dataclass(frozen=True)
+class LabelMatrix:
+    """Votes of m LFs on n rows: ``L[i, j]`` is LF j's label id on row i, or ``ABSTAIN``."""
+
+    L: np.ndarray
+    lf_names: tuple[str, ...]
+    labels: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if self.L.ndim != 2 or self.L.shape[1] != len(self.lf_names):
+            raise ValueError(f"L has shape {self.L.shape} but {len(self.lf_names)} LF names")
+
+    @property
+    def cardinality(self) -> int:
+        return len(self.labels)
+
+    def save(self, path: str | Path) -> None:
+        """Save as ``.npz``: ``L`` (int8 n × m), ``lf_names`` and ``labels`` (strings)."""
+        np.savez_compressed(path, L=self.L.astype(np.int8),
+                            lf_names=np.array(self.lf_names, dtype=str),
+                            labels=np.array(self.labels, dtype=str))
+
+    @classmethod
+    def load(cls, path: str | Path) -> LabelMatrix:
+        with np.load(path, allow_pickle=False) as data:
+            labels = tuple(str(x) for x in data["labels"]) if "labels" in data else ()
+            return cls(data["L"].astype(np.int8), tuple(str(x) for x in data["lf_names"]), labels)
+
+
+def lf_summary(L: np.ndarray, lf_names: tuple[str, ...] | list[str],
+               labels: tuple[str, ...] | list[str] = (), Y: np.ndarray | None = None
+               ) -> pd.DataFrame:
+    """Snorkel's LF summary: Polarity, Coverage, Overlaps, Conflicts (+ Correct, Incorrect,
+    Emp. Acc. with gold labels ``Y``; rows where ``Y`` is ``ABSTAIN`` are not scored)."""
+    n, m = L.shape
+    voted = L != ABSTAIN
+    n_votes = voted.sum(axis=1)
+    big = np.int16(np.iinfo(np.int16).max)
+    row_min = np.where(voted, L, big).min(axis=1, initial=big)
+    row_max = np.where(voted, L, -1).max(axis=1, initial=-1)
+    rows = []
+    for j in range(m):
+        col = L[:, j]
+        v = voted[:, j]
+        polarity = sorted(int(x) for x in np.unique(col[v]))
+        other_label = v & ((row_min != col) | (row_max != col))
+        record: dict[str, object] = {
+            "LF": lf_names[j],
+            "j": j,
+            "Polarity": [labels[p] if p < len(labels) else p for p in polarity],
+            "Coverage": float(v.mean()) if n else 0.0,
+            "Overlaps": float((v & (n_votes > 1)).mean()) if n else 0.0,
+            "Conflicts": float(other_label.mean()) if n else 0.0,
+        }
+        if Y is not None:
+            scored = v & (Y != ABSTAIN)
+            correct = int((col[scored] == Y[scored]).sum())
+            record["Correct"] = correct
+            record["Incorrect"] = int(scored.sum()) - correct
+            record["Emp. Acc."] = correct / int(scored.sum()) if scored.any() else float("nan")
+        rows.append(record)
+    return pd.DataFrame(rows).set_index("LF")
+
+
+def vote_counts(L: np.ndarray, cardinality: int) -> np.ndarray:
+    """int32[n, k]: how many LFs vote each label on each row."""
+    return np.stack([(L == c).sum(axis=1, dtype=np.int32) for c in range(cardinality)], axis=1)
+
+
+def majority_vote(L: np.ndarray, cardinality: int, tie_break: str = "abstain",
+                  seed: int = 0) -> np.ndarray:
+    """The most-voted label of each row; ``ABSTAIN`` where no LF votes. Ties: ``abstain``
+    (default, as Snorkel's ``MajorityLabelVoter``), ``random`` (seeded) or ``first`` (lowest id)."""
+    counts = vote_counts(L, cardinality)
+    top = counts.max(axis=1)
+    winners = counts == top[:, None]
+    tied = winners.sum(axis=1) > 1
+    if tie_break == "random":
+        rng = np.random.default_rng(seed)
+        noise = rng.random(counts.shape)
+        pred = np.argmax(np.where(winners, noise, -1.0), axis=1)
+    elif tie_break in ("first", "abstain"):
+        pred = np.argmax(winners, axis=1)
+    else:
+        raise ValueError(f"tie_break must be 'abstain', 'random' or 'first', not {tie_break!r}")
+    pred = pred.astype(np.int64)
+    if tie_break == "abstain":
+        pred[tied] = ABSTAIN
+    pred[top == 0] = ABSTAIN
+    return pred

@@ -228,6 +228,7 @@ class LabelModel:
         max_patterns: int = 100_000,
         max_iter: int = 100,
         tol: float = 1e-6,
+        init: str = "majority",
         verbose: bool = False,
     ) -> None:
         self.cardinality = check_cardinality(cardinality)
@@ -239,6 +240,7 @@ class LabelModel:
         self.max_patterns = int(max_patterns)
         self.max_iter = int(max_iter)
         self.tol = float(tol)
+        self.init = init
         self.verbose = verbose
         self.n_lfs: int | None = None
         self.class_balance: np.ndarray | None = None
@@ -308,18 +310,19 @@ class LabelModel:
             theta, pi = self._fit_matrix_completion(d, fixed_pi, deps, w)
             self._set_params(theta, pi, w, informative=True)
         else:  # dawid_skene, auto
-            init = None
-            if method == "auto":
-                theta0, _ = self._fit_triplets(d, fixed_pi, deps)
-                init = theta0
-            theta, pi, it = self._fit_dawid_skene(d, fixed_pi, w, init=init)
+            init_q = None
+            if method == "auto" and self.init == "triplets":
+                theta0, pi0 = self._fit_triplets(d, fixed_pi, deps)
+                init_q = self._one_coin_posteriors(d, theta0, pi0)
+            theta, pi, it, q = self._fit_dawid_skene(d, fixed_pi, w, init_q)
             info["iterations"] = it
             if auto_deps:
                 found = self._detect_dependencies(d, theta, pi, set(deps))
+                info["detected_dependencies"] = found
                 if found:
                     deps = deps + found
                     w = dependency_weights(m, deps)
-                    theta, pi, it = self._fit_dawid_skene(d, fixed_pi, w, init=theta)
+                    theta, pi, it, q = self._fit_dawid_skene(d, fixed_pi, w, q)
                     info["iterations"] += it
             self._set_params(theta, pi, w, informative=True)
         self.dependencies = deps
@@ -390,23 +393,19 @@ class LabelModel:
         d: _Design,
         fixed_pi: torch.Tensor | None,
         w: np.ndarray,
-        init: torch.Tensor | None,
-    ) -> tuple[torch.Tensor, torch.Tensor, int]:
-        k, m, dev = d.k, d.m, self.device
+        init_q: torch.Tensor | None,
+    ) -> tuple[torch.Tensor, torch.Tensor, int, torch.Tensor]:
+        """EM from soft labels ``init_q`` (default: majority vote); returns the confusions
+        ``[m, k, k+1]``, class balance, iterations and the final posteriors."""
+        k, dev = d.k, self.device
         wt = torch.from_numpy(w).to(dev)
         prior = torch.full((k, k + 1), 0.1, device=dev)
         prior[:, k] = 1.0
         prior.diagonal()[:] = 1.0
-        pi = fixed_pi if fixed_pi is not None else torch.full((k,), 1.0 / k, device=dev)
-        if init is None:
-            q = _mv_init(d, fixed_pi)
-            theta, pi_new = self._ds_mstep(d, q, prior)
-            pi = pi_new if fixed_pi is None else pi
-        else:
-            theta = init
-            q = torch.softmax(self._ds_logits(d, theta, pi, wt), 1)
-            if fixed_pi is None:
-                pi = ((d.c[:, None] * q).sum(0) + 1.0) / (d.n + k)
+        q = _mv_init(d, fixed_pi) if init_q is None else init_q
+        theta, pi = self._ds_mstep(d, q, prior)
+        if fixed_pi is not None:
+            pi = fixed_pi
         prev = -math.inf
         it = 0
         for it in range(1, self.max_iter + 1):  # noqa: B007
@@ -419,7 +418,15 @@ class LabelModel:
             if ll - prev < self.tol * d.n:
                 break
             prev = ll
-        return theta, pi, it
+        return theta, pi, it, q
+
+    def _one_coin_posteriors(
+        self, d: _Design, theta: torch.Tensor, pi: torch.Tensor
+    ) -> torch.Tensor:
+        """Posteriors ``[p, k]`` of the patterns under a one-coin (abstain-ignoring) model."""
+        k, m = d.k, d.m
+        W = theta[:, :, :k].clamp_min(1e-30).log().permute(0, 2, 1).reshape(m * k, k)
+        return torch.softmax(d.logits(W, pi.log()), 1)
 
     @staticmethod
     def _ds_mstep(

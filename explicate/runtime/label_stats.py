@@ -309,3 +309,58 @@ class VoteStats:
     def to_matrix(self) -> np.ndarray:
         """The rows expanded back into an int8 ``L`` (in pattern order, not the original order)."""
         return np.repeat(self.patterns, self.counts, axis=0)
+
+
+def synthetic_votes(
+    n: int,
+    m: int,
+    cardinality: int = 2,
+    *,
+    seed: int = 0,
+    accuracy: tuple[float, float] = (0.6, 0.9),
+    coverage: tuple[float, float] = (0.1, 0.6),
+    class_balance: np.ndarray | None = None,
+    groups: int = 0,
+    group_size: int = 3,
+    group_accuracy: float = 0.6,
+    copy_rate: float = 0.9,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[int, int]]]:
+    """A label matrix with known truth: ``(L int8 [n, m], Y [n], accuracies [m], dependencies)``.
+
+    Each LF votes on a row with its own probability (``coverage`` range), independently of the
+    class, and votes the true class with its accuracy (``accuracy`` range), else a uniformly
+    random other class. The last ``groups * group_size`` LFs form correlated groups: each group
+    has a hidden LF of accuracy ``group_accuracy``; a member copies its vote (abstain included)
+    with probability ``copy_rate`` and otherwise votes like an independent LF of the same
+    accuracy. ``dependencies`` lists the pairs inside groups. Generated column by column, so the
+    peak memory is ``L`` plus a few float arrays of length n.
+    """
+    k = check_cardinality(cardinality)
+    rng = np.random.default_rng(seed)
+    pi = np.full(k, 1.0 / k) if class_balance is None else np.asarray(class_balance, float)
+    Y = rng.choice(k, size=n, p=pi / pi.sum()).astype(np.int8)
+    L = np.full((n, m), ABSTAIN, dtype=np.int8)
+    n_grouped = groups * group_size
+    if n_grouped > m:
+        raise ValueError("groups * group_size exceeds m")
+    acc = rng.uniform(*accuracy, size=m)
+    cov = rng.uniform(*coverage, size=m)
+    acc[m - n_grouped :] = group_accuracy
+
+    def draw(a: float, c: float) -> np.ndarray:
+        votes = rng.random(n) < c
+        right = rng.random(n) < a
+        wrong = ((Y.astype(np.int16) + rng.integers(1, k, size=n)) % k).astype(np.int8)
+        return np.where(votes, np.where(right, Y, wrong), ABSTAIN).astype(np.int8)
+
+    for j in range(m - n_grouped):
+        L[:, j] = draw(acc[j], cov[j])
+    deps: list[tuple[int, int]] = []
+    for g in range(groups):
+        members = list(range(m - n_grouped + g * group_size, m - n_grouped + (g + 1) * group_size))
+        hidden = draw(group_accuracy, cov[members[0]])
+        for j in members:
+            own = draw(group_accuracy, cov[members[0]])
+            L[:, j] = np.where(rng.random(n) < copy_rate, hidden, own)
+        deps += [(a, b) for i, a in enumerate(members) for b in members[i + 1 :]]
+    return L, Y.astype(np.int64), acc.astype(np.float32), deps

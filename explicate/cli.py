@@ -1,0 +1,225 @@
+"""The ``explicate`` command: check, apply, summary, demo."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Callable, Sequence
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import numpy as np
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from explicate import ir
+from explicate.errors import Diagnostic, ExplicateError
+from explicate.grammar import to_dsl
+from explicate.runtime.apply import Applied, apply_program, compile_for, load_rules
+from explicate.runtime.data import RowProblem, read_table
+from explicate.runtime.matrix import lf_summary, majority_vote
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Compile labeling rules into training labels.")
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+Columns = Annotated[
+    str | None,
+    typer.Option("--columns", help="Comma-separated column names for a CSV/TSV without header."),
+]
+
+
+def user_errors(fn: F) -> F:
+    """Print user mistakes as diagnostics and exit 2, never with a traceback."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ExplicateError as exc:
+            err.print(str(exc), markup=False)
+            raise typer.Exit(2) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            err.print(f"error: {exc}", markup=False)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _columns(columns: str | None) -> list[str] | None:
+    return [c.strip() for c in columns.split(",")] if columns else None
+
+
+def _report_problems(problems: Sequence[RowProblem], limit: int = 10) -> None:
+    if not problems:
+        return
+    rows = len({p.row for p in problems})
+    err.print(f"warning: {len(problems)} problem(s) in {rows} row(s); the LFs that read those "
+              "fields abstain there (rows are kept):", markup=False)
+    for p in problems[:limit]:
+        err.print(f"  {p}", markup=False)
+    if len(problems) > limit:
+        err.print(f"  ... and {len(problems) - limit} more", markup=False)
+
+
+def _run(rules_path: Path, data: Path, columns: str | None) -> tuple[Applied, pd.DataFrame]:
+    rules = load_rules(rules_path)
+    df = read_table(data, _columns(columns))
+    program, schema = compile_for(rules, df, rules_path.parent)
+    assert schema is not None
+    applied = apply_program(program, df, schema)
+    _report_problems(applied.problems)
+    return applied, df
+
+
+@app.command()
+@user_errors
+def check(
+    rules: Annotated[Path, typer.Argument(help="Rule file (.lf).")],
+    data: Annotated[Path | None, typer.Option("--data", help="Check fields against this data.")]
+    = None,
+    columns: Columns = None,
+) -> None:
+    """Validate a rule file and print it as canonical DSL."""
+    parsed = load_rules(rules)
+    df = read_table(data, _columns(columns)) if data else None
+    program, _ = compile_for(parsed, df, rules.parent)
+    body = ir.RuleFile(tuple(s for s in parsed.statements if not isinstance(s, ir.LF)))
+    text = to_dsl(body) if body.statements else ""
+    text += "".join(to_dsl(lf) + "\n" for lf in program.lfs)
+    out.print(text, end="", markup=False)
+    err.print(f"ok: {len(program.lfs)} LFs, {len(program.labels)} labels", markup=False)
+
+
+@app.command()
+@user_errors
+def apply(
+    rules: Annotated[Path, typer.Argument(help="Rule file (.lf).")],
+    data: Annotated[Path, typer.Option("--data", help="CSV, TSV, JSONL, JSON or Parquet.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write L (.npz).")],
+    columns: Columns = None,
+) -> None:
+    """Apply rules to data and save the label matrix L (int8, n x m, ABSTAIN = -1)."""
+    applied, _ = _run(rules, data, columns)
+    applied.matrix.save(output)
+    n, m = applied.L.shape
+    covered = float((applied.L != ir.ABSTAIN).any(axis=1).mean()) if n else 0.0
+    err.print(f"wrote {output}: L {n} x {m}, {covered:.1%} of rows covered", markup=False)
+
+
+def _gold(df: pd.DataFrame, column: str, labels: tuple[str, ...], mapping: str | None
+          ) -> np.ndarray:
+    if column not in df.columns:
+        raise ExplicateError([Diagnostic("E401", f"gold column '{column}' not in the data", None,
+                                         "", (f"columns: {', '.join(map(str, df.columns))}",))])
+    table: dict[str, int] = {name: i for i, name in enumerate(labels)}
+    table.update({str(i): i for i in range(len(labels))})
+    if mapping:
+        for pair in mapping.split(","):
+            value, _, label = pair.partition("=")
+            if label not in labels:
+                raise ExplicateError([Diagnostic("E202", f"--gold-map names unknown label "
+                                                 f"'{label}'", None, "",
+                                                 (f"labels: {', '.join(labels)}",))])
+            table[value.strip()] = labels.index(label)
+    values = [str(v).removesuffix(".0") if not pd.isna(v) else "" for v in df[column]]
+    unknown = sorted({v for v in values if v not in table and v != ""})
+    if unknown:
+        raise ExplicateError([Diagnostic(
+            "E401", f"gold column '{column}' has values that are not labels: "
+            f"{', '.join(unknown[:5])}", None, "",
+            (f"labels: {', '.join(labels)} (or ids 0..{len(labels) - 1}); map others with "
+             "--gold-map 'VALUE=LABEL,...'",))])
+    return np.array([table.get(v, ir.ABSTAIN) for v in values], dtype=np.int64)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return "-" if math.isnan(value) else f"{value:.3f}"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+@app.command()
+@user_errors
+def summary(
+    rules: Annotated[Path, typer.Argument(help="Rule file (.lf).")],
+    data: Annotated[Path, typer.Option("--data", help="CSV, TSV, JSONL, JSON or Parquet.")],
+    gold: Annotated[str | None, typer.Option("--gold", help="Column of gold labels.")] = None,
+    gold_map: Annotated[str | None, typer.Option("--gold-map",
+                        help="Map gold values to labels, e.g. '-1=NOT_SPOUSE,1=SPOUSE'.")] = None,
+    columns: Columns = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """LF summary (Polarity, Coverage, Overlaps, Conflicts, with gold Correct/Incorrect/Emp. Acc.)
+    and the majority-vote labels."""
+    applied, df = _run(rules, data, columns)
+    result = summarize(applied, df, gold, gold_map)
+    if as_json:
+        out.print(json.dumps(result, indent=2), markup=False)
+        return
+    print_summary(result)
+
+
+def summarize(applied: Applied, df: pd.DataFrame, gold: str | None, gold_map: str | None
+              ) -> dict[str, Any]:
+    """LF summary and majority vote as plain data."""
+    m = applied.matrix
+    Y = _gold(df, gold, m.labels, gold_map) if gold else None
+    table = lf_summary(m.L, m.lf_names, m.labels, Y)
+    mv = majority_vote(m.L, m.cardinality)
+    n = len(mv)
+    majority: dict[str, Any] = {
+        "rows": n,
+        "labeled": int((mv != ir.ABSTAIN).sum()),
+        "coverage": float((mv != ir.ABSTAIN).mean()) if n else 0.0,
+        "counts": {label: int((mv == i).sum()) for i, label in enumerate(m.labels)},
+    }
+    if Y is not None:
+        scored = (mv != ir.ABSTAIN) & (Y != ir.ABSTAIN)
+        majority["accuracy"] = float((mv[scored] == Y[scored]).mean()) if scored.any() else None
+    records = [{"LF": name, **{k: v for k, v in row.items() if k != "j"}}
+               for name, row in table.to_dict(orient="index").items()]
+    for r in records:
+        for k, v in list(r.items()):
+            if isinstance(v, float) and math.isnan(v):
+                r[k] = None
+    return {"lfs": records, "majority_vote": majority, "labels": list(m.labels)}
+
+
+def print_summary(result: dict[str, Any]) -> None:
+    lfs = result["lfs"]
+    table = Table(title="LF summary", title_justify="left")
+    for col in (lfs[0].keys() if lfs else ["LF"]):
+        table.add_column(col, justify="left" if col in ("LF", "Polarity") else "right")
+    for r in lfs:
+        table.add_row(*(_fmt(v if v is not None else float("nan")) for v in r.values()))
+    out.print(table)
+    mv = result["majority_vote"]
+    counts = ", ".join(f"{k} {v}" for k, v in mv["counts"].items())
+    line = f"majority vote: {mv['labeled']}/{mv['rows']} rows labeled ({mv['coverage']:.1%}); {counts}"
+    if mv.get("accuracy") is not None:
+        line += f"; accuracy on gold {mv['accuracy']:.3f}"
+    out.print(line, markup=False)
+
+
+@app.command()
+@user_errors
+def demo() -> None:
+    """Run the whole loop on the embedded example (synthetic job ads written for explicate)."""
+    from explicate.demo import run_demo
+
+    run_demo(out)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app(prog_name="explicate")
+    sys.exit(0)

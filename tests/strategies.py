@@ -1,0 +1,150 @@
+"""Hypothesis strategies for IR trees and documents, derived from the primitive registry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from explicate import ir
+from explicate.primitives import registry
+
+# Core words (with case variants) that rules look for, so votes are frequent; rarer words with
+# punctuation, unicode and clitics so tokenization edge cases are met too.
+CORE = ["wife", "Wife", "call", "the", "!"]
+RARE = ["free", "FREE", "husband", "married", "his", "and", "now", "!!!", ",", ".", "naïve", "Ünïcödé", "東京",
+        "don't", "e-mail", "£5", "x"]
+VOCAB = CORE * 5 + RARE
+TEXT_FIELDS = ("text", "sentence")
+SPAN_FIELDS = ("person1", "person2")
+NUM_FIELDS = ("score",)
+
+
+
+def words(vocab: list[str] | None = None) -> st.SearchStrategy[ir.Expr]:
+    """A phrase or an inline list; phrases mostly from ``vocab`` (tokens the rows contain)."""
+    pool = vocab or CORE
+    single = st.sampled_from(pool)
+    multi = st.lists(st.sampled_from(pool + RARE[:4]), min_size=1, max_size=3).map(" ".join)
+    text = st.one_of(single, single, multi)
+    phrase = st.builds(lambda t, c: ir.Phrase(t, c), text, st.booleans())
+    return st.one_of(
+        phrase,
+        phrase,
+        st.lists(phrase, min_size=2, max_size=3, unique=True).map(lambda ps: ir.AnyOf(tuple(ps))),
+    )
+
+
+regexes = st.sampled_from(
+    [ir.Regex(r"call\s+now", "i"), ir.Regex(r"^the", ""), ir.Regex(r"[0-9]", ""),
+     ir.Regex(r"wife|husband", "i"), ir.Regex(r"!$", ""), ir.Regex(r"e-mail", "")]
+)
+
+
+def _field(names: tuple[str, ...]) -> st.SearchStrategy[ir.Field]:
+    return st.sampled_from(names).map(ir.Field)
+
+
+def _text_like() -> st.SearchStrategy[ir.Field]:
+    return _field(TEXT_FIELDS + SPAN_FIELDS)
+
+
+# Which values each primitive field takes: mentions where a span is needed, text elsewhere.
+_FIELD_STRATEGY: dict[str, Any] = {
+    "text": _text_like(),
+    "left": _field(SPAN_FIELDS),
+    "right": _field(SPAN_FIELDS),
+    "target": _field(SPAN_FIELDS),
+}
+
+
+def _placeholder(fname: str, rule: str, vocab: list[str] | None) -> st.SearchStrategy[Any]:
+    if rule == "words":
+        return words(vocab)
+    if rule == "INT":
+        return st.integers(0, 4)
+    if rule == "REGEX":
+        return regexes
+    return _FIELD_STRATEGY[fname]
+
+
+def primitive_of(reg: registry.Registered, vocab: list[str] | None = None
+                 ) -> st.SearchStrategy[ir.Expr]:
+    """Instances of one registered primitive, through each of its phrasings."""
+
+    def one(a: registry.Alt) -> st.SearchStrategy[ir.Expr]:
+        args = {f: _placeholder(f, r, vocab) for f, r in a.placeholders}
+        return st.fixed_dictionaries(args).map(lambda kw: reg.cls(**kw, **dict(a.fixed)))
+
+    return st.one_of([one(a) for a in reg.alts])
+
+
+def numbers(vocab: list[str] | None = None) -> st.SearchStrategy[ir.Expr]:
+    values = [primitive_of(r, vocab) for r in registry.registered("value")]
+    return st.one_of(
+        *values,
+        _field(NUM_FIELDS),
+        st.integers(-1, 12).map(lambda v: ir.Num(float(v))),
+    )
+
+
+def predicates(vocab: list[str] | None = None) -> st.SearchStrategy[ir.Expr]:
+    compare = st.builds(ir.Compare, st.sampled_from(ir.COMPARE_OPS), numbers(vocab),
+                        numbers(vocab))
+    return st.one_of(*[primitive_of(r, vocab) for r in registry.registered("predicate")], compare)
+
+
+def conditions(vocab: list[str] | None = None, max_leaves: int = 6
+               ) -> st.SearchStrategy[ir.Expr]:
+    def extend(inner: st.SearchStrategy[ir.Expr]) -> st.SearchStrategy[ir.Expr]:
+        return st.one_of(
+            inner.map(ir.Not),
+            st.lists(inner, min_size=2, max_size=3).map(lambda xs: ir.And(tuple(xs))),
+            st.lists(inner, min_size=2, max_size=3).map(lambda xs: ir.Or(tuple(xs))),
+        )
+
+    return st.recursive(predicates(vocab), extend, max_leaves=max_leaves)
+
+
+def sentences() -> st.SearchStrategy[str]:
+    seps = st.sampled_from([" "] * 8 + ["  ", "", "\n"])
+    return st.lists(st.tuples(st.sampled_from(VOCAB), seps), max_size=18).map(
+        lambda parts: "".join(w + s for w, s in parts).strip()
+    )
+
+
+@st.composite
+def rows(draw: st.DrawFn) -> dict[str, Any]:
+    """One example: a sentence with two mentions (found, repeated or absent), a text, a score."""
+    sentence = draw(sentences())
+    tokens = sentence.split() or [""]
+
+    def mention() -> str:
+        # Usually a word or two of the sentence (which may occur more than once), else anything.
+        if draw(st.integers(0, 4)) > 0 and sentence:
+            i = draw(st.integers(0, len(tokens) - 1))
+            j = draw(st.integers(i + 1, min(len(tokens), i + 2)))
+            return " ".join(tokens[i:j])
+        return draw(st.sampled_from(VOCAB + [""]))
+
+    return {
+        "sentence": sentence if draw(st.integers(0, 9)) else None,
+        "person1": mention(),
+        "person2": mention(),
+        "text": draw(sentences()) if draw(st.integers(0, 9)) else None,
+        "score": draw(st.one_of(st.floats(-1, 12, allow_nan=False), st.none())),
+    }
+
+
+def vocabulary(examples: list[dict[str, Any]]) -> list[str]:
+    """Whitespace-separated words of the examples' texts, so drawn phrases often occur."""
+    found = {w for r in examples for k in ("sentence", "text") if r[k] for w in str(r[k]).split()}
+    return sorted(found) or CORE
+
+
+@st.composite
+def cases(draw: st.DrawFn, make: Any, min_rows: int = 1, max_rows: int = 8,
+          ) -> tuple[Any, list[dict[str, Any]]]:
+    """Examples, then expressions built by ``make(vocab)`` from words those examples contain."""
+    examples = draw(st.lists(rows(), min_size=min_rows, max_size=max_rows))
+    return draw(make(vocabulary(examples))), examples

@@ -72,7 +72,7 @@ def _report_problems(problems: Sequence[RowProblem], limit: int = 10) -> None:
 def _run(rules_path: Path, data: Path, columns: str | None) -> tuple[Applied, pd.DataFrame]:
     rules = load_rules(rules_path)
     df = read_table(data, _columns(columns))
-    program, schema = compile_for(rules, df, rules_path.parent)
+    program, schema = compile_for(rules, df)
     assert schema is not None
     applied = apply_program(program, df, schema)
     _report_problems(applied.problems)
@@ -90,8 +90,8 @@ def check(
     """Validate a rule file and print it as canonical DSL."""
     parsed = load_rules(rules)
     df = read_table(data, _columns(columns)) if data else None
-    program, _ = compile_for(parsed, df, rules.parent)
-    body = ir.RuleFile(tuple(s for s in parsed.statements if not isinstance(s, ir.LF)))
+    program, _ = compile_for(parsed, df)
+    body = ir.RuleFile(tuple(s for s in parsed.rules.statements if not isinstance(s, ir.LF)))
     text = to_dsl(body) if body.statements else ""
     text += "".join(to_dsl(lf) + "\n" for lf in program.lfs)
     out.print(text, end="", markup=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from explicate import ir
@@ -10,15 +11,26 @@ from explicate.compiler.normalize import normalize, normalize_lf
 from explicate.compiler.resolve import declarations, expand_word_lists, resolve_lf
 from explicate.compiler.schema import FieldKind, Schema
 from explicate.compiler.typecheck import TypeChecker
-from explicate.errors import CompileError, Diagnostic
+from explicate.errors import CompileError, Diagnostic, ParseError, did_you_mean
 
 
 def compile_rules(
-    rules: ir.RuleFile, schema: Schema | None = None, base_dir: str | Path = "."
+    rules: ir.RuleFile,
+    schema: Schema | None = None,
+    base_dir: str | Path = ".",
+    prior: Sequence[Diagnostic] = (),
 ) -> Program:
-    """Check a parsed rule file against a schema (or alone) and lower it to a ``Program``."""
+    """Check a parsed rule file against a schema (or alone) and lower it to a ``Program``.
+
+    ``prior`` are problems found by earlier stages (syntax errors of statements that did not
+    parse); they are reported together with this stage's, in file order.
+    """
     diags: list[Diagnostic] = []
     names = declarations(rules, Path(base_dir), diags)
+    if prior:
+        # A broken 'labels:' line would otherwise also read as a missing one.
+        diags = [d for d in diags if d.code != "E205"]
+        diags.extend(prior)
     if schema is not None:
         _check_span_decls(rules, schema, diags)
     seen: dict[str, ir.LF] = {}
@@ -36,7 +48,8 @@ def compile_rules(
     inferred = checker.finish()
     diags.extend(checker.diags)
     if diags:
-        raise CompileError(_ordered(diags))
+        error = ParseError if all(d.code.startswith("E1") for d in diags) else CompileError
+        raise error(_ordered(diags))
     lfs = tuple(normalize_lf(lf) for lf in resolved)
     lowered = tuple(expand_word_lists(lf, names.word_lists) for lf in lfs)
     kinds = _field_kinds(lfs, schema, names.spans, inferred)
@@ -51,17 +64,19 @@ def compile_rules(
 
 
 def _check_span_decls(rules: ir.RuleFile, schema: Schema, diags: list[Diagnostic]) -> None:
+    columns = schema.columns or schema.names
     for stmt in rules.statements:
-        if isinstance(stmt, ir.SpansDecl):
-            if stmt.text not in schema.kinds:
-                diags.append(Diagnostic("E208", f"unknown text field '{stmt.text}' in spans",
-                                        stmt.span, "", (f"fields: {', '.join(schema.names)}",)))
-            for s in stmt.names:
-                if s not in schema.kinds and f"{s}_start" not in schema.other:
-                    diags.append(Diagnostic("E208", f"unknown mention field '{s}' in spans",
-                                            stmt.span, "",
-                                            (f"fields: {', '.join(schema.names)}; a mention is a "
-                                             f"string column or '{s}_start'/'{s}_end' offsets",)))
+        if not isinstance(stmt, ir.SpansDecl):
+            continue
+        if stmt.text not in columns:
+            diags.append(Diagnostic("E208", f"unknown text field '{stmt.text}' in spans",
+                                    stmt.span, "", did_you_mean(stmt.text, columns, "fields")))
+        for s in stmt.names:
+            if s not in columns and f"{s}_start" not in columns:
+                hint = did_you_mean(s, columns, "fields")[0]
+                diags.append(Diagnostic("E208", f"unknown mention field '{s}' in spans", stmt.span,
+                                        "", (f"{hint}; a mention is a string column or "
+                                             f"'{s}_start'/'{s}_end' character offsets",)))
 
 
 def _field_kinds(lfs: tuple[ir.LF, ...], schema: Schema | None, spans: dict[str, str],

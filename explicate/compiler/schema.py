@@ -30,6 +30,8 @@ class Schema:
     span_of: dict[str, str] = field(default_factory=dict)
     # Extra columns present in the data but not usable as fields (e.g. offsets), for listings.
     other: tuple[str, ...] = ()
+    # The data's own column names, when the schema comes from data.
+    columns: tuple[str, ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:

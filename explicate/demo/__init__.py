@@ -22,7 +22,7 @@ def run_demo(console: Console) -> None:
                       "(60 synthetic ads written for this demo)")
         rules = load_rules(rp)
         df = read_table(dp)
-        program, schema = compile_for(rules, df, rp.parent)
+        program, schema = compile_for(rules, df)
         assert schema is not None
         console.print(f"\n[bold]compiled {len(program.lfs)} LFs[/bold] (canonical DSL):")
         for lf in program.lfs:

@@ -84,6 +84,15 @@ def _has_code(text: str) -> bool:
 
 def parse(text: str, name: str = "<rules>") -> ir.RuleFile:
     """Parse a whole rule file; raise ``ParseError`` listing every syntax error."""
+    rules, problems = parse_partial(text, name)
+    if problems:
+        raise ParseError(problems)
+    return rules
+
+
+def parse_partial(text: str, name: str = "<rules>") -> tuple[ir.RuleFile, list[Diagnostic]]:
+    """Parse what parses; return it with a diagnostic for each statement that does not, so later
+    stages can report their problems in the same run."""
     source = ir.Source(name, text)
     statements: list[ir.Expr] = []
     problems: list[Diagnostic] = []
@@ -92,9 +101,7 @@ def parse(text: str, name: str = "<rules>") -> ir.RuleFile:
             statements.append(_parse_chunk(source, start, end))
         except UnexpectedInput as exc:
             problems.append(_diagnose(source, start, end, exc))
-    if problems:
-        raise ParseError(problems)
-    return ir.RuleFile(tuple(statements), span=ir.Span(source, 0, len(text)))
+    return ir.RuleFile(tuple(statements), span=ir.Span(source, 0, len(text))), problems
 
 
 def parse_statement(text: str, name: str = "<rule>") -> ir.Expr:

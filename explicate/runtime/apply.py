@@ -14,7 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from explicate import ir
 from explicate.compiler import Program, Schema, compile_rules
 from explicate.errors import Diagnostic, ExplicateError
-from explicate.grammar import parse
+from explicate.grammar.parse import parse_partial
 from explicate.runtime.data import RowProblem, infer_schema, read_table
 from explicate.runtime.features import build_batch, iter_chunks
 from explicate.runtime.matrix import LabelMatrix
@@ -38,19 +38,33 @@ def declared_spans(rules: ir.RuleFile) -> dict[str, str]:
     return {s: d.text for d in rules.statements if isinstance(d, ir.SpansDecl) for s in d.names}
 
 
-def load_rules(path: str | Path) -> ir.RuleFile:
-    """Parse a rule file from disk."""
+@dataclass(frozen=True)
+class RuleSource:
+    """A rule file as parsed: the statements that parsed, and syntax errors of the rest."""
+
+    rules: ir.RuleFile
+    syntax_errors: tuple[Diagnostic, ...] = ()
+    base_dir: Path = Path(".")
+
+
+def load_rules(path: str | Path) -> RuleSource:
+    """Parse a rule file from disk (syntax errors are raised later, with the compiler's)."""
     p = Path(path)
     if not p.is_file():
         raise ExplicateError([Diagnostic("E401", f"rule file '{path}' not found")])
-    return parse(p.read_text(encoding="utf-8"), str(path))
+    rules, problems = parse_partial(p.read_text(encoding="utf-8"), str(path))
+    return RuleSource(rules, tuple(problems), p.parent)
 
 
-def compile_for(rules: ir.RuleFile, df: pd.DataFrame | None, base_dir: str | Path = "."
+def compile_for(source: RuleSource | ir.RuleFile, df: pd.DataFrame | None
                 ) -> tuple[Program, Schema | None]:
-    """Compile rules against a DataFrame's schema (or alone when ``df`` is None)."""
-    schema = infer_schema(df, declared_spans(rules)) if df is not None else None
-    return compile_rules(rules, schema, base_dir), schema
+    """Compile rules against a DataFrame's schema (or alone when ``df`` is None); every syntax,
+    name and type error of the file is raised at once."""
+    if isinstance(source, ir.RuleFile):
+        source = RuleSource(source)
+    schema = infer_schema(df, declared_spans(source.rules)) if df is not None else None
+    program = compile_rules(source.rules, schema, source.base_dir, source.syntax_errors)
+    return program, schema
 
 
 def apply_program(program: Program, df: pd.DataFrame, schema: Schema, *,
@@ -77,14 +91,14 @@ def apply_file(rules_path: str | Path, data_path: str | Path,
     """Apply a rule file to a data file."""
     rules = load_rules(rules_path)
     df = read_table(data_path, columns)
-    program, schema = compile_for(rules, df, Path(rules_path).parent)
+    program, schema = compile_for(rules, df)
     assert schema is not None
     return apply_program(program, df, schema, progress=progress)
 
 
 def apply_rules(text: str, df: pd.DataFrame, base_dir: str | Path = ".") -> Applied:
     """Apply rules given as DSL text to a DataFrame (the Python API)."""
-    rules = parse(text)
-    program, schema = compile_for(rules, df, base_dir)
+    rules, problems = parse_partial(text)
+    program, schema = compile_for(RuleSource(rules, tuple(problems), Path(base_dir)), df)
     assert schema is not None
     return apply_program(program, df, schema, progress=False)

@@ -170,4 +170,4 @@ def infer_schema(df: pd.DataFrame, declared_spans: dict[str, str] | None = None)
             if best is not None:
                 span_of[cand] = best
                 kinds[cand] = FieldKind.SPAN
-    return Schema(kinds, span_of, tuple(other))
+    return Schema(kinds, span_of, tuple(other), tuple(str(c) for c in df.columns))

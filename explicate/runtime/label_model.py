@@ -37,9 +37,9 @@ import torch
 
 from explicate.runtime.label_stats import (
     ABSTAIN,
-    CHUNK_ROWS,
     VoteStats,
     check_cardinality,
+    compress_for_fit,
     covered_mask,
     iter_chunks,
     shape_of,
@@ -70,6 +70,8 @@ TieBreak = Literal["abstain", "random", "first"]
 
 _MV_SCALE = 40.0  # a vote's logit in majority vote: exp(-40) ~ 0, so ties share exactly
 _EPS = 1e-6
+_DETECT_ROWS = 30_000  # patterns sampled to look for dependencies
+_PREDICT_ROWS = 1 << 14  # rows per prediction step: small temporaries, little malloc growth
 _FORMAT = "explicate.label_model/1"
 
 
@@ -142,7 +144,8 @@ class _Design:
         colidx = cols.astype(np.int64) * k + patterns[rows, cols].astype(np.int64)
         crow = np.zeros(p + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=p), out=crow[1:])
-        order = np.argsort(colidx, kind="stable")
+        small = np.int16 if m * k < 2**15 else np.int32  # numpy radix-sorts 16-bit keys
+        order = np.argsort(colidx.astype(small), kind="stable")
         crow_t = np.zeros(m * k + 1, dtype=np.int64)
         np.cumsum(np.bincount(colidx, minlength=m * k), out=crow_t[1:])
         ones = torch.ones(rows.shape[0], dtype=torch.float32, device=dev)
@@ -163,6 +166,7 @@ class _Design:
         self.c = torch.from_numpy(weights.astype(np.float32)).to(dev)
         self.n = float(weights.sum())
         self.rows, self.colidx = rows, colidx
+        self.mv_cache: tuple[Any, torch.Tensor] | None = None
 
     def logits(self, W: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
         """``[p, k]``: sum over the votes of each pattern of ``W[(j, a)]``, plus ``bias``."""
@@ -174,20 +178,36 @@ class _Design:
         V = self.XT @ G  # [(j, a), y]
         return V.reshape(self.m, self.k, self.k).permute(0, 2, 1)
 
+    def subset(self, limit: int, seed: int) -> _Design:
+        """A design of at most ``limit`` patterns drawn (seeded) in proportion to their weight,
+        standing for the same number of rows; ``self`` where it is small enough already."""
+        if self.p <= limit:
+            return self
+        c = self.c.cpu().numpy().astype(np.float64)
+        rng = np.random.default_rng(seed)
+        pick = np.searchsorted(np.cumsum(c), rng.random(limit) * c.sum(), side="right")
+        draws = np.bincount(np.minimum(pick, self.p - 1), minlength=self.p)
+        keep = np.flatnonzero(draws)
+        return _Design(self.patterns[keep], draws[keep] * (self.n / limit), self.k, self.c.device)
+
     def overlaps(self) -> np.ndarray:
         """float64 ``[m*k, m*k]``: weighted co-vote counts ``X^T diag(c) X``."""
         mk = self.m * self.k
+        if mk <= 400:  # dense one-hot chunks through BLAS
+            dev = self.c.device
+            out = torch.zeros(mk, mk, dtype=torch.float32, device=dev)
+            rows_t = torch.from_numpy(self.rows).to(dev)
+            cols_t = torch.from_numpy(self.colidx).to(dev)
+            step = 1 << 14
+            bounds = np.searchsorted(self.rows, np.arange(0, self.p + step, step))
+            for i, s in enumerate(range(0, self.p, step)):
+                e = min(self.p, s + step)
+                lo, hi = int(bounds[i]), int(bounds[i + 1])
+                D = torch.zeros(e - s, mk, dtype=torch.float32, device=dev)
+                D[rows_t[lo:hi] - s, cols_t[lo:hi]] = 1.0
+                out += D.T @ (D * self.c[s:e, None])
+            return out.double().cpu().numpy()
         c = self.c.cpu().numpy().astype(np.float64)
-        if mk <= 400:
-            out = np.zeros((mk, mk), dtype=np.float64)
-            for s in range(0, self.p, 1 << 14):
-                e = min(self.p, s + (1 << 14))
-                lo = np.searchsorted(self.rows, s)
-                hi = np.searchsorted(self.rows, e)
-                D = np.zeros((e - s, mk), dtype=np.float32)
-                D[self.rows[lo:hi] - s, self.colidx[lo:hi]] = 1.0
-                out += (D.T @ (D * c[s:e, None].astype(np.float32))).astype(np.float64)
-            return out
         import scipy.sparse as sp
 
         Xs = sp.csr_matrix(
@@ -196,10 +216,22 @@ class _Design:
         return np.asarray((Xs.T @ Xs.multiply(c[:, None])).toarray())
 
 
-def _mv_init(d: _Design, fixed_pi: torch.Tensor | None) -> torch.Tensor:
-    """Soft majority-vote labels per pattern (uncovered patterns: the class balance or uniform)."""
+def _mv_init(d: _Design, fixed_pi: torch.Tensor | None, w: np.ndarray) -> torch.Tensor:
+    """Soft majority-vote labels per pattern, each LF's vote counting ``w[j]`` (uncovered
+    patterns: the class balance or uniform)."""
+    key = (None if fixed_pi is None else tuple(fixed_pi.tolist()), w.tobytes())
+    if d.mv_cache is not None and d.mv_cache[0] == key:
+        return d.mv_cache[1]
+    q = _mv_soft(d, fixed_pi, w)
+    d.mv_cache = (key, q)
+    return q
+
+
+def _mv_soft(d: _Design, fixed_pi: torch.Tensor | None, w: np.ndarray) -> torch.Tensor:
+    """The computation behind :func:`_mv_init`."""
     k = d.k
-    W = torch.eye(k, device=d.c.device).repeat(d.m, 1)  # vote a -> one count for class a
+    wt = torch.from_numpy(np.repeat(w, k)).to(d.c.device)
+    W = torch.eye(k, device=d.c.device).repeat(d.m, 1) * wt[:, None]  # vote a -> w for a
     counts = d.logits(W, torch.zeros(k, device=d.c.device))
     tot = counts.sum(1, keepdim=True)
     base = fixed_pi if fixed_pi is not None else torch.full((k,), 1.0 / k, device=d.c.device)
@@ -228,7 +260,8 @@ class LabelModel:
         max_patterns: int = 100_000,
         max_iter: int = 100,
         tol: float = 1e-6,
-        init: str = "majority",
+        abstain: str = "neutral",
+        min_overlap: float = 0.35,
         verbose: bool = False,
     ) -> None:
         self.cardinality = check_cardinality(cardinality)
@@ -240,7 +273,10 @@ class LabelModel:
         self.max_patterns = int(max_patterns)
         self.max_iter = int(max_iter)
         self.tol = float(tol)
-        self.init = init
+        if abstain not in ("neutral", "informative"):
+            raise ValueError("abstain must be 'neutral' or 'informative'")
+        self.abstain = abstain
+        self.min_overlap = float(min_overlap)
         self.verbose = verbose
         self.n_lfs: int | None = None
         self.class_balance: np.ndarray | None = None
@@ -260,7 +296,7 @@ class LabelModel:
         class_balance: Sequence[float] | np.ndarray | None = None,
         dependencies: Sequence[tuple[int, int]] | str | None = None,
     ) -> LabelModel:
-        """Learn the LF parameters from ``L`` (dense int array, scipy sparse, or :class:`VoteStats`).
+        """Learn the LF parameters from ``L`` (dense int array, scipy sparse or VoteStats).
 
         ``class_balance`` (``[k]``, sums to 1) fixes P(Y); otherwise it is estimated.
         ``dependencies`` lists pairs ``(i, j)`` of LFs known to be correlated (sharing a primitive,
@@ -269,14 +305,20 @@ class LabelModel:
         """
         t0 = time.perf_counter()
         k = self.cardinality
-        stats = L if isinstance(L, VoteStats) else VoteStats.from_matrix(L, k)
-        if stats.cardinality != k:
-            raise ValueError(f"VoteStats has cardinality {stats.cardinality}, model has {k}")
-        if stats.n_rows == 0:
+        if isinstance(L, VoteStats):
+            if L.cardinality != k:
+                raise ValueError(f"VoteStats has cardinality {L.cardinality}, model has {k}")
+            n_rows, m, n_patterns = L.n_rows, L.n_lfs, L.n_patterns
+        else:
+            n_rows, m = shape_of(L)
+        if n_rows == 0:
             raise ValueError("cannot fit a label model on an empty L (no rows)")
-        m = stats.n_lfs
         if m == 0:
             raise ValueError("cannot fit a label model on an L without LFs (no columns)")
+        if isinstance(L, VoteStats):
+            patterns, weights = self._fit_sample(L)
+        else:
+            patterns, weights, _, n_patterns = compress_for_fit(L, k, self.max_patterns, self.seed)
         t_stats = time.perf_counter() - t0
         fixed_pi = None
         if class_balance is not None:
@@ -286,7 +328,6 @@ class LabelModel:
             cb = np.clip(cb / cb.sum(), _EPS, None)
             fixed_pi = torch.tensor(cb / cb.sum(), dtype=torch.float32, device=self.device)
 
-        patterns, weights = self._fit_sample(stats)
         d = _Design(patterns, weights, k, self.device)
         method = self.method
         auto_deps = dependencies == "auto" or (method == "auto" and dependencies is None)
@@ -294,14 +335,18 @@ class LabelModel:
             [] if isinstance(dependencies, str) or dependencies is None
             else [(int(i), int(j)) for i, j in dependencies]
         )
-        w = dependency_weights(m, deps)
         info: dict[str, Any] = {"method": method}
+        if auto_deps:
+            found = self._detect_dependencies(d, set(deps))
+            info["detected_dependencies"] = found
+            deps = deps + found
+        w = dependency_weights(m, deps)
         if method == "majority":
-            theta, pi = self._fit_one_coin(d, fixed_pi, w, init=None)
-            self._set_majority(m, pi)
+            theta, pi = self._fit_one_coin(d, fixed_pi, w)
+            self._set_majority(m, w)
             self._set_params(theta, pi, w, informative=False, publish_table=False)
         elif method == "weighted_majority":
-            theta, pi = self._fit_one_coin(d, fixed_pi, w, init=None)
+            theta, pi = self._fit_one_coin(d, fixed_pi, w)
             self._set_params(theta, pi, w, informative=False)
         elif method == "triplets":
             theta, pi = self._fit_triplets(d, fixed_pi, deps)
@@ -309,27 +354,30 @@ class LabelModel:
         elif method == "matrix_completion":
             theta, pi = self._fit_matrix_completion(d, fixed_pi, deps, w)
             self._set_params(theta, pi, w, informative=True)
-        else:  # dawid_skene, auto
-            init_q = None
-            if method == "auto" and self.init == "triplets":
-                theta0, pi0 = self._fit_triplets(d, fixed_pi, deps)
-                init_q = self._one_coin_posteriors(d, theta0, pi0)
-            theta, pi, it, q = self._fit_dawid_skene(d, fixed_pi, w, init_q)
+        elif method == "dawid_skene":
+            theta, pi, it = self._fit_dawid_skene(d, fixed_pi, w)
             info["iterations"] = it
-            if auto_deps:
-                found = self._detect_dependencies(d, theta, pi, set(deps))
-                info["detected_dependencies"] = found
-                if found:
-                    deps = deps + found
-                    w = dependency_weights(m, deps)
-                    theta, pi, it, q = self._fit_dawid_skene(d, fixed_pi, w, q)
-                    info["iterations"] += it
-            self._set_params(theta, pi, w, informative=True)
+            self._set_params(theta, pi, w, informative=self.abstain == "informative")
+        else:  # auto: decided by how much the LFs overlap, i.e. how much there is to learn from
+            overlap = self._overlap_rate(d)
+            info["overlap_rate"] = round(overlap, 4)
+            pi_fix = fixed_pi if fixed_pi is not None else self._majority_balance(d, w)
+            theta, pi, it = self._fit_dawid_skene(d, pi_fix, w)
+            info["iterations"] = it
+            if overlap < self.min_overlap:
+                # Too little agreement to trust learned weights: plain (dependency-weighted)
+                # majority vote; the Dawid-Skene fit still supplies the learned accuracies.
+                info["chosen"] = "majority"
+                self._set_majority(m, w)
+                self._set_params(theta, pi, w, informative=False, publish_table=False)
+            else:
+                info["chosen"] = "dawid_skene"
+                self._set_params(theta, pi, w, informative=self.abstain == "informative")
         self.dependencies = deps
         self.n_lfs = m
         info.update(
-            n_rows=stats.n_rows,
-            n_patterns=stats.n_patterns,
+            n_rows=n_rows,
+            n_patterns=n_patterns,
             n_fit_patterns=int(patterns.shape[0]),
             dependencies=len(deps),
             stats_seconds=round(t_stats, 4),
@@ -359,11 +407,11 @@ class LabelModel:
         d: _Design,
         fixed_pi: torch.Tensor | None,
         w: np.ndarray,
-        init: torch.Tensor | None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
+        """EM for one accuracy per LF, errors spread evenly over the other classes."""
         k, m, dev = d.k, d.m, self.device
         wt = torch.from_numpy(w).to(dev)
-        q = _mv_init(d, fixed_pi)
+        q = _mv_init(d, fixed_pi, w)
         pi = fixed_pi if fixed_pi is not None else torch.full((k,), 1.0 / k, device=dev)
         eye = torch.eye(k, device=dev, dtype=torch.bool)
         prev = -math.inf
@@ -372,7 +420,8 @@ class LabelModel:
             V = d.class_votes(q)  # [m, y, a]
             agree = V.diagonal(dim1=1, dim2=2).sum(1)
             votes = V.sum((1, 2))
-            alpha = ((agree + 1.0) / (votes + 2.0)).clamp(_EPS, 1 - _EPS)
+            # Better than random (alpha >= 1/k), else the labels of an LF may flip meaning.
+            alpha = ((agree + 1.0) / (votes + 2.0)).clamp(1.0 / k + 1e-3, 1 - _EPS)
             if fixed_pi is None:
                 pi = ((d.c[:, None] * q).sum(0) + 1.0) / (d.n + k)
             off = (1 - alpha) / (k - 1)
@@ -393,16 +442,15 @@ class LabelModel:
         d: _Design,
         fixed_pi: torch.Tensor | None,
         w: np.ndarray,
-        init_q: torch.Tensor | None,
-    ) -> tuple[torch.Tensor, torch.Tensor, int, torch.Tensor]:
-        """EM from soft labels ``init_q`` (default: majority vote); returns the confusions
-        ``[m, k, k+1]``, class balance, iterations and the final posteriors."""
+    ) -> tuple[torch.Tensor, torch.Tensor, int]:
+        """EM started from (dependency-weighted) majority vote; returns the confusions
+        ``[m, k, k+1]`` (last column: abstain), the class balance and the iterations run."""
         k, dev = d.k, self.device
         wt = torch.from_numpy(w).to(dev)
         prior = torch.full((k, k + 1), 0.1, device=dev)
         prior[:, k] = 1.0
         prior.diagonal()[:] = 1.0
-        q = _mv_init(d, fixed_pi) if init_q is None else init_q
+        q = _mv_init(d, fixed_pi, w)
         theta, pi = self._ds_mstep(d, q, prior)
         if fixed_pi is not None:
             pi = fixed_pi
@@ -418,15 +466,23 @@ class LabelModel:
             if ll - prev < self.tol * d.n:
                 break
             prev = ll
-        return theta, pi, it, q
+        return theta, pi, it
 
-    def _one_coin_posteriors(
-        self, d: _Design, theta: torch.Tensor, pi: torch.Tensor
-    ) -> torch.Tensor:
-        """Posteriors ``[p, k]`` of the patterns under a one-coin (abstain-ignoring) model."""
-        k, m = d.k, d.m
-        W = theta[:, :, :k].clamp_min(1e-30).log().permute(0, 2, 1).reshape(m * k, k)
-        return torch.softmax(d.logits(W, pi.log()), 1)
+    @staticmethod
+    def _overlap_rate(d: _Design) -> float:
+        """Share of the covered rows on which two or more LFs vote: the agreement evidence."""
+        nvotes = torch.diff(d.X.crow_indices())
+        covered = float(d.c[nvotes > 0].sum())
+        return float(d.c[nvotes > 1].sum()) / covered if covered > 0 else 0.0
+
+    @staticmethod
+    def _majority_balance(d: _Design, w: np.ndarray) -> torch.Tensor:
+        """Class balance estimated as the mean soft majority vote over the covered rows."""
+        k = d.k
+        q = _mv_init(d, None, w)
+        covered = torch.diff(d.X.crow_indices()) > 0
+        mass = (d.c[covered, None] * q[covered]).sum(0)
+        return (mass + 1.0) / (mass.sum() + k)
 
     @staticmethod
     def _ds_mstep(
@@ -439,16 +495,24 @@ class LabelModel:
         abstain = (T[None, :] - V.sum(2)).clamp_min(0.0)
         counts = torch.cat([V, abstain[:, :, None]], dim=2) + prior
         theta = counts / counts.sum(2, keepdim=True)
+        # Better than random: an LF votes a at least as often when the class is a as when it is
+        # not (P(a | a) >= P(a | y)). Without it, an LF that only ever votes one class fits as
+        # well with its meaning flipped and EM can slide into that mirror solution.
+        own = theta[:, :, :k].diagonal(dim1=1, dim2=2)  # [m, a]: P(vote a | y = a)
+        votes = torch.minimum(theta[:, :, :k], own[:, None, :])
+        theta = torch.cat([votes, 1.0 - votes.sum(2, keepdim=True)], dim=2).clamp_min(0.0)
         pi = (T + 1.0) / (d.n + k)
         return theta, pi
 
-    @staticmethod
     def _ds_logits(
-        d: _Design, theta: torch.Tensor, pi: torch.Tensor, wt: torch.Tensor
+        self, d: _Design, theta: torch.Tensor, pi: torch.Tensor, wt: torch.Tensor
     ) -> torch.Tensor:
         """Log joint ``[p, k]`` of each pattern and class under abstain-aware confusions."""
         k, m = d.k, d.m
         lt = theta.clamp_min(1e-30).log() * wt[:, None, None]  # [m, y, a]
+        if self.abstain != "informative":
+            W = lt[:, :, :k].permute(0, 2, 1).reshape(m * k, k)
+            return d.logits(W, pi.log())
         bias = pi.log() + lt[:, :, k].sum(0)
         W = (lt[:, :, :k] - lt[:, :, k : k + 1]).permute(0, 2, 1).reshape(m * k, k)
         return d.logits(W, bias)
@@ -456,10 +520,10 @@ class LabelModel:
     def _pairwise(self, d: _Design) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Both-vote counts ``B`` and agreement counts ``A`` (``[m, m]``) and overlaps ``O``."""
         m, k = d.m, d.k
-        O = d.overlaps().reshape(m, k, m, k)
-        B = O.sum((1, 3))
-        A = np.einsum("iaja->ij", O)
-        return B, A, O.reshape(m * k, m * k)
+        ov = d.overlaps().reshape(m, k, m, k)
+        B = ov.sum((1, 3))
+        A = np.einsum("iaja->ij", ov)
+        return B, A, ov.reshape(m * k, m * k)
 
     def _fit_triplets(
         self, d: _Design, fixed_pi: torch.Tensor | None, deps: Sequence[tuple[int, int]]
@@ -525,16 +589,16 @@ class LabelModel:
         majority-vote estimate (which also fixes the class permutation), solved with L-BFGS.
         """
         m, k, dev = d.m, d.k, self.device
-        _, _, O_np = self._pairwise(d)
-        O = torch.tensor(O_np / d.n, dtype=torch.float32, device=dev)
-        first = O.diagonal().clone()
+        _, _, ov_np = self._pairwise(d)
+        ov = torch.tensor(ov_np / d.n, dtype=torch.float32, device=dev)
+        first = ov.diagonal().clone()
         blocks = ~torch.tensor(_components(m, deps), device=dev)
         blocks.fill_diagonal_(False)
         mask = blocks.repeat_interleave(k, 0).repeat_interleave(k, 1).float()
         prior = torch.full((k, k + 1), 0.1, device=dev)
         prior[:, k] = 1.0
         prior.diagonal()[:] = 1.0
-        theta0, pi0 = self._ds_mstep(d, _mv_init(d, fixed_pi), prior)
+        theta0, pi0 = self._ds_mstep(d, _mv_init(d, fixed_pi, w), prior)
         Z = theta0.log().clone().requires_grad_(True)
         zeta = (fixed_pi if fixed_pi is not None else pi0).log().clone()
         zeta.requires_grad_(fixed_pi is None)
@@ -544,7 +608,7 @@ class LabelModel:
             theta = torch.softmax(Z, 2)
             pi = torch.softmax(zeta, 0)
             mu = theta[:, :, :k].permute(0, 2, 1).reshape(m * k, k)
-            resid = (O - (mu * pi) @ mu.T) * mask
+            resid = (ov - (mu * pi) @ mu.T) * mask
             return resid.square().sum() + (first - mu @ pi).square().sum()
 
         with torch.no_grad():
@@ -570,31 +634,51 @@ class LabelModel:
     def _detect_dependencies(
         self,
         d: _Design,
-        theta: torch.Tensor,
-        pi: torch.Tensor,
         known: set[tuple[int, int]],
         *,
-        threshold: float = 0.1,
+        min_ratio: float = 2.0,
+        min_excess: float = 0.1,
     ) -> list[tuple[int, int]]:
-        """Pairs of LFs that agree far more often than the fitted independent model predicts.
+        """Pairs of LFs that are correlated beyond what the class explains (robust, no fit needed).
 
-        For each pair voting together on enough rows, the observed agreement rate is compared
-        with ``sum_y P(y | both vote) P(i = j = y | y)`` under the model; a pair whose rate
-        exceeds it by more than ``threshold`` and most of the remaining disagreement is flagged.
+        For class c let ``z_j = [LF j votes c]``. If LFs are independent given a binary class, the
+        correlation of two such indicators factors as ``rho_ij = b_i b_j`` (each b_j: how strongly
+        LF j tracks the class). Fitting ``log|rho_ij| = u_i + u_j`` by median polish ignores the
+        few pairs that break the rule; a pair whose correlation is ``min_ratio`` times the fitted
+        one and ``min_excess`` above it is flagged (the rule is exact for k = 2 and a one-vs-rest
+        approximation beyond).
         """
         m, k = d.m, d.k
-        B, A, _ = self._pairwise(d)
-        th = theta.detach().cpu().double().numpy()
-        p = pi.detach().cpu().double().numpy()
-        vote = 1.0 - th[:, :, k]  # [m, y]
-        # P(both vote, agree | y) and P(both vote | y) under conditional independence.
-        agree_y = np.einsum("iya,jya->ijy", th[:, :, :k], th[:, :, :k])
-        both_y = vote[:, None, :] * vote[None, :, :]
-        exp_rate = (agree_y @ p) / np.maximum(both_y @ p, 1e-12)
-        obs_rate = A / np.maximum(B, 1.0)
-        excess = (obs_rate - exp_rate) / np.maximum(1.0 - exp_rate, 1e-3)
-        support = B >= max(30.0, 0.002 * d.n)
-        flagged = np.triu(support & (excess > threshold) & (obs_rate - exp_rate > 0.05), 1)
+        if m < 4:
+            return []
+        d = d.subset(_DETECT_ROWS, self.seed)  # correlations need far fewer rows than EM
+        ov = d.overlaps().reshape(m, k, m, k) / d.n
+        flagged = np.zeros((m, m), dtype=bool)
+        noise = 4.0 / math.sqrt(max(d.n, 1.0))
+        eye = np.eye(m, dtype=bool)
+        for c in range(k):
+            f = ov[np.arange(m), c, np.arange(m), c]
+            var = f * (1.0 - f)
+            ok = (var > 1e-9) & (f * d.n >= 20)
+            if ok.sum() < 4:
+                continue
+            C = ov[:, c, :, c] - np.outer(f, f)
+            rho = C / np.sqrt(np.maximum(np.outer(var, var), 1e-18))
+            valid = np.outer(ok, ok) & ~eye & (np.abs(rho) > noise)
+            y = np.log(np.maximum(np.abs(rho), 1e-12))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # LFs without valid pairs
+                u = 0.5 * np.nanmedian(np.where(valid, y, np.nan), axis=1)
+                u = np.where(np.isfinite(u), u, 0.0)
+                for _ in range(30):  # damped Jacobi median polish of y_ij = u_i + u_j
+                    new = np.nanmedian(np.where(valid, y - u[None, :], np.nan), axis=1)
+                    u = np.where(np.isfinite(new), 0.5 * (u + new), u)
+            u = np.minimum(u, 0.0)  # a correlation is at most 1
+            pred = np.exp(u[:, None] + u[None, :])
+            flagged |= (
+                valid & (rho > 0) & (rho > min_ratio * pred) & (rho - pred > min_excess)
+            )
+        flagged = np.triu(flagged | flagged.T, 1)
         return [
             (int(i), int(j))
             for i, j in zip(*np.nonzero(flagged), strict=True)
@@ -639,11 +723,13 @@ class LabelModel:
         self._theta = theta
         self._informative = informative
 
-    def _set_majority(self, m: int, pi: torch.Tensor) -> None:
-        """Majority vote as a lookup table: every vote adds a large equal logit to its class."""
+    def _set_majority(self, m: int, w: np.ndarray) -> None:
+        """Majority vote as a lookup table: every vote adds a large logit (times the LF's
+        dependency weight) to its class, so the most voted class wins and ties share."""
         k = self.cardinality
         table = torch.zeros(m, k + 1, k, device=self.device)
-        table[:, 1:, :] = torch.eye(k, device=self.device) * _MV_SCALE
+        wt = torch.from_numpy(w).to(self.device)[:, None, None]
+        table[:, 1:, :] = torch.eye(k, device=self.device) * _MV_SCALE * wt
         self._table = table.reshape(m * (k + 1), k)
         self._bias = torch.zeros(k, device=self.device)
 
@@ -656,7 +742,7 @@ class LabelModel:
         return self._table, self._bias
 
     def predict_proba(self, L: Any) -> np.ndarray:
-        """float32 ``[n, k]``: P(Y = y | votes of the row). Rows without votes get the class balance.
+        """float32 ``[n, k]``: P(Y = y | the row's votes); rows without votes get the class balance.
 
         ``L`` may also be a :class:`VoteStats`: the result is then one row per pattern (the
         pattern table), in ``L.patterns`` order.
@@ -669,17 +755,25 @@ class LabelModel:
         assert self.class_balance is not None
         out = np.empty((n, k), dtype=np.float32)
         offsets = (torch.arange(m, dtype=torch.int32, device=self.device) * (k + 1) + 1)[None, :]
+        # Where abstaining carries no weight an uncovered row's logits are exactly log(class
+        # balance), so only informative tables need the per-row coverage check.
         pi = torch.from_numpy(self.class_balance).to(self.device)
+        check_covered = bool(table.reshape(m, k + 1, k)[:, 0, :].abs().max() > 0) or not bool(
+            torch.allclose(torch.softmax(bias, 0), pi, atol=1e-6)
+        )
+        if check_covered:  # one more output column counts each row's votes
+            votes = torch.ones(m, k + 1, 1, device=self.device)
+            votes[:, 0] = 0.0
+            table = torch.cat([table, votes.reshape(m * (k + 1), 1)], dim=1)
         s = 0
-        for block in iter_chunks(L, k, CHUNK_ROWS):
+        for block in iter_chunks(L, k, _PREDICT_ROWS):
             e = s + block.shape[0]
-            tb = torch.from_numpy(block).to(self.device)
-            idx = tb.to(torch.int32) + offsets
-            logits = torch.nn.functional.embedding_bag(idx, table, mode="sum") + bias
-            probs = torch.softmax(logits, 1)
-            covered = (tb != ABSTAIN).any(1)
-            probs = torch.where(covered[:, None], probs, pi)
-            out[s:e] = torch.nan_to_num(probs, nan=1.0 / k).cpu().numpy()
+            idx = torch.from_numpy(block).to(self.device, torch.int32).add_(offsets)
+            res = torch.nn.functional.embedding_bag(idx, table, mode="sum")
+            probs = torch.softmax(res[:, :k].add_(bias), 1)
+            if check_covered:
+                probs[res[:, k] < 0.5] = pi
+            out[s:e] = probs.cpu().numpy()
             s = e
         return out
 
@@ -808,9 +902,9 @@ def score_predictions(
     classes = np.unique(np.concatenate([Y[Y >= 0], preds[preds >= 0]]))
 
     def prf(c: int) -> tuple[float, float, float]:
-        tp = float(np.sum((preds == c) & (Y == c)))
-        fp = float(np.sum((preds == c) & (Y != c)))
-        fn = float(np.sum((preds != c) & (Y == c)))
+        tp = float(np.sum((preds == c) & (c == Y)))
+        fp = float(np.sum((preds == c) & (c != Y)))
+        fn = float(np.sum((preds != c) & (c == Y)))
         p = tp / (tp + fp) if tp + fp else 0.0
         r = tp / (tp + fn) if tp + fn else 0.0
         return p, r, (2 * p * r / (p + r) if p + r else 0.0)

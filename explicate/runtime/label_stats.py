@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import torch
 
 ABSTAIN = -1
 """The vote of an LF that does not label a row."""
@@ -68,9 +67,9 @@ def iter_chunks(L: Any, cardinality: int, chunk_rows: int = CHUNK_ROWS) -> Itera
         csr = L.tocsr()
         n, m = csr.shape
         indptr, indices, data = csr.indptr, csr.indices, csr.data
-        if data.size and not np.issubdtype(data.dtype, np.integer):
-            if not np.all(np.equal(np.mod(data, 1), 0)):
-                raise ValueError("sparse L holds non-integer votes")
+        integral = np.issubdtype(data.dtype, np.integer)
+        if data.size and not integral and not np.all(np.equal(np.mod(data, 1), 0)):
+            raise ValueError("sparse L holds non-integer votes")
         for s in range(0, n, chunk_rows):
             e = min(n, s + chunk_rows)
             lo, hi = indptr[s], indptr[e]
@@ -120,14 +119,14 @@ def _exact_key_fits(m: int, k: int) -> bool:
     return m * np.log2(k + 1) < 62.5
 
 
-def row_keys(block: np.ndarray, k: int) -> np.ndarray:
+def row_keys(block: np.ndarray, k: int, salt: int = 0) -> np.ndarray:
     """One int64 key per row of an int8 block: exact (base k+1) when it fits, else a 64-bit hash.
 
     Equal rows always get equal keys; distinct rows get distinct keys when the key is exact and
-    almost surely otherwise (callers verify).
+    almost surely otherwise (callers verify with a second, differently ``salt``-ed hash).
     """
     n, m = block.shape
-    if _exact_key_fits(m, k):
+    if _exact_key_fits(m, k) and salt == 0:
         key = np.zeros(n, dtype=np.int64)
         base = np.int64(k + 1)
         for j in range(m - 1, -1, -1):  # Horner: key = sum (v_j + 1) (k+1)^j
@@ -138,7 +137,7 @@ def row_keys(block: np.ndarray, k: int) -> np.ndarray:
     padded = np.zeros((n, width), dtype=np.int8)
     padded[:, :m] = block
     words = padded.view(np.uint64)
-    h = np.full(n, 0x243F6A8885A308D3, dtype=np.uint64)
+    h = np.full(n, 0x243F6A8885A308D3 ^ (salt * 0x632BE59BD9B4E019), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for i in range(words.shape[1]):
             h ^= words[:, i]
@@ -149,12 +148,116 @@ def row_keys(block: np.ndarray, k: int) -> np.ndarray:
     return h.view(np.int64)
 
 
-def _unique_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sorted unique keys, the inverse map (row -> unique index) and counts, via torch.unique."""
-    u, inv, cnt = torch.unique(
-        torch.from_numpy(keys), sorted=True, return_inverse=True, return_counts=True
-    )
-    return u.numpy(), inv.numpy(), cnt.numpy().astype(np.int64)
+def _unique_keys(
+    keys: np.ndarray, *, key_space: int | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sorted unique keys, the inverse map (row -> unique index) and the counts.
+
+    A small exact ``key_space`` is counted directly (bincount); otherwise one sort finds the
+    groups and a binary search maps the rows (single-threaded numpy: steady under CPU load).
+    """
+    if key_space is not None and key_space <= max(1 << 22, 4 * keys.shape[0]):
+        counts_all = np.bincount(keys, minlength=key_space)
+        u = np.flatnonzero(counts_all)
+        rank = np.zeros(key_space, dtype=np.int64)
+        rank[u] = np.arange(u.shape[0])
+        return u.astype(np.int64), rank[keys], counts_all[u].astype(np.int64)
+    u, counts = _sorted_groups(keys)
+    return u, np.searchsorted(u, keys), counts
+
+
+def _sorted_groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted unique keys and their counts."""
+    if keys.shape[0] == 0:
+        return keys.copy(), np.zeros(0, dtype=np.int64)
+    sk = np.sort(keys)
+    starts = np.flatnonzero(np.concatenate([[True], sk[1:] != sk[:-1]]))
+    counts = np.diff(np.append(starts, sk.shape[0])).astype(np.int64)
+    return sk[starts], counts
+
+
+def _key_space(m: int, k: int) -> int | None:
+    """Number of possible exact keys, where rows are keyed exactly."""
+    return (k + 1) ** m if _exact_key_fits(m, k) else None
+
+
+def _keys(L: Any, k: int, chunk_rows: int = CHUNK_ROWS, salt: int = 0) -> np.ndarray:
+    """int64 ``[n]``: :func:`row_keys` of every row of ``L``, computed chunk by chunk."""
+    n, _ = shape_of(L)
+    keys = np.empty(n, dtype=np.int64)
+    s = 0
+    for block in iter_chunks(L, k, chunk_rows):
+        keys[s : s + block.shape[0]] = row_keys(block, k, salt)
+        s += block.shape[0]
+    return keys
+
+
+def _representatives(inv: np.ndarray, p: int) -> np.ndarray:
+    """One row index per group of ``inv`` (the last row of each group)."""
+    rep = np.empty(p, dtype=np.int64)
+    rep[inv] = np.arange(inv.shape[0])
+    return rep
+
+
+def _gather_rows(L: Any, k: int, rows: np.ndarray, chunk_rows: int = CHUNK_ROWS) -> np.ndarray:
+    """int8 ``L[rows]`` for a dense or sparse ``L`` (rows already range-checked by a pass)."""
+    if isinstance(L, np.ndarray) and L.dtype == np.int8:
+        return L[rows]
+    out = np.empty((rows.shape[0], shape_of(L)[1]), dtype=np.int8)
+    order = np.argsort(rows, kind="stable")
+    sorted_rows = rows[order]
+    s = 0
+    for block in iter_chunks(L, k, chunk_rows):
+        e = s + block.shape[0]
+        lo, hi = np.searchsorted(sorted_rows, [s, e])
+        out[order[lo:hi]] = block[sorted_rows[lo:hi] - s]
+        s = e
+    return out
+
+
+def _keys_consistent(L: Any, k: int, inv: np.ndarray, chunk_rows: int = CHUNK_ROWS) -> bool:
+    """True where a second, independent row hash is constant inside every group of ``inv``.
+
+    Two distinct rows that share the first 64-bit hash would also have to share the second
+    (odds about 2**-64 per colliding pair), so this verifies the grouping.
+    """
+    h2 = _keys(L, k, chunk_rows, salt=1)
+    rep = _representatives(inv, int(inv.max()) + 1 if inv.size else 0)
+    return bool(np.array_equal(h2[rep][inv], h2))
+
+
+def compress_for_fit(
+    L: Any, cardinality: int, max_patterns: int, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """What a fit needs from ``L``: ``(patterns, weights, n_rows, n_patterns)``.
+
+    Where ``L`` has at most ``max_patterns`` distinct rows these are its exact statistics;
+    otherwise the patterns of a seeded sample of ``max_patterns`` rows (drawn with replacement),
+    each weighted by the rows it stands for. Extra memory: about 16 bytes per row of ``L``.
+    """
+    k = check_cardinality(cardinality)
+    n, m = shape_of(L)
+    keys = _keys(L, k)
+    space = _key_space(m, k)
+    if space is None or space > max(1 << 22, 4 * n):
+        u, counts = _sorted_groups(keys)  # count the patterns before mapping rows to them
+        p = int(counts.shape[0])
+        inv = np.searchsorted(u, keys) if p <= max_patterns else None
+        del u
+    else:
+        _, inv, counts = _unique_keys(keys, key_space=space)
+        p = int(counts.shape[0])
+    del keys
+    if inv is not None:
+        patterns = _gather_rows(L, k, _representatives(inv, p))
+        if not _exact_key_fits(m, k) and not _keys_consistent(L, k, inv):
+            stats = VoteStats._from_matrix_exact(L, k)
+            return stats.patterns, stats.counts.astype(np.float64), n, stats.n_patterns
+        return patterns, counts.astype(np.float64), n, p
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.integers(0, n, size=max_patterns))
+    sample = VoteStats.from_matrix(_gather_rows(L, k, rows), k)
+    return sample.patterns, sample.counts * (n / max_patterns), n, p
 
 
 @dataclass(frozen=True, eq=False)
@@ -197,33 +300,10 @@ class VoteStats:
         n, m = shape_of(L)
         if n == 0:
             return cls(k, np.zeros((0, m), dtype=np.int8), np.zeros(0, dtype=np.int64))
-        keys = np.empty(n, dtype=np.int64)
-        s = 0
-        for block in iter_chunks(L, k, chunk_rows):
-            keys[s : s + block.shape[0]] = row_keys(block, k)
-            s += block.shape[0]
-        _, inv, counts = _unique_keys(keys)
-        del keys
-        rep = np.empty(counts.shape[0], dtype=np.int64)
-        rep[inv] = np.arange(n)  # any row of each group represents it
-        patterns = np.empty((counts.shape[0], m), dtype=np.int8)
-        # Gather the representative rows chunk by chunk (works for sparse L too).
-        order = np.argsort(rep, kind="stable")
-        rep_sorted = rep[order]
-        s = 0
-        exact = _exact_key_fits(m, k)
-        for block in iter_chunks(L, k, chunk_rows):
-            e = s + block.shape[0]
-            lo, hi = np.searchsorted(rep_sorted, [s, e])
-            patterns[order[lo:hi]] = block[rep_sorted[lo:hi] - s]
-            s = e
-        if not exact:  # a hash key: check that no two distinct rows share one
-            s = 0
-            for block in iter_chunks(L, k, chunk_rows):
-                e = s + block.shape[0]
-                if not np.array_equal(patterns[inv[s:e]], block):
-                    return cls._from_matrix_exact(L, k)
-                s = e
+        _, inv, counts = _unique_keys(_keys(L, k, chunk_rows), key_space=_key_space(m, k))
+        patterns = _gather_rows(L, k, _representatives(inv, counts.shape[0]), chunk_rows)
+        if not _exact_key_fits(m, k) and not _keys_consistent(L, k, inv, chunk_rows):
+            return cls._from_matrix_exact(L, k)
         return cls(k, patterns, counts)
 
     @classmethod
@@ -247,7 +327,7 @@ class VoteStats:
             return cls(k, patterns, counts)
         _check_range(patterns, k, 0)
         keys = row_keys(patterns, k)
-        _, inv, _ = _unique_keys(keys)
+        _, inv, _ = _unique_keys(keys, key_space=_key_space(patterns.shape[1], k))
         p = int(inv.max()) + 1
         merged = np.bincount(inv, weights=counts, minlength=p).astype(np.int64)
         rep = np.empty(p, dtype=np.int64)

@@ -94,7 +94,7 @@ def check(
     body = ir.RuleFile(tuple(s for s in parsed.rules.statements if not isinstance(s, ir.LF)))
     text = to_dsl(body) if body.statements else ""
     text += "".join(to_dsl(lf) + "\n" for lf in program.lfs)
-    out.print(text, end="", markup=False)
+    out.print(text.rstrip("\n"), markup=False)
     err.print(f"ok: {len(program.lfs)} LFs, {len(program.labels)} labels", markup=False)
 
 

@@ -455,8 +455,8 @@ class MentionsWithin(_MentionPredicate):
     within: int
 
     def check(self, env: CheckEnv) -> ir.Type:
-        env.expect(self.left, ir.Type.SPAN, "a mention")
-        env.expect(self.right, ir.Type.SPAN, "a mention")
+        env.expect(self.left, ir.Type.SPAN, "each side of 'and ... within N words'")
+        env.expect(self.right, ir.Type.SPAN, "each side of 'and ... within N words'")
         env.same_text(self.left, self.right, "'within' needs two mentions of the same text")
         return ir.Type.BOOL
 

@@ -1,0 +1,83 @@
+"""The `explicate` command: exit 0 on success, 2 with diagnostics (never a traceback) on mistakes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from typer.testing import CliRunner
+
+from explicate.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures"
+runner = CliRunner()
+
+
+def _data(tmp_path: Path) -> Path:
+    path = tmp_path / "d.csv"
+    pd.DataFrame({"text": ["win a cash prize", "thats nice", None, "call me free"],
+                  "score": [0.1, 0.95, 0.5, 0.2], "gold": ["SPAM", "HAM", "HAM", "SPAM"]}
+                 ).to_csv(path, index=False)
+    return path
+
+
+def test_check_prints_canonical_dsl() -> None:
+    result = runner.invoke(app, ["check", str(ROOT / "examples/spam/spam.lf")])
+    assert result.exit_code == 0, result.output
+    assert 'lf subscribe: text contains "subscribe" -> SPAM\n' in result.stdout
+    assert result.stdout.startswith("labels: HAM, SPAM\n")
+
+
+def test_check_broken_file_exits_2_with_all_diagnostics() -> None:
+    result = runner.invoke(app, ["check", str(FIXTURES / "broken.lf"),
+                                 "--data", str(FIXTURES / "broken_data.csv")])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert result.stderr.count("error[") == 7 and "7 errors found" in result.stderr
+
+
+def test_apply_writes_npz(tmp_path: Path) -> None:
+    out = tmp_path / "L.npz"
+    result = runner.invoke(app, ["apply", str(ROOT / "examples/spam/spam.lf"),
+                                 "--data", str(_data(tmp_path)), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    with np.load(out) as z:
+        assert z["L"].dtype == np.int8 and z["L"].shape == (4, 11)
+        assert list(z["lf_names"])[:2] == ["subscribe", "my_channel"]
+    assert "row 3: field 'text' is missing" in result.stderr
+
+
+def test_summary_json_with_gold(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["summary", str(ROOT / "examples/spam/spam.lf"),
+                                 "--data", str(_data(tmp_path)), "--gold", "gold", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    by_name = {r["LF"]: r for r in data["lfs"]}
+    assert by_name["moneywords"]["Coverage"] == 0.25 and by_name["moneywords"]["Correct"] == 1
+    assert data["majority_vote"]["rows"] == 4
+
+
+def test_summary_unknown_gold_values_are_explained(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    pd.DataFrame({"text": ["a", "b"], "score": [1, 2], "y": [-1, 1]}).to_csv(path, index=False)
+    spam = str(ROOT / "examples/spam/spam.lf")
+    result = runner.invoke(app, ["summary", spam, "--data", str(path), "--gold", "y"])
+    assert result.exit_code == 2 and "--gold-map" in result.stderr
+    result = runner.invoke(app, ["summary", spam, "--data", str(path), "--gold", "y",
+                                 "--gold-map", "-1=HAM,1=SPAM", "--json"])
+    assert result.exit_code == 0, result.output
+
+
+def test_missing_files_exit_2(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["apply", str(tmp_path / "nope.lf"), "--data", "x.csv",
+                                 "-o", str(tmp_path / "L.npz")])
+    assert result.exit_code == 2 and "not found" in result.stderr
+
+
+def test_demo_runs_the_embedded_example() -> None:
+    result = runner.invoke(app, ["demo"])
+    assert result.exit_code == 0, result.output
+    assert "LF summary" in result.stdout and "majority vote: 60/60 rows labeled" in result.stdout

@@ -1,0 +1,436 @@
+"""Apply throughput: explicate's compiled program vs Snorkel's PandasLFApplier, same 24 LFs.
+
+    .venv/bin/python benchmarks/apply_throughput.py            # 100k generated docs + WRENCH SMS
+    .venv/bin/python benchmarks/apply_throughput.py --quick    # 10k docs, one repeat
+    .venv/bin/python benchmarks/apply_throughput.py --n 50000 --no-sms
+
+Needs Snorkel 0.10 (``pip install -e ".[bench]"`` / ``make bench-setup``).
+
+What is compared (fairness)
+- Both sides use the same tokenization: spaCy ``blank("en")``'s tokenizer, whitespace tokens
+  dropped, words compared lowercased. explicate tokenizes inside ``build_batch``; for Snorkel the
+  texts are tokenized once, up front, with the same ``nlp.tokenizer.pipe`` into a ``tokens`` column
+  of lowercase strings (the cheapest honest choice: tokenizing inside every LF would redo it 24
+  times per row, and Snorkel's ``SpacyPreprocessor`` runs a whole pipeline). That step is timed
+  separately and added to Snorkel's time for the "incl. tokenization" figures.
+- Snorkel LFs are plain ``@labeling_function``s written the way one would by hand (``in`` on the
+  token tuple for single words, a small scan for phrases and ``followed by``) and implement exactly
+  the DSL semantics documented in ``explicate/primitives/text.py``; the run asserts both give the
+  identical label matrix.
+- explicate "incl. tokenization" = ``apply_program`` (featurize + evaluate, rows chunked as in the
+  CLI); "excl. tokenization" = ``program.apply(batch)`` on a freshly built batch (the batch memoizes
+  phrase occurrences, so it is rebuilt, untimed, before every repeat). Compilation (parse → lower,
+  a few ms) is outside both, as is defining the Snorkel LFs.
+- spaCy's tokenizer caches each distinct space-delimited chunk; one untimed pass over the texts
+  warms it before any timing, so both sides tokenize with the same warm cache.
+- Snorkel is timed once per data set (it is the slow side, its run-to-run spread is small);
+  explicate's figures are the median of ``--repeat`` runs.
+
+The last line printed is one JSON object with all figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from explicate.grammar import parse
+from explicate.runtime.apply import apply_program, compile_for
+from explicate.runtime.data import read_table
+from explicate.runtime.features import build_batch, tokenizer
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("EXPLICATE_DATA", REPO.parent / "shared" / "data"))
+SMS_TRAIN = DATA / "wrench" / "sms" / "train.json"
+
+ABSTAIN, HAM, SPAM = -1, 0, 1
+
+# --- the LFs, in the DSL --------------------------------------------------------------------------
+
+RULES = """
+labels: HAM, SPAM
+words winning = "win", "won", "winner", "winners"
+words laughs = "lol", "haha", ":)"
+
+lf free:          text contains "free" -> SPAM
+lf txt:           text contains any of ("txt", "text") -> SPAM
+lf winning:       text contains any of @winning -> SPAM
+lf call_now:      "call" followed by "now" within 2 words in text -> SPAM
+lf claim_prize:   "claim" followed by "prize" in text -> SPAM
+lf cash_prize:    "cash" followed by any of ("prize", "award") in text -> SPAM
+lf urgent:        text starts with any of ("urgent", "urgent !") -> SPAM
+lf stop_reply:    text contains "stop" and text contains any of ("reply", "send") -> SPAM
+lf pounds:        text contains any of ("£", "??") -> SPAM
+lf mobile_offer:  "mobile" followed by any of ("offer", "offers") within 3 words in text -> SPAM
+lf guaranteed:    text contains "guaranteed" -> SPAM
+lf calls:         count("call" in text) >= 2 -> SPAM
+lf new_ringtone:  "new" followed by "ringtone" within 1 words in text -> SPAM
+lf im:            text contains "i'm" -> HAM
+lf love_you:      "love" followed by "you" within 1 words in text -> HAM
+lf thanks:        text contains any of ("thanks", "thank you") -> HAM
+lf sorry:         text contains "sorry" -> HAM
+lf see_you:       "see" followed by "you" within 1 words in text and not text contains "call" -> HAM
+lf laughs:        text contains any of @laughs -> HAM
+lf short:         count(text) < 6 -> HAM
+lf home:          text contains "home" and not text contains "free" -> HAM
+lf ok_start:      text starts with any of ("ok", "k") -> HAM
+lf question:      text ends with "?" -> HAM
+lf dont_worry:    "don't" followed by "worry" in text -> HAM
+"""
+
+# --- the same LFs, as Snorkel labeling functions --------------------------------------------------
+
+
+def phrase(text: str) -> tuple[str, ...]:
+    """A phrase's lowercase tokens, by the tokenizer both sides use."""
+    return tuple(t.lower_ for t in tokenizer().tokenizer(text) if not t.is_space)
+
+
+def occurrences(tokens: Sequence[str], phrases: Sequence[tuple[str, ...]]) -> list[tuple[int, int]]:
+    """(start, end) of every occurrence of any phrase (the DSL's definition)."""
+    out = []
+    for p in phrases:
+        k = len(p)
+        first = p[0]
+        for i, t in enumerate(tokens):
+            if t == first and tuple(tokens[i : i + k]) == p:
+                out.append((i, i + k))
+    return out
+
+
+def contains(tokens: Sequence[str], phrases: Sequence[tuple[str, ...]]) -> bool:
+    for p in phrases:
+        if len(p) == 1:
+            if p[0] in tokens:
+                return True
+        elif occurrences(tokens, [p]):
+            return True
+    return False
+
+
+def followed_by(tokens: Sequence[str], first: Sequence[tuple[str, ...]],
+                second: Sequence[tuple[str, ...]], within: int | None = None) -> bool:
+    a = occurrences(tokens, first)
+    if not a:
+        return False
+    b = occurrences(tokens, second)
+    return any(sb >= ea and (within is None or sb - ea <= within) for _, ea in a for sb, _ in b)
+
+
+def starts_with(tokens: Sequence[str], phrases: Sequence[tuple[str, ...]]) -> bool:
+    return any(tuple(tokens[: len(p)]) == p for p in phrases)
+
+
+def ends_with(tokens: Sequence[str], phrases: Sequence[tuple[str, ...]]) -> bool:
+    return any(len(tokens) >= len(p) and tuple(tokens[len(tokens) - len(p) :]) == p
+               for p in phrases)
+
+
+def count_of(tokens: Sequence[str], phrases: Sequence[tuple[str, ...]]) -> int:
+    return len({s for s, _ in occurrences(tokens, phrases)})
+
+
+def snorkel_lfs() -> list:
+    from snorkel.labeling import labeling_function
+
+    def P(*texts: str) -> tuple[tuple[str, ...], ...]:  # noqa: N802 - reads like the DSL
+        return tuple(phrase(t) for t in texts)
+
+    FREE, TXT, WINNING = P("free"), P("txt", "text"), P("win", "won", "winner", "winners")
+    CALL, NOW, CLAIM, PRIZE = P("call"), P("now"), P("claim"), P("prize")
+    CASH, PRIZE_AWARD, URGENT = P("cash"), P("prize", "award"), P("urgent", "urgent !")
+    STOP, REPLY_SEND, POUNDS = P("stop"), P("reply", "send"), P("£", "??")
+    MOBILE, OFFERS, GUARANTEED = P("mobile"), P("offer", "offers"), P("guaranteed")
+    NEW, RINGTONE, IM, LOVE, YOU = P("new"), P("ringtone"), P("i'm"), P("love"), P("you")
+    THANKS, SORRY, SEE = P("thanks", "thank you"), P("sorry"), P("see")
+    LAUGHS, HOME, OK_K, QMARK = P("lol", "haha", ":)"), P("home"), P("ok", "k"), P("?")
+    DONT, WORRY = P("don't"), P("worry")
+
+    @labeling_function()
+    def free(x):
+        return SPAM if contains(x.tokens, FREE) else ABSTAIN
+
+    @labeling_function()
+    def txt(x):
+        return SPAM if contains(x.tokens, TXT) else ABSTAIN
+
+    @labeling_function()
+    def winning(x):
+        return SPAM if contains(x.tokens, WINNING) else ABSTAIN
+
+    @labeling_function()
+    def call_now(x):
+        return SPAM if followed_by(x.tokens, CALL, NOW, 2) else ABSTAIN
+
+    @labeling_function()
+    def claim_prize(x):
+        return SPAM if followed_by(x.tokens, CLAIM, PRIZE) else ABSTAIN
+
+    @labeling_function()
+    def cash_prize(x):
+        return SPAM if followed_by(x.tokens, CASH, PRIZE_AWARD) else ABSTAIN
+
+    @labeling_function()
+    def urgent(x):
+        return SPAM if starts_with(x.tokens, URGENT) else ABSTAIN
+
+    @labeling_function()
+    def stop_reply(x):
+        return SPAM if contains(x.tokens, STOP) and contains(x.tokens, REPLY_SEND) else ABSTAIN
+
+    @labeling_function()
+    def pounds(x):
+        return SPAM if contains(x.tokens, POUNDS) else ABSTAIN
+
+    @labeling_function()
+    def mobile_offer(x):
+        return SPAM if followed_by(x.tokens, MOBILE, OFFERS, 3) else ABSTAIN
+
+    @labeling_function()
+    def guaranteed(x):
+        return SPAM if contains(x.tokens, GUARANTEED) else ABSTAIN
+
+    @labeling_function()
+    def calls(x):
+        return SPAM if count_of(x.tokens, CALL) >= 2 else ABSTAIN
+
+    @labeling_function()
+    def new_ringtone(x):
+        return SPAM if followed_by(x.tokens, NEW, RINGTONE, 1) else ABSTAIN
+
+    @labeling_function()
+    def im(x):
+        return HAM if contains(x.tokens, IM) else ABSTAIN
+
+    @labeling_function()
+    def love_you(x):
+        return HAM if followed_by(x.tokens, LOVE, YOU, 1) else ABSTAIN
+
+    @labeling_function()
+    def thanks(x):
+        return HAM if contains(x.tokens, THANKS) else ABSTAIN
+
+    @labeling_function()
+    def sorry(x):
+        return HAM if contains(x.tokens, SORRY) else ABSTAIN
+
+    @labeling_function()
+    def see_you(x):
+        t = x.tokens
+        return HAM if followed_by(t, SEE, YOU, 1) and not contains(t, CALL) else ABSTAIN
+
+    @labeling_function()
+    def laughs(x):
+        return HAM if contains(x.tokens, LAUGHS) else ABSTAIN
+
+    @labeling_function()
+    def short(x):
+        return HAM if len(x.tokens) < 6 else ABSTAIN
+
+    @labeling_function()
+    def home(x):
+        return HAM if contains(x.tokens, HOME) and not contains(x.tokens, FREE) else ABSTAIN
+
+    @labeling_function()
+    def ok_start(x):
+        return HAM if starts_with(x.tokens, OK_K) else ABSTAIN
+
+    @labeling_function()
+    def question(x):
+        return HAM if ends_with(x.tokens, QMARK) else ABSTAIN
+
+    @labeling_function()
+    def dont_worry(x):
+        return HAM if followed_by(x.tokens, DONT, WORRY) else ABSTAIN
+
+    return [free, txt, winning, call_now, claim_prize, cash_prize, urgent, stop_reply, pounds,
+            mobile_offer, guaranteed, calls, new_ringtone, im, love_you, thanks, sorry, see_you,
+            laughs, short, home, ok_start, question, dont_worry]
+
+
+# --- data -----------------------------------------------------------------------------------------
+
+SPAM_WORDS = (
+    "free", "txt", "text", "win", "won", "winner", "call", "now", "now!", "claim", "prize",
+    "prize!", "cash", "award", "urgent", "urgent!", "stop", "reply", "send", "£100", "£1000",
+    "??1.50",
+    "mobile", "offer", "offers", "guaranteed", "new", "ringtone", "ringtone!", "08712460324",
+    "87131", "collect", "entry", "weekly", "draw", "landline", "150p/msg", "t&c", "www.sms.ac",
+)
+HAM_WORDS = (
+    "i", "i'm", "you", "u", "love", "thanks", "thank", "sorry", "see", "home", "ok", "k", "lol",
+    "haha", ":)", "don't", "worry", "later", "gonna", "tonight", "dinner", "babe", "miss", "ur",
+    "what", "where", "are", "going", "?", "...", "da", "lor", "wat", "going?", "home.", "it's",
+)
+FILLER = (
+    "the", "a", "to", "and", "is", "in", "it", "for", "of", "on", "my", "me", "be", "at", "so",
+    "get", "just", "no", "can", "have", "will", "with", "your", "this", "that", "do", "not", "but",
+    "all", "2", "4", "week", "day", "time", "phone", "number", "msg", "back", "pls", "good", "n",
+)
+
+
+def generate(n: int, seed: int = 0) -> pd.DataFrame:
+    """``n`` SMS-like messages (about 15% spam-flavoured) from a fixed vocabulary."""
+    rng = np.random.default_rng(seed)
+    spam = rng.random(n) < 0.15
+    lengths = rng.integers(2, 32, size=n)
+    vocab = np.array(FILLER + SPAM_WORDS + HAM_WORDS, dtype=object)
+    nf, ns = len(FILLER), len(SPAM_WORDS)
+    total = int(lengths.sum())
+    row_spam = np.repeat(spam, lengths)
+    kind = rng.random(total)
+    topical = np.where(row_spam, rng.integers(nf, nf + ns, total),
+                       rng.integers(nf + ns, len(vocab), total))
+    words = np.where(kind < 0.55, rng.integers(0, nf, total), topical)
+    tokens = vocab[words].tolist()
+    texts, at = [], 0
+    for k, s in zip(lengths.tolist(), spam.tolist(), strict=True):
+        msg = " ".join(tokens[at : at + k])
+        at += k
+        texts.append(msg.upper() if s and k % 7 == 0 else msg.capitalize())
+    return pd.DataFrame({"text": texts, "label": spam.astype(np.int64)})
+
+
+# --- timing ---------------------------------------------------------------------------------------
+
+
+def timed(fn: Callable[[], object]) -> tuple[float, object]:
+    gc.collect()
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
+
+
+def snorkel_tokenize(texts: list[str]) -> list[tuple[str, ...]]:
+    nlp = tokenizer()
+    return [tuple(t.lower_ for t in doc if not t.is_space)
+            for doc in nlp.tokenizer.pipe(texts, batch_size=2048)]
+
+
+def bench(df: pd.DataFrame, lfs: list, repeat: int) -> dict[str, float]:
+    from snorkel.labeling import PandasLFApplier
+
+    n = len(df)
+    program, schema = compile_for(parse(RULES), df[["text"]])
+    assert schema is not None
+    assert len(program.lfs) == len(lfs)
+
+    # spaCy's tokenizer caches the analysis of each distinct space-delimited chunk; warm it once
+    # (untimed) so that neither side profits from the other having run first.
+    snorkel_tokenize(df["text"].tolist())
+
+    # Snorkel: tokenize once into a column, then the applier.
+    t_tok, tokens = timed(lambda: snorkel_tokenize(df["text"].tolist()))
+    sdf = df.assign(tokens=tokens)
+    applier = PandasLFApplier(lfs)
+    t_snorkel, L_snorkel = timed(lambda: applier.apply(sdf, progress_bar=False))
+
+    # explicate, featurize + evaluate (what `explicate apply` does).
+    incl: list[float] = []
+    for _ in range(repeat):
+        t, applied = timed(lambda: apply_program(program, df[["text"]], schema, progress=False))
+        incl.append(t)
+    L_incl = applied.L  # type: ignore[attr-defined]
+
+    # explicate, evaluate only: a fresh batch per repeat (it memoizes phrase occurrences).
+    excl: list[float] = []
+    feat: list[float] = []
+    for _ in range(repeat):
+        t, batch = timed(lambda: build_batch(df[["text"]], program, schema))
+        feat.append(t)
+        t, L_excl = timed(lambda: program.apply(batch))  # noqa: B023 - called at once
+        excl.append(t)
+
+    assert np.array_equal(np.asarray(L_snorkel, dtype=np.int8), L_incl), "Snorkel L != explicate L"
+    assert np.array_equal(L_incl, L_excl)
+
+    t_incl, t_excl, t_feat = (statistics.median(v) for v in (incl, excl, feat))
+    snorkel_incl = t_snorkel + t_tok
+    return {
+        "n_docs": n,
+        "n_tokens": int(sum(map(len, tokens))),
+        "n_lfs": len(lfs),
+        "coverage": float((L_incl != ABSTAIN).any(axis=1).mean()),
+        "tokenize_s": t_tok,
+        "snorkel_s": t_snorkel,
+        "explicate_incl_tok_s": t_incl,
+        "explicate_featurize_s": t_feat,
+        "explicate_excl_tok_s": t_excl,
+        "snorkel_rows_per_s": n / t_snorkel,
+        "snorkel_rows_per_s_incl_tok": n / snorkel_incl,
+        "explicate_rows_per_s_incl_tok": n / t_incl,
+        "explicate_rows_per_s_excl_tok": n / t_excl,
+        "speedup_incl_tok": snorkel_incl / t_incl,
+        "speedup_excl_tok": t_snorkel / t_excl,
+        "identical_L": True,
+    }
+
+
+def report(title: str, r: dict[str, float]) -> None:
+    print(f"\n== {title}: {r['n_docs']:,} docs, {r['n_tokens']:,} tokens, {r['n_lfs']} LFs "
+          f"(coverage {r['coverage']:.0%}) ==")
+    print(f"  tokenize (spaCy blank('en'), shared) {r['tokenize_s']:8.3f} s  "
+          f"{r['n_docs'] / r['tokenize_s']:>12,.0f} rows/s")
+    print(f"  Snorkel PandasLFApplier             {r['snorkel_s']:8.3f} s  "
+          f"{r['snorkel_rows_per_s']:>12,.0f} rows/s   (+ tokenize: "
+          f"{r['snorkel_rows_per_s_incl_tok']:,.0f} rows/s)")
+    print(f"  explicate apply (incl. tokenize)    {r['explicate_incl_tok_s']:8.3f} s  "
+          f"{r['explicate_rows_per_s_incl_tok']:>12,.0f} rows/s   "
+          f"(featurize alone {r['explicate_featurize_s']:.3f} s)")
+    print(f"  explicate program.apply (excl.)     {r['explicate_excl_tok_s']:8.3f} s  "
+          f"{r['explicate_rows_per_s_excl_tok']:>12,.0f} rows/s")
+    print(f"  speed-up vs Snorkel: {r['speedup_excl_tok']:,.1f}x excluding tokenization, "
+          f"{r['speedup_incl_tok']:,.1f}x including it;  identical L: {r['identical_L']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=100_000, help="generated documents (default 100k)")
+    ap.add_argument("--quick", action="store_true", help="10k documents, one repeat")
+    ap.add_argument("--repeat", type=int, default=3, help="explicate repeats (median)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--sms", type=Path, default=SMS_TRAIN, help="WRENCH SMS train.json")
+    ap.add_argument("--no-sms", action="store_true", help="skip the WRENCH SMS run")
+    args = ap.parse_args(argv)
+    n, repeat = (min(args.n, 10_000), 1) if args.quick else (args.n, args.repeat)
+
+    try:
+        import snorkel
+    except ImportError:
+        print("Snorkel is not installed: pip install -e '.[bench]' (snorkel==0.10.0)",
+              file=sys.stderr)
+        return 2
+    import warnings
+
+    warnings.filterwarnings("ignore")  # Snorkel's pandas/numpy deprecation noise
+    lfs = snorkel_lfs()
+    tokenizer()  # load spaCy before any timing
+
+    result = bench(generate(n, args.seed), lfs, repeat)
+    report("generated SMS-like documents", result)
+    out = dict(result)
+    if not args.no_sms and args.sms.is_file():
+        sms = bench(read_table(args.sms)[["text"]], lfs, repeat)
+        report(f"WRENCH SMS {args.sms.stem}", sms)
+        out.update({f"sms_{k}": v for k, v in sms.items()})
+    elif not args.no_sms:
+        print(f"\n(WRENCH SMS not found at {args.sms}; skipped)")
+    out.update({"snorkel_version": snorkel.__version__, "python": platform.python_version(),
+                "machine": platform.processor() or platform.machine(), "quick": args.quick})
+    print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in out.items()}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -12,8 +12,8 @@ from explicate.primitives import registry
 # Core words (with case variants) that rules look for, so votes are frequent; rarer words with
 # punctuation, unicode and clitics so tokenization edge cases are met too.
 CORE = ["wife", "Wife", "call", "the", "!"]
-RARE = ["free", "FREE", "husband", "married", "his", "and", "now", "!!!", ",", ".", "naïve", "Ünïcödé", "東京",
-        "don't", "e-mail", "£5", "x"]
+RARE = ["free", "FREE", "husband", "married", "his", "and", "now", "!!!", ",", ".", "naïve",
+        "Ünïcödé", "東京", "don't", "e-mail", "£5", "x"]
 VOCAB = CORE * 5 + RARE
 TEXT_FIELDS = ("text", "sentence")
 SPAN_FIELDS = ("person1", "person2")

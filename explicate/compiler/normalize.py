@@ -21,11 +21,11 @@ def _rewrite(node: ir.Expr) -> ir.Expr:
             flat: list[ir.Expr] = []
             for a in args:
                 # (x ∧ y) ∧ z → x ∧ y ∧ z, likewise for ∨
-                flat.extend(a.args if isinstance(a, kind) else (a,))  # type: ignore[attr-defined]
+                flat.extend(a.args if isinstance(a, kind) else (a,))
             unique = _dedupe(tuple(flat))  # x ∧ x → x
             if len(unique) == 1:
                 return unique[0]
-            return kind(unique, span=node.span)  # type: ignore[call-arg]
+            return kind(unique, span=node.span)
         case ir.AnyOf(items=items):
             unique_items = _dedupe(items)
             if len(unique_items) == 1:

@@ -69,7 +69,7 @@ class TypeChecker:
             return expected
         actual = self.type_of(expr)
         if not expected.accepts(actual):
-            hint = ()
+            hint: tuple[str, ...] = ()
             if expected is ir.Type.SPAN and actual is ir.Type.TEXT:
                 hint = ("declare it as a mention, e.g. 'spans: person1, person2 in sentence'",)
             self.diags.append(

@@ -156,9 +156,10 @@ def _diagnose(source: ir.Source, start: int, end: int, exc: UnexpectedInput) -> 
         if close:
             hints.append(f"did you mean '{close[0]}'?")
     elif isinstance(exc, UnexpectedCharacters):
-        pos = start + exc.pos_in_stream
+        at = exc.pos_in_stream or 0
+        pos = start + at
         span = ir.Span(source, pos, pos + 1)
-        char = chunk[exc.pos_in_stream] if exc.pos_in_stream < len(chunk) else ""
+        char = chunk[at] if at < len(chunk) else ""
         message = f"unexpected character {char!r}"
         if char in "\"'":
             hints.append("strings end on the same line: is a closing quote missing?")

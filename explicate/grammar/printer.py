@@ -80,12 +80,11 @@ def to_dsl(node: ir.Expr) -> str:
     raise TypeError(f"cannot print {type(node).__name__}")
 
 
-def _show(value: object) -> str:
-    if isinstance(value, int):
-        return str(value)
-    assert isinstance(value, ir.Expr)
+def _show(expr: ir.Expr) -> str:
+    if isinstance(expr, int):  # counts (within N words) are plain ints
+        return str(expr)
     # Operands of a primitive are values or words, never bare boolean chains, except via parens.
-    return _wrap(value, 4)
+    return _wrap(expr, 4)
 
 
 def _wrap(node: ir.Expr, needed: int) -> str:

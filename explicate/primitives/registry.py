@@ -115,7 +115,8 @@ def primitive(cls: T) -> T:
     name = snake(cls.__name__)
     if name in REGISTRY:
         raise TypeError(f"primitive {name!r} registered twice")
-    REGISTRY[name] = Registered(cls, name, getattr(cls, "rule", "predicate"), syntax)
+    expr_cls: type[ir.Expr] = cls  # type: ignore[assignment]
+    REGISTRY[name] = Registered(expr_cls, name, getattr(cls, "rule", "predicate"), syntax)
     return cls
 
 

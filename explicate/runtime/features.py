@@ -12,6 +12,7 @@ import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -48,7 +49,8 @@ def tokenize(text: str) -> list[tuple[str, int]]:
 def tokenize_column(strings: list[str], nlp: Language | None = None) -> TextColumn:
     """Tokenize a column of strings into flat arrays (one spaCy pass over all rows)."""
     nlp = nlp or tokenizer()
-    arrays = [doc.to_array(_ATTRS) for doc in nlp.tokenizer.pipe(strings, batch_size=2048)]
+    tok: Any = nlp.tokenizer
+    arrays = [doc.to_array(_ATTRS) for doc in tok.pipe(strings, batch_size=2048)]
     n = len(strings)
     lengths = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=n)
     if lengths.sum():

@@ -66,7 +66,7 @@ def lf_summary(L: np.ndarray, lf_names: tuple[str, ...] | list[str],
             "Conflicts": float(other_label.mean()) if n else 0.0,
         }
         if Y is not None:
-            scored = v & (Y != ABSTAIN)
+            scored = np.asarray(v & (Y != ABSTAIN), dtype=bool)
             correct = int((col[scored] == Y[scored]).sum())
             record["Correct"] = correct
             record["Incorrect"] = int(scored.sum()) - correct
@@ -77,7 +77,7 @@ def lf_summary(L: np.ndarray, lf_names: tuple[str, ...] | list[str],
 
 def vote_counts(L: np.ndarray, cardinality: int) -> np.ndarray:
     """int32[n, k]: how many LFs vote each label on each row."""
-    return np.stack([(L == c).sum(axis=1, dtype=np.int32) for c in range(cardinality)], axis=1)
+    return np.stack([(c == L).sum(axis=1, dtype=np.int32) for c in range(cardinality)], axis=1)
 
 
 def majority_vote(L: np.ndarray, cardinality: int, tie_break: str = "abstain",

@@ -77,7 +77,7 @@ def lf_summary(L: np.ndarray, lf_names: tuple[str, ...] | list[str],
 
 def vote_counts(L: np.ndarray, cardinality: int) -> np.ndarray:
     """int32[n, k]: how many LFs vote each label on each row."""
-    return np.stack([(c == L).sum(axis=1, dtype=np.int32) for c in range(cardinality)], axis=1)
+    return np.stack([np.sum(c == L, axis=1, dtype=np.int32) for c in range(cardinality)], axis=1)
 
 
 def majority_vote(L: np.ndarray, cardinality: int, tie_break: str = "abstain",

@@ -86,7 +86,9 @@ def synthetic(quick: bool, device: str) -> list[dict[str, Any]]:
         for k in (2, 4):
             for m in (10, 50):
                 for n in ns:
-                    groups, size = ((2, 3) if m == 10 else (5, 4)) if kind == "correlated" else (0, 3)
+                    groups, size = (2, 3) if m == 10 else (5, 4)
+                    if kind == "independent":
+                        groups = 0
                     L, Y, _, _ = synthetic_votes(
                         n, m, k, seed=n + m + k, groups=groups, group_size=size,
                         accuracy=(0.65, 0.85), coverage=(0.3, 0.6),

@@ -636,8 +636,8 @@ class LabelModel:
         d: _Design,
         known: set[tuple[int, int]],
         *,
-        min_ratio: float = 2.0,
-        min_excess: float = 0.1,
+        min_ratio: float = 3.0,
+        min_excess: float = 0.3,
     ) -> list[tuple[int, int]]:
         """Pairs of LFs that are correlated beyond what the class explains (robust, no fit needed).
 
@@ -664,8 +664,10 @@ class LabelModel:
                 continue
             C = ov[:, c, :, c] - np.outer(f, f)
             rho = C / np.sqrt(np.maximum(np.outer(var, var), 1e-18))
-            valid = np.outer(ok, ok) & ~eye & (np.abs(rho) > noise)
-            y = np.log(np.maximum(np.abs(rho), 1e-12))
+            valid = np.outer(ok, ok) & ~eye
+            # Correlations under the noise level are kept at that level, not dropped: dropping
+            # them would leave a weak LF with mostly its (strongly correlated) copies to fit.
+            y = np.log(np.maximum(rho, noise))
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # LFs without valid pairs
                 u = 0.5 * np.nanmedian(np.where(valid, y, np.nan), axis=1)
@@ -676,7 +678,7 @@ class LabelModel:
             u = np.minimum(u, 0.0)  # a correlation is at most 1
             pred = np.exp(u[:, None] + u[None, :])
             flagged |= (
-                valid & (rho > 0) & (rho > min_ratio * pred) & (rho - pred > min_excess)
+                valid & (rho > noise) & (rho > min_ratio * pred) & (rho - pred > min_excess)
             )
         flagged = np.triu(flagged | flagged.T, 1)
         return [
@@ -813,6 +815,7 @@ class LabelModel:
         """Write the fitted model to ``path`` (a numpy ``.npz``; no pickles)."""
         table, bias = self._require_fit(self.n_lfs or 0)
         assert self.class_balance is not None and self.accuracies is not None
+        assert self.confusion is not None and self.lf_weights is not None
         meta = {
             "format": _FORMAT,
             "cardinality": self.cardinality,

@@ -213,6 +213,26 @@ def print_summary(result: dict[str, Any]) -> None:
 
 @app.command()
 @user_errors
+def fit(
+    matrix: Annotated[Path, typer.Argument(help="Label matrix (.npz from `explicate apply`).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write probs (.npy).")],
+    method: Annotated[str, typer.Option("--method", help="Label model method.")] = "auto",
+    gold: Annotated[Path | None, typer.Option("--gold", help="Gold labels (.npy or text).")] = None,
+) -> None:
+    """Fit a label model on L and save the probabilistic labels (float32, n x k)."""
+    from explicate.runtime.label_model import fit_label_model_cli
+
+    if not matrix.is_file():
+        raise ExplicateError([Diagnostic("E401", f"label matrix '{matrix}' not found")])
+    try:
+        result = fit_label_model_cli(str(matrix), method, str(output), str(gold) if gold else None)
+    except ValueError as exc:
+        raise ExplicateError([Diagnostic("E401", str(exc))]) from None
+    out.print(json.dumps(result, indent=2), markup=False)
+
+
+@app.command()
+@user_errors
 def demo() -> None:
     """Run the whole loop on the embedded example (synthetic job ads written for explicate)."""
     from explicate.demo import run_demo

@@ -81,3 +81,14 @@ def test_demo_runs_the_embedded_example() -> None:
     result = runner.invoke(app, ["demo"])
     assert result.exit_code == 0, result.output
     assert "LF summary" in result.stdout and "majority vote: 60/60 rows labeled" in result.stdout
+
+
+def test_fit_reads_apply_output(tmp_path: Path) -> None:
+    out = tmp_path / "L.npz"
+    assert runner.invoke(app, ["apply", str(ROOT / "examples/spam/spam.lf"), "--data",
+                               str(_data(tmp_path)), "-o", str(out)]).exit_code == 0
+    result = runner.invoke(app, ["fit", str(out), "-o", str(tmp_path / "p.npy")])
+    assert result.exit_code == 0, result.output
+    probs = np.load(tmp_path / "p.npy")
+    assert probs.shape == (4, 2) and np.allclose(probs.sum(axis=1), 1, atol=1e-5)
+    assert json.loads(result.stdout)["cardinality"] == 2

@@ -8,13 +8,16 @@ estimates the LF parameters:
 
 ``majority``           unweighted vote; ties share the probability.
 ``weighted_majority``  one accuracy per LF ("one-coin" Dawid-Skene, EM); votes weighted by log-odds.
-``dawid_skene``        a full confusion matrix per LF, abstaining included, fitted by EM.
+``dawid_skene``        a full confusion matrix per LF (abstain as one outcome), fitted by EM;
+                       abstains shape the posterior only with ``abstain="informative"``.
 ``matrix_completion``  Snorkel/MeTaL style: fit the confusion matrices to the LF overlap matrix
                        (second moments), masking dependent pairs.
 ``triplets``           FlyingSquid style closed form: each LF's accuracy from triples of pairwise
                        agreement rates (the one-coin multiclass extension).
-``auto``               Dawid-Skene with its parameters started from the moment (triplet)
-                       estimate, plus dependency detection: the best of these on the benchmarks.
+``auto``               finds dependent LFs (robust correlation test) and counts each group
+                       once, then Dawid-Skene EM with the majority-vote class balance; where
+                       under 35% of covered rows carry two votes (nothing to learn from) it
+                       falls back to majority vote. Figures: benchmarks/LABEL_MODELS.md.
 
 Fitting works on sufficient statistics (:class:`VoteStats`: unique vote patterns with counts), so
 its cost grows with the number of distinct patterns, capped at ``max_patterns`` by a seeded,

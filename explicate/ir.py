@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import operator
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -165,7 +166,12 @@ class Not(Expr):
     arg: Expr
 
 
-COMPARE_OPS: tuple[str, ...] = ("<=", ">=", "==", "!=", "<", ">")
+# Comparison operators and what they compute; they work on floats and on numpy arrays alike.
+COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    "<=": operator.le, ">=": operator.ge, "==": operator.eq,
+    "!=": operator.ne, "<": operator.lt, ">": operator.gt,
+}
+COMPARE_OPS: tuple[str, ...] = tuple(COMPARE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,6 @@ Every kernel is a whole-column array operation.
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -18,15 +16,6 @@ import numpy as np
 from explicate import ir
 from explicate.compiler.schema import FieldKind
 from explicate.primitives import text as text_prims
-
-_OPS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
-    "==": operator.eq,
-    "!=": operator.ne,
-}
 
 
 class Batch(text_prims.Batch, Protocol):
@@ -68,7 +57,7 @@ class Evaluator:
                 return ~self(arg)
             case ir.Compare(op=op, left=left, right=right):
                 with np.errstate(invalid="ignore"):
-                    return np.asarray(_OPS[op](self(left), self(right)), dtype=bool)
+                    return np.asarray(ir.COMPARE[op](self(left), self(right)), dtype=bool)
             case ir.Num(value=value):
                 return np.full(n, value, dtype=np.float64)
             case ir.Field(name=name):
@@ -102,9 +91,6 @@ class Program:
     @property
     def cardinality(self) -> int:
         return len(self.labels)
-
-    def fields_of(self, index: int) -> tuple[str, ...]:
-        return ir.fields_read(self.lowered[index].when)
 
     def apply(self, batch: Batch) -> np.ndarray:
         """The label matrix of a batch: int8[n, m], ``ABSTAIN = -1`` where an LF does not vote.

@@ -4,7 +4,6 @@ the vectorized kernels are tested against (see tests/test_compiled_vs_reference.
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,12 +12,6 @@ from explicate import ir
 from explicate.compiler.lower import Program
 
 Tokenize = Callable[[str], list[tuple[str, int]]]  # text -> [(token text, char offset)]
-
-_OPS: dict[str, Callable[[float, float], bool]] = {
-    "<": operator.lt, "<=": operator.le, ">": operator.gt,
-    ">=": operator.ge, "==": operator.eq, "!=": operator.ne,
-}
-
 
 @dataclass
 class PlainRow:
@@ -100,7 +93,7 @@ def evaluate(node: ir.Expr, row: PlainRow) -> Any:
         case ir.Not(arg=arg):
             return not evaluate(arg, row)
         case ir.Compare(op=op, left=left, right=right):
-            return _OPS[op](evaluate(left, row), evaluate(right, row))
+            return bool(ir.COMPARE[op](evaluate(left, row), evaluate(right, row)))
         case ir.Num(value=value):
             return value
         case ir.Field(name=name):

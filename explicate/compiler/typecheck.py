@@ -78,7 +78,7 @@ class TypeChecker:
             )
         return actual
 
-    def parent_text(self, expr: ir.Expr, role: str) -> str | None:
+    def parent_text(self, expr: ir.Expr) -> str | None:
         if isinstance(expr, ir.Field):
             if expr.name in self.spans:
                 return self.spans[expr.name]
@@ -87,7 +87,7 @@ class TypeChecker:
         return None
 
     def same_text(self, a: ir.Expr, b: ir.Expr, role: str) -> None:
-        pa, pb = self.parent_text(a, role), self.parent_text(b, role)
+        pa, pb = self.parent_text(a), self.parent_text(b)
         if pa is not None and pb is not None and pa != pb:
             self.diags.append(Diagnostic("E301", role, b.span,
                                          f"`{to_dsl(a)}` is in '{pa}', `{to_dsl(b)}` in '{pb}'"))

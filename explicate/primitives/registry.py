@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from explicate import ir
 
@@ -57,8 +56,6 @@ class CheckEnv(Protocol):
 
     def expect(self, expr: ir.Expr, expected: ir.Type, role: str) -> ir.Type: ...
 
-    def parent_text(self, expr: ir.Expr, role: str) -> str | None: ...
-
     def same_text(self, a: ir.Expr, b: ir.Expr, role: str) -> None: ...
 
     def error(self, code: str, message: str, node: ir.Expr, label: str = "") -> None: ...
@@ -68,11 +65,6 @@ class Printer(Protocol):
     """Prints a child expression as DSL."""
 
     def __call__(self, expr: ir.Expr) -> str: ...
-
-
-class PrimitiveClass(Protocol):
-    syntax: ClassVar[tuple[Alt, ...]]
-    rule: ClassVar[str]
 
 
 T = TypeVar("T", bound=type)
@@ -191,5 +183,3 @@ def registered(rule: str | None = None) -> list[Registered]:
     """The registered primitives (optionally only those of one grammar rule)."""
     return [r for r in REGISTRY.values() if rule is None or r.rule == rule]
 
-
-Kernel = Callable[..., Any]

@@ -47,6 +47,7 @@ from explicate.runtime.label_stats import (
     iter_chunks,
     shape_of,
 )
+from explicate.runtime.matrix import argmax_ties
 
 __all__ = [
     "ABSTAIN",
@@ -879,24 +880,7 @@ class LabelModel:
 
 def probs_to_preds(probs: np.ndarray, tie_break: str = "abstain", seed: int = 0) -> np.ndarray:
     """Argmax of each row of ``probs`` with ties (within 1e-5) resolved by ``tie_break``."""
-    if tie_break not in ("abstain", "random", "first"):
-        raise ValueError(f"tie_break must be 'abstain', 'random' or 'first', got {tie_break!r}")
-    preds = probs.argmax(1).astype(np.int64)
-    if probs.shape[0] == 0 or tie_break == "first":
-        return preds
-    top = probs.max(1, keepdims=True)
-    tied = probs >= top - 1e-5
-    multi = tied.sum(1) > 1
-    if not multi.any():
-        return preds
-    if tie_break == "abstain":
-        preds[multi] = ABSTAIN
-        return preds
-    rng = np.random.default_rng(seed)
-    rows = np.flatnonzero(multi)
-    noise = rng.random((rows.shape[0], probs.shape[1]))
-    preds[rows] = np.where(tied[rows], noise, -1.0).argmax(1)
-    return preds
+    return argmax_ties(probs, tie_break, seed)
 
 
 def score_predictions(

@@ -15,8 +15,7 @@ from typing import Any
 
 import numpy as np
 
-ABSTAIN = -1
-"""The vote of an LF that does not label a row."""
+from explicate.ir import ABSTAIN  # the vote of an LF that does not label a row
 
 CHUNK_ROWS = 1 << 16
 """Rows handled at once when a pass streams over ``L`` (bounds the temporary memory)."""

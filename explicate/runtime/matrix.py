@@ -80,24 +80,34 @@ def vote_counts(L: np.ndarray, cardinality: int) -> np.ndarray:
     return np.stack([np.sum(c == L, axis=1, dtype=np.int32) for c in range(cardinality)], axis=1)
 
 
+def argmax_ties(scores: np.ndarray, tie_break: str = "abstain", seed: int = 0) -> np.ndarray:
+    """Argmax of each row of ``scores`` (vote counts or probabilities), with ties (within 1e-5)
+    resolved by ``tie_break``: ``abstain`` (``ABSTAIN``), ``random`` (seeded) or ``first``."""
+    if tie_break not in ("abstain", "random", "first"):
+        raise ValueError(f"tie_break must be 'abstain', 'random' or 'first', got {tie_break!r}")
+    preds = scores.argmax(1).astype(np.int64)
+    if scores.shape[0] == 0 or tie_break == "first":
+        return preds
+    top = scores.max(1, keepdims=True)
+    tied = scores >= top - 1e-5
+    multi = tied.sum(1) > 1
+    if not multi.any():
+        return preds
+    if tie_break == "abstain":
+        preds[multi] = ABSTAIN
+        return preds
+    rng = np.random.default_rng(seed)
+    rows = np.flatnonzero(multi)
+    noise = rng.random((rows.shape[0], scores.shape[1]))
+    preds[rows] = np.where(tied[rows], noise, -1.0).argmax(1)
+    return preds
+
+
 def majority_vote(L: np.ndarray, cardinality: int, tie_break: str = "abstain",
                   seed: int = 0) -> np.ndarray:
     """The most-voted label of each row; ``ABSTAIN`` where no LF votes. Ties: ``abstain``
     (default, as Snorkel's ``MajorityLabelVoter``), ``random`` (seeded) or ``first`` (lowest id)."""
     counts = vote_counts(L, cardinality)
-    top = counts.max(axis=1)
-    winners = counts == top[:, None]
-    tied = winners.sum(axis=1) > 1
-    if tie_break == "random":
-        rng = np.random.default_rng(seed)
-        noise = rng.random(counts.shape)
-        pred = np.argmax(np.where(winners, noise, -1.0), axis=1)
-    elif tie_break in ("first", "abstain"):
-        pred = np.argmax(winners, axis=1)
-    else:
-        raise ValueError(f"tie_break must be 'abstain', 'random' or 'first', not {tie_break!r}")
-    pred = pred.astype(np.int64)
-    if tie_break == "abstain":
-        pred[tied] = ABSTAIN
-    pred[top == 0] = ABSTAIN
+    pred = argmax_ties(counts.astype(np.float64), tie_break, seed)
+    pred[counts.max(axis=1) == 0] = ABSTAIN
     return pred

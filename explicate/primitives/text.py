@@ -16,6 +16,7 @@ Shared definitions:
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -352,6 +353,78 @@ class FollowedBy(ir.Primitive):
         )
 
 
+@primitive
+@dataclass(frozen=True, slots=True)
+class Equals(_TextPredicate):
+    """True where ``text`` consists of exactly ``words`` (one of them, for a list): every token
+    of the field, and nothing else."""
+
+    syntax: ClassVar[tuple[Any, ...]] = ("{text:value} is {words:words}",)
+    text: ir.Expr
+    words: ir.Expr
+
+    def kernel(self, batch: Batch) -> np.ndarray:
+        name = _field_name(self.text)
+        col = batch.text(name)
+        starts, ends = batch.occurrences(name, self.words)
+        rows = col.doc_of[starts] if len(starts) else np.zeros(0, dtype=np.int64)
+        whole = (starts == col.offsets[rows]) & (ends == col.offsets[rows + 1])
+        return rows_with(batch.n, rows[whole])
+
+    def reference(self, row: Row) -> bool:
+        tokens = row.tokens(_field_name(self.text))
+        return any(s == 0 and e == len(tokens) for s, e in ref_occurrences(tokens, self.words, row))
+
+
+@primitive
+@dataclass(frozen=True, slots=True)
+class SameText(ir.Primitive):
+    """True where two texts (or mentions) have the same tokens, ignoring case."""
+
+    rule: ClassVar[str] = "predicate"
+    syntax: ClassVar[tuple[Any, ...]] = ("{left:value} same as {right:value}",)
+    left: ir.Expr
+    right: ir.Expr
+
+    def check(self, env: CheckEnv) -> ir.Type:
+        env.expect(self.left, ir.Type.TEXT, "a text compared by 'same as'")
+        env.expect(self.right, ir.Type.TEXT, "a text compared by 'same as'")
+        return ir.Type.BOOL
+
+    def kernel(self, batch: Batch) -> np.ndarray:
+        a, b = batch.text(_field_name(self.left)), batch.text(_field_name(self.right))
+        same = np.diff(a.offsets) == np.diff(b.offsets)
+        # Rows of equal length line their tokens up one to one; any differing token rules a row out.
+        ta, tb = same[a.doc_of], same[b.doc_of]
+        differs = a.doc_of[ta][a.lower[ta] != b.lower[tb]]
+        same[differs] = False
+        return same
+
+    def reference(self, row: Row) -> bool:
+        a = [t.lower() for t in row.tokens(_field_name(self.left))]
+        b = [t.lower() for t in row.tokens(_field_name(self.right))]
+        return a == b
+
+
+@primitive
+@dataclass(frozen=True, slots=True)
+class Truth(ir.Primitive):
+    """A constant condition: true on every example, or on none."""
+
+    rule: ClassVar[str] = "predicate"
+    syntax: ClassVar[tuple[Any, ...]] = (alt("true", value=True), alt("false", value=False))
+    value: bool
+
+    def check(self, env: CheckEnv) -> ir.Type:
+        return ir.Type.BOOL
+
+    def kernel(self, batch: Batch) -> np.ndarray:
+        return np.full(batch.n, self.value, dtype=bool)
+
+    def reference(self, row: Row) -> bool:
+        return self.value
+
+
 # --- predicates over mentions ----------------------------------------------------------------------
 
 
@@ -472,6 +545,30 @@ class MentionsWithin(_MentionPredicate):
             return False
         _, first_end, second_start, _ = _ref_ordered(a, b)
         return max(second_start - first_end, 0) <= self.within
+
+
+@primitive
+@dataclass(frozen=True, slots=True)
+class Precedes(_MentionPredicate):
+    """True where mention ``left`` ends before mention ``right`` starts (same text)."""
+
+    syntax: ClassVar[tuple[Any, ...]] = ("{left:value} before {right:value}",)
+    left: ir.Expr
+    right: ir.Expr
+
+    def check(self, env: CheckEnv) -> ir.Type:
+        env.expect(self.left, ir.Type.SPAN, "a mention that 'before' orders")
+        env.expect(self.right, ir.Type.SPAN, "a mention that 'before' orders")
+        env.same_text(self.left, self.right, "'before' needs two mentions of the same text")
+        return ir.Type.BOOL
+
+    def kernel(self, batch: Batch) -> np.ndarray:
+        a, b = batch.span(_field_name(self.left)), batch.span(_field_name(self.right))
+        return (a.end <= b.start) & a.found & b.found
+
+    def reference(self, row: Row) -> bool:
+        a, b = row.mention(_field_name(self.left)), row.mention(_field_name(self.right))
+        return a is not None and b is not None and a[2] <= b[1]
 
 
 # --- letter case -----------------------------------------------------------------------------------
@@ -599,3 +696,34 @@ class CountOf(_TextNumber):
     def reference(self, row: Row) -> float:
         occ = ref_occurrences(row.tokens(_field_name(self.text)), self.words, row)
         return float(len({s for s, _ in occ}))
+
+
+@primitive
+@dataclass(frozen=True, slots=True)
+class Distance(ir.Primitive):
+    """The number of tokens between two mentions of the same text (0 when they touch or
+    overlap)."""
+
+    rule: ClassVar[str] = "value"
+    syntax: ClassVar[tuple[Any, ...]] = ("distance ( {left:value} , {right:value} )",)
+    left: ir.Expr
+    right: ir.Expr
+
+    def check(self, env: CheckEnv) -> ir.Type:
+        env.expect(self.left, ir.Type.SPAN, "a mention that 'distance' measures from")
+        env.expect(self.right, ir.Type.SPAN, "a mention that 'distance' measures to")
+        env.same_text(self.left, self.right, "'distance' needs two mentions of the same text")
+        return ir.Type.NUM
+
+    def kernel(self, batch: Batch) -> np.ndarray:
+        a, b = batch.span(_field_name(self.left)), batch.span(_field_name(self.right))
+        _, first_end, second_start, _ = _ordered(a, b)
+        gap = np.maximum(second_start - first_end, 0).astype(np.float64)
+        return np.where(a.found & b.found, gap, np.nan)
+
+    def reference(self, row: Row) -> float:
+        a, b = row.mention(_field_name(self.left)), row.mention(_field_name(self.right))
+        if a is None or b is None:
+            return math.nan
+        _, first_end, second_start, _ = _ref_ordered(a, b)
+        return float(max(second_start - first_end, 0))

@@ -4,6 +4,7 @@ The public API::
 
     from explicate import parse, to_dsl, compile_rules, apply_rules, apply_file, ABSTAIN
     from explicate import LabelMatrix, lf_summary, majority_vote, LabelModel
+    from explicate import explain          # English explanations -> LFs
 """
 
 from __future__ import annotations
@@ -15,16 +16,19 @@ from explicate.errors import ExplicateError
 from explicate.grammar import parse, to_dsl
 from explicate.ir import ABSTAIN
 from explicate.runtime.apply import apply_file, apply_rules
+from explicate.runtime.explain import ExplainResult, explain
 from explicate.runtime.matrix import LabelMatrix, lf_summary, majority_vote
 
 __all__ = [
     "ABSTAIN",
+    "ExplainResult",
     "ExplicateError",
     "LabelMatrix",
     "LabelModel",
     "apply_file",
     "apply_rules",
     "compile_rules",
+    "explain",
     "lf_summary",
     "majority_vote",
     "parse",

@@ -240,6 +240,56 @@ def demo() -> None:
     run_demo(out)
 
 
+@app.command()
+@user_errors
+def explain(
+    explanations: Annotated[Path, typer.Argument(help="CSV/TSV/JSONL: label, explanation and "
+                                                 "the example's own fields.")],
+    labels: Annotated[str, typer.Option("--labels", help="Class names in id order, e.g. "
+                                        "NOT_SPOUSE,SPOUSE.")],
+    data: Annotated[Path | None, typer.Option("--data", help="Unlabeled pool for the uniform and "
+                                              "duplicate-signature filters.")] = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Rule file to write.")] = Path(
+        "rules.lf"),
+    report: Annotated[Path | None, typer.Option("--report", help="JSON report to write.")] = None,
+    words: Annotated[Path | None, typer.Option("--words", help="Word lists: a rule file with "
+                                               "'words NAME = ...' lines.")] = None,
+    label_map: Annotated[str | None, typer.Option("--label-map", help="Rewrite label values "
+                                                  "first, e.g. '1=SPOUSE,2=NOT_SPOUSE'.")] = None,
+    keep: Annotated[str, typer.Option("--keep", help="'all' surviving readings (default) or "
+                                      "'best' (one per explanation).")] = "all",
+    columns: Columns = None,
+) -> None:
+    """Turn English explanations into labeling functions (parse, filter, write DSL)."""
+    from explicate.runtime.explain import explain as run_explain
+    from explicate.runtime.explain import word_lists_from_file
+
+    names = [n.strip() for n in labels.split(",") if n.strip()]
+    mapping = dict(p.split("=", 1) for p in label_map.split(",")) if label_map else None
+    lists = word_lists_from_file(words) if words else None
+    result = run_explain(explanations, names, pool=data, word_lists=lists, label_map=mapping,
+                         keep=keep, columns=_columns(columns))
+    output.write_text(result.dsl, encoding="utf-8")
+    if report is not None:
+        report.write_text(json.dumps(result.report, indent=2), encoding="utf-8")
+    table = Table(title=f"{explanations.name}: explanations → LFs")
+    for col in ("#", "label", "readings", "kept", "kept LF / why not"):
+        table.add_column(col, overflow="fold")
+    for e in result.explained:
+        why = (to_dsl(e.kept[0].when) if e.kept else e.rejected[0]["reason"] if e.rejected
+               else e.parsed.unsupported[0] if e.parsed.unsupported
+               else e.parsed.diagnostics[0].message if e.parsed.diagnostics else "")
+        table.add_row(str(e.index), e.label or "?", str(len(e.readings)), str(len(e.kept)), why)
+    out.print(table)
+    t = result.totals
+    out.print(f"{t['explanations']} explanations: {t['parsed']} parsed "
+              f"({t['parse_rate']:.0%}), {t['kept']} kept an LF ({t['kept_rate']:.0%}); "
+              f"{t['lfs']} LFs written to {output} in {t['seconds']:.2f}s")
+    for e in result.explained:
+        for d in e.parsed.diagnostics:
+            err.print(d.render(), markup=False)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app(prog_name="explicate")
     sys.exit(0)

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from lark import Lark, Token, Transformer, Tree
-from lark.exceptions import UnexpectedInput, VisitError
+from lark.exceptions import UnexpectedInput, UnexpectedToken, VisitError
 
 from explicate import ir
 from explicate.errors import Diagnostic
@@ -143,7 +143,7 @@ _LEX = re.compile(
     r"(?P<space>\s+)"
     r"|(?P<num>\d+(?:\.\d+)?)"
     r"|(?P<poss>['’]s\b)"
-    r"|(?P<word>[A-Za-z][A-Za-z0-9_\-]*(?:'(?:t|s|re|ve|ll|d)\b)?)"
+    r"|(?P<word>[A-Za-z][A-Za-z0-9_\-]*(?:'t\b)?)"
     r"|(?P<symbol><=|>=|!=|==|<|>|=)"
     r"|(?P<punct>[,;():])"
     r"|(?P<end>[.!?]+)"
@@ -315,6 +315,15 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                             Symbol("not", "not", lx.start, lx.end)])
                 i += 1
                 continue
+            elif word in ("says", "say", "reads", "mentions") and _said(lexemes, i + 1, ctx):
+                # "it says historic neighborhood": the unquoted words that follow, as one phrase.
+                k = _said(lexemes, i + 1, ctx)
+                words = lexemes[i + 1 : i + 1 + k]
+                out.append(Symbol("CONTAINS", word, lx.start, lx.end))
+                out.append(Symbol("QUOTE", " ".join(w.text for w in words), words[0].start,
+                                  words[-1].end))
+                i += 1 + k
+                continue
             elif word in _CLASS_OF:
                 sym = Symbol(_CLASS_OF[word], word, lx.start, lx.end)
             elif word in kw:
@@ -331,6 +340,19 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                 last_ref = sym
         i += 1
     return out
+
+
+def _said(lexemes: Sequence[Lexeme], i: int, ctx: Context) -> int:
+    """How many word lexemes from ``i`` on, read together, occur in the example (longest)."""
+    if not ctx.example:
+        return 0
+    run = 0
+    while i + run < len(lexemes) and lexemes[i + run].kind == "word":
+        run += 1
+    for k in range(run, 0, -1):
+        if _in_example(" ".join(lx.text for lx in lexemes[i : i + k]), ctx):
+            return k
+    return 0
 
 
 def _next_is(lexemes: Sequence[Lexeme], i: int, word: str) -> bool:
@@ -448,8 +470,6 @@ def parse_explanation(text: str, ctx: Context | None = None, name: str = "<expla
         if found:
             out.readings = [Reading(w, lab, skipped) for w, lab in found]
             return out
-        if out.unsupported:
-            return out
     # Parts of the sentence: the best cover by clauses that parse, joined with AND.
     parts = _clause_cover(symbols, ctx, out, max_readings)
     if parts:
@@ -538,6 +558,8 @@ def _clause_cover(symbols: list[Symbol], ctx: Context, out: Parsed, cap: int) ->
     n = len(symbols)
     starts = [0] + [i + 1 for i, s in enumerate(symbols) if s.name in _SEPARATORS]
     ends = {i for i, s in enumerate(symbols) if s.name in _SEPARATORS or s.name in _MODIFIERS}
+    if n > 1 and symbols[-1].name == "QUOTE":
+        ends.add(n - 1)  # a trailing quoted remark ("... person2 'from 1983 to 1988'")
     cache_: dict[tuple[int, int], list[tuple[ir.Expr, str | None]]] = {}
 
     def piece(i: int, j: int) -> list[tuple[ir.Expr, str | None]]:
@@ -573,10 +595,8 @@ def _clause_cover(symbols: list[Symbol], ctx: Context, out: Parsed, cap: int) ->
     used = set()
     for i, j in pieces:
         used.update(range(i, j))
-    skipped = tuple(
-        str(s.value) if s.name in ("WORD", "QUOTE") else s.name.lower() if s.name.isupper()
-        else s.name for k, s in enumerate(symbols) if k not in used and s.name not in _SEPARATORS
-    )
+    skipped = tuple(str(s.value) for k, s in enumerate(symbols)
+                    if k not in used and s.name not in _SEPARATORS)
     skipped += tuple(str(s.value) for k, s in enumerate(symbols) if k in used and s.name == "WORD"
                      and not _in_example(str(s.value), ctx))
     readings: list[Reading] = []
@@ -628,8 +648,7 @@ EXAMPLES = (
 def _diagnose(source: ir.Source, symbols: list[Symbol], exc: UnexpectedInput | None
               ) -> Diagnostic:
     text = source.text
-    if exc is not None and getattr(exc, "token", None) is not None and \
-            getattr(exc.token, "type", "") != "$END":
+    if isinstance(exc, UnexpectedToken) and exc.token.type != "$END":
         index = _symbol_index(symbols, exc)
         sym = symbols[index] if index is not None and index < len(symbols) else symbols[-1]
         span = ir.Span(source, sym.start, sym.end)
@@ -998,6 +1017,17 @@ class ExplanationToIR(Transformer[Token, Any]):
         op = self._op(c)
         return self._negated(c, over_mentions(
             _of(c, _Mentions)[0], lambda e: ir.Compare(op, prim.Count(e), n)))
+
+    def implicit_between(self, c: list[Any]) -> ir.Expr:
+        a, b = _of(c, str)[0], _of(c, str)[-1]
+        if a == b:
+            raise Unsupported(f"'{a}' cannot be between itself")
+        return prim.Between(_of(c, ir.Phrase)[0], ir.Field(a), ir.Field(b))
+
+    def possessive(self, c: list[Any]) -> ir.Expr:
+        # "person2's 'wife'": the words follow the mention, after its "'s".
+        owner = _of(c, str)[-1]
+        return over_words(_of(c, _Words)[0], lambda w: prim.Near(w, ir.Field(owner), "right", 1))
 
     def entity_type(self, c: list[Any]) -> ir.Expr:
         raise Unsupported("entity types (person, location, ...) need a named-entity model; "

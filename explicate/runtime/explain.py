@@ -97,6 +97,9 @@ class ExplainResult:
         n = len(self.explained)
         parsed = sum(1 for e in self.explained if e.readings)
         kept = sum(1 for e in self.explained if e.kept)
+        # Explanations whose meaning is kept: their own LF, or one rejected only as a duplicate.
+        represented = sum(1 for e in self.explained if e.kept or any(
+            r["reason"].startswith("duplicate") for r in e.rejected))
         readings = sum(len(e.readings) for e in self.explained)
         return {
             "explanations": n,
@@ -104,6 +107,8 @@ class ExplainResult:
             "kept": kept,
             "parse_rate": parsed / n if n else 0.0,
             "kept_rate": kept / n if n else 0.0,
+            "represented": represented,
+            "represented_rate": represented / n if n else 0.0,
             "readings": readings,
             "readings_per_explanation": readings / n if n else 0.0,
             "lfs": len(self.lfs),
@@ -265,7 +270,12 @@ def _filter(explained: list[Explained], labels: tuple[str, ...], lists: dict[str
     program = compile_rules(ir.RuleFile((*decls, *(c.lf for c in candidates))), schema)
     ids = {lab: i for i, lab in enumerate(labels)}
     on_examples = apply_program(program, examples, schema, progress=False).L
-    on_pool = apply_program(program, pool, schema, progress=False).L if pool is not None else None
+    # The pool for the uniform and signature filters includes the explained examples themselves
+    # (the expert saw them), so a rare phrase that votes on its own example is not "uniform".
+    on_pool = None
+    if pool is not None:
+        on_pool = np.concatenate([apply_program(program, pool, schema, progress=False).L,
+                                  on_examples])
     kept_meaning: dict[tuple[ir.Expr, str], str] = {}
     kept_votes: dict[bytes, str] = {}
     for j, c in enumerate(candidates):
@@ -315,3 +325,25 @@ def votes(result: ExplainResult, data: pd.DataFrame) -> np.ndarray:
     schema = infer_schema(data, dict(result.spans))
     program = compile_rules(ir.RuleFile((*decls, *result.lfs)), schema)
     return apply_program(program, data, schema, progress=False).L
+
+
+def word_lists_from_file(path: str | Path) -> dict[str, tuple[str, ...]]:
+    """Word lists from a rule file's ``words NAME = "a", "b"`` (or ``from FILE``) lines."""
+    from explicate.compiler.resolve import read_word_file
+    from explicate.runtime.apply import load_rules
+
+    source = load_rules(path)
+    if source.syntax_errors:
+        raise ExplicateError(list(source.syntax_errors))
+    out: dict[str, tuple[str, ...]] = {}
+    for stmt in source.rules.statements:
+        if isinstance(stmt, ir.WordsDecl):
+            if stmt.path is not None:
+                word_file = source.base_dir / stmt.path
+                if not word_file.is_file():
+                    raise ExplicateError([Diagnostic("E207", f"word file '{stmt.path}' not found",
+                                                     stmt.span, "")])
+                out[stmt.name] = tuple(p.text for p in read_word_file(word_file))
+            else:
+                out[stmt.name] = tuple(p.text for p in stmt.items)
+    return out

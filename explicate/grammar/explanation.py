@@ -42,8 +42,7 @@ MAX_READINGS = 16  # readings kept per explanation; more is reported as a warnin
 _ARTICLES = frozenset({"the", "a", "an"})
 _NUMBER_WORDS = {
     w: i for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-        "fifteen sixteen seventeen eighteen nineteen twenty".split()
+        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
     )
 } | {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
      "ninety": 90, "hundred": 100, "single": 1, "once": 1, "twice": 2}
@@ -71,7 +70,7 @@ WORD_CLASSES: dict[str, tuple[str, ...]] = {
     "DO": ("does", "do", "did"),
     "CAN": ("can", "could", "may", "might"),
     "WN": ("word", "words", "phrase", "phrases", "term", "terms", "string", "strings", "token",
-           "tokens", "expression", "substring"),
+           "tokens", "expression"),
     "CHARS": ("character", "characters", "chars", "letters"),
     "CONTAINS": ("contains", "contain", "has", "have", "includes", "include", "mentions", "says",
                  "say", "uses", "use"),
@@ -710,7 +709,7 @@ def nearest_phrasing(text: str) -> str:
 @dataclass(frozen=True)
 class _Words:
     items: tuple[ir.Expr, ...]
-    mode: str  # one, any, all
+    mode: str  # one, any, all, none
 
 
 @dataclass(frozen=True)
@@ -744,8 +743,9 @@ def over_words(words: _Words, make: Callable[[ir.Expr], ir.Expr]) -> ir.Expr:
     """Apply a predicate to words: once for one item or an 'or' of phrases, per item for 'and'."""
     if words.mode == "one" or len(words.items) == 1:
         return make(words.items[0])
-    if words.mode == "any" and all(isinstance(i, ir.Phrase) for i in words.items):
-        return make(ir.AnyOf(tuple(i for i in words.items if isinstance(i, ir.Phrase))))
+    if words.mode in ("any", "none") and all(isinstance(i, ir.Phrase) for i in words.items):
+        found = make(ir.AnyOf(tuple(i for i in words.items if isinstance(i, ir.Phrase))))
+        return ir.Not(found) if words.mode == "none" else found
     return _combine(words.mode, [make(i) for i in words.items])
 
 
@@ -851,6 +851,9 @@ class ExplanationToIR(Transformer[Token, Any]):
     def any_words(self, c: list[Any]) -> _Words:
         return _Words(tuple(_of(c, ir.Expr)), "any")
 
+    def no_words(self, c: list[Any]) -> _Words:
+        return _Words(tuple(_of(c, ir.Expr)), "none")
+
     def all_words(self, c: list[Any]) -> _Words:
         return _Words(tuple(_of(c, ir.Expr)), "all")
 
@@ -892,6 +895,16 @@ class ExplanationToIR(Transformer[Token, Any]):
         n = int(_of(c, int)[0])
         if any(isinstance(x, Tree) and x.data == "less_than" for x in c):
             n -= 1
+        dirs = [x.data for x in c if isinstance(x, Tree) and x.data in ("left", "right")]
+        return self._near(dirs[0] if dirs else "any", max(n, 0), _of(c, _Mentions)[0])
+
+    def near_cmp(self, c: list[Any]) -> Place:
+        self._words_unit(c)
+        op = self._op(c)
+        if op not in ("<", "<="):
+            raise Unsupported("'more than N words before/after' for words is not supported yet; "
+                              "say 'within N words' or use 'not'")
+        n = int(_of(c, int)[0]) - (1 if op == "<" else 0)
         dirs = [x.data for x in c if isinstance(x, Tree) and x.data in ("left", "right")]
         return self._near(dirs[0] if dirs else "any", max(n, 0), _of(c, _Mentions)[0])
 
@@ -982,6 +995,19 @@ class ExplanationToIR(Transformer[Token, Any]):
         return self._negated(c, ir.Compare(self._op(c), prim.Distance(ir.Field(a), ir.Field(b)), n))
 
     pair_gap_by = pair_gap
+
+    def mention_gap_dir(self, c: list[Any]) -> ir.Expr:
+        # "X is more than three words to the left of Y": X before Y, and that far apart.
+        self._words_unit(c)
+        a, b = _of(c, _Mentions)
+        side = [x.data for x in c if isinstance(x, Tree) and x.data in ("left", "right")][0]
+        n = ir.Num(float(_of(c, int)[0]))
+        op = self._op(c)
+
+        def one(x: ir.Field, y: ir.Field) -> ir.Expr:
+            order = prim.Precedes(x, y) if side == "left" else prim.Precedes(y, x)
+            return ir.And((order, ir.Compare(op, prim.Distance(x, y), n)))
+        return self._negated(c, over_mentions(a, lambda x: over_mentions(b, lambda y: one(x, y))))
 
     def mention_case(self, c: list[Any]) -> ir.Expr:
         kind = [x.data for x in c if isinstance(x, Tree) and x.data in

@@ -8,6 +8,7 @@ WRENCH-style mapping ``id -> {"data": {...}, "label": ...}``), ``.parquet``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,7 +53,8 @@ def read_table(path: str | Path, columns: Sequence[str] | None = None) -> pd.Dat
             header = None if columns else 0
             df = pd.read_csv(p, sep=sep, header=header, names=list(columns) if columns else None,
                              dtype_backend="numpy_nullable", keep_default_na=False,
-                             na_values=[""], quoting=3 if suffix == ".tsv" else 0)
+                             na_values=[""],
+                             quoting=3 if suffix == ".tsv" and not _tsv_is_quoted(p) else 0)
             if columns and len(df.columns) != len(columns):
                 raise _error(f"'{path}' has {len(df.columns)} columns, --columns names "
                              f"{len(columns)}")
@@ -74,6 +76,23 @@ def read_table(path: str | Path, columns: Sequence[str] | None = None) -> pd.Dat
         if missing:
             raise _error(f"columns not in '{path}': {', '.join(missing)}")
     return df.reset_index(drop=True)
+
+
+_CSV_QUOTED = re.compile(r'"(?:[^"]|"")*"')
+
+
+def _tsv_is_quoted(p: Path, lines: int = 200) -> bool:
+    """Whether a TSV uses CSV quoting ("a ""b"" c"): some field is quoted that way and no field
+    merely starts with a quote. Plain TSVs (quotes are text) are read without quoting."""
+    quoted = False
+    with p.open(encoding="utf-8", errors="replace") as f:
+        for _, line in zip(range(lines), f, strict=False):
+            for cell in line.rstrip("\r\n").split("\t"):
+                if cell.startswith('"'):
+                    if not _CSV_QUOTED.fullmatch(cell):
+                        return False
+                    quoted = True
+    return quoted
 
 
 def _read_jsonl(p: Path) -> pd.DataFrame:
@@ -100,6 +119,10 @@ def _read_jsonl(p: Path) -> pd.DataFrame:
 
 def _read_json(p: Path) -> pd.DataFrame:
     obj = json.loads(p.read_text(encoding="utf-8"))
+    from explicate.runtime import images  # images imports this module
+
+    if images.is_coco(obj):
+        return images.coco_frame(obj)
     if isinstance(obj, dict):
         # WRENCH layout: id -> {"label", "weak_labels", "data": {...}}; keep the id as a column.
         records = [{"id": k, **v} if isinstance(v, dict) else {"id": k, "value": v}
@@ -136,6 +159,8 @@ def _strings(s: pd.Series) -> np.ndarray:
 
 def infer_schema(df: pd.DataFrame, declared_spans: dict[str, str] | None = None) -> Schema:
     """Each column's kind; mentions are declared (``spans:``) or found by containment."""
+    from explicate.runtime import images  # images imports this module
+
     declared = dict(declared_spans or {})
     kinds: dict[str, FieldKind] = {}
     other: list[str] = []
@@ -143,6 +168,8 @@ def infer_schema(df: pd.DataFrame, declared_spans: dict[str, str] | None = None)
         name = str(col)
         if name.endswith(("_start", "_end")) and name.rsplit("_", 1)[0] in declared:
             other.append(name)
+        elif df[col].dtype == object and images.is_objects_column(df[col]):
+            kinds[name] = FieldKind.OBJECTS
         elif _is_numeric(df[col]) or _mostly_numeric(df[col]):
             kinds[name] = FieldKind.NUM
         else:

@@ -42,7 +42,9 @@ MAX_READINGS = 16  # readings kept per explanation; more is reported as a warnin
 _ARTICLES = frozenset({"the", "a", "an"})
 _NUMBER_WORDS = {
     w: i for i, w in enumerate(
-        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
+        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+         "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+         "eighteen", "nineteen", "twenty"]
     )
 } | {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
      "ninety": 90, "hundred": 100, "single": 1, "once": 1, "twice": 2}
@@ -591,7 +593,7 @@ def _clause_cover(symbols: list[Symbol], ctx: Context, out: Parsed, cap: int) ->
     covered, pieces = best[0]
     if not pieces:
         return []
-    used = set()
+    used: set[int] = set()
     for i, j in pieces:
         used.update(range(i, j))
     skipped = tuple(str(s.value) for k, s in enumerate(symbols)
@@ -615,7 +617,7 @@ def _simplify(expr: ir.Expr) -> ir.Expr:
             args: list[ir.Expr] = []
             for a in node.args:
                 if type(a) is type(node):
-                    args.extend(a.args)  # type: ignore[attr-defined]
+                    args.extend(a.args)
                 elif a not in args:
                     args.append(a)
             return args[0] if len(args) == 1 else type(node)(tuple(args), span=node.span)

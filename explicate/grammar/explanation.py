@@ -1053,9 +1053,14 @@ class ExplanationToIR(Transformer[Token, Any]):
         return prim.Between(_of(c, ir.Phrase)[0], ir.Field(a), ir.Field(b))
 
     def possessive(self, c: list[Any]) -> ir.Expr:
+        ents = _of(c, str)
+        if len(ents) == 2:
+            # "person1 is referred to as person2's 'wife'": the words describe person1, so they
+            # stand next to it ("his wife, Della"; "Della, his wife").
+            return over_words(_of(c, _Words)[0],
+                              lambda w: prim.Near(w, ir.Field(ents[0]), "any", 2))
         # "person2's 'wife'": the words follow the mention, after its "'s".
-        owner = _of(c, str)[-1]
-        return over_words(_of(c, _Words)[0], lambda w: prim.Near(w, ir.Field(owner), "right", 1))
+        return over_words(_of(c, _Words)[0], lambda w: prim.Near(w, ir.Field(ents[-1]), "right", 1))
 
     def entity_type(self, c: list[Any]) -> ir.Expr:
         raise Unsupported("entity types (person, location, ...) need a named-entity model; "

@@ -708,6 +708,12 @@ def nearest_phrasing(text: str) -> str:
 # --- parse tree → IR ----------------------------------------------------------------------------
 
 
+class _Ent(str):
+    """A mention field's name (unlike a WORD, which is also a string)."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True)
 class _Words:
     items: tuple[ir.Expr, ...]
@@ -782,8 +788,8 @@ class ExplanationToIR(Transformer[Token, Any]):
         value = self._sym(tok).value
         return value if isinstance(value, int | float) else int(value)
 
-    def ENT(self, tok: Token) -> str:  # noqa: N802
-        return str(self._sym(tok).value)
+    def ENT(self, tok: Token) -> _Ent:  # noqa: N802
+        return _Ent(self._sym(tok).value)
 
     def FIELD(self, tok: Token) -> str:  # noqa: N802
         return str(self._sym(tok).value)
@@ -864,13 +870,13 @@ class ExplanationToIR(Transformer[Token, Any]):
         return _Mentions((c[0],), "one")
 
     def all_mentions(self, c: list[Any]) -> _Mentions:
-        return _Mentions(tuple(_of(c, str)), "all")
+        return _Mentions(tuple(_of(c, _Ent)), "all")
 
     def any_mentions(self, c: list[Any]) -> _Mentions:
-        return _Mentions(tuple(_of(c, str)), "any")
+        return _Mentions(tuple(_of(c, _Ent)), "any")
 
     def pair(self, c: list[Any]) -> tuple[str, str]:
-        a, b = _of(c, str)
+        a, b = _of(c, _Ent)
         if a == b:
             raise Unsupported(f"'{a}' cannot be between itself")
         return a, b
@@ -1047,13 +1053,13 @@ class ExplanationToIR(Transformer[Token, Any]):
             _of(c, _Mentions)[0], lambda e: ir.Compare(op, prim.Count(e), n)))
 
     def implicit_between(self, c: list[Any]) -> ir.Expr:
-        a, b = _of(c, str)[0], _of(c, str)[-1]
+        a, b = _of(c, _Ent)[0], _of(c, _Ent)[-1]
         if a == b:
             raise Unsupported(f"'{a}' cannot be between itself")
         return prim.Between(_of(c, ir.Phrase)[0], ir.Field(a), ir.Field(b))
 
     def possessive(self, c: list[Any]) -> ir.Expr:
-        ents = _of(c, str)
+        ents = _of(c, _Ent)
         if len(ents) == 2:
             # "person1 is referred to as person2's 'wife'": the words describe person1, so they
             # stand next to it ("his wife, Della"; "Della, his wife").

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from explicate import ir
+from explicate.compiler.dependencies import dependencies
 from explicate.errors import Diagnostic, ExplicateError
 from explicate.grammar import to_dsl
 from explicate.runtime.apply import Applied, apply_program, compile_for, load_rules
@@ -158,23 +159,28 @@ def summary(
                         help="Map gold values to labels, e.g. '-1=NOT_SPOUSE,1=SPOUSE'.")] = None,
     columns: Columns = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    label_model: Annotated[str | None, typer.Option("--label-model", help="Fit this label model "
+                           "(auto, dawid_skene, ...) and add each LF's Learned Acc.")] = None,
 ) -> None:
     """LF summary (Polarity, Coverage, Overlaps, Conflicts, with gold Correct/Incorrect/Emp. Acc.)
     and the majority-vote labels."""
     applied, df = _run(rules, data, columns)
-    result = summarize(applied, df, gold, gold_map)
+    result = summarize(applied, df, gold, gold_map, label_model)
+    result["dependencies"] = _dependencies(rules, df)
     if as_json:
         out.print(json.dumps(result, indent=2), markup=False)
         return
     print_summary(result)
 
 
-def summarize(applied: Applied, df: pd.DataFrame, gold: str | None, gold_map: str | None
-              ) -> dict[str, Any]:
-    """LF summary and majority vote as plain data."""
+def summarize(applied: Applied, df: pd.DataFrame, gold: str | None, gold_map: str | None,
+              label_model: str | None = None) -> dict[str, Any]:
+    """LF summary and majority vote as plain data (with ``label_model``: each LF's learned
+    accuracy, from a label model of that method fitted on the rows without gold)."""
     m = applied.matrix
     Y = _gold(df, gold, m.labels, gold_map) if gold else None
-    table = lf_summary(m.L, m.lf_names, m.labels, Y)
+    learned = _learned_accuracy(m.L, m.cardinality, label_model) if label_model else None
+    table = lf_summary(m.L, m.lf_names, m.labels, Y, learned)
     mv = majority_vote(m.L, m.cardinality)
     n = len(mv)
     majority: dict[str, Any] = {
@@ -195,6 +201,27 @@ def summarize(applied: Applied, df: pd.DataFrame, gold: str | None, gold_map: st
     return {"lfs": records, "majority_vote": majority, "labels": list(m.labels)}
 
 
+def _learned_accuracy(L: np.ndarray, cardinality: int, method: str) -> np.ndarray:
+    """Per-LF accuracies learned by a label model of ``method`` (user mistakes: E401)."""
+    from explicate.runtime.label_model import METHODS, LabelModel
+
+    if method not in METHODS:
+        raise ExplicateError([Diagnostic("E401", f"unknown label model '{method}'",
+                                         hints=(f"choose one of {', '.join(METHODS)}",))])
+    if L.shape[0] == 0 or L.shape[1] == 0:
+        raise ExplicateError([Diagnostic("E401", "no rows or no LFs to fit a label model on")])
+    model = LabelModel(cardinality=max(cardinality, 2), method=method).fit(L)
+    assert model.accuracies is not None
+    return model.accuracies
+
+
+def _dependencies(rules: Path, df: pd.DataFrame) -> list[dict[str, Any]]:
+    """Pairs of LFs that read the same primitive (static analysis, as passed to label models)."""
+    program, _ = compile_for(load_rules(rules), df)
+    return [{"lfs": list(d.names), "pair": list(d.pair), "shared": d.describe()}
+            for d in dependencies(program.lowered)]
+
+
 def print_summary(result: dict[str, Any]) -> None:
     lfs = result["lfs"]
     table = Table(title="LF summary", title_justify="left")
@@ -209,6 +236,12 @@ def print_summary(result: dict[str, Any]) -> None:
     if mv.get("accuracy") is not None:
         line += f"; accuracy on gold {mv['accuracy']:.3f}"
     out.print(line, markup=False)
+    deps = result.get("dependencies") or []
+    if deps:
+        out.print(f"dependencies: {len(deps)} pair(s) of LFs read the same primitive "
+                  "(label models count them as one source):", markup=False)
+        for d in deps:
+            out.print(f"  {d['lfs'][0]} ~ {d['lfs'][1]}: {'; '.join(d['shared'])}", markup=False)
 
 
 @app.command()
@@ -229,6 +262,29 @@ def fit(
     except ValueError as exc:
         raise ExplicateError([Diagnostic("E401", str(exc))]) from None
     out.print(json.dumps(result, indent=2), markup=False)
+
+
+@app.command()
+@user_errors
+def regions(
+    images: Annotated[Path, typer.Argument(help="Folder of images (PNG, JPEG, ... or .npy).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write JSONL.")],
+    threshold: Annotated[float | None, typer.Option("--threshold",
+                         help="Grey level separating regions (default: Otsu's).")] = None,
+    invert: Annotated[bool, typer.Option("--invert", help="Regions are darker than the "
+                                         "background.")] = False,
+) -> None:
+    """Extract region objects (connected components of the thresholded image: box, area,
+    perimeter, intensity, centroid, eccentricity; holes) from every image of a folder, as JSONL
+    that image rules read (``"region"`` and ``"hole"`` objects in field ``objects``)."""
+    from explicate.runtime.images import regions_records, write_jsonl
+
+    skipped: list[str] = []
+    count = write_jsonl(regions_records(images, threshold, invert, skipped), output)
+    for problem in skipped:
+        err.print(f"warning: skipped {problem}", markup=False)
+    err.print(f"wrote {output}: {count} image(s)" + (f", {len(skipped)} unreadable file(s) "
+              "skipped" if skipped else ""), markup=False)
 
 
 @app.command()

@@ -67,6 +67,7 @@ class Type(enum.Enum):
     TEXT = "a text field"
     SPAN = "a mention (span field)"
     WORDS = "a word or phrase"
+    OBJECTS = "a set of image objects"
 
     def accepts(self, other: Type) -> bool:
         """Whether a value of type ``other`` can stand where ``self`` is expected."""
@@ -140,6 +141,46 @@ def phrases(words: Expr) -> tuple[Phrase, ...]:
         case AnyOf(items=items):
             return items
     raise TypeError(f"unresolved words expression: {words!r}")
+
+
+# --- numbers and image objects ---------------------------------------------------------------------
+
+# Arithmetic operators and what they compute; on numpy float64 scalars and arrays alike they follow
+# IEEE rules (x / 0 is inf or nan, never an exception).
+ARITH: dict[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+    "^": operator.pow,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Arith(Expr):
+    """``left op right`` for two numbers; ``op`` is one of ``+ - * / ^``."""
+
+    op: str
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Attr(Expr):
+    """A numeric measure of each image object, by name: one of its own attributes (``area``,
+    ``intensity`` ... as given in the data), box geometry derived from ``x, y, w, h``, or a ``let``
+    defined over those."""
+
+    name: str
+
+
+# The objects field an object set reads when the rule names none.
+DEFAULT_OBJECTS = "objects"
+
+
+@dataclass(frozen=True, slots=True)
+class Objects(Expr):
+    """The objects of an image whose name is one of ``names`` (words), in objects field ``field``."""
+
+    names: Expr
+    field: Field = Field(DEFAULT_OBJECTS)
 
 
 # --- logic ----------------------------------------------------------------------------------------
@@ -227,7 +268,16 @@ class SpansDecl(Expr):
     text: str
 
 
-Statement = LF | LabelsDecl | WordsDecl | SpansDecl
+@dataclass(frozen=True, slots=True)
+class LetDecl(Expr):
+    """``let NAME = EXPR`` — a derived number: a row-level value where ``NAME`` stands as a value,
+    a per-object measure where it stands as one (``max NAME(@region)``)."""
+
+    name: str
+    value: Expr
+
+
+Statement = LF | LabelsDecl | WordsDecl | SpansDecl | LetDecl
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,8 +79,16 @@ def primitive_of(reg: registry.Registered, vocab: list[str] | None = None
     return st.one_of([one(a) for a in reg.alts])
 
 
+def text_primitives(rule: str | None = None) -> list[registry.Registered]:
+    """The registered primitives over text rows (image primitives have their own strategies)."""
+    return [r for r in registry.registered(rule) if r.cls.__module__ not in IMAGE_MODULES]
+
+
+IMAGE_MODULES = ("explicate.primitives.image",)
+
+
 def numbers(vocab: list[str] | None = None) -> st.SearchStrategy[ir.Expr]:
-    values = [primitive_of(r, vocab) for r in registry.registered("value")]
+    values = [primitive_of(r, vocab) for r in text_primitives("value")]
     return st.one_of(
         *values,
         _field(NUM_FIELDS),
@@ -91,7 +99,7 @@ def numbers(vocab: list[str] | None = None) -> st.SearchStrategy[ir.Expr]:
 def predicates(vocab: list[str] | None = None) -> st.SearchStrategy[ir.Expr]:
     compare = st.builds(ir.Compare, st.sampled_from(ir.COMPARE_OPS), numbers(vocab),
                         numbers(vocab))
-    return st.one_of(*[primitive_of(r, vocab) for r in registry.registered("predicate")], compare)
+    return st.one_of(*[primitive_of(r, vocab) for r in text_primitives("predicate")], compare)
 
 
 def conditions(vocab: list[str] | None = None, max_leaves: int = 6
@@ -148,3 +156,99 @@ def cases(draw: st.DrawFn, make: Any, min_rows: int = 1, max_rows: int = 8,
     """Examples, then expressions built by ``make(vocab)`` from words those examples contain."""
     examples = draw(st.lists(rows(), min_size=min_rows, max_size=max_rows))
     return draw(make(vocabulary(examples))), examples
+
+
+# --- images ------------------------------------------------------------------------------------------
+# Object names with head-noun variants ("young man" is a "man", "woman" is not), case variants and
+# blanks; boxes on a small integer grid (so relations often tie) with degenerate sizes; a numeric
+# attribute that is sometimes missing; image sizes that are sometimes unknown.
+
+OBJECT_NAMES = ["person", "man", "young man", "woman", "Man", "bike", "red  bike", "bicycle",
+                "car", "region", "hole", ""]
+OBJECT_WORDS = ["person", "man", "bike", "Bike", "bicycle", "car", "region", "young man", "hole"]
+ATTRIBUTES = ("intensity",)
+# Derived measures every image test file declares (`let NAME = EXPR`), used as measures.
+LETS = {"fill": "area / (w * h + 1)", "slim": "w / h - intensity ^ 2", "rel": "rel_area * 100"}
+MEASURES = ("x", "y", "w", "h", "width", "height", "area", "aspect", "cx", "cy", "rel_x",
+            "rel_y", "rel_w", "rel_h", "rel_cx", "rel_cy", "rel_area", *ATTRIBUTES, *LETS)
+
+
+def image_objects() -> st.SearchStrategy[dict[str, Any]]:
+    coord = st.one_of(st.integers(0, 12), st.integers(0, 12), st.just(float("nan")))
+    size = st.one_of(st.integers(0, 6), st.integers(1, 6), st.sampled_from([0.5, 2.5]))
+    intensity = st.one_of(st.integers(0, 4), st.just(float("nan")))
+    return st.fixed_dictionaries(
+        {"name": st.sampled_from(OBJECT_NAMES), "x": coord, "y": st.integers(0, 12), "w": size,
+         "h": size, "intensity": intensity})
+
+
+@st.composite
+def image_rows(draw: st.DrawFn) -> dict[str, Any]:
+    """One image: its objects (or a missing value) and its size (or none)."""
+    objects = draw(st.lists(image_objects(), max_size=7)) if draw(st.integers(0, 9)) else None
+    known = draw(st.integers(0, 3))
+    return {
+        "objects": objects,
+        "image_width": float(draw(st.integers(1, 20))) if known else float("nan"),
+        "image_height": float(draw(st.integers(0, 20))) if known else float("nan"),
+    }
+
+
+def object_sets() -> st.SearchStrategy[ir.Objects]:
+    phrase = st.builds(lambda t, c: ir.Phrase(t, c), st.sampled_from(OBJECT_WORDS),
+                       st.sampled_from([False, False, True]))
+    words = st.one_of(
+        phrase, phrase,
+        st.lists(phrase, min_size=2, max_size=3, unique=True).map(lambda ps: ir.AnyOf(tuple(ps))),
+    )
+    return words.map(ir.Objects)
+
+
+def _image_placeholder(fname: str, rule: str) -> st.SearchStrategy[Any]:
+    if rule == "objects":
+        return object_sets()
+    if rule == "measure":
+        return st.sampled_from(MEASURES).map(ir.Attr)
+    if rule == "relations":
+        return st.lists(st.sampled_from(IMAGE_RELATIONS), min_size=1, max_size=2,
+                        unique=True).map(tuple)
+    raise ValueError(f"no strategy for placeholder {fname}:{rule}")
+
+
+IMAGE_RELATIONS = ("above", "below", "left of", "right of", "overlaps", "inside", "contains")
+
+
+def image_primitive_of(reg: registry.Registered) -> st.SearchStrategy[ir.Expr]:
+    """Instances of one registered image primitive, through each of its phrasings."""
+
+    def one(a: registry.Alt) -> st.SearchStrategy[ir.Expr]:
+        args = {f: _image_placeholder(f, r) for f, r in a.placeholders}
+        return st.fixed_dictionaries(args).map(lambda kw: reg.cls(**kw, **dict(a.fixed)))
+
+    return st.one_of([one(a) for a in reg.alts])
+
+
+def image_primitives(rule: str | None = None) -> list[registry.Registered]:
+    return [r for r in registry.registered(rule) if r.cls.__module__ in IMAGE_MODULES]
+
+
+def image_numbers() -> st.SearchStrategy[ir.Expr]:
+    leaf = st.one_of(*[image_primitive_of(r) for r in image_primitives("value")],
+                     st.integers(-1, 8).map(lambda v: ir.Num(float(v))))
+    ops = st.sampled_from(tuple(ir.ARITH))
+    return st.one_of(leaf, leaf, st.builds(ir.Arith, ops, leaf, leaf))
+
+
+def image_conditions(max_leaves: int = 5) -> st.SearchStrategy[ir.Expr]:
+    compare = st.builds(ir.Compare, st.sampled_from(ir.COMPARE_OPS), image_numbers(),
+                        image_numbers())
+    base = st.one_of(*[image_primitive_of(r) for r in image_primitives("predicate")], compare)
+
+    def extend(inner: st.SearchStrategy[ir.Expr]) -> st.SearchStrategy[ir.Expr]:
+        return st.one_of(
+            inner.map(ir.Not),
+            st.lists(inner, min_size=2, max_size=3).map(lambda xs: ir.And(tuple(xs))),
+            st.lists(inner, min_size=2, max_size=3).map(lambda xs: ir.Or(tuple(xs))),
+        )
+
+    return st.recursive(base, extend, max_leaves=max_leaves)

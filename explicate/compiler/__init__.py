@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
 from explicate import ir
 from explicate.compiler.lower import Program
 from explicate.compiler.normalize import normalize, normalize_lf
-from explicate.compiler.resolve import declarations, expand_word_lists, resolve_lf
+from explicate.compiler.resolve import declarations, expand_lets, expand_word_lists, resolve_lf
 from explicate.compiler.schema import FieldKind, Schema
 from explicate.compiler.typecheck import TypeChecker
 from explicate.errors import CompileError, Diagnostic, ParseError, did_you_mean
@@ -35,13 +36,17 @@ def compile_rules(
         _check_span_decls(rules, schema, diags)
     seen: dict[str, ir.LF] = {}
     resolved: list[ir.LF] = []
+    written: list[ir.LF] = []  # as written (lets by name), for printing
     for lf in rules.lfs:
         if lf.name in seen:
             diags.append(Diagnostic("E204", f"LF '{lf.name}' is defined twice", lf.span,
                                     "second definition", ("LF names must be unique",)))
             continue
         seen[lf.name] = lf
-        resolved.append(resolve_lf(lf, names, schema, diags))
+        expanded = expand_lets(lf, names.lets)
+        assert isinstance(expanded, ir.LF)
+        resolved.append(resolve_lf(expanded, names, schema, diags))
+        written.append(dataclasses.replace(lf, label=resolved[-1].label))
     checker = TypeChecker(schema, names.spans)
     for lf in resolved:
         checker.check_lf(lf)
@@ -50,12 +55,12 @@ def compile_rules(
     if diags:
         error = ParseError if all(d.code.startswith("E1") for d in diags) else CompileError
         raise error(_ordered(diags))
-    lfs = tuple(normalize_lf(lf) for lf in resolved)
-    lowered = tuple(expand_word_lists(lf, names.word_lists) for lf in lfs)
-    kinds = _field_kinds(lfs, schema, names.spans, inferred)
+    checked = tuple(normalize_lf(lf) for lf in resolved)
+    lowered = tuple(expand_word_lists(lf, names.word_lists) for lf in checked)
+    kinds = _field_kinds(checked, schema, names.spans, inferred)
     return Program(
         labels=names.labels,
-        lfs=lfs,
+        lfs=tuple(normalize_lf(lf) for lf in written),
         lowered=tuple(lf for lf in lowered if isinstance(lf, ir.LF)),
         field_kinds=kinds,
         spans=dict(names.spans),

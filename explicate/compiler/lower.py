@@ -56,8 +56,14 @@ class Evaluator:
             case ir.Not(arg=arg):
                 return ~self(arg)
             case ir.Compare(op=op, left=left, right=right):
+                lhs, rhs = self(left), self(right)
                 with np.errstate(invalid="ignore"):
-                    return np.asarray(ir.COMPARE[op](self(left), self(right)), dtype=bool)
+                    # An undefined number (an aggregate over no objects, 0 / 0) compares false.
+                    holds = np.asarray(ir.COMPARE[op](lhs, rhs), dtype=bool)
+                    return holds & ~np.isnan(lhs) & ~np.isnan(rhs)
+            case ir.Arith(op=op, left=left, right=right):
+                with np.errstate(all="ignore"):
+                    return np.asarray(ir.ARITH[op](self(left), self(right)), dtype=np.float64)
             case ir.Num(value=value):
                 return np.full(n, value, dtype=np.float64)
             case ir.Field(name=name):

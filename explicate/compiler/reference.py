@@ -8,8 +8,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from explicate import ir
 from explicate.compiler.lower import Program
+from explicate.primitives.image import Obj, parse_objects
 
 Tokenize = Callable[[str], list[tuple[str, int]]]  # text -> [(token text, char offset)]
 
@@ -72,10 +75,16 @@ class PlainRow:
         except (TypeError, ValueError):
             return math.nan
 
+    def objects(self, name: str) -> list[Obj]:
+        """The image objects of an objects field (none where the value is not a list)."""
+        return parse_objects(self.values.get(name)) or []
+
     def is_valid(self, name: str) -> bool:
         if name in self.spans:
             return self.is_valid(self.spans[name]) and self.mention(name) is not None
         value = self.values.get(name)
+        if isinstance(value, list | tuple | np.ndarray):
+            return parse_objects(value) is not None
         if isinstance(value, str):
             return True
         if isinstance(value, bool) or value is None:
@@ -93,7 +102,12 @@ def evaluate(node: ir.Expr, row: PlainRow) -> Any:
         case ir.Not(arg=arg):
             return not evaluate(arg, row)
         case ir.Compare(op=op, left=left, right=right):
-            return bool(ir.COMPARE[op](evaluate(left, row), evaluate(right, row)))
+            a, b = evaluate(left, row), evaluate(right, row)
+            return not (math.isnan(a) or math.isnan(b)) and bool(ir.COMPARE[op](a, b))
+        case ir.Arith(op=op, left=left, right=right):
+            with np.errstate(all="ignore"):  # IEEE results (inf, nan), as the kernels compute
+                a, b = np.float64(evaluate(left, row)), np.float64(evaluate(right, row))
+                return float(ir.ARITH[op](a, b))
         case ir.Num(value=value):
             return value
         case ir.Field(name=name):

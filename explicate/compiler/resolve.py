@@ -22,6 +22,8 @@ class Names:
     labels: tuple[str, ...] = ()
     word_lists: dict[str, tuple[ir.Phrase, ...]] = field(default_factory=dict)
     spans: dict[str, str] = field(default_factory=dict)  # declared mention -> its text field
+    # `let` definitions, each with the lets it uses already expanded.
+    lets: dict[str, ir.Expr] = field(default_factory=dict)
 
 
 def read_word_file(path: Path) -> tuple[ir.Phrase, ...]:
@@ -68,6 +70,13 @@ def declarations(rules: ir.RuleFile, base_dir: Path, diags: list[Diagnostic]) ->
             case ir.SpansDecl(names=span_names, text=text):
                 for s in span_names:
                     names.spans[s] = text
+            case ir.LetDecl(name=lname, value=value):
+                if lname in names.lets:
+                    diags.append(Diagnostic("E204", f"'{lname}' is defined twice", stmt.span,
+                                            "second definition", ("let names must be unique",)))
+                    continue
+                # A let may use the lets above it; expanding now makes each use one substitution.
+                names.lets[lname] = expand_lets(value, names.lets)
     if labels_seen is None and rules.lfs:
         diags.append(Diagnostic("E205", "no 'labels:' declaration", None, "",
                                 ("start the file with e.g. 'labels: HAM, SPAM' (ids 0, 1, ...)",)))
@@ -100,6 +109,31 @@ def resolve_lf(lf: ir.LF, names: Names, schema: Schema | None, diags: list[Diagn
                     diags.append(Diagnostic("E206", "bad regular expression", node.span, problem,
                                             ("the dialect is RE2: no backreferences or lookaround",)))
     return dataclasses.replace(lf, label=label)
+
+
+def expand_lets(expr: ir.Expr, lets: dict[str, ir.Expr]) -> ir.Expr:
+    """Replace uses of ``let`` names by their definitions: a value (``Field``) by the expression,
+    a per-object measure (``Attr``) by the expression read as measures of each object."""
+    if not lets:
+        return expr
+
+    def swap(node: ir.Expr) -> ir.Expr:
+        if isinstance(node, ir.Field) and node.name in lets:
+            return lets[node.name]
+        if isinstance(node, ir.Attr) and node.name in lets:
+            return as_measure(lets[node.name])
+        return node
+
+    return ir.transform(expr, swap)
+
+
+def as_measure(expr: ir.Expr) -> ir.Expr:
+    """A let's expression read per object: its names are the object's measures."""
+
+    def swap(node: ir.Expr) -> ir.Expr:
+        return ir.Attr(node.name, span=node.span) if isinstance(node, ir.Field) else node
+
+    return ir.transform(expr, swap)
 
 
 def regex_problem(regex: ir.Regex) -> str | None:

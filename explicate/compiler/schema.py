@@ -14,12 +14,12 @@ class FieldKind(enum.Enum):
     TEXT = "text"
     SPAN = "span"
     NUM = "number"
+    OBJECTS = "objects"  # per-row lists of image objects (name, box, numeric attributes)
 
     @property
     def type(self) -> ir.Type:
-        return {FieldKind.TEXT: ir.Type.TEXT, FieldKind.SPAN: ir.Type.SPAN, FieldKind.NUM: ir.Type.NUM}[
-            self
-        ]
+        return {FieldKind.TEXT: ir.Type.TEXT, FieldKind.SPAN: ir.Type.SPAN, FieldKind.NUM: ir.Type.NUM,
+                FieldKind.OBJECTS: ir.Type.OBJECTS}[self]
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,16 @@ class TypeChecker:
                 self.expect(left, ir.Type.NUM, f"the left side of '{op}'")
                 self.expect(right, ir.Type.NUM, f"the right side of '{op}'")
                 return ir.Type.BOOL
+            case ir.Arith(op=op, left=left, right=right):
+                self.expect(left, ir.Type.NUM, f"the left side of '{op}'")
+                self.expect(right, ir.Type.NUM, f"the right side of '{op}'")
+                return ir.Type.NUM
+            case ir.Attr():
+                return ir.Type.NUM
+            case ir.Objects(names=names, field=objects):
+                self.expect(names, ir.Type.WORDS, "the names of the objects")
+                self.expect(objects, ir.Type.OBJECTS, "the field the objects are in")
+                return ir.Type.OBJECTS
         check = getattr(expr, "check", None)
         if check is None:
             raise TypeError(f"no type rule for {type(expr).__name__}")
@@ -62,9 +72,8 @@ class TypeChecker:
     def expect(self, expr: ir.Expr, expected: ir.Type, role: str) -> ir.Type:
         if isinstance(expr, ir.Field) and self.kind(expr.name) is None:
             # Unknown kind (no data given): record the use, check consistency at the end.
-            wanted = {ir.Type.NUM: FieldKind.NUM, ir.Type.SPAN: FieldKind.SPAN}.get(
-                expected, FieldKind.TEXT
-            )
+            wanted = {ir.Type.NUM: FieldKind.NUM, ir.Type.SPAN: FieldKind.SPAN,
+                      ir.Type.OBJECTS: FieldKind.OBJECTS}.get(expected, FieldKind.TEXT)
             self.uses.setdefault(expr.name, {}).setdefault(wanted, expr)
             return expected
         actual = self.type_of(expr)
@@ -104,15 +113,17 @@ class TypeChecker:
         """Report conflicting inferred uses; return the kind of every field the rules read."""
         kinds: dict[str, FieldKind] = {}
         for name, uses in self.uses.items():
-            if FieldKind.NUM in uses and len(uses) > 1:
-                other = next(k for k in uses if k is not FieldKind.NUM)
+            single = FieldKind.NUM if FieldKind.NUM in uses else (
+                FieldKind.OBJECTS if FieldKind.OBJECTS in uses else None)
+            if single is not None and len(uses) > 1:
+                other = next(k for k in uses if k is not single)
                 node = uses[other]
                 self.diags.append(
-                    Diagnostic("E301", f"field '{name}' is used both as a number and as {other.value}",
-                               node.span, f"used as {other.value} here",
-                               ("a field has one kind: text, a mention, or a number",)))
+                    Diagnostic("E301", f"field '{name}' is used both as {single.type.value} and as "
+                               f"{other.value}", node.span, f"used as {other.value} here",
+                               ("a field has one kind: text, a mention, a number or objects",)))
             kinds[name] = (
-                FieldKind.NUM if FieldKind.NUM in uses
+                single if single is not None
                 else FieldKind.SPAN if FieldKind.SPAN in uses
                 else FieldKind.TEXT
             )

@@ -20,8 +20,9 @@ from explicate.errors import Diagnostic, ParseError
 from explicate.grammar.to_ir import ToIR
 from explicate.primitives import registry
 
-STATEMENT_KEYWORDS = ("lf", "labels", "words", "spans")
-_STATEMENT_START = re.compile(r"^[ \t]*(?:lf|labels|words|spans)\b", re.IGNORECASE | re.MULTILINE)
+STATEMENT_KEYWORDS = ("lf", "labels", "words", "spans", "let")
+_STATEMENT_START = re.compile(r"^[ \t]*(?:lf|labels|words|spans|let)\b",
+                              re.IGNORECASE | re.MULTILINE)
 
 _TERMINAL_NAMES = {
     "NAME": "a name",
@@ -31,6 +32,9 @@ _TERMINAL_NAMES = {
     "INT": "a whole number",
     "REGEX": "a /regular expression/",
     "COMPARE_OP": "a comparison (<, <=, >, >=, ==, !=)",
+    "ADD_OP": "arithmetic (+, -, *, /, ^)",
+    "MUL_OP": "arithmetic (+, -, *, /, ^)",
+    "POW_OP": "arithmetic (+, -, *, /, ^)",
     "$END": "the end of the statement",
 }
 
@@ -56,6 +60,8 @@ def _parser() -> Lark:
 def _terminal_display() -> dict[str, str]:
     out = dict(_TERMINAL_NAMES)
     for term in _parser().terminals:
+        if term.name in _TERMINAL_NAMES:
+            continue
         if isinstance(term.pattern, PatternStr):
             out[term.name] = f"'{term.pattern.value}'"
         elif term.name not in out and "i" in term.pattern.flags:
@@ -178,7 +184,7 @@ def _diagnose(source: ir.Source, start: int, end: int, exc: UnexpectedInput) -> 
     shown = ", ".join(expected[:10]) + (", ..." if len(expected) > 10 else "")
     label = f"expected {shown}" if expected else ""
     if _STATEMENT_START.match(chunk) is None:
-        hints.append("a statement starts with 'lf', 'labels', 'words' or 'spans'")
+        hints.append("a statement starts with 'lf', 'labels', 'words', 'spans' or 'let'")
     code = "E102" if isinstance(exc, UnexpectedCharacters) else "E101"
     return Diagnostic(code, message, span, label, tuple(hints))
 

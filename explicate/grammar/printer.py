@@ -12,11 +12,14 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Words the grammar reads as keywords wherever a name could stand; such names print in backticks.
 KEYWORDS = frozenset(
     {"not", "and", "or", "count", "chars", "any", "of", "case", "lf", "labels", "words", "spans",
-     "in", "from"}
+     "in", "from", "let", "has", "all", "above", "below", "left", "right", "overlaps", "inside",
+     "contains", "min", "max", "mean", "sum", "worst", "distance", "iou", "area_ratio"}
 )
 
 # Binding strength: a child binds looser than its parent needs parentheses.
 _PRECEDENCE = {ir.Or: 1, ir.And: 2, ir.Not: 3}
+# Arithmetic binding strength (all looser than a bare value, 9); ^ groups to the right.
+_ARITH_PRECEDENCE = {"+": 5, "-": 5, "*": 6, "/": 6, "^": 7}
 
 
 def quote(text: str) -> str:
@@ -38,7 +41,24 @@ def number(value: float) -> str:
 
 
 def _precedence(node: ir.Expr) -> int:
+    if isinstance(node, ir.Arith):
+        return _ARITH_PRECEDENCE[node.op]
     return _PRECEDENCE.get(type(node), 4)
+
+
+def _arith(node: ir.Arith) -> str:
+    mine = _precedence(node)
+    right_assoc = node.op == "^"
+    # The side an operator does not group towards needs parentheses at equal strength.
+    left = _wrap_arith(node.left, mine + (1 if right_assoc else 0))
+    right = _wrap_arith(node.right, mine + (0 if right_assoc else 1))
+    return f"{left} {node.op} {right}"
+
+
+def _wrap_arith(node: ir.Expr, needed: int) -> str:
+    text = to_dsl(node)
+    strength = _precedence(node) if isinstance(node, ir.Arith) else 9
+    return f"({text})" if strength < needed else text
 
 
 def to_dsl(node: ir.Expr) -> str:
@@ -56,6 +76,17 @@ def to_dsl(node: ir.Expr) -> str:
             return f"words {name(wname)} = " + ", ".join(to_dsl(p) for p in items)
         case ir.SpansDecl(names=names, text=text):
             return "spans: " + ", ".join(name(n) for n in names) + f" in {name(text)}"
+        case ir.LetDecl(name=lname, value=value):
+            return f"let {name(lname)} = {to_dsl(value)}"
+        case ir.Arith():
+            return _arith(node)
+        case ir.Attr(name=aname):
+            return name(aname)
+        case ir.Objects(names=names, field=objects_field):
+            words = f"@{name(names.name)}" if isinstance(names, ir.WordList) else _wrap(names, 4)
+            if objects_field.name == ir.DEFAULT_OBJECTS:
+                return words
+            return f"{words} from {name(objects_field.name)}"
         case ir.Or(args=args) | ir.And(args=args):
             word = " or " if isinstance(node, ir.Or) else " and "
             return word.join(_wrap(a, _precedence(node) + 1) for a in args)
@@ -83,6 +114,8 @@ def to_dsl(node: ir.Expr) -> str:
 def _show(expr: ir.Expr) -> str:
     if isinstance(expr, int):  # counts (within N words) are plain ints
         return str(expr)
+    if isinstance(expr, tuple):  # relations between image objects: ("above", "overlaps")
+        return " and ".join(expr)
     # Operands of a primitive are values or words, never bare boolean chains, except via parens.
     return _wrap(expr, 4)
 

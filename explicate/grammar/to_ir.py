@@ -82,6 +82,10 @@ class ToIR(Transformer[Token, Any]):
         *names, text = c
         return ir.SpansDecl(tuple(str(t) for t in names), str(text), span=self._span(meta))
 
+    @v_args(meta=True)
+    def let_decl(self, meta: Meta, c: list[Any]) -> ir.LetDecl:
+        return ir.LetDecl(str(c[0]), c[1], span=self._span(meta))
+
     # logic
     @v_args(meta=True)
     def or_(self, meta: Meta, c: list[ir.Expr]) -> ir.Or:
@@ -108,6 +112,47 @@ class ToIR(Transformer[Token, Any]):
     @v_args(meta=True)
     def num(self, meta: Meta, c: list[Token]) -> ir.Num:
         return ir.Num(float(c[0]), span=self._tok_span(c[0]))
+
+    @v_args(meta=True)
+    def arith(self, meta: Meta, c: list[Any]) -> ir.Arith:
+        left, op, right = c
+        return ir.Arith(str(op), left, right, span=self._span(meta))
+
+    # image objects
+    @v_args(meta=True)
+    def objects(self, meta: Meta, c: list[Any]) -> ir.Objects:
+        if len(c) == 2:
+            return ir.Objects(c[0], ir.Field(str(c[1]), span=self._tok_span(c[1])),
+                              span=self._span(meta))
+        return ir.Objects(c[0], span=self._span(meta))
+
+    @v_args(meta=True)
+    def measure(self, meta: Meta, c: list[Token]) -> ir.Attr:
+        return ir.Attr(str(c[0]), span=self._tok_span(c[0]))
+
+    def relations(self, c: list[str]) -> tuple[str, ...]:
+        return tuple(c)
+
+    def rel_above(self, c: list[Any]) -> str:
+        return "above"
+
+    def rel_below(self, c: list[Any]) -> str:
+        return "below"
+
+    def rel_left_of(self, c: list[Any]) -> str:
+        return "left of"
+
+    def rel_right_of(self, c: list[Any]) -> str:
+        return "right of"
+
+    def rel_overlaps(self, c: list[Any]) -> str:
+        return "overlaps"
+
+    def rel_inside(self, c: list[Any]) -> str:
+        return "inside"
+
+    def rel_contains(self, c: list[Any]) -> str:
+        return "contains"
 
     # words
     @v_args(meta=True)

@@ -23,6 +23,7 @@ from spacy.language import Language
 
 from explicate import ir
 from explicate.compiler import FieldKind, Program, Schema
+from explicate.primitives.image import ObjectColumn
 from explicate.primitives.text import (
     Occurrences,
     SpanColumn,
@@ -31,6 +32,7 @@ from explicate.primitives.text import (
     merge_occurrences,
 )
 from explicate.runtime.data import RowProblem
+from explicate.runtime.images import object_column
 
 _ATTRS = [LOWER, ORTH, IDX, LENGTH, IS_SPACE]
 
@@ -105,6 +107,7 @@ class Batch:
     spans: dict[str, SpanColumn] = field(default_factory=dict)
     numbers: dict[str, np.ndarray] = field(default_factory=dict)
     valids: dict[str, np.ndarray] = field(default_factory=dict)
+    objects: dict[str, ObjectColumn] = field(default_factory=dict)  # image objects fields
     _occ: dict[tuple[str, ir.Expr], Occurrences] = field(default_factory=dict)
     _phrase_ids: dict[tuple[str, bool], np.ndarray] = field(default_factory=dict)
 
@@ -119,6 +122,9 @@ class Batch:
 
     def valid(self, name: str) -> np.ndarray:
         return self.valids[name]
+
+    def object_table(self, name: str) -> ObjectColumn:
+        return self.objects[name]
 
     def phrase_ids(self, phrase: ir.Phrase) -> np.ndarray:
         key = (phrase.text, phrase.case_sensitive)
@@ -194,6 +200,9 @@ def build_batch(df: pd.DataFrame, program: Program, schema: Schema, *, base: int
                 what = "is missing" if pd.isna(v) else f"is not a number ({v!r})"
                 problems.append(RowProblem(base + int(i) + 1, name, what))
             batch.numbers[name], batch.valids[name] = values, ok
+        elif kind is FieldKind.OBJECTS:
+            batch.objects[name], batch.valids[name] = object_column(df, name, base=base,
+                                                                    problems=problems)
         elif kind is FieldKind.SPAN:
             parent = span_of[name]
             starts, ends, given = _mention_chars(df, name, raw.get(name), raw[parent])

@@ -256,6 +256,33 @@ def test_cli_explain_bad_label_exits_2(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "Traceback" not in res.output
 
 
+def _box(name: str, x: float, y: float, w: float, h: float) -> dict[str, object]:
+    return {"name": name, "x": x, "y": y, "w": w, "h": h}
+
+
+def test_image_explanations_become_object_rules() -> None:
+    riding = [_box("man", 10, 0, 20, 40), _box("bike", 8, 30, 30, 30), _box("road", 0, 50, 100, 50)]
+    standing = [_box("woman", 60, 0, 20, 60), _box("bicycle", 0, 40, 30, 30)]
+    empty = [_box("tree", 0, 0, 10, 10)]
+    df = pd.DataFrame([
+        {"label": "RIDING", "objects": riding,
+         "explanation": "label riding because a person's box overlaps a bike's box and the "
+                        "person is above it"},
+        {"label": "NOT_RIDING", "objects": standing,
+         "explanation": "a person is right of a bike"},
+        {"label": "NOT_RIDING", "objects": empty, "explanation": "there is no bike"},
+    ])
+    pool = pd.DataFrame({"objects": [riding, standing, empty, empty]})
+    lists = {"person": ["man", "woman", "person"], "bike": ["bike", "bicycle"]}
+    result = explain(df, ["NOT_RIDING", "RIDING"], pool=pool, word_lists=lists)
+    kept = {e.index: [to_dsl(lf.when) for lf in e.kept] for e in result.explained}
+    assert kept[1] == ["any @person overlaps any @bike and any @person above any @bike"]
+    assert kept[2] == ["any @person right of any @bike"]
+    assert kept[3] == ["not has @bike"]
+    for lf in result.lfs:
+        assert reparse(lf.when) == lf.when
+
+
 # --- the Spouse grad-student explanations end to end ---------------------------------------------
 
 

@@ -34,6 +34,7 @@ from lark.exceptions import UnexpectedInput, UnexpectedToken, VisitError
 
 from explicate import ir
 from explicate.errors import Diagnostic
+from explicate.primitives import image
 from explicate.primitives import text as prim
 
 GRAMMAR_PATH = Path(__file__).with_name("explanation.lark")
@@ -112,6 +113,7 @@ class Context:
     texts: tuple[str, ...] = ()
     word_lists: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     example: Mapping[str, Any] = field(default_factory=dict)
+    objects: tuple[str, ...] = ()  # image object fields (lists of named boxes)
 
     @property
     def default_text(self) -> str | None:
@@ -281,6 +283,9 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                 sym = Symbol("FIELD", ctx.default_text, lx.start, lx.end)
             elif word in labels and _label_position(out, nxt):
                 sym = Symbol("LABEL", labels[word], lx.start, lx.end)
+            elif ctx.objects and _is_object(word, lists, kw, ctx):
+                name = lists.get(word) or lists.get(word.rstrip("s"))
+                sym = Symbol("OBJ", ("list", name) if name else ("word", word), lx.start, lx.end)
             elif word in lists or (word.endswith("s") and word[:-1] in lists):
                 sym = Symbol("LIST", lists.get(word) or lists[word[:-1]], lx.start, lx.end)
             elif word in ("them", "they") and len(seen_ents) >= 2:
@@ -298,7 +303,8 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                         _next_is(lexemes, i + 3, "the") or _next_is(lexemes, i + 3, "case")):
                     sym = Symbol("it", "it", lx.start, lx.end)
                 elif last_ref is not None:
-                    sym = Symbol(last_ref.name, last_ref.value, lx.start, lx.end)
+                    ref = _antecedent(out, last_ref)
+                    sym = Symbol(ref.name, ref.value, lx.start, lx.end)
                 else:
                     sym = Symbol("FIELD", ctx.default_text or "text", lx.start, lx.end)
             elif word in _ARTICLES:
@@ -337,10 +343,34 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
             out.append(sym)
             if sym.name == "ENT":
                 seen_ents.append(sym)
-            if sym.name in ("ENT", "QUOTE"):
+            if sym.name in ("ENT", "QUOTE", "OBJ"):
                 last_ref = sym
         i += 1
     return out
+
+
+def _is_object(word: str, lists: Mapping[str, str], kw: frozenset[str], ctx: Context) -> bool:
+    """Whether a word names image objects: a word list, an object of the example, an entity
+    word ("person"), or (in data without text fields) any word that is not a keyword."""
+    if word in lists or word.rstrip("s") in lists:
+        return True
+    if word in kw and _CLASS_OF.get(word) != "ENTTYPE":
+        return False
+    return word in _object_names(ctx) or word in WORD_CLASSES["ENTTYPE"] or (
+        not ctx.texts and word not in _ARTICLES and word not in _NUMBER_WORDS)
+
+
+def _object_names(ctx: Context) -> set[str]:
+    """Lower-case names of the example's objects (``[{"name": "bike", ...}, ...]``)."""
+    names: set[str] = set()
+    for f in ctx.objects:
+        value = ctx.example.get(f)
+        if isinstance(value, list | tuple):
+            for obj in value:
+                if isinstance(obj, Mapping) and isinstance(obj.get("name"), str):
+                    names.add(obj["name"].lower())
+                    names.add(obj["name"].lower().split()[-1])
+    return names
 
 
 def _said(lexemes: Sequence[Lexeme], i: int, ctx: Context) -> int:
@@ -354,6 +384,18 @@ def _said(lexemes: Sequence[Lexeme], i: int, ctx: Context) -> int:
         if _in_example(" ".join(lx.text for lx in lexemes[i : i + k]), ctx):
             return k
     return 0
+
+
+def _antecedent(out: list[Symbol], last: Symbol) -> Symbol:
+    """What "it" refers to: the latest mention, phrase or object that is not the subject of the
+    current clause ("a person's box overlaps a bike's box and the person is above it")."""
+    clause_start = max((k + 1 for k, s in enumerate(out) if s.name in _SEPARATORS), default=0)
+    refs = [s for s in out if s.name in ("ENT", "QUOTE", "OBJ")]
+    subject = next((s for s in out[clause_start:] if s.name in ("ENT", "QUOTE", "OBJ")), None)
+    for s in reversed(refs):
+        if subject is None or s.value != subject.value:
+            return s
+    return last
 
 
 def _next_is(lexemes: Sequence[Lexeme], i: int, word: str) -> bool:
@@ -797,6 +839,11 @@ class ExplanationToIR(Transformer[Token, Any]):
     def LIST(self, tok: Token) -> ir.WordList:  # noqa: N802
         return ir.WordList(str(self._sym(tok).value))
 
+    def OBJ(self, tok: Token) -> ir.Objects:  # noqa: N802
+        kind, name = self._sym(tok).value
+        words: ir.Expr = ir.WordList(name) if kind == "list" else ir.Phrase(name)
+        return ir.Objects(words, ir.Field(self.ctx.objects[0]))
+
     def LABEL(self, tok: Token) -> str:  # noqa: N802
         return str(self._sym(tok).value)
 
@@ -1200,6 +1247,47 @@ class ExplanationToIR(Transformer[Token, Any]):
         target = _of(c, ir.Field) or [ir.Field(_of(c, _Mentions)[0].names[0])]
         return ir.Compare(self._op(c), prim.CountOf(words, target[0]),
                           ir.Num(float(_of(c, int)[0])))
+
+    # image objects
+    def thing(self, c: list[Any]) -> ir.Objects:
+        return _of(c, ir.Objects)[0]
+
+    def relations(self, c: list[Any]) -> tuple[str, ...]:
+        return tuple(x.data.removeprefix("rel_").replace("_", " ") for x in c
+                     if isinstance(x, Tree))
+
+    def things_related(self, c: list[Any]) -> ir.Expr:
+        a, b = _of(c, ir.Objects)
+        rels = tuple(dict.fromkeys(r for x in c if isinstance(x, tuple) for r in x))
+        return self._negated(c, image.Related(a, rels, b))
+
+    def things_related_each(self, c: list[Any]) -> ir.Expr:
+        # "a person is above a bike and overlaps it": one subject, a relation to each object.
+        subject, *objects = _of(c, ir.Objects)
+        rels = [x for x in c if isinstance(x, tuple)]
+        return ir.And(tuple(image.Related(subject, r, o) for r, o in zip(rels, objects,
+                                                                          strict=True)))
+
+    def thing_present(self, c: list[Any]) -> ir.Expr:
+        return image.Has(_of(c, ir.Objects)[0])
+
+    def thing_absent(self, c: list[Any]) -> ir.Expr:
+        return ir.Not(image.Has(_of(c, ir.Objects)[0]))
+
+    def thing_count(self, c: list[Any]) -> ir.Expr:
+        n = ir.Num(float(_of(c, int)[0]))
+        return self._negated(c, ir.Compare(self._op(c, ">="), image.CountObjects(
+            _of(c, ir.Objects)[0]), n))
+
+    def thing_number(self, c: list[Any]) -> ir.Expr:
+        if _of(c, ir.Objects):
+            return image.CountObjects(_of(c, ir.Objects)[0])
+        return ir.Num(float(_of(c, int)[0]))
+
+    def thing_count_cmp(self, c: list[Any]) -> ir.Expr:
+        left = image.CountObjects(_of(c, ir.Objects)[0])
+        right = [x for x in c if isinstance(x, ir.Expr) and not isinstance(x, ir.Objects)][-1]
+        return self._negated(c, ir.Compare(self._op(c), left, right))
 
     # literal strings: evaluated now
     def lit_or(self, c: list[Any]) -> tuple[str, tuple[str, ...]]:

@@ -202,6 +202,7 @@ def explain(
     schema = _restrict(schema, examples)
     lists = {k: tuple(str(w) for w in v) for k, v in (word_lists or {}).items()}
     texts = tuple(n for n, k in schema.kinds.items() if k is FieldKind.TEXT)
+    objects = tuple(n for n, k in schema.kinds.items() if k is FieldKind.OBJECTS)
     lmap = {str(k): str(v) for k, v in (label_map or {}).items()}
 
     explained: list[Explained] = []
@@ -211,7 +212,7 @@ def explain(
             else None
         text = str(values["explanation"]) if pd.notna(values["explanation"]) else ""
         example = {k: v for k, v in values.items() if k not in RESERVED}
-        ctx = Context(labels, dict(schema.span_of), texts, lists, example)
+        ctx = Context(labels, dict(schema.span_of), texts, lists, example, objects)
         parsed = parse_explanation(text, ctx, name=f"explanation {i + 1}")
         explained.append(Explained(i + 1, text, label, parsed))
 

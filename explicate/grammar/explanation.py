@@ -284,8 +284,9 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
             elif word in labels and _label_position(out, nxt):
                 sym = Symbol("LABEL", labels[word], lx.start, lx.end)
             elif ctx.objects and _is_object(word, lists, kw, ctx):
-                name = lists.get(word) or lists.get(word.rstrip("s"))
-                sym = Symbol("OBJ", ("list", name) if name else ("word", word), lx.start, lx.end)
+                listed = lists.get(word) or lists.get(word.rstrip("s"))
+                sym = Symbol("OBJ", ("list", listed) if listed else ("word", word), lx.start,
+                             lx.end)
             elif word in lists or (word.endswith("s") and word[:-1] in lists):
                 sym = Symbol("LIST", lists.get(word) or lists[word[:-1]], lx.start, lx.end)
             elif word in ("them", "they") and len(seen_ents) >= 2:

@@ -347,7 +347,7 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
             if sym.name in ("ENT", "QUOTE", "OBJ"):
                 last_ref = sym
         i += 1
-    return out
+    return _merge_words(out)
 
 
 def _is_object(word: str, lists: Mapping[str, str], kw: frozenset[str], ctx: Context) -> bool:
@@ -385,6 +385,18 @@ def _said(lexemes: Sequence[Lexeme], i: int, ctx: Context) -> int:
         if _in_example(" ".join(lx.text for lx in lexemes[i : i + k]), ctx):
             return k
     return 0
+
+
+def _merge_words(symbols: list[Symbol]) -> list[Symbol]:
+    """Join runs of unknown words into one WORD: a run is read as one unquoted phrase or one
+    stretch of filler, never split (splits only multiply Earley derivations)."""
+    out: list[Symbol] = []
+    for s in symbols:
+        if s.name == "WORD" and out and out[-1].name == "WORD":
+            prev = out.pop()
+            s = Symbol("WORD", f"{prev.value} {s.value}", prev.start, s.end)
+        out.append(s)
+    return out
 
 
 def _antecedent(out: list[Symbol], last: Symbol) -> Symbol:
@@ -438,10 +450,70 @@ def _match_mention(lexemes: Sequence[Lexeme], i: int, mentions: list[tuple[list[
 # --- parsing ------------------------------------------------------------------------------------
 
 
+CLAUSE_KINDS = ("words_clause", "mention_clause", "text_clause", "number_clause", "const_clause",
+                "image_clause")
+# The rules above the clauses: copied once per set of clause kinds (see ``_parser``).
+_LOGIC_RULES = ("start", "frame", "cond", "disj", "conj", "negation", "atom", "clause")
+
+
+def _variant(name: str) -> str:
+    return "start" if not name else f"start_{name}"
+
+
 @cache
 def _parser() -> Lark:
-    return Lark(GRAMMAR_PATH.read_text(encoding="utf-8"), parser="earley", lexer="basic",
-                ambiguity="explicit", propagate_positions=False)
+    """The Earley parser. Earley predicts every alternative of every reachable rule at each
+    clause start, so the logic rules are copied once per subset of clause kinds (start symbol
+    ``start_<mask>``) and a sentence is parsed from the start symbol whose kinds its symbols can
+    begin (``_clause_kinds``): a smaller chart, the same readings."""
+    grammar = GRAMMAR_PATH.read_text(encoding="utf-8")
+    blocks = _rule_blocks(grammar)
+    extra = []
+    starts = ["start"]
+    for mask in range(1, 2 ** len(CLAUSE_KINDS)):
+        kinds = [k for i, k in enumerate(CLAUSE_KINDS) if mask >> i & 1]
+        suffix = f"_{mask}"
+        for block in blocks:
+            text = re.sub(rf"\b({'|'.join(_LOGIC_RULES)})\b(?!_\d)", rf"\1{suffix}", block)
+            if text.lstrip("?").startswith(f"clause{suffix}:"):
+                text = f"?clause{suffix}: " + " | ".join(kinds)
+            extra.append(text)
+        starts.append(_variant(str(mask)))
+    return Lark(grammar + "\n" + "\n".join(extra) + "\n", parser="earley", lexer="basic",
+                ambiguity="explicit", propagate_positions=False, start=starts)
+
+
+def _rule_blocks(grammar: str) -> list[str]:
+    """The definitions (with continuation lines) of the logic rules in ``grammar``."""
+    out = []
+    lines = grammar.splitlines()
+    for i, line in enumerate(lines):
+        head = line.lstrip("?").split(":", 1)[0]
+        if head in _LOGIC_RULES and ":" in line:
+            block = [line]
+            for nxt in lines[i + 1 :]:
+                if nxt.startswith((" ", "\t")) and nxt.strip().startswith("|"):
+                    block.append(nxt)
+                else:
+                    break
+            out.append("\n".join(block))
+    return out
+
+
+def _clause_kinds(names: set[str]) -> str:
+    """The start symbol for a sentence made of the symbols ``names``: the clause kinds it can
+    contain."""
+    words = bool(names & {"QUOTE", "LIST", "WORD"})
+    present = {
+        "words_clause": words,
+        "mention_clause": bool(names & {"ENT", "ENTTYPE"}),
+        "text_clause": "FIELD" in names,
+        "number_clause": bool(names & {"NUM", "number", "length", "distance", "gap"}),
+        "const_clause": "QUOTE" in names,
+        "image_clause": "OBJ" in names,
+    }
+    mask = sum(1 << i for i, k in enumerate(CLAUSE_KINDS) if present[k])
+    return _variant(str(mask)) if mask else "start"
 
 
 @lru_cache(maxsize=4096)
@@ -449,7 +521,7 @@ def _parse_symbols(text: str) -> Tree | UnexpectedInput:
     """The parse forest of a symbol string (explanations often share one shape, e.g.
     ``QUOTE BE between ENT and ENT``), or the parse error."""
     try:
-        return _parser().parse(text)
+        return _parser().parse(text, start=_clause_kinds(set(text.split())))
     except UnexpectedInput as exc:
         return exc
 
@@ -851,8 +923,10 @@ class ExplanationToIR(Transformer[Token, Any]):
     def WORD(self, tok: Token) -> str:  # noqa: N802
         return str(self._sym(tok).value)
 
-    def start(self, c: list[Any]) -> Any:
-        return c[0]
+    def __default__(self, data: Any, children: list[Any], meta: Any) -> Any:
+        if data == "start" or re.fullmatch(r"start_\d+", str(data)):
+            return children[0]
+        return super().__default__(data, children, meta)
 
     # frames
     def bare(self, c: list[Any]) -> tuple[str | None, ir.Expr]:

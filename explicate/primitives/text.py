@@ -425,6 +425,13 @@ class Truth(ir.Primitive):
         return self.value
 
 
+def _two_mentions(env: CheckEnv, left: ir.Expr, right: ir.Expr, word: str) -> None:
+    """The type rule shared by relations between two mentions of one text."""
+    env.expect(left, ir.Type.SPAN, f"a mention that '{word}' relates")
+    env.expect(right, ir.Type.SPAN, f"a mention that '{word}' relates")
+    env.same_text(left, right, f"'{word}' needs two mentions of the same text")
+
+
 # --- predicates over mentions ----------------------------------------------------------------------
 
 
@@ -445,9 +452,7 @@ class Between(_MentionPredicate):
     right: ir.Expr
 
     def check(self, env: CheckEnv) -> ir.Type:
-        env.expect(self.left, ir.Type.SPAN, "a mention that 'between' measures from")
-        env.expect(self.right, ir.Type.SPAN, "a mention that 'between' measures to")
-        env.same_text(self.left, self.right, "'between' needs two mentions of the same text")
+        _two_mentions(env, self.left, self.right, "between")
         return ir.Type.BOOL
 
     def kernel(self, batch: Batch) -> np.ndarray:
@@ -528,9 +533,7 @@ class MentionsWithin(_MentionPredicate):
     within: int
 
     def check(self, env: CheckEnv) -> ir.Type:
-        env.expect(self.left, ir.Type.SPAN, "each side of 'and ... within N words'")
-        env.expect(self.right, ir.Type.SPAN, "each side of 'and ... within N words'")
-        env.same_text(self.left, self.right, "'within' needs two mentions of the same text")
+        _two_mentions(env, self.left, self.right, "within")
         return ir.Type.BOOL
 
     def kernel(self, batch: Batch) -> np.ndarray:
@@ -557,9 +560,7 @@ class Precedes(_MentionPredicate):
     right: ir.Expr
 
     def check(self, env: CheckEnv) -> ir.Type:
-        env.expect(self.left, ir.Type.SPAN, "a mention that 'before' orders")
-        env.expect(self.right, ir.Type.SPAN, "a mention that 'before' orders")
-        env.same_text(self.left, self.right, "'before' needs two mentions of the same text")
+        _two_mentions(env, self.left, self.right, "before")
         return ir.Type.BOOL
 
     def kernel(self, batch: Batch) -> np.ndarray:
@@ -710,9 +711,7 @@ class Distance(ir.Primitive):
     right: ir.Expr
 
     def check(self, env: CheckEnv) -> ir.Type:
-        env.expect(self.left, ir.Type.SPAN, "a mention that 'distance' measures from")
-        env.expect(self.right, ir.Type.SPAN, "a mention that 'distance' measures to")
-        env.same_text(self.left, self.right, "'distance' needs two mentions of the same text")
+        _two_mentions(env, self.left, self.right, "distance")
         return ir.Type.NUM
 
     def kernel(self, batch: Batch) -> np.ndarray:

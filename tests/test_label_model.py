@@ -219,4 +219,106 @@ def test_fit_label_model_cli(tmp_path: Path) -> None:
     probs = np.load(out)
     assert probs.shape == (5_000, 3)
     assert res["cardinality"] == 3 and set(res["learned_accuracy"]) == {f"lf_{j}" for j in range(6)}
-    assert res["metrics"]["accuracy"] > 0.7
+    mv = LabelModel(3, "majority").fit(L).predict(L, tie_break="random")
+    assert res["metrics"]["accuracy"] > float(np.mean(mv == Y))  # learning beats counting
+
+
+def test_summary_shows_learned_accuracies() -> None:
+    from typer.testing import CliRunner
+
+    from explicate.cli import app
+
+    demo = Path(__file__).resolve().parents[1] / "explicate" / "demo"
+    args = ["summary", str(demo / "ads.lf"), "--data", str(demo / "ads.csv"), "--gold", "label"]
+    runner = CliRunner()
+    result = runner.invoke(app, [*args, "--label-model", "auto", "--json"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    lfs = json.loads(result.stdout)["lfs"]
+    learned = np.array([r["Learned Acc."] for r in lfs])
+    assert learned.shape == (len(lfs),) and ((learned > 0) & (learned <= 1)).all()
+    # Without the option the column is absent; with an unknown method the user gets E401.
+    plain = json.loads(runner.invoke(app, [*args, "--json"]).stdout)["lfs"]
+    assert "Learned Acc." not in plain[0]
+    bad = runner.invoke(app, [*args, "--label-model", "snorkel"])
+    assert bad.exit_code == 2 and "E401" in bad.stderr and "choose one of" in bad.stderr
+
+
+def test_lf_summary_learned_accuracy_column() -> None:
+    from explicate.runtime.matrix import lf_summary
+
+    L, Y, acc, _ = synthetic_votes(20_000, 5, 2, seed=15)
+    model = LabelModel(2, "auto").fit(L)
+    assert model.accuracies is not None
+    table = lf_summary(L, [f"lf{j}" for j in range(5)], ("a", "b"), Y, model.accuracies)
+    # Learned without gold, it tracks the empirical accuracy measured with gold.
+    assert np.abs(table["Learned Acc."].to_numpy() - table["Emp. Acc."].to_numpy()).max() < 0.03
+    with pytest.raises(ValueError, match="one accuracy per LF"):
+        lf_summary(L, [f"lf{j}" for j in range(5)], ("a", "b"), Y, model.accuracies[:3])
+
+
+@pytest.mark.parametrize("method", ["dawid_skene", "weighted_majority", "matrix_completion"])
+def test_given_dependencies_undo_double_counting(method: str) -> None:
+    # Three copies of one weak LF (accuracy 0.6) outvote the good independent LFs unless the
+    # model is told they are one source; the pairs passed in are used, not just recorded.
+    L, Y, acc, deps = synthetic_votes(
+        50_000, 9, 2, seed=16, groups=1, group_size=4, accuracy=(0.7, 0.8), coverage=(0.3, 0.6),
+        copy_rate=0.95,
+    )
+    blind = LabelModel(2, method).fit(L, dependencies=[])
+    told = LabelModel(2, method).fit(L, dependencies=deps)
+    assert told.dependencies == deps and blind.dependencies == []
+    acc_blind = np.mean(blind.predict(L, tie_break="random") == Y)
+    acc_told = np.mean(told.predict(L, tie_break="random") == Y)
+    assert acc_told > acc_blind + 0.01, (acc_told, acc_blind)
+    assert told.lf_weights is not None
+    np.testing.assert_allclose(told.lf_weights[5:], 0.25)  # the group of 4 counts once
+
+
+def test_auto_merges_given_and_detected_dependencies() -> None:
+    L, _, _, deps = synthetic_votes(
+        50_000, 10, 2, seed=1, groups=2, group_size=3, accuracy=(0.65, 0.85), coverage=(0.3, 0.6)
+    )
+    given = deps[:1]  # one pair known statically (e.g. from IR analysis), the rest detected
+    model = LabelModel(2, "auto").fit(L, dependencies=given)
+    assert given[0] in model.dependencies
+    assert sorted(model.dependencies) == sorted(deps)
+    assert given[0] not in model.fit_info["detected_dependencies"]
+    with pytest.raises(ValueError, match="outside"):
+        LabelModel(2, "auto").fit(L, dependencies=[(0, 10)])
+
+
+def test_auto_prior_options() -> None:
+    L, Y, _, _ = synthetic_votes(50_000, 10, 2, seed=17, class_balance=np.array([0.8, 0.2]))
+    for prior in ("tempered", "estimate", "uniform"):
+        model = LabelModel(2, "auto", prior=prior).fit(L)
+        assert model.class_balance is not None
+        if prior == "uniform":
+            np.testing.assert_allclose(model.class_balance, [0.5, 0.5], atol=1e-6)
+        else:
+            assert model.class_balance[0] > 0.55  # leans towards the real majority class
+        assert len(model.fit_info["estimated_class_balance"]) == 2
+    given = LabelModel(2, "auto").fit(L, class_balance=[0.8, 0.2])
+    np.testing.assert_allclose(given.class_balance, [0.8, 0.2], atol=1e-5)
+    assert np.mean(given.predict(L, tie_break="random") == Y) > 0.85
+    with pytest.raises(ValueError, match="prior"):
+        LabelModel(2, prior="flat")
+
+
+def test_low_overlap_auto_counts_votes_first_and_round_trips(tmp_path: Path) -> None:
+    # Sparse LFs: few rows carry two votes, so the vote count decides and the learned model
+    # only breaks ties (never overturns a majority).
+    L, Y, _, _ = synthetic_votes(20_000, 8, 3, seed=18, coverage=(0.02, 0.1))
+    model = LabelModel(3, "auto").fit(L)
+    assert model.fit_info["overlap_rate"] < model.min_overlap
+    assert model.fit_info["chosen"].startswith("majority")
+    probs = model.predict_proba(L)
+    counts = np.stack([(c == L).sum(1) for c in range(3)], axis=1)
+    covered = counts.sum(1) > 0
+    top = counts.max(1, keepdims=True)
+    assert (probs[covered][counts[covered] < top[covered]] < 1e-6).all()
+    assert np.mean(probs.argmax(1)[covered] == Y[covered]) >= np.mean(
+        LabelModel(3, "majority").fit(L).predict(L, tie_break="random")[covered] == Y[covered])
+    model.save(tmp_path / "m.npz")
+    np.testing.assert_array_equal(LabelModel.load(tmp_path / "m.npz").predict_proba(L), probs)

@@ -15,9 +15,10 @@ estimates the LF parameters:
 ``triplets``           FlyingSquid style closed form: each LF's accuracy from triples of pairwise
                        agreement rates (the one-coin multiclass extension).
 ``auto``               finds dependent LFs (robust correlation test) and counts each group
-                       once, then Dawid-Skene EM with the majority-vote class balance; where
-                       under 35% of covered rows carry two votes (nothing to learn from) it
-                       falls back to majority vote. Figures: benchmarks/LABEL_MODELS.md.
+                       once, then Dawid-Skene EM under a uniform class prior (or the given
+                       class balance); where under 35% of covered rows carry two votes (little
+                       agreement to learn from) the (dependency-weighted) majority decides and
+                       the learned model breaks its ties. Figures: benchmarks/LABEL_MODELS.md.
 
 Fitting works on sufficient statistics (:class:`VoteStats`: unique vote patterns with counts), so
 its cost grows with the number of distinct patterns, capped at ``max_patterns`` by a seeded,
@@ -71,6 +72,9 @@ METHODS: tuple[str, ...] = (
     "triplets",
 )
 TieBreak = Literal["abstain", "random", "first"]
+PRIORS: tuple[str, ...] = ("tempered", "estimate", "uniform")
+"""Class prior of ``auto`` when no class balance is given: the majority-vote estimate
+(``estimate``), none (``uniform``, as Snorkel), or their geometric mean (``tempered``)."""
 
 _MV_SCALE = 40.0  # a vote's logit in majority vote: exp(-40) ~ 0, so ties share exactly
 _EPS = 1e-6
@@ -269,6 +273,7 @@ class LabelModel:
         tol: float = 1e-6,
         abstain: str = "neutral",
         min_overlap: float = 0.35,
+        prior: str = "tempered",
         verbose: bool = False,
     ) -> None:
         self.cardinality = check_cardinality(cardinality)
@@ -284,6 +289,9 @@ class LabelModel:
             raise ValueError("abstain must be 'neutral' or 'informative'")
         self.abstain = abstain
         self.min_overlap = float(min_overlap)
+        if prior not in PRIORS:
+            raise ValueError(f"prior must be one of {', '.join(PRIORS)}, got {prior!r}")
+        self.prior = prior
         self.verbose = verbose
         self.n_lfs: int | None = None
         self.class_balance: np.ndarray | None = None
@@ -294,6 +302,9 @@ class LabelModel:
         self.fit_info: dict[str, Any] = {}
         self._table: torch.Tensor | None = None  # [m*(k+1), k] log-weights, row j*(k+1)+v+1
         self._bias: torch.Tensor | None = None  # [k]
+        # True where the vote count decides and the table only breaks ties: the table then has
+        # 2k columns, the learned log-weights and each vote's (dependency-weighted) count.
+        self._vote_first = False
 
     # ------------------------------------------------------------------ fitting
     def fit(
@@ -308,7 +319,9 @@ class LabelModel:
         ``class_balance`` (``[k]``, sums to 1) fixes P(Y); otherwise it is estimated.
         ``dependencies`` lists pairs ``(i, j)`` of LFs known to be correlated (sharing a primitive,
         written from one explanation); ``"auto"`` detects pairs that agree far more than the
-        independent model predicts. ``method="auto"`` detects them unless pairs are given.
+        independent model predicts. ``method="auto"`` always detects them and adds the given
+        pairs. Each group of mutually dependent LFs then counts once (weights 1/group size in
+        the likelihood and in vote counts; masked pairs in ``matrix_completion``/``triplets``).
         """
         t0 = time.perf_counter()
         k = self.cardinality
@@ -337,7 +350,9 @@ class LabelModel:
 
         d = _Design(patterns, weights, k, self.device)
         method = self.method
-        auto_deps = dependencies == "auto" or (method == "auto" and dependencies is None)
+        # ``auto`` always adds the pairs it detects to the given ones (static analysis knows
+        # some dependencies, the votes reveal others); other methods detect only when asked.
+        auto_deps = dependencies == "auto" or method == "auto"
         deps: list[tuple[int, int]] = (
             [] if isinstance(dependencies, str) or dependencies is None
             else [(int(i), int(j)) for i, j in dependencies]
@@ -368,18 +383,23 @@ class LabelModel:
         else:  # auto: decided by how much the LFs overlap, i.e. how much there is to learn from
             overlap = self._overlap_rate(d)
             info["overlap_rate"] = round(overlap, 4)
-            pi_fix = fixed_pi if fixed_pi is not None else self._majority_balance(d, w)
+            estimate = self._majority_balance(d, w)
+            info["estimated_class_balance"] = [round(float(x), 4) for x in estimate.tolist()]
+            # The majority-vote estimate of the class balance leans towards the classes that
+            # broad, noisy LFs vote, and as a prior it tilts every row that way; a uniform prior
+            # ignores real imbalance (and sends rows without votes to class 0). "tempered", the
+            # default, takes the geometric mean of the two. EM's own estimate can collapse.
+            pi_fix = fixed_pi if fixed_pi is not None else self._auto_prior(estimate)
             theta, pi, it = self._fit_dawid_skene(d, pi_fix, w)
             info["iterations"] = it
+            self._set_params(theta, pi, w, informative=self.abstain == "informative")
             if overlap < self.min_overlap:
-                # Too little agreement to trust learned weights: plain (dependency-weighted)
-                # majority vote; the Dawid-Skene fit still supplies the learned accuracies.
-                info["chosen"] = "majority"
-                self._set_majority(m, w)
-                self._set_params(theta, pi, w, informative=False, publish_table=False)
+                # Too little agreement to trust learned weights over vote counts: the
+                # (dependency-weighted) majority decides, the learned model only breaks its ties.
+                info["chosen"] = "majority, ties by dawid_skene"
+                self._set_vote_first(w)
             else:
                 info["chosen"] = "dawid_skene"
-                self._set_params(theta, pi, w, informative=self.abstain == "informative")
         self.dependencies = deps
         self.n_lfs = m
         info.update(
@@ -419,7 +439,7 @@ class LabelModel:
         k, m, dev = d.k, d.m, self.device
         wt = torch.from_numpy(w).to(dev)
         q = _mv_init(d, fixed_pi, w)
-        pi = fixed_pi if fixed_pi is not None else torch.full((k,), 1.0 / k, device=dev)
+        pi = fixed_pi if fixed_pi is not None else torch.full((k,), 1.0 / k, device=self.device)
         eye = torch.eye(k, device=dev, dtype=torch.bool)
         prev = -math.inf
         theta = torch.zeros(m, k, k + 1, device=dev)
@@ -481,6 +501,15 @@ class LabelModel:
         nvotes = torch.diff(d.X.crow_indices())
         covered = float(d.c[nvotes > 0].sum())
         return float(d.c[nvotes > 1].sum()) / covered if covered > 0 else 0.0
+
+    def _auto_prior(self, estimate: torch.Tensor) -> torch.Tensor:
+        """The class prior of ``auto`` from the majority-vote estimate, per ``self.prior``."""
+        if self.prior == "estimate":
+            return estimate
+        if self.prior == "uniform":
+            return torch.full_like(estimate, 1.0 / estimate.shape[0])
+        tempered = estimate.sqrt()
+        return tempered / tempered.sum()
 
     @staticmethod
     def _majority_balance(d: _Design, w: np.ndarray) -> torch.Tensor:
@@ -576,7 +605,7 @@ class LabelModel:
         if fixed_pi is not None:
             return theta, fixed_pi
         W = theta[:, :, :k].log().permute(0, 2, 1).reshape(m * k, k)
-        pi = torch.full((k,), 1.0 / k, device=dev)
+        pi = torch.full((k,), 1.0 / k, device=self.device)
         for _ in range(30):  # class balance: the fixed point of mean posterior
             q = torch.softmax(d.logits(W, pi.log()), 1)
             pi = ((d.c[:, None] * q).sum(0) + 1.0) / (d.n + k)
@@ -731,6 +760,7 @@ class LabelModel:
         self.lf_weights = np.asarray(w, dtype=np.float32)
         self._theta = theta
         self._informative = informative
+        self._vote_first = False
 
     def _set_majority(self, m: int, w: np.ndarray) -> None:
         """Majority vote as a lookup table: every vote adds a large logit (times the LF's
@@ -741,6 +771,19 @@ class LabelModel:
         table[:, 1:, :] = torch.eye(k, device=self.device) * _MV_SCALE * wt
         self._table = table.reshape(m * (k + 1), k)
         self._bias = torch.zeros(k, device=self.device)
+        self._vote_first = False
+
+    def _set_vote_first(self, w: np.ndarray) -> None:
+        """Majority vote whose ties the published learned table breaks: append to each LF's
+        table rows a one-hot count (times its dependency weight) of the class it votes."""
+        assert self._table is not None
+        k = self.cardinality
+        m = w.shape[0]
+        counts = torch.zeros(m, k + 1, k, device=self.device)
+        wt = torch.from_numpy(w).to(self.device)[:, None, None]
+        counts[:, 1:, :] = torch.eye(k, device=self.device) * wt
+        self._table = torch.cat([self._table, counts.reshape(m * (k + 1), k)], dim=1)
+        self._vote_first = True
 
     # ------------------------------------------------------------------ prediction
     def _require_fit(self, m: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -767,7 +810,8 @@ class LabelModel:
         # Where abstaining carries no weight an uncovered row's logits are exactly log(class
         # balance), so only informative tables need the per-row coverage check.
         pi = torch.from_numpy(self.class_balance).to(self.device)
-        check_covered = bool(table.reshape(m, k + 1, k)[:, 0, :].abs().max() > 0) or not bool(
+        width = table.shape[1]  # k, or 2k where vote counts come first
+        check_covered = bool(table.reshape(m, k + 1, width)[:, 0, :k].abs().max() > 0) or not bool(
             torch.allclose(torch.softmax(bias, 0), pi, atol=1e-6)
         )
         if check_covered:  # one more output column counts each row's votes
@@ -779,9 +823,14 @@ class LabelModel:
             e = s + block.shape[0]
             idx = torch.from_numpy(block).to(self.device, torch.int32).add_(offsets)
             res = torch.nn.functional.embedding_bag(idx, table, mode="sum")
-            probs = torch.softmax(res[:, :k].add_(bias), 1)
+            logits = res[:, :k].add_(bias)
+            if self._vote_first:  # only the most voted classes stay in the running
+                counts = res[:, k : 2 * k]
+                behind = counts < counts.max(1, keepdim=True).values - 1e-4
+                logits = logits.masked_fill_(behind, -math.inf)
+            probs = torch.softmax(logits, 1)
             if check_covered:
-                probs[res[:, k] < 0.5] = pi
+                probs[res[:, width] < 0.5] = pi
             out[s:e] = probs.cpu().numpy()
             s = e
         return out
@@ -832,6 +881,8 @@ class LabelModel:
             "dependencies": self.dependencies,
             "fit_info": self.fit_info,
             "max_patterns": self.max_patterns,
+            "vote_first": self._vote_first,
+            "prior": self.prior,
         }
         with open(path, "wb") as fh:
             np.savez(
@@ -858,12 +909,14 @@ class LabelModel:
                 device=device,
                 seed=meta["seed"],
                 max_patterns=meta.get("max_patterns", 100_000),
+                prior=meta.get("prior", "tempered"),
             )
             model.n_lfs = int(meta["n_lfs"])
             model.dependencies = [(int(i), int(j)) for i, j in meta["dependencies"]]
             model.fit_info = dict(meta["fit_info"])
             model._table = torch.from_numpy(z["table"].copy()).to(model.device)
             model._bias = torch.from_numpy(z["bias"].copy()).to(model.device)
+            model._vote_first = bool(meta.get("vote_first", False))
             model.class_balance = z["class_balance"].copy()
             model.accuracies = z["accuracies"].copy()
             model.confusion = z["confusion"].copy()

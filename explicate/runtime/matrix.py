@@ -41,11 +41,18 @@ class LabelMatrix:
 
 
 def lf_summary(L: np.ndarray, lf_names: tuple[str, ...] | list[str],
-               labels: tuple[str, ...] | list[str] = (), Y: np.ndarray | None = None
-               ) -> pd.DataFrame:
+               labels: tuple[str, ...] | list[str] = (), Y: np.ndarray | None = None,
+               learned_accuracy: np.ndarray | None = None) -> pd.DataFrame:
     """Snorkel's LF summary: Polarity, Coverage, Overlaps, Conflicts (+ Correct, Incorrect,
-    Emp. Acc. with gold labels ``Y``; rows where ``Y`` is ``ABSTAIN`` are not scored)."""
+    Emp. Acc. with gold labels ``Y``; rows where ``Y`` is ``ABSTAIN`` are not scored).
+
+    ``learned_accuracy`` (``[m]``, a fitted label model's ``accuracies``: the probability that
+    the LF's vote is right where it votes, learned without gold) adds the "Learned Acc." column.
+    """
     n, m = L.shape
+    if learned_accuracy is not None and np.shape(learned_accuracy) != (m,):
+        raise ValueError(f"learned_accuracy has shape {np.shape(learned_accuracy)}, "
+                         f"expected ({m},): one accuracy per LF")
     voted = L != ABSTAIN
     n_votes = voted.sum(axis=1)
     big = np.int16(np.iinfo(np.int16).max)
@@ -71,6 +78,8 @@ def lf_summary(L: np.ndarray, lf_names: tuple[str, ...] | list[str],
             record["Correct"] = correct
             record["Incorrect"] = int(scored.sum()) - correct
             record["Emp. Acc."] = correct / int(scored.sum()) if scored.any() else float("nan")
+        if learned_accuracy is not None:
+            record["Learned Acc."] = float(learned_accuracy[j])
         rows.append(record)
     return pd.DataFrame(rows).set_index("LF")
 

@@ -5,6 +5,7 @@ The public API::
     from explicate import parse, to_dsl, compile_rules, apply_rules, apply_file, ABSTAIN
     from explicate import LabelMatrix, lf_summary, majority_vote, LabelModel
     from explicate import explain          # English explanations -> LFs
+    from explicate import run_pipeline, EndModel   # the whole loop; end models
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from explicate.runtime.matrix import LabelMatrix, lf_summary, majority_vote
 
 __all__ = [
     "ABSTAIN",
+    "EndModel",
     "ExplainResult",
     "ExplicateError",
     "LabelMatrix",
@@ -32,6 +34,7 @@ __all__ = [
     "lf_summary",
     "majority_vote",
     "parse",
+    "run_pipeline",
     "to_dsl",
 ]
 
@@ -42,4 +45,12 @@ def __getattr__(name: str) -> Any:
         from explicate.runtime.label_model import LabelModel
 
         return LabelModel
+    if name == "EndModel":
+        from explicate.runtime.end_model import EndModel
+
+        return EndModel
+    if name == "run_pipeline":
+        from explicate.runtime.pipeline import run_pipeline
+
+        return run_pipeline
     raise AttributeError(f"module 'explicate' has no attribute {name!r}")

@@ -289,11 +289,38 @@ def regions(
 
 @app.command()
 @user_errors
-def demo() -> None:
-    """Run the whole loop on the embedded example (synthetic job ads written for explicate)."""
+def demo(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder for the demo's files "
+                                         "and results.")] = Path("explicate-demo"),
+) -> None:
+    """Run the whole loop (`explicate run`) on the embedded example: synthetic job postings."""
     from explicate.demo import run_demo
 
-    run_demo(out)
+    run_demo(out, output)
+
+
+@app.command()
+@user_errors
+def run(
+    pipeline: Annotated[Path, typer.Argument(help="Pipeline file (.toml): data, rules, "
+                                             "label model, end model, output.")],
+    output: Annotated[Path | None, typer.Option("-o", "--output",
+                                                help="Output folder (overrides [output] dir).")]
+    = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print metrics.json at the end.")]
+    = False,
+) -> None:
+    """Run the whole loop: rules and explanations → L → label model → end model → report."""
+    from explicate.runtime.pipeline import load_config, run_pipeline
+    from explicate.runtime.report import print_report
+
+    config = load_config(pipeline)
+    if output is not None:
+        config.output = output.resolve()
+    result = run_pipeline(config, log=lambda msg: err.print(msg, markup=False, highlight=False))
+    print_report(result, out)
+    if as_json:
+        out.print((result.output / "metrics.json").read_text(encoding="utf-8"), markup=False)
 
 
 @app.command()

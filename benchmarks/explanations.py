@@ -22,10 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
-from explicate import explain
+from explicate import explain, to_dsl
 from explicate.grammar import explanation as nl
 from explicate.runtime.data import read_table
 from explicate.runtime.explain import votes
+from explicate.runtime.matrix import precision_recall_f1
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("EXPLICATE_DATA", ROOT.parent / "shared" / "data"))
@@ -73,8 +74,6 @@ def main() -> None:
         cover = float(voted.mean())
         prec = float((L[voted, j] == gold[voted]).mean()) if voted.any() else float("nan")
         per_lf.append((cover, prec))
-        from explicate import to_dsl
-
         print(f"{lf.name:<8} {lf.label.name:<11} {cover:6.3f} {prec:6.3f}  {to_dsl(lf.when)}")
     precs = [p for c, p in per_lf if c > 0]
     # Majority vote of the kept LFs (ties and no votes abstain).
@@ -83,12 +82,7 @@ def main() -> None:
     mv = np.where(pos > neg, 1, np.where(neg > pos, 0, -1))
     covered = mv != -1
     mv_acc = float((mv[covered] == gold[covered]).mean()) if covered.any() else 0.0
-    tp = int(((mv == 1) & (gold == 1)).sum())
-    fp = int(((mv == 1) & (gold == 0)).sum())
-    fn = int(((mv != 1) & (gold == 1)).sum())
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    p, r, f1 = precision_recall_f1(gold, mv, 1)
     per100 = total_s * 100 / totals["explanations"]
     figures = {
         "explanations": totals["explanations"],

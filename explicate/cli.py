@@ -21,7 +21,7 @@ from explicate.compiler.dependencies import dependencies
 from explicate.errors import Diagnostic, ExplicateError
 from explicate.grammar import to_dsl
 from explicate.runtime.apply import Applied, apply_program, compile_for, load_rules
-from explicate.runtime.data import RowProblem, read_table
+from explicate.runtime.data import RowProblem, label_ids, read_table
 from explicate.runtime.matrix import lf_summary, majority_vote
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -130,15 +130,14 @@ def _gold(df: pd.DataFrame, column: str, labels: tuple[str, ...], mapping: str |
                                                  f"'{label}'", None, "",
                                                  (f"labels: {', '.join(labels)}",))])
             table[value.strip()] = labels.index(label)
-    values = [str(v).removesuffix(".0") if not pd.isna(v) else "" for v in df[column]]
-    unknown = sorted({v for v in values if v not in table and v != ""})
+    ids, unknown = label_ids(df[column], table)
     if unknown:
         raise ExplicateError([Diagnostic(
             "E401", f"gold column '{column}' has values that are not labels: "
             f"{', '.join(unknown[:5])}", None, "",
             (f"labels: {', '.join(labels)} (or ids 0..{len(labels) - 1}); map others with "
              "--gold-map 'VALUE=LABEL,...'",))])
-    return np.array([table.get(v, ir.ABSTAIN) for v in values], dtype=np.int64)
+    return ids
 
 
 def _fmt(value: Any) -> str:

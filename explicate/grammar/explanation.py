@@ -230,6 +230,7 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
     lists = {n.lower(): n for n in ctx.word_lists}
     labels = {lab.lower(): lab for lab in ctx.labels}
     mention_strings = _mention_strings(ctx)
+    object_names = _object_names(ctx) if ctx.objects else set()
     out: list[Symbol] = []
     seen_ents: list[Symbol] = []
     last_ref: Symbol | None = None
@@ -283,7 +284,7 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                 sym = Symbol("FIELD", ctx.default_text, lx.start, lx.end)
             elif word in labels and _label_position(out, nxt):
                 sym = Symbol("LABEL", labels[word], lx.start, lx.end)
-            elif ctx.objects and _is_object(word, lists, kw, ctx):
+            elif ctx.objects and _is_object(word, lists, kw, object_names, ctx):
                 listed = lists.get(word) or lists.get(word.rstrip("s"))
                 sym = Symbol("OBJ", ("list", listed) if listed else ("word", word), lx.start,
                              lx.end)
@@ -350,14 +351,15 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
     return _merge_words(out)
 
 
-def _is_object(word: str, lists: Mapping[str, str], kw: frozenset[str], ctx: Context) -> bool:
+def _is_object(word: str, lists: Mapping[str, str], kw: frozenset[str], names: set[str],
+               ctx: Context) -> bool:
     """Whether a word names image objects: a word list, an object of the example, an entity
     word ("person"), or (in data without text fields) any word that is not a keyword."""
     if word in lists or word.rstrip("s") in lists:
         return True
     if word in kw and _CLASS_OF.get(word) != "ENTTYPE":
         return False
-    return word in _object_names(ctx) or word in WORD_CLASSES["ENTTYPE"] or (
+    return word in names or word in WORD_CLASSES["ENTTYPE"] or (
         not ctx.texts and word not in _ARTICLES and word not in _NUMBER_WORDS)
 
 
@@ -576,6 +578,7 @@ def parse_explanation(text: str, ctx: Context | None = None, name: str = "<expla
         return out
     first_error: UnexpectedInput | None = None
     attempts: list[tuple[list[Symbol], tuple[str, ...]]] = [(symbols, ())]
+    # Unknown words that are not the example's own words: what a second attempt may drop.
     unknown = [s for s in symbols if s.name == "WORD" and not _in_example(str(s.value), ctx)]
     if unknown:
         attempts.append(([s for s in symbols if s not in unknown],
@@ -587,7 +590,7 @@ def parse_explanation(text: str, ctx: Context | None = None, name: str = "<expla
             out.readings = [Reading(w, lab, skipped) for w, lab in found]
             return out
     # Parts of the sentence: the best cover by clauses that parse, joined with AND.
-    parts = _clause_cover(symbols, ctx, out, max_readings)
+    parts = _clause_cover(symbols, unknown, ctx, out, max_readings)
     if parts:
         out.readings = parts
         return out
@@ -664,7 +667,8 @@ _MODIFIERS = frozenset({"in", "from", "to", "at", "on", "with", "after", "becaus
                         "as", "since", "for"})
 
 
-def _clause_cover(symbols: list[Symbol], ctx: Context, out: Parsed, cap: int) -> list[Reading]:
+def _clause_cover(symbols: list[Symbol], unknown: list[Symbol], ctx: Context, out: Parsed,
+                  cap: int) -> list[Reading]:
     """Readings of the largest part of the sentence that parses as clauses joined by AND.
 
     Pieces start at the beginning or after a separator and end at a separator or the end, or
@@ -680,8 +684,7 @@ def _clause_cover(symbols: list[Symbol], ctx: Context, out: Parsed, cap: int) ->
 
     def piece(i: int, j: int) -> list[tuple[ir.Expr, str | None]]:
         if (i, j) not in cache_:
-            syms = [s for s in symbols[i:j] if not (s.name == "WORD"
-                                                     and not _in_example(str(s.value), ctx))]
+            syms = [s for s in symbols[i:j] if s not in unknown]
             scratch = Parsed(out.text)
             found, _ = _readings(syms, ctx, scratch, cap) if syms else ([], None)
             cache_[(i, j)] = found
@@ -713,8 +716,7 @@ def _clause_cover(symbols: list[Symbol], ctx: Context, out: Parsed, cap: int) ->
         used.update(range(i, j))
     skipped = tuple(str(s.value) for k, s in enumerate(symbols)
                     if k not in used and s.name not in _SEPARATORS)
-    skipped += tuple(str(s.value) for k, s in enumerate(symbols) if k in used and s.name == "WORD"
-                     and not _in_example(str(s.value), ctx))
+    skipped += tuple(str(s.value) for k, s in enumerate(symbols) if k in used and s in unknown)
     readings: list[Reading] = []
     for combo in itertools.islice(itertools.product(*[piece(i, j) for i, j in pieces]), cap):
         label = next((lab for _, lab in combo if lab is not None), None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ import pandas as pd
 
 from explicate.compiler.schema import FieldKind, Schema
 from explicate.errors import DataError, Diagnostic
+from explicate.ir import ABSTAIN
 
 # A string column is taken as a mention of a text column when at least this share of its values
 # occur inside that text in the same row (the rest are reported as bad rows when used).
@@ -198,3 +199,11 @@ def infer_schema(df: pd.DataFrame, declared_spans: dict[str, str] | None = None)
                 span_of[cand] = best
                 kinds[cand] = FieldKind.SPAN
     return Schema(kinds, span_of, tuple(other), tuple(str(c) for c in df.columns))
+
+
+def label_ids(values: pd.Series, table: Mapping[str, int]) -> tuple[np.ndarray, list[str]]:
+    """Gold label ids of a column through ``table`` (value as text → id; ABSTAIN where the value
+    is missing), and the values the table does not know (sorted)."""
+    texts = [str(v).removesuffix(".0") if not pd.isna(v) else "" for v in values]
+    unknown = sorted({v for v in texts if v not in table and v != ""})
+    return np.array([table.get(v, ABSTAIN) for v in texts], dtype=np.int64), unknown

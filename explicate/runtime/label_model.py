@@ -48,7 +48,7 @@ from explicate.runtime.label_stats import (
     iter_chunks,
     shape_of,
 )
-from explicate.runtime.matrix import argmax_ties
+from explicate.runtime.matrix import argmax_ties, precision_recall_f1
 
 __all__ = [
     "ABSTAIN",
@@ -948,12 +948,7 @@ def score_predictions(
     classes = np.unique(np.concatenate([Y[Y >= 0], preds[preds >= 0]]))
 
     def prf(c: int) -> tuple[float, float, float]:
-        tp = float(np.sum((preds == c) & (c == Y)))
-        fp = float(np.sum((preds == c) & (c != Y)))
-        fn = float(np.sum((preds != c) & (c == Y)))
-        p = tp / (tp + fp) if tp + fp else 0.0
-        r = tp / (tp + fn) if tp + fn else 0.0
-        return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+        return precision_recall_f1(Y, preds, c)
 
     for name in metrics:
         if name == "accuracy":

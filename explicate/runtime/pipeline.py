@@ -59,8 +59,8 @@ from explicate.errors import Diagnostic, ExplicateError, did_you_mean
 from explicate.grammar import to_dsl
 from explicate.grammar.parse import parse_partial
 from explicate.runtime.apply import RuleSource, apply_program, compile_for
-from explicate.runtime.data import RowProblem, infer_schema, read_table
-from explicate.runtime.matrix import LabelMatrix, majority_vote
+from explicate.runtime.data import RowProblem, infer_schema, label_ids, read_table
+from explicate.runtime.matrix import LabelMatrix, majority_vote, precision_recall_f1
 
 SPLITS = ("train", "dev", "test")
 # code for a pipeline file's own mistakes; E502: the rules vote on no row.
@@ -374,15 +374,14 @@ def gold_labels(df: pd.DataFrame, column: str, labels: Sequence[str],
         table[str(value)] = labels.index(label)
     if not label_map:
         table.update({str(i): i for i in range(len(labels))})
-    values = [str(v).removesuffix(".0") if not pd.isna(v) else "" for v in df[column]]
-    unknown = sorted({v for v in values if v not in table and v != ""})
+    ids, unknown = label_ids(df[column], table)
     if unknown:
         raise ExplicateError([Diagnostic(
             E_CONFIG, f"the {split} gold column '{column}' has values that are not labels: "
             f"{', '.join(unknown[:5])}", None, "",
             (f"labels: {', '.join(labels)}; map values with [data] label_map = "
              "{ \"VALUE\" = \"LABEL\" }",))])
-    return np.array([table.get(v, ir.ABSTAIN) for v in values], dtype=np.int64)
+    return ids
 
 
 def _compile_sources(cfg: PipelineConfig, pool: pd.DataFrame, log: Log,
@@ -539,18 +538,10 @@ def scores(y: np.ndarray, pred: np.ndarray, k: int, positive: int) -> dict[str, 
         "coverage": float((pred != ir.ABSTAIN).mean()) if len(y) else float("nan"),
     }
 
-    def prf(c: int) -> tuple[float, float, float]:
-        tp = float(((pred == c) & (y == c)).sum())
-        fp = float(((pred == c) & (y != c)).sum())
-        fn = float(((pred != c) & (y == c)).sum())
-        p = tp / (tp + fp) if tp + fp else 0.0
-        r = tp / (tp + fn) if tp + fn else 0.0
-        return p, r, 2 * p * r / (p + r) if p + r else 0.0
-
     if k == 2:
-        out["precision"], out["recall"], out["f1"] = prf(positive)
+        out["precision"], out["recall"], out["f1"] = precision_recall_f1(y, pred, positive)
     else:
-        out["f1_macro"] = float(np.mean([prf(c)[2] for c in range(k)]))
+        out["f1_macro"] = float(np.mean([precision_recall_f1(y, pred, c)[2] for c in range(k)]))
     return out
 
 

@@ -26,7 +26,7 @@ from explicate import explain, to_dsl
 from explicate.grammar import explanation as nl
 from explicate.runtime.data import read_table
 from explicate.runtime.explain import votes
-from explicate.runtime.matrix import precision_recall_f1
+from explicate.runtime.metrics import precision_recall_f1
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("EXPLICATE_DATA", ROOT.parent / "shared" / "data"))

@@ -47,7 +47,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from torch import nn
 
 from explicate.runtime.features import tokenize_column
-from explicate.runtime.label_model import resolve_device, score_predictions
+from explicate.runtime.device import resolve_device
+from explicate.runtime.metrics import score_predictions
 
 KINDS: tuple[str, ...] = ("linear", "minilm")
 MINILM = "all-MiniLM-L6-v2"

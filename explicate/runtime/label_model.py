@@ -48,7 +48,9 @@ from explicate.runtime.label_stats import (
     iter_chunks,
     shape_of,
 )
-from explicate.runtime.matrix import argmax_ties, precision_recall_f1
+from explicate.runtime.device import resolve_device
+from explicate.runtime.matrix import argmax_ties
+from explicate.runtime.metrics import score_predictions
 
 __all__ = [
     "ABSTAIN",
@@ -81,15 +83,6 @@ _EPS = 1e-6
 _DETECT_ROWS = 30_000  # patterns sampled to look for dependencies
 _PREDICT_ROWS = 1 << 14  # rows per prediction step: small temporaries, little malloc growth
 _FORMAT = "explicate.label_model/1"
-
-
-def resolve_device(device: str | torch.device) -> torch.device:
-    """``"auto"`` means CUDA where it is available, else CPU; anything else is passed to torch."""
-    if isinstance(device, torch.device):
-        return device
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
 
 
 def dependency_weights(m: int, dependencies: Sequence[tuple[int, int]] | None) -> np.ndarray:
@@ -934,43 +927,6 @@ class LabelModel:
 def probs_to_preds(probs: np.ndarray, tie_break: str = "abstain", seed: int = 0) -> np.ndarray:
     """Argmax of each row of ``probs`` with ties (within 1e-5) resolved by ``tie_break``."""
     return argmax_ties(probs, tie_break, seed)
-
-
-def score_predictions(
-    Y: np.ndarray, preds: np.ndarray, metrics: Sequence[str] = ("accuracy",)
-) -> dict[str, float]:
-    """Metrics of predictions against gold labels (ABSTAIN predictions count as wrong)."""
-    Y = np.asarray(Y).astype(np.int64).reshape(-1)
-    preds = np.asarray(preds).astype(np.int64).reshape(-1)
-    if Y.shape != preds.shape:
-        raise ValueError(f"Y has {Y.shape[0]} labels but there are {preds.shape[0]} predictions")
-    out: dict[str, float] = {}
-    classes = np.unique(np.concatenate([Y[Y >= 0], preds[preds >= 0]]))
-
-    def prf(c: int) -> tuple[float, float, float]:
-        return precision_recall_f1(Y, preds, c)
-
-    for name in metrics:
-        if name == "accuracy":
-            out[name] = float(np.mean(preds == Y)) if Y.size else 0.0
-        elif name in ("f1", "precision", "recall"):
-            p, r, f = prf(1)
-            out[name] = {"precision": p, "recall": r, "f1": f}[name]
-        elif name == "f1_macro":
-            out[name] = float(np.mean([prf(int(c))[2] for c in classes])) if classes.size else 0.0
-        elif name == "f1_micro":
-            tp = float(np.sum((preds == Y) & (preds >= 0)))
-            fp = float(np.sum((preds != Y) & (preds >= 0)))
-            fn = float(np.sum(preds != Y))
-            out[name] = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-        elif name == "coverage":
-            out[name] = float(np.mean(preds != ABSTAIN)) if preds.size else 0.0
-        else:
-            raise ValueError(
-                f"unknown metric {name!r}; choose accuracy, f1, precision, recall, "
-                "f1_micro, f1_macro, coverage"
-            )
-    return out
 
 
 def fit_label_model_cli(l_npz: str, method: str, out: str, gold: str | None) -> dict[str, Any]:

@@ -120,13 +120,3 @@ def majority_vote(L: np.ndarray, cardinality: int, tie_break: str = "abstain",
     pred = argmax_ties(counts.astype(np.float64), tie_break, seed)
     pred[counts.max(axis=1) == 0] = ABSTAIN
     return pred
-
-
-def precision_recall_f1(y: np.ndarray, pred: np.ndarray, c: int) -> tuple[float, float, float]:
-    """Precision, recall and F1 of class ``c`` (predictions of ABSTAIN count as misses)."""
-    tp = float(np.sum((pred == c) & (y == c)))
-    fp = float(np.sum((pred == c) & (y != c)))
-    fn = float(np.sum((pred != c) & (y == c)))
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)

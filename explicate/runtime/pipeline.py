@@ -60,7 +60,8 @@ from explicate.grammar import to_dsl
 from explicate.grammar.parse import parse_partial
 from explicate.runtime.apply import RuleSource, apply_program, compile_for
 from explicate.runtime.data import RowProblem, infer_schema, label_ids, read_table
-from explicate.runtime.matrix import LabelMatrix, majority_vote, precision_recall_f1
+from explicate.runtime.matrix import LabelMatrix, majority_vote
+from explicate.runtime.metrics import scores
 
 SPLITS = ("train", "dev", "test")
 # code for a pipeline file's own mistakes; E502: the rules vote on no row.
@@ -525,24 +526,6 @@ def _text_spec(cfg: PipelineConfig, rules: RuleSet, pool: pd.DataFrame) -> Any:
     if not text and host:
         text = (host,)
     return TextSpec(tuple(text), mentions, host)
-
-
-def scores(y: np.ndarray, pred: np.ndarray, k: int, positive: int) -> dict[str, float]:
-    """Accuracy and coverage (abstentions count as wrong), and for two classes the precision,
-    recall and F1 of ``positive``; for more, macro F1. Rows without gold are not scored."""
-    known = y >= 0
-    y, pred = y[known], pred[known]
-    out: dict[str, float] = {
-        "n": float(len(y)),
-        "accuracy": float((pred == y).mean()) if len(y) else float("nan"),
-        "coverage": float((pred != ir.ABSTAIN).mean()) if len(y) else float("nan"),
-    }
-
-    if k == 2:
-        out["precision"], out["recall"], out["f1"] = precision_recall_f1(y, pred, positive)
-    else:
-        out["f1_macro"] = float(np.mean([precision_recall_f1(y, pred, c)[2] for c in range(k)]))
-    return out
 
 
 def run_pipeline(config: PipelineConfig | str | Path, *, log: Log | None = None,

@@ -21,7 +21,7 @@ from explicate.compiler.dependencies import dependencies
 from explicate.errors import Diagnostic, ExplicateError
 from explicate.grammar import to_dsl
 from explicate.runtime.apply import Applied, apply_program, compile_for, load_rules
-from explicate.runtime.data import RowProblem, label_ids, read_table
+from explicate.runtime.data import RowProblem, gold_ids, read_table
 from explicate.runtime.matrix import lf_summary, majority_vote
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -118,26 +118,11 @@ def apply(
 def _gold(df: pd.DataFrame, column: str, labels: tuple[str, ...], mapping: str | None
           ) -> np.ndarray:
     if column not in df.columns:
-        raise ExplicateError([Diagnostic("E401", f"gold column '{column}' not in the data", None,
+        raise ExplicateError([Diagnostic("E403", f"gold column '{column}' not in the data", None,
                                          "", (f"columns: {', '.join(map(str, df.columns))}",))])
-    table: dict[str, int] = {name: i for i, name in enumerate(labels)}
-    table.update({str(i): i for i in range(len(labels))})
-    if mapping:
-        for pair in mapping.split(","):
-            value, _, label = pair.partition("=")
-            if label not in labels:
-                raise ExplicateError([Diagnostic("E202", f"--gold-map names unknown label "
-                                                 f"'{label}'", None, "",
-                                                 (f"labels: {', '.join(labels)}",))])
-            table[value.strip()] = labels.index(label)
-    ids, unknown = label_ids(df[column], table)
-    if unknown:
-        raise ExplicateError([Diagnostic(
-            "E401", f"gold column '{column}' has values that are not labels: "
-            f"{', '.join(unknown[:5])}", None, "",
-            (f"labels: {', '.join(labels)} (or ids 0..{len(labels) - 1}); map others with "
-             "--gold-map 'VALUE=LABEL,...'",))])
-    return ids
+    pairs = [pair.partition("=") for pair in mapping.split(",")] if mapping else []
+    table = {value.strip(): label.strip() for value, _, label in pairs}
+    return gold_ids(df[column], labels, table, what=f"gold column '{column}'")
 
 
 def _fmt(value: Any) -> str:
@@ -276,7 +261,7 @@ def regions(
     """Extract region objects (connected components of the thresholded image: box, area,
     perimeter, intensity, centroid, eccentricity; holes) from every image of a folder, as JSONL
     that image rules read (``"region"`` and ``"hole"`` objects in field ``objects``)."""
-    from explicate.runtime.images import regions_records, write_jsonl
+    from explicate.runtime.data.regions import regions_records, write_jsonl
 
     skipped: list[str] = []
     count = write_jsonl(regions_records(images, threshold, invert, skipped), output)

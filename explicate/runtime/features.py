@@ -31,8 +31,8 @@ from explicate.primitives.text import (
     find_phrase,
     merge_occurrences,
 )
-from explicate.runtime.data import RowProblem
-from explicate.runtime.images import object_column
+from explicate.runtime.data.problems import RowProblem
+from explicate.runtime.data.detections import object_column
 
 _ATTRS = [LOWER, ORTH, IDX, LENGTH, IS_SPACE]
 

@@ -186,14 +186,14 @@ def summarize(applied: Applied, df: pd.DataFrame, gold: str | None, gold_map: st
 
 
 def _learned_accuracy(L: np.ndarray, cardinality: int, method: str) -> np.ndarray:
-    """Per-LF accuracies learned by a label model of ``method`` (user mistakes: E401)."""
+    """Per-LF accuracies learned by a label model of ``method`` (user mistakes: E601, E603)."""
     from explicate.runtime.label_model import METHODS, LabelModel
 
     if method not in METHODS:
-        raise ExplicateError([Diagnostic("E401", f"unknown label model '{method}'",
+        raise ExplicateError([Diagnostic("E601", f"unknown label model '{method}'",
                                          hints=(f"choose one of {', '.join(METHODS)}",))])
     if L.shape[0] == 0 or L.shape[1] == 0:
-        raise ExplicateError([Diagnostic("E401", "no rows or no LFs to fit a label model on")])
+        raise ExplicateError([Diagnostic("E603", "no rows or no LFs to fit a label model on")])
     model = LabelModel(cardinality=max(cardinality, 2), method=method).fit(L)
     assert model.accuracies is not None
     return model.accuracies
@@ -240,11 +240,11 @@ def fit(
     from explicate.runtime.label_model import fit_label_model_cli
 
     if not matrix.is_file():
-        raise ExplicateError([Diagnostic("E401", f"label matrix '{matrix}' not found")])
+        raise ExplicateError([Diagnostic("E602", f"label matrix '{matrix}' not found")])
     try:
         result = fit_label_model_cli(str(matrix), method, str(output), str(gold) if gold else None)
     except ValueError as exc:
-        raise ExplicateError([Diagnostic("E401", str(exc))]) from None
+        raise ExplicateError([Diagnostic("E602", str(exc))]) from None
     out.print(json.dumps(result, indent=2), markup=False)
 
 

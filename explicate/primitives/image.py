@@ -199,7 +199,7 @@ def _div(a: float, b: float) -> float:
 
 def _unknown_measure(name: str, known: Sequence[str], objects_field: str) -> DataError:
     return DataError([Diagnostic(
-        "E401", f"'{name}' is not a measure of the objects in '{objects_field}'", None, "",
+        "E210", f"'{name}' is not a measure of the objects in '{objects_field}'", None, "",
         (f"measures: {', '.join([*known, *GEOMETRY, *RELATIVE])}; define others with 'let'",))])
 
 

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from explicate import ir
 from explicate.primitives import registry
+from explicate.primitives.image import RELATIONS
 
 # Core words (with case variants) that rules look for, so votes are frequent; rarer words with
 # punctuation, unicode and clitics so tokenization edge cases are met too.
@@ -215,7 +216,7 @@ def _image_placeholder(fname: str, rule: str) -> st.SearchStrategy[Any]:
     raise ValueError(f"no strategy for placeholder {fname}:{rule}")
 
 
-IMAGE_RELATIONS = ("above", "below", "left of", "right of", "overlaps", "inside", "contains")
+IMAGE_RELATIONS = tuple(RELATIONS)
 
 
 def image_primitive_of(reg: registry.Registered) -> st.SearchStrategy[ir.Expr]:

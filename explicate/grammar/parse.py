@@ -18,7 +18,6 @@ from explicate import ir
 from explicate.errors import Diagnostic, ParseError
 from explicate.grammar.syntax import grammar_text
 from explicate.grammar.to_ir import ToIR
-from explicate.primitives import registry
 
 _STATEMENT_START = re.compile(r"^[ \t]*(?:lf|labels|words|spans|let)\b",
                               re.IGNORECASE | re.MULTILINE)

@@ -9,7 +9,7 @@ is between person1 and person2"). The front end is five modules, each feeding th
 - ``parser``: lark's Earley parser over the symbol string (``explanation.lark``, every derivation
   kept), its logic rules instantiated once per set of clause kinds, with a forest cache.
 - ``to_ir``: ``ExplanationToIR``, one method per construction, building IR by keyword from the
-  children sorted by role (``Parts``).
+  children sorted by role (``roles.Parts``).
 - ``readings``: ``parse_explanation``, the reading search (whole sentence, then without unknown
   words, then the best clause cover) and ``simplify``.
 - ``diagnose``: E103 for a sentence with no reading (where, what was expected, nearest phrasing).
@@ -56,7 +56,8 @@ from explicate.grammar.explanation.readings import (
     parse_explanation,
     simplify,
 )
-from explicate.grammar.explanation.to_ir import ExplanationToIR, Parts, Unsupported
+from explicate.grammar.explanation.roles import Parts, Unsupported
+from explicate.grammar.explanation.to_ir import ExplanationToIR
 
 __all__ = [
     "CLAUSE_KINDS", "EXAMPLES", "GRAMMAR_PATH", "MAX_READINGS", "SEPARATORS", "WORD_CLASSES",

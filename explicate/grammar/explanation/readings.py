@@ -33,7 +33,8 @@ from explicate.grammar.explanation.lexicon import (
     scan,
 )
 from explicate.grammar.explanation.parser import parse_symbols, render
-from explicate.grammar.explanation.to_ir import ExplanationToIR, Unsupported
+from explicate.grammar.explanation.roles import Unsupported
+from explicate.grammar.explanation.to_ir import ExplanationToIR
 
 MAX_READINGS = 16  # readings kept per explanation; more is reported as a warning
 

@@ -1,232 +1,43 @@
 """Parse tree → IR: one method per construction of ``explanation.lark``.
 
 A rule alternative's alias (``-> mention_within``) names the method that builds it. Each method
-sorts its children by role (``Parts``: the words, the mentions, the number, the direction, the
-negation, ...) and builds IR nodes with keyword arguments, so the order in which a phrasing says
-things does not matter: "X is within 3 words of Y" and "within 3 words of Y is X" build the same
-node as long as their alternatives carry the same children.
+sorts its children by role (``roles.Parts``: the words, the mentions, the number, the direction,
+the negation, ...) and builds IR nodes with keyword arguments, so the order in which a phrasing
+says things does not matter: two alternatives with the same children build the same node.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
-from lark import Token, Transformer, Tree
+from lark import Token, Transformer
 
 from explicate import ir
 from explicate.grammar.explanation.lexicon import Context, Symbol, in_example
+from explicate.grammar.explanation.roles import (
+    CountWords,
+    Ent,
+    Literals,
+    Mentions,
+    Numbers,
+    Pair,
+    Parts,
+    Place,
+    Relations,
+    Unsupported,
+    Values,
+    Words,
+    combine,
+    over_mentions,
+    over_pairs,
+    over_words,
+)
 from explicate.primitives import image
 from explicate.primitives import text as prim
 
-
-class Unsupported(Exception):
-    """A reading the grammar recognises but explicate cannot yet turn into an LF."""
-
-
-# --- what children stand for ---------------------------------------------------------------------
-
-
-class _Ent(str):
-    """A mention field's name (unlike a WORD, which is also a string)."""
-
-    __slots__ = ()
-
-
-@dataclass(frozen=True)
-class _Words:
-    """Words a clause is about: ``items`` combined by ``mode`` (one, any, all, none)."""
-
-    items: tuple[ir.Expr, ...]
-    mode: str
-
-
-@dataclass(frozen=True)
-class _Mentions:
-    """Mention fields a clause is about, combined by ``mode`` (one, all, any)."""
-
-    names: tuple[str, ...]
-    mode: str
-
-
-@dataclass(frozen=True)
-class _Pair:
-    """Two different mentions ("between X and Y")."""
-
-    left: str
-    right: str
-
-
-@dataclass(frozen=True)
-class _Numbers:
-    """Numeric expressions combined by ``mode`` (one, any, all, none)."""
-
-    items: tuple[ir.Expr, ...]
-    mode: str
-
-
-@dataclass(frozen=True)
-class _Values:
-    """A parenthesized tuple of numbers: ``(1, 2, 3)``."""
-
-    items: tuple[ir.Expr, ...]
-
-
-@dataclass(frozen=True)
-class _Relations:
-    """Spatial relation names ("above and overlaps")."""
-
-    names: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class _Literals:
-    """Quoted strings compared while parsing: ``mode`` any or all."""
-
-    mode: str
-    values: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class _CountWords:
-    """What "the number of ..." counts."""
-
-    words: ir.Expr
-
-
-Place = Callable[[ir.Expr], ir.Expr]  # where words are: a function from words to a condition
-
-_OPS = {"lt": "<", "gt": ">", "ge": ">=", "le": "<=", "eq": "==", "ne": "!="}
-_NEGATIONS = frozenset({"neg", "neg_verb", "neg_do"})
-_CASES: dict[str, Callable[..., ir.Expr]] = {
-    "upper": prim.IsUpper, "lower": prim.IsLower, "capitalized": prim.IsCapitalized}
-
-
-@dataclass
-class Parts:
-    """A construction's children sorted by role. Marker subtrees (``left``, ``neg``, ``lt``,
-    ``char_unit``, ...) are kept by name in ``marks``."""
-
-    words: list[_Words] = field(default_factory=list)
-    mentions: list[_Mentions] = field(default_factory=list)
-    ents: list[_Ent] = field(default_factory=list)
-    pairs: list[_Pair] = field(default_factory=list)
-    texts: list[ir.Field] = field(default_factory=list)
-    numbers: list[int | float] = field(default_factory=list)
-    phrases: list[ir.Phrase] = field(default_factory=list)
-    lists: list[ir.WordList] = field(default_factory=list)
-    objects: list[ir.Objects] = field(default_factory=list)
-    exprs: list[ir.Expr] = field(default_factory=list)  # every IR child, in order
-    places: list[Place] = field(default_factory=list)
-    numerics: list[_Numbers] = field(default_factory=list)
-    values: list[_Values] = field(default_factory=list)
-    relations: list[_Relations] = field(default_factory=list)
-    literals: list[_Literals] = field(default_factory=list)
-    counted: list[_CountWords] = field(default_factory=list)
-    plain: list[str] = field(default_factory=list)  # unknown words (WORD)
-    marks: list[str] = field(default_factory=list)
-
-    @classmethod
-    def of(cls, children: Sequence[Any]) -> Parts:
-        p = cls()
-        for c in children:
-            if isinstance(c, Tree):
-                p.marks.append(str(c.data))
-            elif isinstance(c, _Ent):
-                p.ents.append(c)
-            elif isinstance(c, str):
-                p.plain.append(c)
-            elif isinstance(c, bool):
-                continue
-            elif isinstance(c, int | float):
-                p.numbers.append(c)
-            elif isinstance(c, ir.Expr):
-                p.exprs.append(c)
-                if isinstance(c, ir.Field):
-                    p.texts.append(c)
-                elif isinstance(c, ir.Phrase):
-                    p.phrases.append(c)
-                elif isinstance(c, ir.WordList):
-                    p.lists.append(c)
-                elif isinstance(c, ir.Objects):
-                    p.objects.append(c)
-            elif callable(c):
-                p.places.append(c)
-            else:
-                buckets: dict[type, list[Any]] = {
-                    _Words: p.words, _Mentions: p.mentions, _Pair: p.pairs, _Numbers: p.numerics,
-                    _Values: p.values, _Relations: p.relations, _Literals: p.literals,
-                    _CountWords: p.counted}
-                bucket = buckets.get(type(c))
-                if bucket is not None:
-                    bucket.append(c)
-        return p
-
-    @property
-    def negated(self) -> bool:
-        return any(m in _NEGATIONS for m in self.marks)
-
-    def maybe_not(self, expr: ir.Expr) -> ir.Expr:
-        return ir.Not(arg=expr) if self.negated else expr
-
-    def side(self, default: str = "any") -> str:
-        """The direction said ("before" → left, "after" → right)."""
-        return next((m for m in self.marks if m in ("left", "right")), default)
-
-    @property
-    def immediate(self) -> bool:
-        return "immediately" in self.marks
-
-    def op(self, default: str = "==") -> str:
-        return next((_OPS[m] for m in self.marks if m in _OPS), default)
-
-    @property
-    def count(self) -> int:
-        """The number of words said, for distances and lengths (characters are not counted)."""
-        if "char_unit" in self.marks:
-            raise Unsupported("distances in characters are not supported yet; count words")
-        return int(self.numbers[0])
-
-    @property
-    def amount(self) -> ir.Num:
-        return ir.Num(value=float(self.count))
-
-    @property
-    def case(self) -> Callable[..., ir.Expr]:
-        return _CASES[next(m for m in self.marks if m in _CASES)]
-
-
-def _combine(mode: str, parts: Sequence[ir.Expr]) -> ir.Expr:
-    if len(parts) == 1:
-        return parts[0] if mode != "none" else ir.Not(arg=parts[0])
-    if mode == "all":
-        return ir.And(args=tuple(parts))
-    if mode == "none":
-        return ir.Not(arg=ir.Or(args=tuple(parts)))
-    return ir.Or(args=tuple(parts))
-
-
-def over_words(words: _Words, make: Callable[[ir.Expr], ir.Expr]) -> ir.Expr:
-    """Apply a predicate to words: once for one item or an 'or' of phrases, per item for 'and'."""
-    if words.mode == "one" or len(words.items) == 1:
-        return make(words.items[0])
-    if words.mode in ("any", "none") and all(isinstance(i, ir.Phrase) for i in words.items):
-        found = make(ir.AnyOf(items=tuple(i for i in words.items if isinstance(i, ir.Phrase))))
-        return ir.Not(arg=found) if words.mode == "none" else found
-    return _combine(words.mode, [make(i) for i in words.items])
-
-
-def over_mentions(m: _Mentions, make: Callable[[ir.Field], ir.Expr]) -> ir.Expr:
-    """Apply a predicate to each mention, combined as the sentence combined them."""
-    return _combine(m.mode, [make(ir.Field(name=n)) for n in m.names])
-
-
-def over_pairs(a: _Mentions, b: _Mentions, make: Callable[[ir.Field, ir.Field], ir.Expr]
-               ) -> ir.Expr:
-    """Apply a two-mention predicate to every combination the sentence names."""
-    return over_mentions(a, lambda x: over_mentions(b, lambda y: make(x, y)))
+__all__ = ["ExplanationToIR", "Unsupported"]
 
 
 class ExplanationToIR(Transformer[Token, Any]):
@@ -248,8 +59,8 @@ class ExplanationToIR(Transformer[Token, Any]):
         value = self._sym(tok).value
         return value if isinstance(value, int | float) else int(value)
 
-    def ENT(self, tok: Token) -> _Ent:  # noqa: N802
-        return _Ent(self._sym(tok).value)
+    def ENT(self, tok: Token) -> Ent:  # noqa: N802
+        return Ent(self._sym(tok).value)
 
     def FIELD(self, tok: Token) -> str:  # noqa: N802
         return str(self._sym(tok).value)
@@ -320,33 +131,33 @@ class ExplanationToIR(Transformer[Token, Any]):
             raise Unsupported(f"unquoted words '{words}' do not occur in the example; quote them")
         return ir.Phrase(text=words)
 
-    def one_word(self, c: list[Any]) -> _Words:
-        return _Words(items=tuple(Parts.of(c).exprs[:1]), mode="one")
+    def one_word(self, c: list[Any]) -> Words:
+        return Words(items=tuple(Parts.of(c).exprs[:1]), mode="one")
 
-    def any_words(self, c: list[Any]) -> _Words:
-        return _Words(items=tuple(Parts.of(c).exprs), mode="any")
+    def any_words(self, c: list[Any]) -> Words:
+        return Words(items=tuple(Parts.of(c).exprs), mode="any")
 
-    def no_words(self, c: list[Any]) -> _Words:
-        return _Words(items=tuple(Parts.of(c).exprs), mode="none")
+    def no_words(self, c: list[Any]) -> Words:
+        return Words(items=tuple(Parts.of(c).exprs), mode="none")
 
-    def all_words(self, c: list[Any]) -> _Words:
-        return _Words(items=tuple(Parts.of(c).exprs), mode="all")
+    def all_words(self, c: list[Any]) -> Words:
+        return Words(items=tuple(Parts.of(c).exprs), mode="all")
 
     # mentions
-    def one_mention(self, c: list[Any]) -> _Mentions:
-        return _Mentions(names=tuple(Parts.of(c).ents[:1]), mode="one")
+    def one_mention(self, c: list[Any]) -> Mentions:
+        return Mentions(names=tuple(Parts.of(c).ents[:1]), mode="one")
 
-    def all_mentions(self, c: list[Any]) -> _Mentions:
-        return _Mentions(names=tuple(Parts.of(c).ents), mode="all")
+    def all_mentions(self, c: list[Any]) -> Mentions:
+        return Mentions(names=tuple(Parts.of(c).ents), mode="all")
 
-    def any_mentions(self, c: list[Any]) -> _Mentions:
-        return _Mentions(names=tuple(Parts.of(c).ents), mode="any")
+    def any_mentions(self, c: list[Any]) -> Mentions:
+        return Mentions(names=tuple(Parts.of(c).ents), mode="any")
 
-    def pair(self, c: list[Any]) -> _Pair:
+    def pair(self, c: list[Any]) -> Pair:
         a, b = Parts.of(c).ents
         if a == b:
             raise Unsupported(f"'{a}' cannot be between itself")
-        return _Pair(left=a, right=b)
+        return Pair(left=a, right=b)
 
     def text(self, c: list[Any]) -> ir.Field:
         return ir.Field(name=c[0])
@@ -358,7 +169,7 @@ class ExplanationToIR(Transformer[Token, Any]):
                                       right=ir.Field(name=pair.right))
 
     @staticmethod
-    def _near(side: str, within: int | None, m: _Mentions) -> Place:
+    def _near(side: str, within: int | None, m: Mentions) -> Place:
         return lambda w: over_mentions(
             m, lambda e: prim.Near(words=w, target=e, side=side, within=within))
 
@@ -596,57 +407,57 @@ class ExplanationToIR(Transformer[Token, Any]):
             raise Unsupported("count in which text?")
         return prim.CountOf(words=p.counted[0].words, text=target)
 
-    def count_words(self, c: list[Any]) -> _CountWords:
+    def count_words(self, c: list[Any]) -> CountWords:
         x = c[0]
         if isinstance(x, str):
             word = x[:-1] if x.endswith("s") and len(x) > 3 else x
-            return _CountWords(words=ir.Phrase(text=word))
-        return _CountWords(words=x)
+            return CountWords(words=ir.Phrase(text=word))
+        return CountWords(words=x)
 
-    def num_one(self, c: list[Any]) -> _Numbers:
-        return _Numbers(items=(c[0],), mode="one")
+    def num_one(self, c: list[Any]) -> Numbers:
+        return Numbers(items=(c[0],), mode="one")
 
-    def num_any(self, c: list[Any]) -> _Numbers:
-        return _Numbers(items=tuple(c), mode="any")
+    def num_any(self, c: list[Any]) -> Numbers:
+        return Numbers(items=tuple(c), mode="any")
 
-    def num_all(self, c: list[Any]) -> _Numbers:
-        return _Numbers(items=tuple(c), mode="all")
+    def num_all(self, c: list[Any]) -> Numbers:
+        return Numbers(items=tuple(c), mode="all")
 
-    def num_all_of(self, c: list[Any]) -> _Numbers:
-        return _Numbers(items=Parts.of(c).values[0].items, mode="all")
+    def num_all_of(self, c: list[Any]) -> Numbers:
+        return Numbers(items=Parts.of(c).values[0].items, mode="all")
 
-    def num_any_of(self, c: list[Any]) -> _Numbers:
-        return _Numbers(items=Parts.of(c).values[0].items, mode="any")
+    def num_any_of(self, c: list[Any]) -> Numbers:
+        return Numbers(items=Parts.of(c).values[0].items, mode="any")
 
-    def num_none_of(self, c: list[Any]) -> _Numbers:
-        return _Numbers(items=Parts.of(c).values[0].items, mode="none")
+    def num_none_of(self, c: list[Any]) -> Numbers:
+        return Numbers(items=Parts.of(c).values[0].items, mode="none")
 
-    def ntuple(self, c: list[Any]) -> _Values:
-        return _Values(items=tuple(c))
+    def ntuple(self, c: list[Any]) -> Values:
+        return Values(items=tuple(c))
 
     def num_compare(self, c: list[Any]) -> ir.Expr:
         p = Parts.of(c)
         subj, obj = p.numerics
         op = p.op()
-        return p.maybe_not(_combine(subj.mode, [_combine(obj.mode, [
+        return p.maybe_not(combine(subj.mode, [combine(obj.mode, [
             ir.Compare(op=op, left=s, right=o) for o in obj.items]) for s in subj.items]))
 
     def num_equal(self, c: list[Any]) -> ir.Expr:
         p = Parts.of(c)
         n = ir.Num(value=float(int(p.numbers[0])))
-        return p.maybe_not(_combine(p.numerics[0].mode, [
+        return p.maybe_not(combine(p.numerics[0].mode, [
             ir.Compare(op="==", left=s, right=n) for s in p.numerics[0].items]))
 
     def num_in(self, c: list[Any]) -> ir.Expr:
         p = Parts.of(c)
         subj, values = p.numerics[0], p.values[0].items
-        return p.maybe_not(_combine(subj.mode, [_combine("any", [
+        return p.maybe_not(combine(subj.mode, [combine("any", [
             ir.Compare(op="==", left=s, right=v) for v in values]) for s in subj.items]))
 
     def tuple_contains(self, c: list[Any]) -> ir.Expr:
         p = Parts.of(c)
         values, obj = p.values[0].items, p.numerics[0]
-        return p.maybe_not(_combine(obj.mode, [_combine("any", [
+        return p.maybe_not(combine(obj.mode, [combine("any", [
             ir.Compare(op="==", left=o, right=v) for v in values]) for o in obj.items]))
 
     def length_count(self, c: list[Any]) -> ir.Expr:  # there are fewer than 20 words in X
@@ -666,8 +477,8 @@ class ExplanationToIR(Transformer[Token, Any]):
     def thing(self, c: list[Any]) -> ir.Objects:
         return Parts.of(c).objects[0]
 
-    def relations(self, c: list[Any]) -> _Relations:
-        return _Relations(names=tuple(m.removeprefix("rel_").replace("_", " ")
+    def relations(self, c: list[Any]) -> Relations:
+        return Relations(names=tuple(m.removeprefix("rel_").replace("_", " ")
                                       for m in Parts.of(c).marks))
 
     def things_related(self, c: list[Any]) -> ir.Expr:
@@ -708,11 +519,11 @@ class ExplanationToIR(Transformer[Token, Any]):
         return p.maybe_not(ir.Compare(op=p.op(), left=left, right=right))
 
     # literal strings: evaluated now
-    def lit_or(self, c: list[Any]) -> _Literals:
-        return _Literals(mode="any", values=tuple(q.text for q in Parts.of(c).phrases))
+    def lit_or(self, c: list[Any]) -> Literals:
+        return Literals(mode="any", values=tuple(q.text for q in Parts.of(c).phrases))
 
-    def lit_and(self, c: list[Any]) -> _Literals:
-        return _Literals(mode="all", values=tuple(q.text for q in Parts.of(c).phrases))
+    def lit_and(self, c: list[Any]) -> Literals:
+        return Literals(mode="all", values=tuple(q.text for q in Parts.of(c).phrases))
 
     @staticmethod
     def _lit(c: list[Any], test: Callable[[str, str], bool]) -> ir.Expr:

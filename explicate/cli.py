@@ -18,7 +18,7 @@ from rich.table import Table
 
 from explicate import ir
 from explicate.compiler.dependencies import dependencies
-from explicate.errors import Diagnostic, ExplicateError
+from explicate.errors import Diagnostic, ExplicateError, did_you_mean
 from explicate.grammar import to_dsl
 from explicate.runtime.apply import Applied, apply_program, compile_for, load_rules
 from explicate.runtime.data import RowProblem, gold_ids, read_table
@@ -233,12 +233,16 @@ def print_summary(result: dict[str, Any]) -> None:
 def fit(
     matrix: Annotated[Path, typer.Argument(help="Label matrix (.npz from `explicate apply`).")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write probs (.npy).")],
-    method: Annotated[str, typer.Option("--method", help="Label model method.")] = "auto",
+    method: Annotated[str, typer.Option("--method", help="Label model method: a registered "
+                      "name (auto, majority, dawid_skene, ...; a wrong name lists them).")] = "auto",
     gold: Annotated[Path | None, typer.Option("--gold", help="Gold labels (.npy or text).")] = None,
 ) -> None:
     """Fit a label model on L and save the probabilistic labels (float32, n x k)."""
-    from explicate.runtime.label_model import fit_label_model_cli
+    from explicate.runtime.label_model import fit_label_model_cli, method_names
 
+    if method not in method_names():
+        raise ExplicateError([Diagnostic("E401", f"unknown label model method '{method}'",
+                                         hints=did_you_mean(method, method_names(), "methods"))])
     if not matrix.is_file():
         raise ExplicateError([Diagnostic("E602", f"label matrix '{matrix}' not found")])
     try:

@@ -12,12 +12,14 @@ from explicate.runtime.label_model import (
     ABSTAIN,
     METHODS,
     LabelModel,
+    VoteStats,
+    covered_mask,
     dependency_weights,
     fit_label_model_cli,
     probs_to_preds,
     score_predictions,
+    synthetic_votes,
 )
-from explicate.runtime.label_stats import VoteStats, covered_mask, synthetic_votes
 
 
 @pytest.fixture(scope="module")

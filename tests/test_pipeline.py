@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 from explicate.cli import app
 from explicate.errors import ExplicateError
-from explicate.runtime import pipeline as pipeline_mod
 from explicate.runtime.label_model import LabelModel
 from explicate.runtime.pipeline import load_config, run_pipeline
+from explicate.runtime.pipeline import rules as pipeline_rules
 
 runner = CliRunner()
 
@@ -35,6 +35,7 @@ def test_demo_runs_the_whole_loop_and_writes_the_report(demo_run) -> None:
                  "metrics.json", "report.md", "lf_plot.png"):
         assert (out / name).is_file(), name
     assert "Results (positive class: SCAM)" in result.stdout
+    assert "LF summary" in result.stdout  # (the demo runs once in the suite: this fixture)
     assert "end model on gold (upper bound)" in result.stdout
     metrics = json.loads((out / "metrics.json").read_text())["metrics"]
     for method in ("majority_vote", "label_model", "end_model", "gold_end_model"):
@@ -56,7 +57,7 @@ def test_rerun_reuses_the_cached_label_matrices(demo_run, monkeypatch) -> None:
     def no_apply(*args, **kwargs):
         raise AssertionError("rules applied again although nothing changed")
 
-    monkeypatch.setattr(pipeline_mod, "apply_program", no_apply)
+    monkeypatch.setattr(pipeline_rules, "apply_program", no_apply)
     config = load_config(folder / "pipeline.toml")
     config.end_model["epochs"] = 2
     config.gold_upper_bound = False

@@ -39,6 +39,7 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
+from explicate.runtime.device import resolve_device
 from explicate.runtime.label_stats import (
     ABSTAIN,
     VoteStats,
@@ -48,7 +49,6 @@ from explicate.runtime.label_stats import (
     iter_chunks,
     shape_of,
 )
-from explicate.runtime.device import resolve_device
 from explicate.runtime.matrix import argmax_ties
 from explicate.runtime.metrics import score_predictions
 

@@ -23,12 +23,12 @@ import torch
 from torch import nn
 
 from explicate.runtime.device import resolve_device
-
-# The built-in kinds register themselves on import.
-from explicate.runtime.end_model import linear as _linear  # noqa: F401
-from explicate.runtime.end_model import minilm as _minilm  # noqa: F401
 from explicate.runtime.end_model.encoder import SentenceEncoder
 from explicate.runtime.end_model.inputs import TextSpec
+
+# The built-in kinds register themselves on import.
+from explicate.runtime.end_model.linear import Linear  # noqa: F401
+from explicate.runtime.end_model.minilm import MiniLM  # noqa: F401
 from explicate.runtime.end_model.nets import confidence, soft_cross_entropy
 from explicate.runtime.end_model.progress import Progress
 from explicate.runtime.end_model.registry import EndModelKind, Hyper, KindContext, get_kind

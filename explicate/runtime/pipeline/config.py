@@ -150,7 +150,7 @@ class KeySpec:
             return "float or int"
         if len(self.types) > 1:
             return " or ".join(t.__name__ for t in self.types)
-        names = {list: "a list of strings", dict: "a table", str: "a string"}
+        names: dict[type, str] = {list: "a list of strings", dict: "a table", str: "a string"}
         return names.get(self.types[0], self.types[0].__name__)
 
 

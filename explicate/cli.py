@@ -299,8 +299,7 @@ def run(
     = False,
 ) -> None:
     """Run the whole loop: rules and explanations → L → label model → end model → report."""
-    from explicate.runtime.pipeline import load_config, run_pipeline
-    from explicate.runtime.report import print_report
+    from explicate.runtime.pipeline import load_config, print_report, run_pipeline
 
     config = load_config(pipeline)
     if output is not None:

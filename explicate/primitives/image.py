@@ -225,7 +225,7 @@ def pairs(col: ObjectColumn, a_mask: np.ndarray, b_mask: np.ndarray) -> Pairs:
     return Pairs(pa[keep], pb[keep], entry[keep], ia)
 
 
-def _boxes(col: ObjectColumn, idx: np.ndarray) -> tuple[np.ndarray, ...]:
+def _boxes(col: ObjectColumn, idx: np.ndarray) -> Box:
     x, y, w, h = col.x[idx], col.y[idx], col.w[idx], col.h[idx]
     return x, y, x + w, y + h
 

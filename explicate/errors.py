@@ -31,10 +31,13 @@ CODES: dict[str, str] = {
     "E206": "bad regular expression",
     "E207": "word list file not found",
     "E208": "bad span declaration",
+    "E209": "unfilled hole",
+    "E210": "inconsistent hole",
     "E301": "type mismatch",
     "E401": "bad data",
     "E501": "bad pipeline file",
     "E502": "no LF votes on any row",
+    "E601": "bad fill input",
 }
 
 

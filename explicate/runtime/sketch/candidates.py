@@ -40,7 +40,7 @@ class CandidateConfig:
     max_words: int = 400  # word candidates per hole (single-hole sketches)
     max_joint: int = 2500  # assignments tried per sketch (several holes: a beam per hole)
     quantiles: int = 19  # number candidates: the 5%, 10%, ..., 95% quantiles
-    like_k: int = 40  # words kept nearest to `like` seeds
+    like_k: int = 25  # pool words kept nearest to `like` seeds
 
 
 @dataclass
@@ -137,14 +137,16 @@ def word_candidates(site: HoleSite, vocab: Vocabulary, n_pool: int, cfg: Candida
     floor = max(cfg.min_df, math.ceil(cfg.min_df_frac * n_pool))
     ceiling = cfg.max_df_frac * n_pool
     keep = [i for i, w in enumerate(vocab.words)
-            if floor <= vocab.pool_df[i] <= ceiling and _wordlike(w)
-            and (site.negated or vocab.dev_df[i] >= cfg.min_support)]
+            if floor <= vocab.pool_df[i] <= ceiling and _wordlike(w)]
     if hole.like:
+        # Nearness is judged over the pool's words, before the dev rows narrow them down.
         if nearest is None:
             raise RuntimeError("`like` needs the MiniLM embeddings")
         chosen = set(nearest([p.text for p in hole.like], [vocab.words[i] for i in keep],
                              cfg.like_k))
         keep = [i for i in keep if vocab.words[i] in chosen]
+    if not site.negated:
+        keep = [i for i in keep if vocab.dev_df[i] >= cfg.min_support]
     keep.sort(key=lambda i: (-int(vocab.dev_df[i]), -int(vocab.pool_df[i]), vocab.words[i]))
     return [ir.Phrase(vocab.words[i]) for i in keep[:limit]]
 

@@ -248,7 +248,7 @@ def _fills(sel: Selection, held: dict[int, HeldOut], built: list[tuple[int, dict
         cond_values = {n: v for n, v in values.items() if not isinstance(v, ir.Label)}
         when = cands.substitute(written.when, cond_values)
         name = _fill_name(written.name, values, taken)
-        label = ir.Label(program.labels[c], c)
+        label = ir.Label(program.labels[c])  # by name, as a parsed rule file has it
         h = held[ch.candidate]
         lo, hi = wilson(np.array([h.correct]), np.array([h.fires]), cfg.select.report_z)
         reason = (f"dev {ch.correct}/{ch.fires} {label.name}: precision bound "

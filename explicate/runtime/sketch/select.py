@@ -38,11 +38,11 @@ from explicate.runtime.label_model import LabelModel
 class SelectConfig:
     """The selection's thresholds (see the module docstring)."""
 
-    z: float = 1.645  # Wilson bound for selection: one-sided 95%
+    z: float = 1.28  # Wilson bound for selection: one-sided 90%
     min_support: int = 3
-    min_lift: float = 0.15
+    min_lift: float = 0.1
     coverage_cap: float = 1.5
-    max_overlap: float = 0.8
+    max_overlap: float = 0.6
     max_fills: int = 5  # per sketch
     per_round: int = 1  # fills a sketch may take in one round
     confident: float = 0.8

@@ -125,11 +125,10 @@ def check_holes(lf: ir.LF, diags: list[Diagnostic]) -> None:
         seen = first.setdefault(hole.name, hole)
         if seen is hole:
             continue
-        kind = (lambda h: "label" if isinstance(h, ir.LabelHole) else h.kind)
-        if kind(seen) != kind(hole):
+        if _kind(seen) != _kind(hole):
             diags.append(Diagnostic(
-                "E210", f"hole '?{hole.name}' stands for {kind(seen)} and for {kind(hole)}",
-                hole.span, f"used as {kind(hole)} here",
+                "E210", f"hole '?{hole.name}' stands for {_kind(seen)} and for {_kind(hole)}",
+                hole.span, f"used as {_kind(hole)} here",
                 ("one name is one value: give the other hole its own name",)))
         elif _constrained(seen) and _constrained(hole):
             diags.append(Diagnostic(
@@ -137,6 +136,10 @@ def check_holes(lf: ir.LF, diags: list[Diagnostic]) -> None:
                 "the constraints differ", ("write the constraint on one use only",)))
         elif _constrained(hole):
             first[hole.name] = hole
+
+
+def _kind(hole: ir.Hole | ir.LabelHole) -> str:
+    return "label" if isinstance(hole, ir.LabelHole) else hole.kind
 
 
 def _constrained(hole: ir.Hole | ir.LabelHole) -> bool:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,7 +87,7 @@ def sites(lf: ir.LF) -> dict[str, HoleSite]:
     return out
 
 
-def substitute(expr: ir.Expr, values: dict[str, Value]) -> ir.Expr:
+def substitute(expr: ir.Expr, values: Mapping[str, Value]) -> ir.Expr:
     """``expr`` with each words/number hole replaced by its value."""
 
     def swap(node: ir.Expr) -> ir.Expr:
@@ -192,6 +192,8 @@ def assignments(names: list[str], options: list[list[Value]]) -> Iterator[dict[s
     if not names:
         yield {}
         return
+    if any(not o for o in options):
+        return  # a hole without candidates: nothing to try
     idx = [0] * len(names)
     while True:
         yield {n: options[i][idx[i]] for i, n in enumerate(names)}

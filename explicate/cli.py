@@ -1,4 +1,4 @@
-"""The ``explicate`` command: check, apply, summary, demo."""
+"""The ``explicate`` command: check, apply, summary, fill, demo."""
 
 from __future__ import annotations
 
@@ -358,6 +358,63 @@ def explain(
     for e in result.explained:
         for d in e.parsed.diagnostics:
             err.print(d.render(), markup=False)
+
+
+@app.command()
+@user_errors
+def fill(
+    sketches: Annotated[Path, typer.Argument(help="Rule file with sketches: LFs with holes "
+                                             "(?w, ?n, -> ?label).")],
+    data: Annotated[Path, typer.Option("--data", help="Unlabeled pool the candidates come "
+                                       "from.")],
+    dev: Annotated[Path, typer.Option("--dev", help="Labeled dev rows the fills are scored "
+                                      "on.")],
+    gold: Annotated[str, typer.Option("--gold", help="Gold label column of the dev data.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Filled rule file to write.")]
+    = Path("rules.lf"),
+    report: Annotated[Path | None, typer.Option("--report", help="JSON fill report.")] = None,
+    gold_map: Annotated[str | None, typer.Option("--gold-map", help="Map gold values to labels, "
+                                                 "e.g. '1=SPAM,0=HAM'.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Fixes the cross-fitting folds.")] = 0,
+    max_fills: Annotated[int, typer.Option("--max-fills", help="Fills per sketch at most.")] = 5,
+    columns: Columns = None,
+) -> None:
+    """Fill the holes of sketches from data: candidates from the pool, chosen on dev labels."""
+    import dataclasses as dc
+
+    from explicate.runtime.sketch import FillConfig
+    from explicate.runtime.sketch import fill as run_fill
+
+    source = load_rules(sketches)
+    pool_df = read_table(data, _columns(columns))
+    dev_df = read_table(dev, _columns(columns))
+    labels = source.rules.labels
+    if labels is None:
+        raise ExplicateError([Diagnostic("E205", "no 'labels:' declaration", None, "",
+                                         ("start the file with e.g. 'labels: HAM, SPAM'",))])
+    gold_ids = _gold(dev_df, gold, labels, gold_map)
+    config = FillConfig()
+    config = dc.replace(config, select=dc.replace(config.select, max_fills=max_fills))
+    result = run_fill(source.rules, pool_df, dev_df.drop(columns=[gold]), gold_ids, config=config,
+                      seed=seed, base_dir=source.base_dir, syntax_errors=source.syntax_errors)
+    output.write_text(result.to_dsl(), encoding="utf-8")
+    if report is not None:
+        report.write_text(json.dumps(result.report(), indent=2), encoding="utf-8")
+    table = Table(title=f"{sketches.name}: sketches → fills")
+    for col in ("sketch / fill", "label", "dev", "held-out precision (95%)", "pool cov."):
+        table.add_column(col, overflow="fold")
+    for name, fills in result.by_sketch().items():
+        table.add_row(name, "", "", "", "" if fills else "no fill")
+        for f in fills:
+            h = f.held_out
+            held = f"{h.correct}/{h.fires} [{h.low:.2f}, {h.high:.2f}]" if h.fires else "-"
+            table.add_row("  " + ", ".join(f"?{k}={v}" for k, v in f.values.items()), f.label,
+                          f"{f.dev_correct}/{f.dev_fires}", held, f"{f.coverage:.1%}")
+    out.print(table)
+    for line in result.log:
+        err.print(line, markup=False)
+    err.print(f"wrote {output}: {len(result.fills)} fills of {len(result.sketches)} sketches in "
+              f"{result.seconds:.2f}s", markup=False)
 
 
 def main() -> None:  # pragma: no cover - console entry point

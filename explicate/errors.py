@@ -35,6 +35,8 @@ CODES: dict[str, str] = {
     "E208": "bad span declaration",
     "E209": "rule file not found",
     "E210": "unknown object measure",
+    "E211": "unfilled hole",
+    "E212": "inconsistent hole",
     "E301": "type mismatch",
     "E401": "data file not found or unreadable",
     "E402": "unknown data format",
@@ -45,6 +47,7 @@ CODES: dict[str, str] = {
     "E601": "unknown label model method",
     "E602": "bad label matrix file",
     "E603": "nothing to fit",
+    "E604": "bad fill input",
 }
 
 

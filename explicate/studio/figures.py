@@ -76,13 +76,17 @@ def dev_figures(col: np.ndarray, gold: np.ndarray) -> dict[str, Any]:
 def dev_scores(pred: np.ndarray, gold: np.ndarray, k: int, positive: int) -> dict[str, float]:
     """Accuracy and F1 (binary: of ``positive``; else macro) of predictions on dev."""
     s = scores(gold, pred, k, positive)
+    covered = (pred != ABSTAIN) & (gold != ABSTAIN)
     return {"accuracy": s["accuracy"], "coverage": s["coverage"],
+            "covered_accuracy": float((pred[covered] == gold[covered]).mean()) if covered.any()
+            else None,
             "f1": s.get("f1", s.get("f1_macro", float("nan")))}
 
 
 def flips(before: np.ndarray, after: np.ndarray, gold: np.ndarray,
           labels: Sequence[str]) -> dict[str, Any]:
-    """Dev rows whose predicted label changes, split by whether the change fixes or breaks it."""
+    """Dev rows whose predicted label changes: ``fixed`` (now right), ``broken`` (was right),
+    ``wrong`` (was wrong or unlabeled, still wrong)."""
     changed = np.flatnonzero(before != after)
 
     def name(v: int) -> str:
@@ -91,9 +95,10 @@ def flips(before: np.ndarray, after: np.ndarray, gold: np.ndarray,
     rows = [{"row": int(r), "before": name(int(before[r])), "after": name(int(after[r])),
              "gold": name(int(gold[r])),
              "effect": ("fixed" if after[r] == gold[r] else "broken" if before[r] == gold[r]
-                        else "changed")} for r in changed]
+                        else "wrong")} for r in changed]
     return {"count": len(rows), "fixed": sum(r["effect"] == "fixed" for r in rows),
-            "broken": sum(r["effect"] == "broken" for r in rows), "rows": rows[: 4 * CHIPS]}
+            "broken": sum(r["effect"] == "broken" for r in rows),
+            "wrong": sum(r["effect"] == "wrong" for r in rows), "rows": rows[: 2 * CHIPS]}
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,8 @@ def _reading(i: int, r: dict[str, Any]) -> str:
                         for f in fl["rows"])
         body.append(f'<div class="lm">label model on dev: accuracy {_pct(b["accuracy"])} → '
                     f'<b>{_pct(a["accuracy"])}</b>, F1 {_num(b["f1"])} → <b>{_num(a["f1"])}</b>; '
-                    f'{fl["count"]} flip(s): {fl["fixed"]} fixed, {fl["broken"]} broken {flips}'
+                    f'{fl["count"]} flip(s): {fl["fixed"]} fixed, {fl["broken"]} broken, '
+                    f'{fl["wrong"]} still wrong {flips}'
                     "</div>")
     pairs = pool["with"][:6]
     if pairs:
@@ -177,7 +178,8 @@ def metrics(summary: dict[str, Any]) -> str:
         if key in m:
             s = m[key]
             parts.append(f'<span class="fig" data-fig="{key}">dev {name}: accuracy '
-                         f'{_pct(s["accuracy"])}, F1 {_num(s["f1"])}</span>')
+                         f'{_pct(s["accuracy"])} ({_num(s["covered_accuracy"])} on the '
+                         f'{_pct(s["coverage"])} it labels), F1 {_num(s["f1"])}</span>')
     undo = (f'<button id="undo" title="undo {escape(summary["undo"] or "")} (Alt+U)"'
             f'{"" if summary["can_undo"] else " disabled"}>undo <kbd>Alt+U</kbd></button>')
     redo = (f'<button id="redo" title="redo {escape(summary["redo"] or "")} (Alt+R)"'

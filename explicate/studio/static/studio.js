@@ -43,22 +43,28 @@
     return { text: $("rule").value, example: state.row, split: state.split,
              label: $("label").value || null };
   }
-  async function tryRule() {
-    const seq = ++state.seq, t0 = performance.now();
-    document.body.dataset.pending = String(seq);
+  async function tryRule(t0) {
+    const seq = state.seq;
+    if (t0 === undefined) t0 = performance.now();
     const data = await api("POST", "/api/try", rulePayload());
     if (seq !== state.seq) return; // a newer keystroke is on its way: drop this answer
     if (data) swap(data.html);
     painted(t0, seq);
   }
-  function scheduleTry() { clearTimeout(state.timer); state.timer = setTimeout(tryRule, 120); }
+  // Debounced: each keystroke restarts the wait; the timing runs from the last keystroke.
+  function scheduleTry() {
+    const seq = ++state.seq, t0 = performance.now();
+    document.body.dataset.pending = String(seq);
+    clearTimeout(state.timer);
+    state.timer = setTimeout(() => tryRule(t0), 120);
+  }
 
   async function keep(i) {
     if (!$("rule").value.trim()) return;
     const data = await api("POST", "/api/keep", Object.assign(rulePayload(), { reading: i }));
     if (!data) return;
     swap(data.html);
-    $("rule").value = ""; $("readings").innerHTML = "";
+    $("rule").value = ""; $("readings").innerHTML = ""; state.seq++;
     document.body.dataset.kept = String(data.rules.length);
     await openExample(state.split, state.row);
   }
@@ -71,7 +77,7 @@
     const data = await api("GET", "/api/example?split=" + split + "&row=" + row);
     if (!data) return;
     setExample(data);
-    if ($("rule").value.trim()) tryRule();
+    if ($("rule").value.trim()) scheduleTry();
   }
   function setExample(data) {
     state.split = data.split; state.row = data.row; $("split").value = data.split;
@@ -84,7 +90,7 @@
     if (!data) return;
     if (data.row === null) { swap(data.html); return; }
     setExample(data);
-    if ($("rule").value.trim()) tryRule();
+    if ($("rule").value.trim()) scheduleTry();
   }
   async function refresh() {
     const data = await api("GET", "/api/summary");

@@ -387,6 +387,11 @@ def studio(
                                          ("pip install 'explicate[studio]'",))]) from None
     if gold is not None and dev is None:
         raise ExplicateError([Diagnostic("E403", "--gold names a column of --dev; give --dev")])
+    import torch
+
+    # The studio's label-model fits run on a few hundred vote patterns, where torch's intra-op
+    # threads cost more than they save (10x slower keeps on a loaded 2-core machine).
+    torch.set_num_threads(1)
     pairs = [pair.partition("=") for pair in gold_map.split(",")] if gold_map else []
     session = Studio(data, dev=dev, gold=gold, rules=rules, columns=_columns(columns),
                      gold_map={v.strip(): lab.strip() for v, _, lab in pairs} or None,

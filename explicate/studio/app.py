@@ -177,7 +177,8 @@ def create_app(studio: Studio, *, load: bool = True) -> FastAPI:
 
 KEYS = (("Alt+N", "next example"), ("Alt+1…9", "keep reading n"), ("Ctrl+Enter", "keep the "
         "first reading"), ("Esc", "discard (clear the rule)"), ("Alt+U / Alt+R", "undo / redo"),
-        ("Alt+L", "next label"), ("/", "search"), ("Alt+E", "edit the rule"))
+        ("Alt+L", "next label"), ("Alt+F or /", "search (Enter: next match)"),
+        ("Alt+E", "edit the rule"), ("Tab", "buttons, chips and table headers"))
 
 
 def _page(studio: Studio) -> str:
@@ -206,7 +207,7 @@ def _page(studio: Studio) -> str:
     <label>filter <select id="filter"><option value="all">all</option>
       <option value="uncovered">uncovered</option><option value="conflicting">conflicting</option>
       <option value="wrong">wrong on dev</option></select></label>
-    <input id="search" type="search" placeholder="search (/)" aria-label="search">
+    <input id="search" type="search" placeholder="search (Alt+F)" aria-label="search">
     <button id="next" title="next example (Alt+N)">next <kbd>Alt+N</kbd></button>
   </div>
   <div id="example" aria-live="polite"></div>

@@ -60,7 +60,7 @@ class ReadResult:
 def auto_name(text: str, taken: set[str]) -> str:
     """A readable unused LF name from the words of the text (``"prize" followed by "claim"``
     → ``prize_claim``)."""
-    quoted = re.findall(r"[\"'“‘]([^\"'”’]+)[\"'”’]", text)
+    quoted = [a or b or c for a, b, c in re.findall(r'"([^"]+)"|“([^”]+)”|\'([^\']+)\'', text)]
     source = " ".join(quoted) if quoted else text
     words = [w for w in _NAME_WORD.findall(source.lower()) if w not in _KEYWORDS][:3]
     base = "_".join(words) or "rule"

@@ -134,7 +134,7 @@ def _reading(i: int, r: dict[str, Any]) -> str:
                         f'{f["row"]}: {escape(f["before"])}→{escape(f["after"])}</button>'
                         for f in fl["rows"])
         body.append(f'<div class="lm">label model on dev: accuracy {_pct(b["accuracy"])} → '
-                    f'<b>{_pct(a["accuracy"])}</b>, F1 {_num(b["f1"])} → <b>{_num(a["f1"])}</b>; '
+                    f'<b>{_pct(a["accuracy"])}</b>, F1 {_num(b["f1"])} → <b>{_num(a["f1"])}</b> · '
                     f'{fl["count"]} flip(s): {fl["fixed"]} fixed, {fl["broken"]} broken, '
                     f'{fl["wrong"]} still wrong {flips}'
                     "</div>")

@@ -4,7 +4,9 @@
 (function () {
   const $ = (id) => document.getElementById(id);
   const state = { split: "pool", row: null, seq: 0, timer: null };
-  const timings = (window.__studioTimings = []); // input -> painted result, ms (benchmarks read it)
+  // Per answered keystroke: ms from the keystroke (incl. the debounce) and from the request to
+  // the painted result (benchmarks/studio.py reads them).
+  const timings = (window.__studioTimings = []);
 
   async function api(method, path, body) {
     const sep = path.includes("?") ? "&" : "?";
@@ -31,10 +33,10 @@
     document.body.dataset.version = (document.querySelector("[data-version]") || {}).dataset
       ? (document.querySelector("[data-version]") || { dataset: {} }).dataset.version || "" : "";
   }
-  function painted(t0, seq) {
+  function painted(t0, tSend, seq) {
     requestAnimationFrame(() => requestAnimationFrame(() => {
-      const ms = performance.now() - t0;
-      timings.push(ms);
+      const now = performance.now();
+      timings.push({ sinceKey: now - t0, sinceSend: now - tSend });
       document.body.dataset.painted = String(seq);
     }));
   }
@@ -44,12 +46,12 @@
              label: $("label").value || null };
   }
   async function tryRule(t0) {
-    const seq = state.seq;
-    if (t0 === undefined) t0 = performance.now();
+    const seq = state.seq, tSend = performance.now();
+    if (t0 === undefined) t0 = tSend;
     const data = await api("POST", "/api/try", rulePayload());
     if (seq !== state.seq) return; // a newer keystroke is on its way: drop this answer
     if (data) swap(data.html);
-    painted(t0, seq);
+    painted(t0, tSend, seq);
   }
   // Debounced: each keystroke restarts the wait; the timing runs from the last keystroke.
   function scheduleTry() {
@@ -128,6 +130,7 @@
     else if (ev.altKey && ev.code === "KeyN") { ev.preventDefault(); nextExample(); }
     else if (ev.altKey && ev.code === "KeyU") { ev.preventDefault(); step("undo"); }
     else if (ev.altKey && ev.code === "KeyR") { ev.preventDefault(); step("redo"); }
+    else if (ev.altKey && ev.code === "KeyF") { ev.preventDefault(); $("search").focus(); $("search").select(); }
     else if (ev.altKey && ev.code === "KeyE") { ev.preventDefault(); $("rule").focus(); }
     else if (ev.altKey && ev.code === "KeyL") {
       ev.preventDefault(); const s = $("label"); s.selectedIndex = (s.selectedIndex + 1) % s.length;

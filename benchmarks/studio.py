@@ -13,10 +13,13 @@ are the 73 of ``examples/sms/sms.lf``, so every tried rule is measured against a
 Figures (all after loading; loading is timed on its own):
 - **server, new rule**: ``POST /api/try?html=1`` through FastAPI (in-process ASGI client: routing,
   validation, JSON and the rendered fragments included) for complete rules never tried before
-  (DSL and English), each giving its readings, coverage, overlaps/conflicts with the 73 LFs, dev
-  precision and the label model's change (a refit on vote statistics);
+  (DSL and English), each giving its readings, coverage, overlaps/conflicts with the 73 LFs and
+  dev precision with its interval and chips,
+  with ``label_model: false``, as the page sends it;
 - **server, per keystroke**: the same call for every prefix of those rules, as typed (most
   prefixes are syntax errors or partial rules; the debounce on the page skips many of them);
+- **server, label model change**: ``POST /api/impact``, which the page sends after painting the
+  readings (the refit on vote statistics), and one ``/api/try`` with everything at once;
 - **browser**: the page in headless Chromium (Debian's ``/usr/bin/chromium`` via Playwright)
   against ``explicate studio`` serving the same files; each rule typed key by key; time from the
   last keystroke to the painted result (includes the page's 120 ms debounce) and from the
@@ -93,20 +96,32 @@ def server_figures(pool: Path, rules: Path) -> dict[str, Any]:
     load_s = time.perf_counter() - t0
     client = TestClient(create_app(studio, load=False))
     row = 0
-    full: list[float] = []
-    keys: list[float] = []
+    full: list[float] = []  # complete new rules: readings, coverage, overlaps, dev precision
+    keys: list[float] = []  # every other prefix, as typed
+    impact: list[float] = []  # the label model's change for complete rules (second call)
+    whole: list[float] = []  # one call with everything (label_model=true), rules tried anew
     readings = 0
     for label, text in NEW_RULES:
         for k in range(1, len(text) + 1):
-            body = {"text": text[:k], "example": row, "label": label}
+            body = {"text": text[:k], "example": row, "label": label, "label_model": False}
             t = time.perf_counter()
             r = client.post("/api/try?html=1", json=body)
             ms = (time.perf_counter() - t) * 1000
             assert r.status_code == 200, r.text
             (full if k == len(text) else keys).append(ms)
-            if k == len(text):
-                readings += len(r.json()["readings"])
+        readings += len(r.json()["readings"])
+        t = time.perf_counter()
+        r = client.post("/api/impact?html=1", json={"text": text, "example": row, "label": label})
+        impact.append((time.perf_counter() - t) * 1000)
+        assert r.status_code == 200 and any(r.json()["label_model"]), r.text
     assert readings >= len(NEW_RULES), "every complete rule should have a reading"
+    for label, text in NEW_RULES:
+        variant = text.replace("->", "and not text contains \"zzz\" ->") if "->" in text \
+            else text  # a rule not seen before (English ones hit the column cache)
+        t = time.perf_counter()
+        r = client.post("/api/try", json={"text": variant, "example": row, "label": label})
+        whole.append((time.perf_counter() - t) * 1000)
+        assert r.status_code == 200, r.text
     keep_ms = []
     for label, text in NEW_RULES[:4]:
         t = time.perf_counter()
@@ -119,6 +134,10 @@ def server_figures(pool: Path, rules: Path) -> dict[str, Any]:
             "server_keystroke_p50_ms": round(statistics.median(keys + full), 1),
             "server_keystroke_p95_ms": round(pct(keys + full, 0.95), 1),
             "keystrokes": len(keys) + len(full),
+            "server_label_model_change_p50_ms": round(statistics.median(impact), 1),
+            "server_label_model_change_p95_ms": round(pct(impact, 0.95), 1),
+            "server_all_in_one_p50_ms": round(statistics.median(whole), 1),
+            "server_all_in_one_p95_ms": round(pct(whole, 0.95), 1),
             "keep_p50_ms": round(statistics.median(keep_ms), 1)}
 
 

@@ -100,6 +100,13 @@ def test_try_dsl_reports_votes_coverage_overlaps_and_dev_precision(client, files
     assert marked == {"claim", "now"}
     lm = reading["label_model"]
     assert set(lm) == {"before", "after", "flips"} and "accuracy" in lm["after"]
+    # The page asks for readings first and the label model's change second: same figures.
+    light = client.post("/api/try", json={"text": '"claim" followed by "now" in text -> SPAM',
+                                          "example": row, "label_model": False}).json()
+    assert "label_model" not in light["readings"][0] and light["readings"][0]["dev"] == d
+    impact = client.post("/api/impact", json={"text": '"claim" followed by "now" in text -> SPAM',
+                                              "example": row}).json()
+    assert impact["label_model"] == [lm]
 
 
 def test_try_reads_english_and_a_bare_condition_with_the_chosen_label(client, files) -> None:

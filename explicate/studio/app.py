@@ -32,6 +32,10 @@ class TryRequest(BaseModel):
     label: str | None = None
 
 
+class TryFullRequest(TryRequest):
+    label_model: bool = True
+
+
 class KeepRequest(TryRequest):
     reading: int = 0
     name: str | None = None
@@ -89,10 +93,10 @@ def create_app(studio: Studio, *, load: bool = True) -> FastAPI:
         return studio.status()
 
     @app.post("/api/try", response_model=None)
-    def try_rule(req: TryRequest, html: bool = False) -> Any:
+    def try_rule(req: TryFullRequest, html: bool = False) -> Any:
         if (busy := ready()) is not None:
             return busy
-        out = studio.try_rule(req.text, req.example, req.split, req.label)
+        out = studio.try_rule(req.text, req.example, req.split, req.label, req.label_model)
         if html:
             frag = {"readings": render.readings(out)}
             if req.example is not None:
@@ -100,6 +104,15 @@ def create_app(studio: Studio, *, load: bool = True) -> FastAPI:
                 first = next((r for r in out["readings"] if "marks" in r), None)
                 frag["example"] = render.example(ex, first["marks"] if first else ())
             out["html"] = frag
+        return out
+
+    @app.post("/api/impact", response_model=None)
+    def impact(req: TryRequest, html: bool = False) -> Any:
+        if (busy := ready()) is not None:
+            return busy
+        out = studio.impact(req.text, req.example, req.split, req.label)
+        if html:
+            out["html"] = [render.label_model(lm) if lm else "" for lm in out["label_model"]]
         return out
 
     @app.post("/api/keep", response_model=None)

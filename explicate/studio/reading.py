@@ -23,6 +23,7 @@ from explicate.grammar import to_dsl
 from explicate.grammar.parse import parse_partial
 from explicate.runtime.explain import explain
 
+_OPERATORS = ("contains", "starts", "ends", "matches", "is", "same", "followed")
 _LF_START = re.compile(r"\s*lf\b", re.IGNORECASE)
 _NAME_WORD = re.compile(r"[a-z0-9]+")
 _KEYWORDS = {"text", "contains", "followed", "by", "in", "within", "words", "and", "or", "not",
@@ -99,7 +100,7 @@ class Reader:
             src = ""
         if src:
             dsl = self._dsl(src, text, None)
-            if dsl.readings or not _syntax_only(dsl.diagnostics):
+            if dsl.readings or not _syntax_only(dsl.diagnostics) or self.looks_like_dsl(text):
                 return dsl
         english = self._english(text, label, example, lf_name, taken)
         if english.readings:
@@ -110,6 +111,24 @@ class Reader:
             english.diagnostics.append(Diagnostic("E202", "no label: choose one, or end the "
                                                   "rule with '-> LABEL'"))
         return english
+
+    def looks_like_dsl(self, text: str) -> bool:
+        """Whether text begins the way only a DSL condition does: a field or a DSL function
+        followed by a DSL operator (``text contains``, ``count(``, ``"a" followed by``). Such
+        text is not also read as English while it does not parse: it is a rule being typed, and
+        its syntax error (with the caret) is the useful answer."""
+        fields = "|".join(re.escape(f) for f in sorted(self.schema.kinds, key=len, reverse=True))
+        start = (rf"^\s*(not\s+|\(\s*)*((count|chars|distance|any|all|has|min|max|mean|sum)\b|"
+                 rf"true\b|false\b|@|`|[\"'][^\"']*[\"']\s+(followed|between|within|left|right|"
+                 rf"before|after|of)\b")
+        if fields:
+            start += rf"|({fields})\s+(contains|starts|ends|matches|is|same|followed|[<>=!])"
+        if re.match(start + ")", text, re.IGNORECASE):
+            return True
+        # A field and the start of an operator, as typed so far ("text cont").
+        words = text.split()
+        return len(words) == 2 and words[0] in self.schema.kinds and not text[-1].isspace() and \
+            any(op.startswith(words[1].lower()) for op in _OPERATORS)
 
     def _dsl(self, src: str, typed: str, rename: str | None, note: str = "") -> ReadResult:
         rules, problems = parse_partial(src, "<typed>")

@@ -126,24 +126,28 @@ def _reading(i: int, r: dict[str, Any]) -> str:
                     f'{prec}</span> <span class="muted">{dev["correct"]} correct, '
                     f'{dev["incorrect"]} incorrect</span> {_chips(dev["correct_rows"], "ok")}'
                     f'{_chips(dev["incorrect_rows"], "bad")}</div>')
-    lm = r.get("label_model")
-    if lm is not None:
-        b, a = lm["before"], lm["after"]
-        fl = lm["flips"]
-        flips = "".join(f'<button class="chip {f["effect"]}" data-open-dev="{f["row"]}">'
-                        f'{f["row"]}: {escape(f["before"])}→{escape(f["after"])}</button>'
-                        for f in fl["rows"])
-        body.append(f'<div class="lm">label model on dev: accuracy {_pct(b["accuracy"])} → '
-                    f'<b>{_pct(a["accuracy"])}</b>, F1 {_num(b["f1"])} → <b>{_num(a["f1"])}</b> · '
-                    f'{fl["count"]} flip(s): {fl["fixed"]} fixed, {fl["broken"]} broken, '
-                    f'{fl["wrong"]} still wrong {flips}'
-                    "</div>")
+    body.append(f'<div class="lm" data-lm="{i}">' + (label_model(r["label_model"]) if
+                r.get("label_model") else '<span class="muted">label model: …</span>' if
+                dev is not None else "") + "</div>")
     pairs = pool["with"][:6]
     if pairs:
         cells = "".join(f'<span class="chip pair">{escape(p["lf"])}: {p["overlaps"]} overlap, '
                         f'{p["conflicts"]} conflict</span>' for p in pairs)
         body.append(f'<div class="pairs">{cells}</div>')
     return f'<div class="reading" data-i="{i}">{head}{"".join(body)}</div>'
+
+
+def label_model(lm: dict[str, Any]) -> str:
+    """The label model's change on dev from keeping one reading: accuracy and F1 before → after,
+    and the dev rows whose label flips (chips that open them)."""
+    b, a = lm["before"], lm["after"]
+    fl = lm["flips"]
+    flips = "".join(f'<button class="chip {f["effect"]}" data-open-dev="{f["row"]}">'
+                    f'{f["row"]}: {escape(f["before"])}→{escape(f["after"])}</button>'
+                    for f in fl["rows"])
+    return (f'label model on dev: accuracy {_pct(b["accuracy"])} → <b>{_pct(a["accuracy"])}</b>, '
+            f'F1 {_num(b["f1"])} → <b>{_num(a["f1"])}</b> · {fl["count"]} flip(s): '
+            f'{fl["fixed"]} fixed, {fl["broken"]} broken, {fl["wrong"]} still wrong {flips}')
 
 
 def table(summary: dict[str, Any]) -> str:

@@ -291,8 +291,10 @@ class Studio:
 
     # ------------------------------------------------------------------ operations
     def try_rule(self, text: str, example: int | None = None, split: str = "pool",
-                 label: str | None = None) -> dict[str, Any]:
-        """Every reading of ``text`` (DSL, else English) with what it does: see the README."""
+                 label: str | None = None, label_model: bool = True) -> dict[str, Any]:
+        """Every reading of ``text`` (DSL, else English) with what it does: see the README.
+        ``label_model=False`` leaves out the label model's change (the page asks for it with
+        :meth:`impact` after painting the rest)."""
         with self._lock:
             t0 = time.perf_counter()
             row = self._row(split, example) if example is not None else None
@@ -300,12 +302,42 @@ class Studio:
             label = self._label(label)
             taken = {k.lf.name for k in self.kept}
             result = self.reader.read(text, label, values, taken)
-            out_readings = [self._figures_of(r, split, row) for r in result.readings]
+            out_readings = [self._figures_of(r, split, row, label_model) for r in result.readings]
             return {"text": text, "kind": result.kind, "readings": out_readings,
                     "errors": result.errors, "notes": result.notes,
                     "ms": round((time.perf_counter() - t0) * 1000, 2)}
 
-    def _figures_of(self, r: Reading, split: str, row: int | None) -> dict[str, Any]:
+    def impact(self, text: str, example: int | None = None, split: str = "pool",
+               label: str | None = None) -> dict[str, Any]:
+        """The label model's change on dev for each reading of ``text`` (a refit on the pool's
+        vote statistics with the reading's column; memoized per state and reading)."""
+        with self._lock:
+            t0 = time.perf_counter()
+            row = self._row(split, example) if example is not None else None
+            values = self._values(split, row) if row is not None else None
+            result = self.reader.read(text, self._label(label), values,
+                                      {k.lf.name for k in self.kept})
+            out = []
+            for r in result.readings:
+                if r.program is None:
+                    out.append(None)
+                    continue
+                k = Kept(r.lf, r.lowered, r.source)
+                self._cache_columns(r.program, [k])
+                out.append(self._change(k))
+            return {"text": text, "label_model": out,
+                    "ms": round((time.perf_counter() - t0) * 1000, 2)}
+
+    def _change(self, k: Kept) -> dict[str, Any] | None:
+        dev = self.splits.get("dev")
+        if dev is None or dev.gold is None:
+            return None
+        cols = self._columns[k.key]
+        return self._figures.lm.change(cols["pool"], cols["dev"], dev.gold, self.labels_,
+                                       self.positive_id, key=k.key)
+
+    def _figures_of(self, r: Reading, split: str, row: int | None, label_model: bool = True
+                    ) -> dict[str, Any]:
         out: dict[str, Any] = {"dsl": r.dsl, "name": r.lf.name, "label": r.lf.label.name,
                                "note": r.note}
         if r.program is None:
@@ -325,9 +357,8 @@ class Studio:
         dev = self.splits.get("dev")
         if dev is not None and dev.gold is not None:
             out["dev"] = figures.dev_figures(cols["dev"], dev.gold)
-            out["label_model"] = self._figures.lm.change(cols["pool"], cols["dev"], dev.gold,
-                                                         self.labels_, self.positive_id,
-                                                         key=kept_tmp.key)
+            if label_model:
+                out["label_model"] = self._change(kept_tmp)
         return out
 
     def keep(self, text: str, example: int | None = None, split: str = "pool",

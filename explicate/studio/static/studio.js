@@ -30,8 +30,8 @@
   function swap(html) {
     if (!html) return;
     for (const [id, frag] of Object.entries(html)) { const el = $(id); if (el) el.innerHTML = frag; }
-    document.body.dataset.version = (document.querySelector("[data-version]") || {}).dataset
-      ? (document.querySelector("[data-version]") || { dataset: {} }).dataset.version || "" : "";
+    const saved = document.querySelector("[data-version]");
+    if (saved) document.body.dataset.version = saved.dataset.version;
   }
   function painted(t0, tSend, seq) {
     requestAnimationFrame(() => requestAnimationFrame(() => {
@@ -48,10 +48,18 @@
   async function tryRule(t0) {
     const seq = state.seq, tSend = performance.now();
     if (t0 === undefined) t0 = tSend;
-    const data = await api("POST", "/api/try", rulePayload());
+    // Readings and their figures first; the label model's change (a refit) follows.
+    const data = await api("POST", "/api/try",
+                           Object.assign(rulePayload(), { label_model: false }));
     if (seq !== state.seq) return; // a newer keystroke is on its way: drop this answer
     if (data) swap(data.html);
     painted(t0, tSend, seq);
+    if (!data || !data.readings.some((r) => r.dev)) return;
+    const lm = await api("POST", "/api/impact", rulePayload());
+    if (seq !== state.seq || !lm) return;
+    lm.html.forEach((frag, i) => { const el = document.querySelector('[data-lm="' + i + '"]');
+                                   if (el && frag) el.innerHTML = frag; });
+    document.body.dataset.impact = String(seq);
   }
   // Debounced: each keystroke restarts the wait; the timing runs from the last keystroke.
   function scheduleTry() {

@@ -51,9 +51,10 @@ def pool_figures(col: np.ndarray, L: np.ndarray, names: Sequence[str],
     out["overlaps"] = float(other.any(axis=1).sum()) / n
     out["conflicts"] = float(differ.any(axis=1).sum()) / n
     ov, cf = other.sum(axis=0), differ.sum(axis=0)
+    order = sorted(np.flatnonzero(ov).tolist(), key=lambda j: (-int(cf[j]), -int(ov[j]),
+                                                                names[j]))
     pairs = [{"lf": names[j], "overlaps": int(ov[j]), "conflicts": int(cf[j]),
-              "agree": int(ov[j] - cf[j])} for j in np.flatnonzero(ov)]
-    pairs.sort(key=lambda p: (-p["conflicts"], -p["overlaps"], p["lf"]))
+              "agree": int(ov[j] - cf[j])} for j in order]
     out["with"] = pairs
     return out
 
@@ -73,7 +74,8 @@ def dev_figures(col: np.ndarray, gold: np.ndarray) -> dict[str, Any]:
             "incorrect_rows": np.flatnonzero(wrong)[:CHIPS].tolist()}
 
 
-def dev_scores(pred: np.ndarray, gold: np.ndarray, k: int, positive: int) -> dict[str, float]:
+def dev_scores(pred: np.ndarray, gold: np.ndarray, k: int, positive: int
+               ) -> dict[str, float | None]:
     """Accuracy and F1 (binary: of ``positive``; else macro) of predictions on dev."""
     s = scores(gold, pred, k, positive)
     covered = (pred != ABSTAIN) & (gold != ABSTAIN)

@@ -118,9 +118,9 @@ class Reader:
         text is not also read as English while it does not parse: it is a rule being typed, and
         its syntax error (with the caret) is the useful answer."""
         fields = "|".join(re.escape(f) for f in sorted(self.schema.kinds, key=len, reverse=True))
-        start = (rf"^\s*(not\s+|\(\s*)*((count|chars|distance|any|all|has|min|max|mean|sum)\b|"
-                 rf"true\b|false\b|@|`|[\"'][^\"']*[\"']\s+(followed|between|within|left|right|"
-                 rf"before|after|of)\b")
+        start = (r"^\s*(not\s+|\(\s*)*((count|chars|distance|any|all|has|min|max|mean|sum)\b|"
+                 r"true\b|false\b|@|`|[\"'][^\"']*[\"']\s+(followed|between|within|left|right|"
+                 r"before|after|of)\b")
         if fields:
             start += rf"|({fields})\s+(contains|starts|ends|matches|is|same|followed|[<>=!])"
         if re.match(start + ")", text, re.IGNORECASE):

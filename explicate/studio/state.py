@@ -194,7 +194,7 @@ class Studio:
         return read_table(source, self.columns)
 
     def _read_rules(self) -> tuple[list[ir.Expr], list[ir.LF], str]:
-        labels_decl = [ir.LabelsDecl(tuple(self.labels))] if self.labels else []
+        labels_decl: list[ir.Expr] = [ir.LabelsDecl(tuple(self.labels))] if self.labels else []
         path = self.rules_path
         if path is None or not path.exists():
             if not labels_decl:
@@ -310,31 +310,36 @@ class Studio:
     def impact(self, text: str, example: int | None = None, split: str = "pool",
                label: str | None = None) -> dict[str, Any]:
         """The label model's change on dev for each reading of ``text`` (a refit on the pool's
-        vote statistics with the reading's column; memoized per state and reading)."""
+        vote statistics with the reading's column; memoized per state and reading). The fit runs
+        outside the lock, so a keystroke's ``try`` is not kept waiting behind it."""
+        t0 = time.perf_counter()
         with self._lock:
-            t0 = time.perf_counter()
             row = self._row(split, example) if example is not None else None
             values = self._values(split, row) if row is not None else None
             result = self.reader.read(text, self._label(label), values,
                                       {k.lf.name for k in self.kept})
-            out = []
+            jobs: list[Kept | None] = []
             for r in result.readings:
                 if r.program is None:
-                    out.append(None)
+                    jobs.append(None)
                     continue
                 k = Kept(r.lf, r.lowered, r.source)
                 self._cache_columns(r.program, [k])
-                out.append(self._change(k))
-            return {"text": text, "label_model": out,
-                    "ms": round((time.perf_counter() - t0) * 1000, 2)}
+                jobs.append(k)
+            lm, columns = self._figures.lm, dict(self._columns)
+        out = [self._change(k, lm, columns) if k is not None else None for k in jobs]
+        return {"text": text, "label_model": out,
+                "ms": round((time.perf_counter() - t0) * 1000, 2)}
 
-    def _change(self, k: Kept) -> dict[str, Any] | None:
+    def _change(self, k: Kept, lm: LabelModelCache | None = None,
+                columns: dict[tuple[ir.Expr, int | None], dict[str, np.ndarray]] | None = None
+                ) -> dict[str, Any] | None:
         dev = self.splits.get("dev")
         if dev is None or dev.gold is None:
             return None
-        cols = self._columns[k.key]
-        return self._figures.lm.change(cols["pool"], cols["dev"], dev.gold, self.labels_,
-                                       self.positive_id, key=k.key)
+        cols = (columns or self._columns)[k.key]
+        return (lm or self._figures.lm).change(cols["pool"], cols["dev"], dev.gold, self.labels_,
+                                               self.positive_id, key=k.key)
 
     def _figures_of(self, r: Reading, split: str, row: int | None, label_model: bool = True
                     ) -> dict[str, Any]:
@@ -383,6 +388,7 @@ class Studio:
                 raise studio_error(f"an LF named '{r.lf.name}' is kept already",
                                    "give another name", code="E204")
             new = Kept(r.lf, r.lowered, text, result.kind)
+            assert r.program is not None
             self._cache_columns(r.program, [new])
             return self._move((*self.kept, new), f"keep {r.lf.name}")
 
@@ -501,7 +507,7 @@ class Studio:
                 margin = self._figures.lm.margin(split)[pick_from]
                 row = int(pick_from[np.argmin(margin)])
             elif order == "conflict":
-                disagree = (voted & (L != majority_vote(L, len(self.labels_))[:, None])).sum(1)
+                disagree = (voted & (majority_vote(L, len(self.labels_))[:, None] != L)).sum(1)
                 row = int(pick_from[np.argmax(disagree[pick_from])])
             elif order == "sequential":
                 start = -1 if after is None else after

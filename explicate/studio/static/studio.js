@@ -36,7 +36,7 @@
   function painted(t0, tSend, seq) {
     requestAnimationFrame(() => requestAnimationFrame(() => {
       const now = performance.now();
-      timings.push({ sinceKey: now - t0, sinceSend: now - tSend });
+      timings.push({ kind: "readings", sinceKey: now - t0, sinceSend: now - tSend });
       document.body.dataset.painted = String(seq);
     }));
   }
@@ -59,7 +59,10 @@
     if (seq !== state.seq || !lm) return;
     lm.html.forEach((frag, i) => { const el = document.querySelector('[data-lm="' + i + '"]');
                                    if (el && frag) el.innerHTML = frag; });
-    document.body.dataset.impact = String(seq);
+    requestAnimationFrame(() => requestAnimationFrame(() => {
+      timings.push({ kind: "label_model", sinceKey: performance.now() - t0 });
+      document.body.dataset.impact = String(seq);
+    }));
   }
   // Debounced: each keystroke restarts the wait; the timing runs from the last keystroke.
   function scheduleTry() {

@@ -18,7 +18,7 @@ from rich.table import Table
 
 from explicate import ir
 from explicate.compiler.dependencies import dependencies
-from explicate.errors import Diagnostic, ExplicateError
+from explicate.errors import Diagnostic, ExplicateError, did_you_mean
 from explicate.grammar import to_dsl
 from explicate.runtime.apply import Applied, apply_program, compile_for, load_rules
 from explicate.runtime.data import RowProblem, gold_ids, read_table
@@ -186,14 +186,14 @@ def summarize(applied: Applied, df: pd.DataFrame, gold: str | None, gold_map: st
 
 
 def _learned_accuracy(L: np.ndarray, cardinality: int, method: str) -> np.ndarray:
-    """Per-LF accuracies learned by a label model of ``method`` (user mistakes: E401)."""
+    """Per-LF accuracies learned by a label model of ``method`` (user mistakes: E601, E603)."""
     from explicate.runtime.label_model import METHODS, LabelModel
 
     if method not in METHODS:
-        raise ExplicateError([Diagnostic("E401", f"unknown label model '{method}'",
+        raise ExplicateError([Diagnostic("E601", f"unknown label model '{method}'",
                                          hints=(f"choose one of {', '.join(METHODS)}",))])
     if L.shape[0] == 0 or L.shape[1] == 0:
-        raise ExplicateError([Diagnostic("E401", "no rows or no LFs to fit a label model on")])
+        raise ExplicateError([Diagnostic("E603", "no rows or no LFs to fit a label model on")])
     model = LabelModel(cardinality=max(cardinality, 2), method=method).fit(L)
     assert model.accuracies is not None
     return model.accuracies
@@ -233,18 +233,22 @@ def print_summary(result: dict[str, Any]) -> None:
 def fit(
     matrix: Annotated[Path, typer.Argument(help="Label matrix (.npz from `explicate apply`).")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write probs (.npy).")],
-    method: Annotated[str, typer.Option("--method", help="Label model method.")] = "auto",
+    method: Annotated[str, typer.Option("--method", help="Label model method: a registered "
+                      "name (auto, majority, dawid_skene, ...; a wrong name lists them).")] = "auto",
     gold: Annotated[Path | None, typer.Option("--gold", help="Gold labels (.npy or text).")] = None,
 ) -> None:
     """Fit a label model on L and save the probabilistic labels (float32, n x k)."""
-    from explicate.runtime.label_model import fit_label_model_cli
+    from explicate.runtime.label_model import fit_label_model_cli, method_names
 
+    if method not in method_names():
+        raise ExplicateError([Diagnostic("E401", f"unknown label model method '{method}'",
+                                         hints=did_you_mean(method, method_names(), "methods"))])
     if not matrix.is_file():
-        raise ExplicateError([Diagnostic("E401", f"label matrix '{matrix}' not found")])
+        raise ExplicateError([Diagnostic("E602", f"label matrix '{matrix}' not found")])
     try:
         result = fit_label_model_cli(str(matrix), method, str(output), str(gold) if gold else None)
     except ValueError as exc:
-        raise ExplicateError([Diagnostic("E401", str(exc))]) from None
+        raise ExplicateError([Diagnostic("E602", str(exc))]) from None
     out.print(json.dumps(result, indent=2), markup=False)
 
 
@@ -295,8 +299,7 @@ def run(
     = False,
 ) -> None:
     """Run the whole loop: rules and explanations → L → label model → end model → report."""
-    from explicate.runtime.pipeline import load_config, run_pipeline
-    from explicate.runtime.report import print_report
+    from explicate.runtime.pipeline import load_config, print_report, run_pipeline
 
     config = load_config(pipeline)
     if output is not None:
@@ -343,7 +346,7 @@ def explain(
     for col in ("#", "label", "readings", "kept", "kept LF / why not"):
         table.add_column(col, overflow="fold")
     for e in result.explained:
-        why = (to_dsl(e.kept[0].when) if e.kept else e.rejected[0]["reason"] if e.rejected
+        why = (to_dsl(e.kept[0].when) if e.kept else e.rejections[0].message if e.rejections
                else e.parsed.unsupported[0] if e.parsed.unsupported
                else e.parsed.diagnostics[0].message if e.parsed.diagnostics else "")
         table.add_row(str(e.index), e.label or "?", str(len(e.readings)), str(len(e.kept)), why)

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from explicate.primitives.image import IMAGE_HEIGHT, IMAGE_WIDTH, ObjectColumn, parse_objects
+from explicate.primitives.columns import ObjectColumn, parse_objects
+from explicate.primitives.image import IMAGE_HEIGHT, IMAGE_WIDTH
 from explicate.runtime.data.problems import RowProblem, data_error
 
 # A column is an objects field when at least this share of its present values are lists.

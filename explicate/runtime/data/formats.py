@@ -36,7 +36,8 @@ def _read_delimited(p: Path, columns: Sequence[str] | None) -> pd.DataFrame:
                      dtype_backend="numpy_nullable", keep_default_na=False, na_values=[""],
                      quoting=3 if suffix == ".tsv" and not _tsv_is_quoted(p) else 0)
     if columns and len(df.columns) != len(columns):
-        raise data_error(f"'{p}' has {len(df.columns)} columns, --columns names {len(columns)}")
+        raise data_error(f"'{p}' has {len(df.columns)} columns, --columns names {len(columns)}",
+                         code="E403")
     return df
 
 
@@ -115,6 +116,6 @@ def reader_for(suffix: str) -> Reader:
         reader: Reader = readers.get(suffix)
     except catalogue.RegistryError:
         known = ", ".join(sorted(readers.get_all()))
-        raise data_error(f"unknown data format '{suffix}'", f"use {known}") from None
+        raise data_error(f"unknown data format '{suffix}'", f"use {known}", code="E402") from None
     return reader
 

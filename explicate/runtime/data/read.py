@@ -36,5 +36,5 @@ def read_table(path: str | Path, columns: Sequence[str] | None = None) -> pd.Dat
     if columns and suffix not in DELIMITED:
         missing = [c for c in columns if c not in df.columns]
         if missing:
-            raise data_error(f"columns not in '{path}': {', '.join(missing)}")
+            raise data_error(f"columns not in '{path}': {', '.join(missing)}", code="E403")
     return df.reset_index(drop=True)

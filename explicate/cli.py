@@ -386,7 +386,7 @@ def studio(
         from explicate.studio.app import create_app
         from explicate.studio.state import Studio
     except ImportError as exc:
-        raise ExplicateError([Diagnostic("E604", f"the studio needs {exc.name}", None, "",
+        raise ExplicateError([Diagnostic("E704", f"the studio needs {exc.name}", None, "",
                                          ("pip install 'explicate[studio]'",))]) from None
     if gold is not None and dev is None:
         raise ExplicateError([Diagnostic("E403", "--gold names a column of --dev; give --dev")])

@@ -130,10 +130,10 @@ def test_mistakes_are_coded_diagnostics_with_carets(client) -> None:
     syntax = client.post("/api/try", json={"text": "lf a: text contains -> HAM"}).json()
     assert syntax["errors"][0]["code"] == "E101" and "^" in syntax["errors"][0]["rendered"]
     for path, body, code in [("/api/try", {"text": "x", "label": "EGGS"}, "E202"),
-                             ("/api/try", {"text": "x", "example": 10_000}, "E602"),
+                             ("/api/try", {"text": "x", "example": 10_000}, "E702"),
                              ("/api/keep", {"text": "text contains", "label": "HAM"}, "E101"),
-                             ("/api/undo", None, "E603"), ("/api/remove", {"name": "nope"},
-                                                          "E602")]:
+                             ("/api/undo", None, "E703"), ("/api/remove", {"name": "nope"},
+                                                          "E702")]:
         res = client.post(path, json=body)
         assert res.status_code == 400, (path, res.text)
         assert res.json()["errors"][0]["code"] == code
@@ -197,7 +197,7 @@ def test_rule_file_history_is_content_hashed_and_diffable(client, files) -> None
     assert [(c["lf"], c["change"]) for c in d["rules"]] == [("urgent", "added")]
     assert d["rules"][0]["coverage_after"] > 0 and "dev_label_model" in d["b"]["metrics"]
     bad = client.get("/api/diff", params={"a": "zzzz", "b": second})
-    assert bad.status_code == 400 and bad.json()["errors"][0]["code"] == "E601"
+    assert bad.status_code == 400 and bad.json()["errors"][0]["code"] == "E701"
     assert not list(files["rules"].parent.glob(".r.lf.*.tmp"))  # atomic writes leave no temp
 
 

@@ -92,7 +92,7 @@ class RuleHistory:
         found = {v.hash: v for v in self.versions() if v.hash.startswith(ref)}
         if len(found) != 1:
             what = "no version" if not found else f"{len(found)} versions"
-            raise ExplicateError([Diagnostic("E601", f"{what} of the rule file match '{ref}'",
+            raise ExplicateError([Diagnostic("E701", f"{what} of the rule file match '{ref}'",
                                              hints=("GET /api/history lists the versions",))])
         return next(iter(found.values()))
 

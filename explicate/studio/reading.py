@@ -135,7 +135,7 @@ class Reader:
         out = ReadResult("dsl")
         decls = [s for s in rules.statements if not isinstance(s, ir.LF)]
         for d in decls:
-            out.diagnostics.append(Diagnostic("E602", "declarations (labels, words, spans) "
+            out.diagnostics.append(Diagnostic("E702", "declarations (labels, words, spans) "
                                               "belong in the rule file", d.span, "not an LF"))
         if problems or out.diagnostics:
             out.diagnostics[:0] = problems

@@ -36,7 +36,7 @@ ABSTAIN = ir.ABSTAIN
 Progress = Callable[[str, float], None]
 
 
-def studio_error(message: str, *hints: str, code: str = "E602") -> ExplicateError:
+def studio_error(message: str, *hints: str, code: str = "E702") -> ExplicateError:
     """A request the studio cannot serve (unknown row, label, LF, version): a coded diagnostic."""
     return ExplicateError([Diagnostic(code, message, hints=tuple(hints))])
 
@@ -378,7 +378,7 @@ class Studio:
             usable = [r for r in result.readings if r.program is not None]
             if not usable:
                 raise ExplicateError(result.diagnostics or [Diagnostic(
-                    "E602", "nothing to keep: the text has no reading that compiles")])
+                    "E702", "nothing to keep: the text has no reading that compiles")])
             if not 0 <= reading < len(result.readings) or result.readings[reading].program is None:
                 raise studio_error(f"reading {reading} cannot be kept",
                                    f"readings that compile: "
@@ -403,13 +403,13 @@ class Studio:
     def undo(self) -> dict[str, Any]:
         with self._lock:
             if self.at == 0:
-                raise studio_error("nothing to undo", code="E603")
+                raise studio_error("nothing to undo", code="E703")
             return self._move(None, f"undo {self.ops[self.at]}", self.at - 1)
 
     def redo(self) -> dict[str, Any]:
         with self._lock:
             if self.at + 1 >= len(self.states):
-                raise studio_error("nothing to redo", code="E603")
+                raise studio_error("nothing to redo", code="E703")
             return self._move(None, f"redo {self.ops[self.at + 1]}", self.at + 1)
 
     # ------------------------------------------------------------------ reading the state
@@ -546,7 +546,7 @@ class Studio:
         with self._lock:
             if self.history is None:
                 raise studio_error("no rule file: start the studio with --rules to keep history",
-                                   code="E601")
+                                   code="E701")
             va, vb = self.history.resolve(a), self.history.resolve(b)
             ra, rb = self._version_rules(va.hash), self._version_rules(vb.hash)
             changes = []

@@ -162,6 +162,14 @@ def test_keep_undo_redo_and_summary_equal_explicate_summary(client, files) -> No
     assert summary["pool"]["majority_vote"] == pool_cli["majority_vote"]
     _same_records(summary["dev"]["lfs"], dev_cli["lfs"])
     assert summary["dev"]["majority_vote"] == dev_cli["majority_vote"]
+    # Keeping a rule that was tried (its label model change computed) starts the new state's
+    # label model from that fit: the figures are still those of `explicate summary`.
+    body = {"text": 'text contains "home" -> HAM', "example": _row(files, "home")}
+    assert client.post("/api/impact", json=body).json()["label_model"][0] is not None
+    client.post("/api/keep", json=body)
+    _same_records(client.get("/api/summary").json()["pool"]["lfs"],
+                  _summary_cli(files["rules"], files["pool"], "--label-model", "auto")["lfs"])
+    client.post("/api/undo")
     # A kept change after an undo drops the redo branch.
     s = client.post("/api/keep", json={"text": 'text contains "home" -> HAM'}).json()
     assert not s["can_redo"]

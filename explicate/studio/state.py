@@ -251,10 +251,10 @@ class Studio:
             return np.full((n, 0), ABSTAIN, dtype=np.int8)
         return np.ascontiguousarray(np.column_stack([self._columns[k.key][split] for k in kept]))
 
-    def _state_figures(self, kept: tuple[Kept, ...]) -> StateFigures:
+    def _state_figures(self, kept: tuple[Kept, ...], warm: Any = None) -> StateFigures:
         L = {name: self._matrix(kept, name) for name in self.splits}
         lm = LabelModelCache(L["pool"], L.get("dev"), len(self.labels_), self.label_model,
-                             self.seed)
+                             self.seed, warm)
         return StateFigures(L, lm)
 
     @property
@@ -273,6 +273,10 @@ class Studio:
         return "\n".join(lines).rstrip("\n") + "\n"
 
     def _move(self, kept: tuple[Kept, ...] | None, op: str, at: int | None = None) -> dict[str, Any]:
+        warm = None
+        if kept is not None and len(kept) == len(self.kept) + 1 and kept[:-1] == self.kept:
+            # Keeping an LF that was tried: its label model was fitted then, on these votes.
+            warm = self._figures.lm.next.get(kept[-1].key)
         if kept is not None:
             del self.states[self.at + 1 :]
             del self.ops[self.at + 1 :]
@@ -282,7 +286,7 @@ class Studio:
         else:
             assert at is not None
             self.at = at
-        self._figures = self._state_figures(self.kept)
+        self._figures = self._state_figures(self.kept, warm)
         if self.history is not None:
             self._figures.version = self.history.save(self.rule_text(self.kept), op,
                                                       tuple(k.lf.name for k in self.kept),

@@ -20,14 +20,14 @@ from explicate.studio import figures
 ABSTAIN = ir.ABSTAIN
 
 
-def _row_groups(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(pattern id of each row, first row of each pattern) of a label matrix."""
+def _row_groups(L: np.ndarray) -> np.ndarray:
+    """The pattern id of each row of a label matrix (rows with equal votes share one)."""
     n, m = L.shape
     if m == 0:
-        return np.zeros(n, dtype=np.int64), np.zeros(min(n, 1), dtype=np.int64)
+        return np.zeros(n, dtype=np.int64)
     rows = np.ascontiguousarray(L).view(np.dtype((np.void, m))).reshape(n)
-    _, first, inv = np.unique(rows, return_index=True, return_inverse=True)
-    return inv.reshape(-1).astype(np.int64), first.astype(np.int64)
+    _, inv = np.unique(rows, return_inverse=True)
+    return inv.reshape(-1).astype(np.int64)
 
 
 class LabelModelCache:
@@ -35,13 +35,19 @@ class LabelModelCache:
     asked), and the change each tried column makes on dev (memoized by the column's key)."""
 
     def __init__(self, L_pool: np.ndarray, L_dev: np.ndarray | None, cardinality: int,
-                 method: str, seed: int):
+                 method: str, seed: int, warm: tuple[LabelModel, np.ndarray] | None = None):
+        """``warm``: the model and row pattern ids already computed for this ``L`` (by
+        :meth:`change` of the state before, when the kept LF was tried first)."""
         self.L = {"pool": L_pool} | ({"dev": L_dev} if L_dev is not None else {})
         self.k = cardinality
         self.method = method
         self.seed = seed
-        self.model = self._fit(L_pool) if L_pool.shape[1] and L_pool.shape[0] else None
-        self._inv, self._first = _row_groups(L_pool)
+        if warm is not None:
+            self.model, self._inv = warm
+        else:
+            self.model = self._fit(L_pool) if L_pool.shape[1] and L_pool.shape[0] else None
+            self._inv = _row_groups(L_pool)
+        self.next: dict[Any, tuple[LabelModel, np.ndarray]] = {}  # key -> warm start of L + col
         self._proba: dict[str, np.ndarray] = {}
         self._pred: dict[str, np.ndarray] = {}
         self._changes: dict[Any, dict[str, Any]] = {}
@@ -104,14 +110,18 @@ class LabelModelCache:
         before = self.dev_pred()
         L_pool, L_dev = self.L["pool"], self.L["dev"]
         key_rows = self._inv * (self.k + 1) + (col_pool.astype(np.int64) + 1)
-        _, first, counts = np.unique(key_rows, return_index=True, return_counts=True)
+        _, first, inv, counts = np.unique(key_rows, return_index=True, return_inverse=True,
+                                          return_counts=True)
         patterns = np.column_stack([L_pool[first], col_pool[first]]).astype(np.int8)
         stats = VoteStats(max(self.k, 2), patterns, counts.astype(np.int64))
         new_dev = np.column_stack([L_dev, col_dev]).astype(np.int8)
         if not (patterns != ABSTAIN).any():
             after = np.full(len(col_dev), ABSTAIN, dtype=np.int64)
         else:
-            after = _predict(self._fit(stats), new_dev, None)
+            model = self._fit(stats)
+            after = _predict(model, new_dev, None)
+            if key is not None:  # keeping this LF next starts from this fit
+                self.next[key] = (model, inv.reshape(-1).astype(np.int64))
         out = {"before": figures.dev_scores(before, gold, self.k, positive),
                "after": figures.dev_scores(after, gold, self.k, positive),
                "flips": figures.flips(before, after, gold, labels)}

@@ -1,4 +1,4 @@
-"""The ``explicate`` command: check, apply, summary, fill, demo."""
+"""The ``explicate`` command: check, apply, summary, fit, explain, fill, run, demo, studio."""
 
 from __future__ import annotations
 
@@ -415,6 +415,60 @@ def fill(
         err.print(line, markup=False)
     err.print(f"wrote {output}: {len(result.fills)} fills of {len(result.sketches)} sketches in "
               f"{result.seconds:.2f}s", markup=False)
+
+
+@app.command()
+@user_errors
+def studio(
+    data: Annotated[Path, typer.Argument(help="Unlabeled pool (CSV, TSV, JSONL, JSON, Parquet).")],
+    dev: Annotated[Path | None, typer.Option("--dev", help="Labeled dev data (same fields).")]
+    = None,
+    gold: Annotated[str | None, typer.Option("--gold", help="Gold label column of --dev.")] = None,
+    gold_map: Annotated[str | None, typer.Option("--gold-map", help="Map gold values to labels, "
+                        "e.g. '-1=NOT_SPOUSE,1=SPOUSE'.")] = None,
+    rules: Annotated[Path | None, typer.Option("--rules", help="Rule file to load and save "
+                     "(created when absent; history beside it).")] = None,
+    labels: Annotated[str | None, typer.Option("--labels", help="Class names for a new rule "
+                      "file, e.g. HAM,SPAM.")] = None,
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1.")] = 8765,
+    columns: Columns = None,
+    label_model: Annotated[str, typer.Option("--label-model", help="Label model method.")]
+    = "auto",
+) -> None:
+    """Serve the studio on 127.0.0.1: type a rationale about an example, see its readings and
+    what they do, keep them (needs the 'studio' extra: fastapi, uvicorn)."""
+    try:
+        import uvicorn
+
+        from explicate.studio.app import create_app
+        from explicate.studio.state import Studio
+    except ImportError as exc:
+        raise ExplicateError([Diagnostic("E704", f"the studio needs {exc.name}", None, "",
+                                         ("pip install 'explicate[studio]'",))]) from None
+    if gold is not None and dev is None:
+        raise ExplicateError([Diagnostic("E403", "--gold names a column of --dev; give --dev")])
+    import torch
+
+    # The studio's label-model fits run on a few hundred vote patterns, where torch's intra-op
+    # threads cost more than they save (10x slower keeps on a loaded 2-core machine).
+    torch.set_num_threads(1)
+    pairs = [pair.partition("=") for pair in gold_map.split(",")] if gold_map else []
+    session = Studio(data, dev=dev, gold=gold, rules=rules, columns=_columns(columns),
+                     gold_map={v.strip(): lab.strip() for v, _, lab in pairs} or None,
+                     labels=[x.strip() for x in labels.split(",")] if labels else None,
+                     label_model=label_model)
+    # Featurize before serving, with a progress bar: bad input exits 2 here, with diagnostics.
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), console=err,
+                  transient=True) as bar:
+        task = bar.add_task("loading", total=1.0)
+        session.load(lambda stage, fraction: bar.update(task, description=stage,
+                                                        completed=fraction))
+    pool = session.splits["pool"]
+    err.print(f"explicate studio: http://127.0.0.1:{port}/ ({pool.n:,} pool rows, "
+              f"{len(session.kept)} LFs kept)", markup=False)
+    uvicorn.run(create_app(session), host="127.0.0.1", port=port, log_level="warning")
 
 
 def main() -> None:  # pragma: no cover - console entry point

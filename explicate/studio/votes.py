@@ -42,6 +42,7 @@ class LabelModelCache:
         self.k = cardinality
         self.method = method
         self.seed = seed
+        self.model: LabelModel | None
         if warm is not None:
             self.model, self._inv = warm
         else:

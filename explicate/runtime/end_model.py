@@ -46,8 +46,8 @@ import torch
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from torch import nn
 
-from explicate.runtime.features import tokenize_column
 from explicate.runtime.device import resolve_device
+from explicate.runtime.features import tokenize_column
 from explicate.runtime.metrics import score_predictions
 
 KINDS: tuple[str, ...] = ("linear", "minilm")

@@ -59,7 +59,7 @@ from explicate.errors import Diagnostic, ExplicateError, did_you_mean
 from explicate.grammar import to_dsl
 from explicate.grammar.parse import parse_partial
 from explicate.runtime.apply import RuleSource, apply_program, compile_for
-from explicate.runtime.data import RowProblem, infer_schema, label_ids, read_table
+from explicate.runtime.data import RowProblem, gold_ids, infer_schema, read_table
 from explicate.runtime.matrix import LabelMatrix, majority_vote
 from explicate.runtime.metrics import scores
 
@@ -364,25 +364,15 @@ def _check_columns(cfg: PipelineConfig, frames: dict[str, pd.DataFrame],
 
 def gold_labels(df: pd.DataFrame, column: str, labels: Sequence[str],
                 label_map: Mapping[str, str], split: str) -> np.ndarray:
-    """Gold label ids of a split (``-1`` where missing); values are label names, ids, or mapped
-    by ``label_map``."""
-    table: dict[str, int] = {name: i for i, name in enumerate(labels)}
-    for value, label in label_map.items():
-        if label not in labels:
-            raise ExplicateError([Diagnostic(E_CONFIG, f"[data] label_map names unknown label "
-                                             f"'{label}'", None, "",
-                                             (f"labels: {', '.join(labels)}",))])
-        table[str(value)] = labels.index(label)
-    if not label_map:
-        table.update({str(i): i for i in range(len(labels))})
-    ids, unknown = label_ids(df[column], table)
-    if unknown:
-        raise ExplicateError([Diagnostic(
-            E_CONFIG, f"the {split} gold column '{column}' has values that are not labels: "
-            f"{', '.join(unknown[:5])}", None, "",
-            (f"labels: {', '.join(labels)}; map values with [data] label_map = "
-             "{ \"VALUE\" = \"LABEL\" }",))])
-    return ids
+    """Gold label ids of a split (``-1`` where missing), by the one convention of
+    ``runtime.data.gold``: mapped by ``label_map``, else label names or 0-based ids."""
+    try:
+        return gold_ids(df[column], labels, label_map, what=f"{split} gold column '{column}'",
+                        map_hint='[data] label_map = { "VALUE" = "LABEL" }')
+    except ExplicateError as exc:
+        raise ExplicateError([Diagnostic(E_CONFIG, d.message.replace("the label map",
+                                                                     "[data] label_map"),
+                                         None, "", d.hints) for d in exc.diagnostics]) from None
 
 
 def _compile_sources(cfg: PipelineConfig, pool: pd.DataFrame, log: Log,

@@ -20,7 +20,8 @@ from explicate.ir import ABSTAIN
 
 if TYPE_CHECKING:
     from explicate.compiler import compile_rules
-    from explicate.grammar import parse, to_dsl
+    from explicate.grammar.parse import parse
+    from explicate.grammar.printer import to_dsl
     from explicate.runtime.apply import apply_file, apply_rules
     from explicate.runtime.end_model import EndModel
     from explicate.runtime.explain import ExplainResult, explain

@@ -48,12 +48,12 @@ def main() -> None:
     t0 = time.perf_counter()
     nl.parse_explanation("x", nl.Context())
     grammar_s = time.perf_counter() - t0
-    nl._parse_symbols.cache_clear()
+    nl.parse_symbols.cache_clear()
     t0 = time.perf_counter()
     result = explain(ex, LABELS, pool=pool[["sentence", "person1", "person2"]],
                      label_map=label_map)
     total_s = time.perf_counter() - t0
-    nl._parse_symbols.cache_clear()
+    nl.parse_symbols.cache_clear()
     ctx_spans = {"person1": "sentence", "person2": "sentence"}
     parse_ms = []
     for row in ex.itertuples(index=False):

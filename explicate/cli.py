@@ -334,8 +334,7 @@ def run(
     = False,
 ) -> None:
     """Run the whole loop: rules and explanations → L → label model → end model → report."""
-    from explicate.runtime.pipeline import load_config, run_pipeline
-    from explicate.runtime.report import print_report
+    from explicate.runtime.pipeline import load_config, print_report, run_pipeline
 
     config = load_config(pipeline)
     if output is not None:
@@ -383,7 +382,7 @@ def explain(
     for col in ("#", "label", "readings", "kept", "kept LF / why not"):
         table.add_column(col, overflow="fold")
     for e in result.explained:
-        why = (to_dsl(e.kept[0].when) if e.kept else e.rejected[0]["reason"] if e.rejected
+        why = (to_dsl(e.kept[0].when) if e.kept else e.rejections[0].message if e.rejections
                else e.parsed.unsupported[0] if e.parsed.unsupported
                else e.parsed.diagnostics[0].message if e.parsed.diagnostics else "")
         table.add_row(str(e.index), e.label or "?", str(len(e.readings)), str(len(e.kept)), why)

@@ -304,3 +304,25 @@ def test_spouse_grad_explanations_end_to_end() -> None:
         assert e.readings or e.parsed.diagnostics or e.parsed.unsupported
     for lf in result.lfs:
         assert isinstance(lf, ir.LF) and reparse(lf.when) == lf.when
+
+
+def test_rejections_are_typed_and_reported_with_a_code() -> None:
+    from explicate.runtime.select import Reason
+
+    df, pool = _frame()
+    result = explain(df, ["NOT_SPOUSE", "SPOUSE"], pool=pool)
+    by = {e.index: e for e in result.explained}
+    assert by[2].rejections[0].reason is Reason.SEMANTIC
+    assert by[3].rejections[0].reason is Reason.UNIFORM
+    assert by[4].rejections[0].reason is Reason.DUPLICATE_MEANING
+    assert by[5].rejections[0].reason is Reason.DUPLICATE_SIGNATURE
+    assert by[7].rejections[0].reason is Reason.LABEL_CONFLICT
+    row = result.report["explanations"][3]["rejected"][0]
+    assert row["code"] == "duplicate_meaning" and row["reason"] == "duplicate meaning of e1"
+
+
+def test_english_front_end_modules_stay_small() -> None:
+    package = ROOT / "explicate" / "grammar" / "explanation"
+    sizes = {p.name: len(p.read_text().splitlines()) for p in package.glob("*.py")}
+    assert set(sizes) >= {"lexicon.py", "parser.py", "to_ir.py", "readings.py", "diagnose.py"}
+    assert max(sizes.values()) <= 700, sizes

@@ -1,0 +1,463 @@
+"""Lexing and word classes: an explanation's text → grammar symbols.
+
+``scan`` cuts the sentence into lexemes (quoted phrases of any quote style, numbers, words,
+punctuation) and ``classify`` maps each to a grammar symbol using what the ``Context`` knows: the
+example's mention fields (``person1``, ``X``/``Y``, ``arg 1``), text fields (``the sentence``),
+word lists, labels, and the example's own mention strings ("Daniel Ammann" → its mention).
+Articles are dropped; pronouns ("them", "it") are resolved to what they refer to; synonyms
+(``WORD_CLASSES``) become one class symbol each, which keeps the Earley chart small.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from explicate import ir
+from explicate.errors import Diagnostic
+from explicate.primitives.image import RELATIONS
+
+GRAMMAR_PATH = Path(__file__).with_name("explanation.lark")
+
+_ARTICLES = frozenset({"the", "a", "an"})
+_NUMBER_WORDS = {
+    w: i for i, w in enumerate(
+        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+         "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+         "eighteen", "nineteen", "twenty"]
+    )
+} | {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+     "ninety": 90, "hundred": 100, "single": 1, "once": 1, "twice": 2}
+# Names of punctuation that experts spell out ("the number of commas").
+_PUNCT_NAMES = {
+    "comma": ",", "commas": ",", "period": ".", "periods": ".", "colon": ":", "colons": ":",
+    "semicolon": ";", "semicolons": ";", "hyphen": "-", "hyphens": "-", "dash": "-",
+    "dashes": "-", "apostrophe": "'", "apostrophes": "'", "slash": "/", "slashes": "/",
+    "parenthesis": "(", "parentheses": "(", "ampersand": "&",
+}
+_TEXT_ALIASES = ("sentence", "text", "passage", "document", "paragraph", "example", "article",
+                 "snippet", "message")
+_QUOTES = [("“", "”"), ("‘", "’"), ("``", "''"), ("«", "»"), ('"', '"'), ("'", "'")]
+
+
+# Synonyms the grammar treats alike: each member word becomes its class symbol before parsing
+# (one terminal instead of many alternatives keeps the Earley chart small).
+WORD_CLASSES: dict[str, tuple[str, ...]] = {
+    "BE": ("is", "are", "was", "were", "be", "being"),
+    "OCCUR": ("occurs", "occur", "occurring", "appears", "appear", "comes", "come", "exists",
+              "exist", "lies", "sits", "stands", "falls"),
+    "PP": ("found", "present", "located", "used", "mentioned", "written", "placed", "seen", "said",
+           "included", "contained"),
+    "DO": ("does", "do", "did"),
+    "CAN": ("can", "could", "may", "might"),
+    "WN": ("word", "words", "phrase", "phrases", "term", "terms", "string", "strings", "token",
+           "tokens", "expression"),
+    "CHARS": ("character", "characters", "chars", "letters"),
+    "CONTAINS": ("contains", "contain", "has", "have", "includes", "include", "mentions", "says",
+                 "say", "uses", "use"),
+    "STARTS": ("starts", "start", "begins", "begin"),
+    "ENDS": ("ends", "end"),
+    "FOLLOWS": ("follows", "follow"),
+    "PRECEDES": ("precedes", "precede"),
+    "ENTTYPE": ("person", "people", "location", "place", "organization", "company", "date",
+                "country", "city"),
+    "RELATING": ("relating", "related", "referring", "about"),
+    "IMMED": ("immediately", "directly", "just"),
+    "LESS": ("less", "fewer", "smaller", "lower", "shorter"),
+    "MORE": ("more", "greater", "larger", "bigger", "higher", "longer"),
+}
+_CLASS_OF = {w: c for c, words in WORD_CLASSES.items() for w in words}
+
+# --- context ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an explanation may refer to.
+
+    ``spans`` maps each mention field to its text field (``person1`` → ``sentence``); ``texts``
+    are the text fields; ``word_lists`` the user's named lists; ``labels`` the class names in id
+    order; ``example`` the example's field values (to resolve mention strings and check unquoted
+    words).
+    """
+
+    labels: tuple[str, ...] = ()
+    spans: Mapping[str, str] = field(default_factory=dict)
+    texts: tuple[str, ...] = ()
+    word_lists: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    example: Mapping[str, Any] = field(default_factory=dict)
+    objects: tuple[str, ...] = ()  # image object fields (lists of named boxes)
+
+    @property
+    def default_text(self) -> str | None:
+        span_texts = list(dict.fromkeys(self.spans.values()))
+        if len(span_texts) == 1:
+            return span_texts[0]
+        if len(self.texts) == 1:
+            return self.texts[0]
+        for name in ("sentence", "text"):
+            if name in self.texts:
+                return name
+        return self.texts[0] if self.texts else None
+
+
+# --- lexing -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lexeme:
+    """A piece of the explanation: ``kind`` is quote, num, word, poss, punct or symbol."""
+
+    kind: str
+    text: str  # as written
+    value: Any  # the quoted text, the number, the word
+    start: int
+    end: int
+
+
+_LEX = re.compile(
+    r"(?P<space>\s+)"
+    r"|(?P<num>\d+(?:\.\d+)?)"
+    r"|(?P<poss>['’]s\b)"
+    r"|(?P<word>[A-Za-z][A-Za-z0-9_\-]*(?:'t\b)?)"
+    r"|(?P<symbol><=|>=|!=|==|<|>|=)"
+    r"|(?P<punct>[,;():])"
+    r"|(?P<end>[.!?]+)"
+    r"|(?P<other>.)",
+    re.S,
+)
+
+
+def _quote_at(text: str, i: int) -> tuple[str, str] | None:
+    for open_, close in _QUOTES:
+        if not text.startswith(open_, i):
+            continue
+        if open_ == "'" and i > 0 and (text[i - 1].isalnum() or text[i - 1] in "'’"):
+            continue  # an apostrophe inside a word ("person2's"), not a quote
+        return open_, close
+    return None
+
+
+def _find_close(text: str, start: int, close: str) -> int:
+    j = text.find(close, start)
+    while close == "'" and j >= 0 and j + 1 < len(text) and text[j + 1].isalnum():
+        j = text.find(close, j + 1)  # "don't" inside a single-quoted phrase
+    return j
+
+
+def scan(text: str, source: ir.Source | None = None) -> tuple[list[Lexeme], list[Diagnostic]]:
+    """Cut an explanation into lexemes; an unterminated quote is a diagnostic."""
+    out: list[Lexeme] = []
+    diags: list[Diagnostic] = []
+    i = 0
+    while i < len(text):
+        q = _quote_at(text, i)
+        if q is not None:
+            open_, close = q
+            j = _find_close(text, i + len(open_), close)
+            if j < 0:
+                span = ir.Span(source, i, i + len(open_)) if source else None
+                diags.append(Diagnostic("E101", "this quote is never closed", span,
+                                        f"expected a closing {close}"))
+                i += len(open_)
+                continue
+            body = text[i + len(open_) : j]
+            out.append(Lexeme("quote", text[i : j + len(close)], body, i, j + len(close)))
+            i = j + len(close)
+            continue
+        m = _LEX.match(text, i)
+        assert m is not None
+        kind = m.lastgroup or "other"
+        if kind != "space":
+            value: Any = m.group()
+            if kind == "num":
+                value = float(value) if "." in value else int(value)
+            out.append(Lexeme(kind, m.group(), value, m.start(), m.end()))
+        i = m.end()
+    return out, diags
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """A grammar symbol and what it stands for (a lexeme, a field, a list or a label)."""
+
+    name: str  # QUOTE, NUM, ENT, FIELD, LIST, LABEL, WORD, or a keyword
+    value: Any
+    start: int
+    end: int
+
+
+def _phrase_symbols(phrase: str) -> str:
+    """A phrase as grammar symbols: class words as their class terminal, articles dropped (the
+    classifier drops them too), other words as literals."""
+    out = []
+    for word in phrase.lower().split():
+        if word in _ARTICLES:
+            continue
+        out.append(f"_{_CLASS_OF[word]}" if word in _CLASS_OF else f'"{word}"')
+    return " ".join(out)
+
+
+def relation_rule() -> str:
+    """``relation``: one alternative per English phrasing of each entry of
+    ``primitives.image.RELATIONS`` (the table the DSL, printer and tests read too)."""
+    alts = [f"{_phrase_symbols(p)} -> rel_{r.name.replace(' ', '_')}"
+            for r in RELATIONS.values() for p in r.english]
+    return "relation: " + "\n        | ".join(alts) + "\n"
+
+
+@cache
+def grammar_text() -> str:
+    """The explanation grammar: ``explanation.lark`` plus the rules generated from tables."""
+    return GRAMMAR_PATH.read_text(encoding="utf-8") + "\n" + relation_rule()
+
+
+@cache
+def keywords() -> frozenset[str]:
+    """Every literal word of the explanation grammar."""
+    found = re.findall(r'"([^"\s]+)"', grammar_text())
+    return frozenset(w for w in found if not w.isupper() and w != " ") | frozenset(_CLASS_OF)
+
+
+def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
+    """Map lexemes to grammar symbols (see the module docstring)."""
+    kw = keywords()
+    spans = list(ctx.spans)
+    lower_fields = {f.lower(): f for f in spans}
+    lower_texts = {f.lower(): f for f in ctx.texts}
+    lists = {n.lower(): n for n in ctx.word_lists}
+    labels = {lab.lower(): lab for lab in ctx.labels}
+    mention_strings = _mention_strings(ctx)
+    object_names = _object_names(ctx) if ctx.objects else set()
+    out: list[Symbol] = []
+    seen_ents: list[Symbol] = []
+    last_ref: Symbol | None = None
+    i = 0
+    while i < len(lexemes):
+        lx = lexemes[i]
+        nxt = lexemes[i + 1] if i + 1 < len(lexemes) else None
+        sym: Symbol | None = None
+        if lx.kind == "quote":
+            sym = Symbol("QUOTE", lx.value, lx.start, lx.end)
+        elif lx.kind == "num":
+            sym = Symbol("NUM", lx.value, lx.start, lx.end)
+        elif lx.kind == "poss":
+            sym = Symbol("'s", "'s", lx.start, lx.end)
+        elif lx.kind in ("punct", "symbol"):
+            if lx.text == ":" and not (out and out[-1].name == "LABEL"):
+                i += 1
+                continue
+            sym = Symbol(lx.text, lx.text, lx.start, lx.end)
+        elif lx.kind == "end":
+            i += 1
+            continue
+        elif lx.kind == "word":
+            word = lx.text.lower()
+            # A mention written out ("Daniel Ammann comes after 'wife'"): longest match first.
+            hit = _match_mention(lexemes, i, mention_strings)
+            if hit is not None:
+                name, used = hit
+                sym = Symbol("ENT", name, lx.start, lexemes[i + used - 1].end)
+                out.append(sym)
+                seen_ents.append(sym)
+                last_ref = sym
+                i += used
+                continue
+            if word in ("arg", "argument", "person", "entity", "mention") and nxt is not None \
+                    and nxt.kind == "num" and nxt.value in (1, 2) and len(spans) >= 2:
+                name = lower_fields.get(f"{word}{nxt.value}", spans[nxt.value - 1])
+                sym = Symbol("ENT", name, lx.start, nxt.end)
+                out.append(sym)
+                seen_ents.append(sym)
+                last_ref = sym
+                i += 2
+                continue
+            if word in lower_fields:
+                sym = Symbol("ENT", lower_fields[word], lx.start, lx.end)
+            elif word in ("x", "y") and len(spans) >= 2 and lx.text.isupper():
+                sym = Symbol("ENT", spans[0 if word == "x" else 1], lx.start, lx.end)
+            elif word in lower_texts:
+                sym = Symbol("FIELD", lower_texts[word], lx.start, lx.end)
+            elif word in _TEXT_ALIASES and ctx.default_text and word not in kw:
+                sym = Symbol("FIELD", ctx.default_text, lx.start, lx.end)
+            elif word in labels and _label_position(out, nxt):
+                sym = Symbol("LABEL", labels[word], lx.start, lx.end)
+            elif ctx.objects and _is_object(word, lists, kw, object_names, ctx):
+                listed = lists.get(word) or lists.get(word.rstrip("s"))
+                sym = Symbol("OBJ", ("list", listed) if listed else ("word", word), lx.start,
+                             lx.end)
+            elif word in lists or (word.endswith("s") and word[:-1] in lists):
+                sym = Symbol("LIST", lists.get(word) or lists[word[:-1]], lx.start, lx.end)
+            elif word in ("them", "they") and len(seen_ents) >= 2:
+                a, b = seen_ents[-2], seen_ents[-1]
+                out.extend([Symbol("ENT", a.value, lx.start, lx.end),
+                            Symbol("and", "and", lx.start, lx.end),
+                            Symbol("ENT", b.value, lx.start, lx.end)])
+                i += 1
+                continue
+            elif word == "it":
+                follow = nxt.text.lower() if nxt is not None else ""
+                if follow in ("says", "contains", "mentions", "includes", "has", "starts", "ends"):
+                    sym = Symbol("FIELD", ctx.default_text or "text", lx.start, lx.end)
+                elif follow == "is" and _next_is(lexemes, i + 2, "not") and (
+                        _next_is(lexemes, i + 3, "the") or _next_is(lexemes, i + 3, "case")):
+                    sym = Symbol("it", "it", lx.start, lx.end)
+                elif last_ref is not None:
+                    ref = _antecedent(out, last_ref)
+                    sym = Symbol(ref.name, ref.value, lx.start, lx.end)
+                else:
+                    sym = Symbol("FIELD", ctx.default_text or "text", lx.start, lx.end)
+            elif word in _ARTICLES:
+                i += 1
+                continue
+            elif word in _NUMBER_WORDS and word not in ("one",) or (
+                word == "one" and not (nxt is not None and nxt.text.lower() == "of")
+            ):
+                sym = Symbol("NUM", _NUMBER_WORDS[word], lx.start, lx.end)
+            elif word in _PUNCT_NAMES:
+                sym = Symbol("QUOTE", _PUNCT_NAMES[word], lx.start, lx.end)
+            elif word in ("isn't", "aren't", "doesn't", "don't", "wasn't", "weren't", "didn't"):
+                verb = "DO" if word[0] == "d" else "BE"
+                out.extend([Symbol(verb, word, lx.start, lx.end),
+                            Symbol("not", "not", lx.start, lx.end)])
+                i += 1
+                continue
+            elif word in ("says", "say", "reads", "mentions") and _said(lexemes, i + 1, ctx):
+                # "it says historic neighborhood": the unquoted words that follow, as one phrase.
+                k = _said(lexemes, i + 1, ctx)
+                words = lexemes[i + 1 : i + 1 + k]
+                out.append(Symbol("CONTAINS", word, lx.start, lx.end))
+                out.append(Symbol("QUOTE", " ".join(w.text for w in words), words[0].start,
+                                  words[-1].end))
+                i += 1 + k
+                continue
+            elif word in _CLASS_OF:
+                sym = Symbol(_CLASS_OF[word], word, lx.start, lx.end)
+            elif word in kw:
+                sym = Symbol(word, word, lx.start, lx.end)
+            else:
+                sym = Symbol("WORD", lx.text, lx.start, lx.end)
+        else:
+            sym = Symbol("WORD", lx.text, lx.start, lx.end)
+        if sym is not None:
+            out.append(sym)
+            if sym.name == "ENT":
+                seen_ents.append(sym)
+            if sym.name in ("ENT", "QUOTE", "OBJ"):
+                last_ref = sym
+        i += 1
+    return _merge_words(out)
+
+
+def _is_object(word: str, lists: Mapping[str, str], kw: frozenset[str], names: set[str],
+               ctx: Context) -> bool:
+    """Whether a word names image objects: a word list, an object of the example, an entity
+    word ("person"), or (in data without text fields) any word that is not a keyword."""
+    if word in lists or word.rstrip("s") in lists:
+        return True
+    if word in kw and _CLASS_OF.get(word) != "ENTTYPE":
+        return False
+    return word in names or word in WORD_CLASSES["ENTTYPE"] or (
+        not ctx.texts and word not in _ARTICLES and word not in _NUMBER_WORDS)
+
+
+def _object_names(ctx: Context) -> set[str]:
+    """Lower-case names of the example's objects (``[{"name": "bike", ...}, ...]``)."""
+    names: set[str] = set()
+    for f in ctx.objects:
+        value = ctx.example.get(f)
+        if isinstance(value, list | tuple):
+            for obj in value:
+                if isinstance(obj, Mapping) and isinstance(obj.get("name"), str):
+                    names.add(obj["name"].lower())
+                    names.add(obj["name"].lower().split()[-1])
+    return names
+
+
+def _said(lexemes: Sequence[Lexeme], i: int, ctx: Context) -> int:
+    """How many word lexemes from ``i`` on, read together, occur in the example (longest)."""
+    if not ctx.example:
+        return 0
+    run = 0
+    while i + run < len(lexemes) and lexemes[i + run].kind == "word":
+        run += 1
+    for k in range(run, 0, -1):
+        if in_example(" ".join(lx.text for lx in lexemes[i : i + k]), ctx):
+            return k
+    return 0
+
+
+def _merge_words(symbols: list[Symbol]) -> list[Symbol]:
+    """Join runs of unknown words into one WORD: a run is read as one unquoted phrase or one
+    stretch of filler, never split (splits only multiply Earley derivations)."""
+    out: list[Symbol] = []
+    for s in symbols:
+        if s.name == "WORD" and out and out[-1].name == "WORD":
+            prev = out.pop()
+            s = Symbol("WORD", f"{prev.value} {s.value}", prev.start, s.end)
+        out.append(s)
+    return out
+
+
+def _antecedent(out: list[Symbol], last: Symbol) -> Symbol:
+    """What "it" refers to: the latest mention, phrase or object that is not the subject of the
+    current clause ("a person's box overlaps a bike's box and the person is above it")."""
+    clause_start = max((k + 1 for k, s in enumerate(out) if s.name in SEPARATORS), default=0)
+    refs = [s for s in out if s.name in ("ENT", "QUOTE", "OBJ")]
+    subject = next((s for s in out[clause_start:] if s.name in ("ENT", "QUOTE", "OBJ")), None)
+    for s in reversed(refs):
+        if subject is None or s.value != subject.value:
+            return s
+    return last
+
+
+def _next_is(lexemes: Sequence[Lexeme], i: int, word: str) -> bool:
+    return i < len(lexemes) and lexemes[i].text.lower() == word
+
+
+def _label_position(out: list[Symbol], nxt: Lexeme | None) -> bool:
+    # A label name is a label only where a frame puts one: "label X because", "X because", "X:".
+    before = not out or out[-1].name == "label"
+    after = nxt is not None and nxt.text.lower() in ("because", "if", "since", "when", ":", "as")
+    return before and (after or bool(out))
+
+
+def _mention_strings(ctx: Context) -> list[tuple[list[str], str]]:
+    out = []
+    for name in ctx.spans:
+        value = ctx.example.get(name)
+        if isinstance(value, str) and value.strip():
+            words = re.findall(r"[A-Za-z0-9][A-Za-z0-9_\-]*", value.lower())
+            if words:
+                out.append((words, name))
+    return sorted(out, key=lambda p: -len(p[0]))
+
+
+def _match_mention(lexemes: Sequence[Lexeme], i: int, mentions: list[tuple[list[str], str]]
+                   ) -> tuple[str, int] | None:
+    for words, name in mentions:
+        k = len(words)
+        window = lexemes[i : i + k]
+        if len(window) == k and all(lx.kind == "word" for lx in window) and \
+                [lx.text.lower() for lx in window] == words:
+            # A single common word ("and") is not taken for a mention.
+            if k == 1 and window[0].text[:1].islower():
+                continue
+            return name, k
+    return None
+
+# Symbols that separate clauses ("A, B and C"): pronoun resolution and the clause cover cut there.
+SEPARATORS = frozenset({",", ";", "and", "but"})
+
+
+def in_example(word: str, ctx: Context) -> bool:
+    w = word.lower()
+    for value in ctx.example.values():
+        if isinstance(value, str) and re.search(rf"(?<!\w){re.escape(w)}(?!\w)", value.lower()):
+            return True
+    return False
+

@@ -1,0 +1,236 @@
+"""Reading search: every reading of an explanation, or the best cover of it by clauses.
+
+1. The sentence's symbols are parsed whole; ``ExplanationToIR`` turns each derivation of the
+   forest into an IR condition, and equal conditions (after ``simplify``) are merged.
+2. When the whole sentence has no reading, unknown words that are not the example's own are
+   dropped and it is tried again.
+3. Then parts of it are tried (``clause_cover``): clauses split at "and", ";" and "," whose parts
+   that parse are joined with AND (as BabbleLabble's parser absorbs what it cannot read). Every
+   skipped word is reported on the reading.
+
+Sentences that still have no reading get a diagnostic (``diagnose``).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from lark import Tree
+from lark.exceptions import UnexpectedInput, VisitError
+
+from explicate import ir
+from explicate.errors import Diagnostic
+from explicate.grammar.explanation.diagnose import diagnose
+from explicate.grammar.explanation.lexicon import (
+    SEPARATORS,
+    Context,
+    Symbol,
+    classify,
+    in_example,
+    scan,
+)
+from explicate.grammar.explanation.parser import parse_symbols, render
+from explicate.grammar.explanation.roles import Unsupported
+from explicate.grammar.explanation.to_ir import ExplanationToIR
+
+MAX_READINGS = 16  # readings kept per explanation; more is reported as a warning
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One meaning of an explanation: a condition, the label the sentence names (if any), and
+    the words that were skipped to reach it."""
+
+    when: ir.Expr
+    label: str | None = None
+    skipped: tuple[str, ...] = ()
+
+
+@dataclass
+class Parsed:
+    """Every reading of one explanation, the readings that could not become LFs (with why), and
+    diagnostics when there is no reading."""
+
+    text: str
+    readings: list[Reading] = field(default_factory=list)
+    unsupported: list[str] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def parse_explanation(text: str, ctx: Context | None = None, name: str = "<explanation>",
+                      max_readings: int = MAX_READINGS) -> Parsed:
+    """Every reading of an English explanation (see the module docstring)."""
+    ctx = ctx or Context()
+    source = ir.Source(name, text)
+    out = Parsed(text)
+    lexemes, diags = scan(text, source)
+    if diags:
+        out.diagnostics.extend(diags)
+        return out
+    symbols = classify(lexemes, ctx)
+    if not symbols:
+        out.diagnostics.append(Diagnostic("E102", "the explanation is empty",
+                                          ir.Span(source, 0, len(text)), "nothing to read"))
+        return out
+    first_error: UnexpectedInput | None = None
+    attempts: list[tuple[list[Symbol], tuple[str, ...]]] = [(symbols, ())]
+    # Unknown words that are not the example's own words: what a second attempt may drop.
+    unknown = [s for s in symbols if s.name == "WORD" and not in_example(str(s.value), ctx)]
+    if unknown:
+        attempts.append(([s for s in symbols if s not in unknown],
+                         tuple(str(s.value) for s in unknown)))
+    for syms, skipped in attempts:
+        found, error = _readings(syms, ctx, out, max_readings)
+        first_error = first_error or error
+        if found:
+            out.readings = [Reading(w, lab, skipped) for w, lab in found]
+            return out
+    # Parts of the sentence: the best cover by clauses that parse, joined with AND.
+    parts = _clause_cover(symbols, unknown, ctx, out, max_readings)
+    if parts:
+        out.readings = parts
+        return out
+    if not out.unsupported:
+        out.diagnostics.append(diagnose(source, symbols, first_error))
+    return out
+
+
+
+def _readings(symbols: Sequence[Symbol], ctx: Context, out: Parsed, cap: int
+              ) -> tuple[list[tuple[ir.Expr, str | None]], UnexpectedInput | None]:
+    text, at = render(symbols)
+    tree = parse_symbols(text)
+    if isinstance(tree, UnexpectedInput):
+        return [], tree
+    found: dict[ir.Expr, str | None] = {}
+    trees = _expand(tree, cap * 4)
+    if len(trees) >= cap * 4:
+        out.warnings.append(f"more than {cap * 4} derivations; only the first were read")
+    for t in trees:
+        try:
+            label, when = ExplanationToIR(at, ctx).transform(t)
+        except VisitError as exc:
+            if isinstance(exc.orig_exc, Unsupported):
+                msg = str(exc.orig_exc)
+                if msg not in out.unsupported:
+                    out.unsupported.append(msg)
+                continue
+            raise
+        when = simplify(when)
+        if when not in found:
+            found[when] = label
+        if len(found) >= cap:
+            out.warnings.append(f"more than {cap} readings; kept the first {cap}")
+            break
+    return list(found.items()), None
+
+
+def _expand(tree: Any, cap: int) -> list[Any]:
+    """All trees an ``_ambig`` forest stands for (at most ``cap``), simplest first."""
+    if not isinstance(tree, Tree):
+        return [tree]
+    if tree.data == "_ambig":
+        options: list[Any] = []
+        for child in tree.children:
+            options.extend(_expand(child, cap))
+            if len(options) >= cap:
+                break
+        options.sort(key=_size)
+        return options[:cap]
+    per_child = [_expand(c, cap) for c in tree.children]
+    out = []
+    for combo in itertools.product(*per_child):
+        out.append(Tree(tree.data, list(combo)))
+        if len(out) >= cap:
+            break
+    return out
+
+
+def _size(tree: Any) -> int:
+    return 1 + sum(_size(c) for c in tree.children) if isinstance(tree, Tree) else 1
+
+
+# Words that often open a trailing modifier ("... person2 in '2008'"): a part may end before them.
+_MODIFIERS = frozenset({"in", "from", "to", "at", "on", "with", "after", "because", "when", "while",
+                        "as", "since", "for"})
+
+
+def _clause_cover(symbols: list[Symbol], unknown: list[Symbol], ctx: Context, out: Parsed,
+                  cap: int) -> list[Reading]:
+    """Readings of the largest part of the sentence that parses as clauses joined by AND.
+
+    Pieces start at the beginning or after a separator and end at a separator or the end, or
+    anywhere (to drop a trailing modifier). Each piece keeps its own readings; the cover with the
+    most symbols read wins.
+    """
+    n = len(symbols)
+    starts = [0] + [i + 1 for i, s in enumerate(symbols) if s.name in SEPARATORS]
+    ends = {i for i, s in enumerate(symbols) if s.name in SEPARATORS or s.name in _MODIFIERS}
+    if n > 1 and symbols[-1].name == "QUOTE":
+        ends.add(n - 1)  # a trailing quoted remark ("... person2 'from 1983 to 1988'")
+    cache_: dict[tuple[int, int], list[tuple[ir.Expr, str | None]]] = {}
+
+    def piece(i: int, j: int) -> list[tuple[ir.Expr, str | None]]:
+        if (i, j) not in cache_:
+            syms = [s for s in symbols[i:j] if s not in unknown]
+            scratch = Parsed(out.text)
+            found, _ = _readings(syms, ctx, scratch, cap) if syms else ([], None)
+            cache_[(i, j)] = found
+            for u in scratch.unsupported:
+                if u not in out.unsupported:
+                    out.unsupported.append(u)
+        return cache_[(i, j)]
+
+    # best[i]: (symbols covered, pieces) for the suffix starting at i.
+    best: dict[int, tuple[int, list[tuple[int, int]]]] = {n: (0, [])}
+    for i in sorted(set(starts), reverse=True):
+        options: list[tuple[int, list[tuple[int, int]]]] = []
+        later = [s for s in starts if s > i]
+        for j in range(n, i, -1):
+            if j < n and j not in ends:
+                continue
+            nxt = min((s for s in later if s >= j), default=n)
+            rest = best.get(nxt, (0, []))
+            if piece(i, j):
+                options.append((j - i + rest[0], [(i, j), *rest[1]]))
+        skip_to = min(later, default=n)
+        options.append(best.get(skip_to, (0, [])))
+        best[i] = max(options, key=lambda o: (o[0], -len(o[1])))
+    covered, pieces = best[0]
+    if not pieces:
+        return []
+    used: set[int] = set()
+    for i, j in pieces:
+        used.update(range(i, j))
+    skipped = tuple(str(s.value) for k, s in enumerate(symbols)
+                    if k not in used and s.name not in SEPARATORS)
+    skipped += tuple(str(s.value) for k, s in enumerate(symbols) if k in used and s in unknown)
+    readings: list[Reading] = []
+    for combo in itertools.islice(itertools.product(*[piece(i, j) for i, j in pieces]), cap):
+        label = next((lab for _, lab in combo if lab is not None), None)
+        when = simplify(ir.And(tuple(w for w, _ in combo))) if len(combo) > 1 else combo[0][0]
+        if all(r.when != when for r in readings):
+            readings.append(Reading(when, label, skipped))
+    return readings
+
+
+def simplify(expr: ir.Expr) -> ir.Expr:
+    """Flatten nested AND/OR so equal meanings compare equal."""
+
+    def flat(node: ir.Expr) -> ir.Expr:
+        if isinstance(node, ir.And | ir.Or):
+            args: list[ir.Expr] = []
+            for a in node.args:
+                if type(a) is type(node):
+                    args.extend(a.args)
+                elif a not in args:
+                    args.append(a)
+            return args[0] if len(args) == 1 else type(node)(tuple(args), span=node.span)
+        return node
+
+    return ir.transform(expr, flat)
+

@@ -1,0 +1,557 @@
+"""Parse tree → IR: one method per construction of ``explanation.lark``.
+
+A rule alternative's alias (``-> mention_within``) names the method that builds it. Each method
+sorts its children by role (``roles.Parts``: the words, the mentions, the number, the direction,
+the negation, ...) and builds IR nodes with keyword arguments, so the order in which a phrasing
+says things does not matter: two alternatives with the same children build the same node.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from lark import Token, Transformer
+
+from explicate import ir
+from explicate.grammar.explanation.lexicon import Context, Symbol, in_example
+from explicate.grammar.explanation.roles import (
+    CountWords,
+    Ent,
+    Literals,
+    Mentions,
+    Numbers,
+    Pair,
+    Parts,
+    Place,
+    Relations,
+    Unsupported,
+    Values,
+    Words,
+    combine,
+    over_mentions,
+    over_pairs,
+    over_words,
+)
+from explicate.primitives import image
+from explicate.primitives import text as prim
+
+__all__ = ["ExplanationToIR", "Unsupported"]
+
+
+class ExplanationToIR(Transformer[Token, Any]):
+    """Builds ``(label or None, condition)`` from one derivation."""
+
+    def __init__(self, at: dict[int, Symbol], ctx: Context):
+        super().__init__()
+        self.at = at
+        self.ctx = ctx
+
+    def _sym(self, tok: Token) -> Symbol:
+        return self.at[tok.start_pos or 0]
+
+    # terminals
+    def QUOTE(self, tok: Token) -> ir.Phrase:  # noqa: N802 - lark calls terminals by name
+        return ir.Phrase(text=str(self._sym(tok).value))
+
+    def NUM(self, tok: Token) -> int | float:  # noqa: N802
+        value = self._sym(tok).value
+        return value if isinstance(value, int | float) else int(value)
+
+    def ENT(self, tok: Token) -> Ent:  # noqa: N802
+        return Ent(self._sym(tok).value)
+
+    def FIELD(self, tok: Token) -> str:  # noqa: N802
+        return str(self._sym(tok).value)
+
+    def LIST(self, tok: Token) -> ir.WordList:  # noqa: N802
+        return ir.WordList(name=str(self._sym(tok).value))
+
+    def OBJ(self, tok: Token) -> ir.Objects:  # noqa: N802
+        kind, name = self._sym(tok).value
+        words: ir.Expr = ir.WordList(name=name) if kind == "list" else ir.Phrase(text=name)
+        return ir.Objects(names=words, field=ir.Field(name=self.ctx.objects[0]))
+
+    def LABEL(self, tok: Token) -> str:  # noqa: N802
+        return str(self._sym(tok).value)
+
+    def WORD(self, tok: Token) -> str:  # noqa: N802
+        return str(self._sym(tok).value)
+
+    def __default__(self, data: Any, children: list[Any], meta: Any) -> Any:
+        if data == "start" or re.fullmatch(r"start_\d+", str(data)):
+            return children[0]
+        return super().__default__(data, children, meta)
+
+    # frames: (label, condition)
+    def bare(self, c: list[Any]) -> tuple[str | None, ir.Expr]:
+        return None, c[-1]
+
+    def labeled(self, c: list[Any]) -> tuple[str | None, ir.Expr]:
+        return c[0], c[-1]
+
+    def label_ref(self, c: list[Any]) -> str:
+        value = c[0]
+        if isinstance(value, Token) and value.type in ("TRUE", "FALSE"):
+            if len(self.ctx.labels) != 2:
+                raise Unsupported("'true'/'false' as a label needs exactly two labels")
+            return self.ctx.labels[1 if value.type == "TRUE" else 0]
+        return str(value)
+
+    # logic: the children are the operands, in the order said
+    def or_(self, c: list[Any]) -> ir.Expr:
+        return ir.Or(args=(c[0], c[-1]))
+
+    def and_(self, c: list[Any]) -> ir.Expr:
+        return ir.And(args=(c[0], c[-1]))
+
+    def not_(self, c: list[Any]) -> ir.Expr:
+        return ir.Not(arg=c[-1])
+
+    def nor(self, c: list[Any]) -> ir.Expr:
+        return ir.And(args=(ir.Not(arg=c[0]), ir.Not(arg=c[1])))
+
+    def true_(self, c: list[Any]) -> ir.Expr:
+        return prim.Truth(value=True)
+
+    def false_(self, c: list[Any]) -> ir.Expr:
+        return prim.Truth(value=False)
+
+    # words
+    def quoted(self, c: list[Any]) -> ir.Expr:
+        return Parts.of(c).phrases[-1]
+
+    def word_list(self, c: list[Any]) -> ir.Expr:
+        return Parts.of(c).lists[0]
+
+    def unquoted(self, c: list[Any]) -> ir.Expr:
+        words = " ".join(Parts.of(c).plain)
+        if self.ctx.example and not in_example(words, self.ctx):
+            raise Unsupported(f"unquoted words '{words}' do not occur in the example; quote them")
+        return ir.Phrase(text=words)
+
+    def one_word(self, c: list[Any]) -> Words:
+        return Words(items=tuple(Parts.of(c).exprs[:1]), mode="one")
+
+    def any_words(self, c: list[Any]) -> Words:
+        return Words(items=tuple(Parts.of(c).exprs), mode="any")
+
+    def no_words(self, c: list[Any]) -> Words:
+        return Words(items=tuple(Parts.of(c).exprs), mode="none")
+
+    def all_words(self, c: list[Any]) -> Words:
+        return Words(items=tuple(Parts.of(c).exprs), mode="all")
+
+    # mentions
+    def one_mention(self, c: list[Any]) -> Mentions:
+        return Mentions(names=tuple(Parts.of(c).ents[:1]), mode="one")
+
+    def all_mentions(self, c: list[Any]) -> Mentions:
+        return Mentions(names=tuple(Parts.of(c).ents), mode="all")
+
+    def any_mentions(self, c: list[Any]) -> Mentions:
+        return Mentions(names=tuple(Parts.of(c).ents), mode="any")
+
+    def pair(self, c: list[Any]) -> Pair:
+        a, b = Parts.of(c).ents
+        if a == b:
+            raise Unsupported(f"'{a}' cannot be between itself")
+        return Pair(left=a, right=b)
+
+    def text(self, c: list[Any]) -> ir.Field:
+        return ir.Field(name=c[0])
+
+    # places: functions from words to a condition
+    def between(self, c: list[Any]) -> Place:
+        pair = Parts.of(c).pairs[0]
+        return lambda w: prim.Between(words=w, left=ir.Field(name=pair.left),
+                                      right=ir.Field(name=pair.right))
+
+    @staticmethod
+    def _near(side: str, within: int | None, m: Mentions) -> Place:
+        return lambda w: over_mentions(
+            m, lambda e: prim.Near(words=w, target=e, side=side, within=within))
+
+    def near(self, c: list[Any]) -> Place:
+        p = Parts.of(c)
+        return self._near(p.side(), 0 if p.immediate else None, p.mentions[0])
+
+    def near_within(self, c: list[Any]) -> Place:
+        p = Parts.of(c)
+        n = p.count - (1 if "less_than" in p.marks else 0)
+        return self._near(p.side(), max(n, 0), p.mentions[0])
+
+    def near_cmp(self, c: list[Any]) -> Place:
+        p = Parts.of(c)
+        n = p.count
+        op = p.op()
+        if op not in ("<", "<="):
+            raise Unsupported("'more than N words before/after' for words is not supported yet; "
+                              "say 'within N words' or use 'not'")
+        n -= 1 if op == "<" else 0
+        return self._near(p.side(), max(n, 0), p.mentions[0])
+
+    def next_to(self, c: list[Any]) -> Place:
+        return self._near("any", 0, Parts.of(c).mentions[0])
+
+    def in_text(self, c: list[Any]) -> Place:
+        p = Parts.of(c)
+        if p.texts:
+            t = p.texts[0]
+            return lambda w: prim.Contains(text=t, words=w)
+        m = p.mentions[0]
+        return lambda w: over_mentions(m, lambda e: prim.Contains(text=e, words=w))
+
+    def place_in(self, c: list[Any]) -> Place:
+        return Parts.of(c).places[0]
+
+    # clauses over words
+    def words_at(self, c: list[Any]) -> ir.Expr:
+        p = Parts.of(c)
+        return over_words(p.words[0], p.places[-1])
+
+    def words_not_at(self, c: list[Any]) -> ir.Expr:
+        return ir.Not(arg=self.words_at(c))
+
+    def words_after(self, c: list[Any]) -> ir.Expr:  # W follows X
+        p = Parts.of(c)
+        return over_words(p.words[0], self._near("right", None, p.mentions[0]))
+
+    def words_before(self, c: list[Any]) -> ir.Expr:  # W precedes X
+        p = Parts.of(c)
+        return over_words(p.words[0], self._near("left", None, p.mentions[0]))
+
+    # clauses over mentions
+    def mention_after(self, c: list[Any]) -> ir.Expr:  # X is preceded by W
+        p = Parts.of(c)
+        return over_words(p.words[0], self._near("left", 0 if p.immediate else None,
+                                                 p.mentions[0]))
+
+    def mention_before(self, c: list[Any]) -> ir.Expr:  # X is followed by W
+        p = Parts.of(c)
+        return over_words(p.words[0], self._near("right", 0 if p.immediate else None,
+                                                 p.mentions[0]))
+
+    def mention_order(self, c: list[Any]) -> ir.Expr:  # X is before Y
+        p = Parts.of(c)
+        a, b = p.mentions
+        side = p.side()
+        return p.maybe_not(over_pairs(a, b, lambda x, y: prim.Precedes(left=x, right=y)
+                                      if side == "left" else prim.Precedes(left=y, right=x)))
+
+    def mention_within(self, c: list[Any]) -> ir.Expr:
+        p = Parts.of(c)
+        a, b = p.mentions
+        n = p.count
+        return p.maybe_not(over_pairs(
+            a, b, lambda x, y: prim.MentionsWithin(left=x, right=y, within=n)))
+
+    def pair_within(self, c: list[Any]) -> ir.Expr:
+        p = Parts.of(c)
+        pair = p.pairs[0]
+        return p.maybe_not(prim.MentionsWithin(left=ir.Field(name=pair.left),
+                                               right=ir.Field(name=pair.right), within=p.count))
+
+    def mention_gap(self, c: list[Any]) -> ir.Expr:  # X is more than 5 words from Y
+        p = Parts.of(c)
+        a, b = p.mentions
+        n, op = p.amount, p.op()
+        return p.maybe_not(over_pairs(a, b, lambda x, y: ir.Compare(
+            op=op, left=prim.Distance(left=x, right=y), right=n)))
+
+    def pair_gap(self, c: list[Any]) -> ir.Expr:  # X and Y are more than 5 words apart
+        p = Parts.of(c)
+        pair = p.pairs[0]
+        distance = prim.Distance(left=ir.Field(name=pair.left), right=ir.Field(name=pair.right))
+        return p.maybe_not(ir.Compare(op=p.op(), left=distance, right=p.amount))
+
+    pair_gap_by = pair_gap
+    gap_count = pair_gap  # there are fewer than 5 words between X and Y
+    gap_count_at = pair_gap
+
+    def mention_gap_dir(self, c: list[Any]) -> ir.Expr:
+        # "X is more than three words to the left of Y": X before Y, and that far apart.
+        p = Parts.of(c)
+        a, b = p.mentions
+        side, n, op = p.side(), p.amount, p.op()
+
+        def one(x: ir.Field, y: ir.Field) -> ir.Expr:
+            order = prim.Precedes(left=x, right=y) if side == "left" \
+                else prim.Precedes(left=y, right=x)
+            return ir.And(args=(order, ir.Compare(op=op, left=prim.Distance(left=x, right=y),
+                                                  right=n)))
+        return p.maybe_not(over_pairs(a, b, one))
+
+    def mention_case(self, c: list[Any]) -> ir.Expr:
+        p = Parts.of(c)
+        case = p.case
+        return p.maybe_not(over_mentions(p.mentions[0], lambda e: case(text=e)))
+
+    @staticmethod
+    def _mention_words(c: list[Any], make: Callable[..., ir.Expr]) -> ir.Expr:
+        p = Parts.of(c)
+        return p.maybe_not(over_mentions(
+            p.mentions[0], lambda e: over_words(p.words[0], lambda w: make(text=e, words=w))))
+
+    def mention_starts(self, c: list[Any]) -> ir.Expr:
+        return self._mention_words(c, prim.StartsWith)
+
+    def mention_ends(self, c: list[Any]) -> ir.Expr:
+        return self._mention_words(c, prim.EndsWith)
+
+    def mention_contains(self, c: list[Any]) -> ir.Expr:
+        return self._mention_words(c, prim.Contains)
+
+    def mention_equals(self, c: list[Any]) -> ir.Expr:
+        return self._mention_words(c, prim.Equals)
+
+    def mention_same(self, c: list[Any]) -> ir.Expr:
+        p = Parts.of(c)
+        a, b = p.mentions
+        return p.maybe_not(over_pairs(a, b, lambda x, y: prim.SameText(left=x, right=y)))
+
+    def mention_length(self, c: list[Any]) -> ir.Expr:
+        p = Parts.of(c)
+        n, op = p.amount, p.op()
+        return p.maybe_not(over_mentions(
+            p.mentions[0], lambda e: ir.Compare(op=op, left=prim.Count(text=e), right=n)))
+
+    def implicit_between(self, c: list[Any]) -> ir.Expr:  # X is said to be 'wife' of Y
+        p = Parts.of(c)
+        a, b = p.ents[0], p.ents[-1]
+        if a == b:
+            raise Unsupported(f"'{a}' cannot be between itself")
+        return prim.Between(words=p.phrases[0], left=ir.Field(name=a), right=ir.Field(name=b))
+
+    def possessive(self, c: list[Any]) -> ir.Expr:
+        p = Parts.of(c)
+        if len(p.ents) == 2:
+            # "person1 is referred to as person2's 'wife'": the words describe person1, so they
+            # stand next to it ("his wife, Della"; "Della, his wife").
+            subject = ir.Field(name=p.ents[0])
+            return over_words(p.words[0], lambda w: prim.Near(words=w, target=subject,
+                                                              side="any", within=2))
+        # "person2's 'wife'": the words follow the mention, after its "'s".
+        owner = ir.Field(name=p.ents[-1])
+        return over_words(p.words[0], lambda w: prim.Near(words=w, target=owner, side="right",
+                                                          within=1))
+
+    def entity_type(self, c: list[Any]) -> ir.Expr:
+        raise Unsupported("entity types (person, location, ...) need a named-entity model; "
+                          "none is available offline yet")
+
+    entity_count = entity_type
+
+    # clauses over a text
+    @staticmethod
+    def _text_words(c: list[Any], make: Callable[..., ir.Expr]) -> ir.Expr:
+        p = Parts.of(c)
+        t = p.texts[0]
+        return p.maybe_not(over_words(p.words[0], lambda w: make(text=t, words=w)))
+
+    def text_contains(self, c: list[Any]) -> ir.Expr:
+        return self._text_words(c, prim.Contains)
+
+    def text_starts(self, c: list[Any]) -> ir.Expr:
+        return self._text_words(c, prim.StartsWith)
+
+    def text_ends(self, c: list[Any]) -> ir.Expr:
+        return self._text_words(c, prim.EndsWith)
+
+    def text_substring(self, c: list[Any]) -> ir.Expr:
+        p = Parts.of(c)
+        pattern = ir.Regex(pattern=re.escape(p.phrases[0].text), flags="i")
+        return p.maybe_not(prim.Matches(text=p.texts[0], regex=pattern))
+
+    def text_case(self, c: list[Any]) -> ir.Expr:
+        p = Parts.of(c)
+        return p.maybe_not(p.case(text=p.texts[0]))
+
+    def text_length(self, c: list[Any]) -> ir.Expr:
+        p = Parts.of(c)
+        return ir.Compare(op=p.op(), left=prim.Count(text=p.texts[0]), right=p.amount)
+
+    # numbers
+    def _target(self, p: Parts) -> ir.Field | None:
+        """The text or mention a count is of."""
+        if p.texts:
+            return p.texts[0]
+        return ir.Field(name=p.mentions[0].names[0]) if p.mentions else None
+
+    def literal(self, c: list[Any]) -> ir.Expr:
+        return ir.Num(value=float(c[0]))
+
+    def gap(self, c: list[Any]) -> ir.Expr:
+        p = Parts.of(c)
+        if "char_unit" in p.marks:
+            raise Unsupported("distances in characters are not supported yet; count words")
+        pair = p.pairs[0]
+        return prim.Distance(left=ir.Field(name=pair.left), right=ir.Field(name=pair.right))
+
+    def length(self, c: list[Any]) -> ir.Expr:
+        p = Parts.of(c)
+        if "char_unit" in p.marks:
+            raise Unsupported("distances in characters are not supported yet; count words")
+        target = self._target(p)
+        if target is None:
+            raise Unsupported("the length of what?")
+        return prim.Count(text=target)
+
+    def occurrences(self, c: list[Any]) -> ir.Expr:
+        p = Parts.of(c)
+        target = self._target(p)
+        if target is None and self.ctx.default_text:
+            target = ir.Field(name=self.ctx.default_text)
+        if target is None:
+            raise Unsupported("count in which text?")
+        return prim.CountOf(words=p.counted[0].words, text=target)
+
+    def count_words(self, c: list[Any]) -> CountWords:
+        x = c[0]
+        if isinstance(x, str):
+            word = x[:-1] if x.endswith("s") and len(x) > 3 else x
+            return CountWords(words=ir.Phrase(text=word))
+        return CountWords(words=x)
+
+    def num_one(self, c: list[Any]) -> Numbers:
+        return Numbers(items=(c[0],), mode="one")
+
+    def num_any(self, c: list[Any]) -> Numbers:
+        return Numbers(items=tuple(c), mode="any")
+
+    def num_all(self, c: list[Any]) -> Numbers:
+        return Numbers(items=tuple(c), mode="all")
+
+    def num_all_of(self, c: list[Any]) -> Numbers:
+        return Numbers(items=Parts.of(c).values[0].items, mode="all")
+
+    def num_any_of(self, c: list[Any]) -> Numbers:
+        return Numbers(items=Parts.of(c).values[0].items, mode="any")
+
+    def num_none_of(self, c: list[Any]) -> Numbers:
+        return Numbers(items=Parts.of(c).values[0].items, mode="none")
+
+    def ntuple(self, c: list[Any]) -> Values:
+        return Values(items=tuple(c))
+
+    def num_compare(self, c: list[Any]) -> ir.Expr:
+        p = Parts.of(c)
+        subj, obj = p.numerics
+        op = p.op()
+        return p.maybe_not(combine(subj.mode, [combine(obj.mode, [
+            ir.Compare(op=op, left=s, right=o) for o in obj.items]) for s in subj.items]))
+
+    def num_equal(self, c: list[Any]) -> ir.Expr:
+        p = Parts.of(c)
+        n = ir.Num(value=float(int(p.numbers[0])))
+        return p.maybe_not(combine(p.numerics[0].mode, [
+            ir.Compare(op="==", left=s, right=n) for s in p.numerics[0].items]))
+
+    def num_in(self, c: list[Any]) -> ir.Expr:
+        p = Parts.of(c)
+        subj, values = p.numerics[0], p.values[0].items
+        return p.maybe_not(combine(subj.mode, [combine("any", [
+            ir.Compare(op="==", left=s, right=v) for v in values]) for s in subj.items]))
+
+    def tuple_contains(self, c: list[Any]) -> ir.Expr:
+        p = Parts.of(c)
+        values, obj = p.values[0].items, p.numerics[0]
+        return p.maybe_not(combine(obj.mode, [combine("any", [
+            ir.Compare(op="==", left=o, right=v) for v in values]) for o in obj.items]))
+
+    def length_count(self, c: list[Any]) -> ir.Expr:  # there are fewer than 20 words in X
+        p = Parts.of(c)
+        target = self._target(p)
+        assert target is not None  # the grammar requires a text or a mention
+        return ir.Compare(op=p.op(), left=prim.Count(text=target), right=p.amount)
+
+    def occurrence_count(self, c: list[Any]) -> ir.Expr:  # there are 2 commas in X
+        p = Parts.of(c)
+        target = self._target(p)
+        assert target is not None
+        return ir.Compare(op=p.op(), left=prim.CountOf(words=p.counted[0].words, text=target),
+                          right=ir.Num(value=float(int(p.numbers[0]))))
+
+    # image objects
+    def thing(self, c: list[Any]) -> ir.Objects:
+        return Parts.of(c).objects[0]
+
+    def relations(self, c: list[Any]) -> Relations:
+        return Relations(names=tuple(m.removeprefix("rel_").replace("_", " ")
+                                      for m in Parts.of(c).marks))
+
+    def things_related(self, c: list[Any]) -> ir.Expr:
+        p = Parts.of(c)
+        a, b = p.objects
+        rels = tuple(dict.fromkeys(r for x in p.relations for r in x.names))
+        return p.maybe_not(image.Related(a=a, relations=rels, b=b))
+
+    def things_related_each(self, c: list[Any]) -> ir.Expr:
+        # "a person is above a bike and overlaps it": one subject, a relation to each object.
+        p = Parts.of(c)
+        subject, *objects = p.objects
+        return ir.And(args=tuple(image.Related(a=subject, relations=r.names, b=o)
+                                 for r, o in zip(p.relations, objects, strict=True)))
+
+    def thing_present(self, c: list[Any]) -> ir.Expr:
+        return image.Has(objects=Parts.of(c).objects[0])
+
+    def thing_absent(self, c: list[Any]) -> ir.Expr:
+        return ir.Not(arg=image.Has(objects=Parts.of(c).objects[0]))
+
+    def thing_count(self, c: list[Any]) -> ir.Expr:
+        p = Parts.of(c)
+        n = ir.Num(value=float(int(p.numbers[0])))
+        return p.maybe_not(ir.Compare(op=p.op(">="), left=image.CountObjects(
+            objects=p.objects[0]), right=n))
+
+    def thing_number(self, c: list[Any]) -> ir.Expr:
+        p = Parts.of(c)
+        if p.objects:
+            return image.CountObjects(objects=p.objects[0])
+        return ir.Num(value=float(int(p.numbers[0])))
+
+    def thing_count_cmp(self, c: list[Any]) -> ir.Expr:
+        p = Parts.of(c)
+        left = image.CountObjects(objects=p.objects[0])
+        right = [x for x in p.exprs if not isinstance(x, ir.Objects)][-1]
+        return p.maybe_not(ir.Compare(op=p.op(), left=left, right=right))
+
+    # literal strings: evaluated now
+    def lit_or(self, c: list[Any]) -> Literals:
+        return Literals(mode="any", values=tuple(q.text for q in Parts.of(c).phrases))
+
+    def lit_and(self, c: list[Any]) -> Literals:
+        return Literals(mode="all", values=tuple(q.text for q in Parts.of(c).phrases))
+
+    @staticmethod
+    def _lit(c: list[Any], test: Callable[[str, str], bool]) -> ir.Expr:
+        p = Parts.of(c)
+        subject, lit = p.phrases[0].text, p.literals[0]
+        agg = any if lit.mode == "any" else all
+        return prim.Truth(value=agg(test(subject, v) for v in lit.values) != p.negated)
+
+    def lit_equals(self, c: list[Any]) -> ir.Expr:
+        return self._lit(c, lambda s, v: s == v)
+
+    def lit_starts(self, c: list[Any]) -> ir.Expr:
+        return self._lit(c, lambda s, v: s.startswith(v))
+
+    def lit_ends(self, c: list[Any]) -> ir.Expr:
+        return self._lit(c, lambda s, v: s.endswith(v))
+
+    def lit_contains(self, c: list[Any]) -> ir.Expr:
+        return self._lit(c, lambda s, v: v in s)
+
+    def lit_in(self, c: list[Any]) -> ir.Expr:
+        p = Parts.of(c)
+        lit, container = p.literals[0], p.phrases[-1].text
+        agg = any if lit.mode == "any" else all
+        return prim.Truth(value=agg(v in container for v in lit.values) != p.negated)
+
+    def lit_in_list(self, c: list[Any]) -> ir.Expr:
+        p = Parts.of(c)
+        items = {str(w).lower() for w in self.ctx.word_lists.get(p.lists[0].name, ())}
+        agg = any if p.literals[0].mode == "any" else all
+        return prim.Truth(value=agg(v.lower() in items for v in p.literals[0].values) != p.negated)

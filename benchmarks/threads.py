@@ -190,8 +190,10 @@ def run_all(cases: dict[str, int], repeats: int, loaded: bool
     walls: dict[str, dict[str, list[float]]] = {c: {s: [] for s in SETTINGS} for c in cases}
     cpus: dict[str, dict[str, list[float]]] = {c: {s: [] for s in SETTINGS} for c in cases}
     try:
-        for _ in range(repeats):
-            for setting in SETTINGS:
+        for r in range(repeats):
+            # Each repeat starts with another setting, so a load that drifts during a phase
+            # does not always favour the setting measured last.
+            for setting in SETTINGS[r % 3 :] + SETTINGS[: r % 3]:
                 res = measure(setting, cases)
                 for case, (wall, cpu) in res.items():
                     walls[case][setting].append(wall)
@@ -233,6 +235,7 @@ def main() -> None:
     ap.add_argument("--full", action="store_true", help="the issue's sizes (10^7 rows)")
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--skip-quiet", action="store_true")
+    ap.add_argument("--only", default="", help="comma-separated cases to run (default: all)")
     args = ap.parse_args()
     sizes = {  # rows per case: --quick, default, --full (the sizes)
         "lm_fit_predict": (100_000, 1_000_000, 1_000_000),
@@ -242,7 +245,8 @@ def main() -> None:
         "minilm_embed": (16, 48, 256),
     }
     pick = 0 if args.quick else (2 if args.full else 1)
-    cases = {case: n[pick] for case, n in sizes.items()}
+    cases = {case: n[pick] for case, n in sizes.items()
+             if not args.only or case in args.only.split(",")}
     print(f"load before: {os.getloadavg()[0]:.2f}, cores {os.cpu_count()}, sizes {cases}",
           flush=True)
     loaded, loaded_cpu = run_all(cases, args.repeats, loaded=True)

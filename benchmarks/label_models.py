@@ -8,6 +8,7 @@ tennis-rally video) give accuracy (F1 for sms), fitting on the train split (vali
 none) and scoring on test (tennis: dev).
 
     .venv/bin/python benchmarks/label_models.py [--quick] [--data DIR] [--device auto]
+    .venv/bin/python benchmarks/label_models.py --scale   # only: 1e6 and 1e7 rows vs majority vote
 
 Snorkel and FlyingSquid are optional (``pip install -e ".[bench]"``); without them their columns
 are null. No model is given a class balance or any gold label (WRENCH passes the valid-label
@@ -31,11 +32,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from explicate.runtime.label_model import LabelModel, synthetic_votes  # noqa: E402
+from explicate.runtime.label_model import LabelModel, method_names, synthetic_votes  # noqa: E402
 from explicate.runtime.metrics import score_predictions  # noqa: E402
 
 WRENCH = ("youtube", "sms", "trec", "semeval", "chemprot")
-OURS = ("auto", "majority", "weighted_majority", "dawid_skene", "matrix_completion", "triplets")
+OURS = ("auto", *(name for name in method_names() if name != "auto"))  # every registered method
 # ``auto`` with its other class priors (ablation; the default is "tempered").
 PRIOR_VARIANTS = ("uniform", "estimate")
 # The published WRENCH label-model table (Zhang et al., NeurIPS 2021 Datasets and Benchmarks) was
@@ -307,12 +308,45 @@ print((kb("VmHWM") - base) * 1024 / L.nbytes)
         return None
 
 
+def scale_vs_majority(sizes: tuple[int, ...], m: int = 50, repeats: int = 2) -> dict[str, Any]:
+    """Fit + predict of ``auto`` against numpy majority vote (``explicate.majority_vote``) on the
+    same synthetic L (k = 2), interleaved; the best of ``repeats`` runs each (load noise only
+    slows a run down)."""
+    from explicate.runtime.matrix import majority_vote
+
+    out: dict[str, Any] = {}
+    for n in sizes:
+        L, _, _, _ = synthetic_votes(n, m, 2, seed=0)
+        mv, lm = [], []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            majority_vote(L, 2)
+            mv.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            LabelModel(2, "auto").fit(L).predict_proba(L)
+            lm.append(time.perf_counter() - t0)
+        out[f"n{n}_majority_vote_s"] = round(min(mv), 3)
+        out[f"n{n}_auto_fit_predict_s"] = round(min(lm), 3)
+        out[f"n{n}_ratio"] = round(min(lm) / min(mv), 2)
+        print(f"n={n:>9} m={m}: majority vote {min(mv):.3f} s, auto fit + predict {min(lm):.3f} s,"
+              f" ratio {min(lm) / min(mv):.2f}", flush=True)
+        del L
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="n up to 1e5, fewer repeats")
+    ap.add_argument("--scale", action="store_true", help="only: fit + predict against numpy "
+                    "majority vote at n = 1e6 and 1e7, m = 50")
     ap.add_argument("--data", default=os.environ.get("EXPLICATE_DATA", "../shared/data"))
     ap.add_argument("--device", default="auto")
     args = ap.parse_args()
+    if args.scale:
+        figures = scale_vs_majority((1_000_000, 10_000_000))
+        print(json.dumps({"benchmark": "label_models_scale", "m": 50, "cardinality": 2,
+                          "load_avg_1m": round(os.getloadavg()[0], 2), **figures}))
+        return
     t0 = time.perf_counter()
     device = str(LabelModel(2, device=args.device).device)
     print(f"device={device} torch={torch.__version__} threads={torch.get_num_threads()} "

@@ -4,32 +4,53 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-import numpy as np
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from explicate import ir
-from explicate.compiler.dependencies import dependencies
 from explicate.errors import Diagnostic, ExplicateError, did_you_mean
-from explicate.grammar import to_dsl
-from explicate.runtime.apply import Applied, apply_program, compile_for, load_rules
-from explicate.runtime.data import RowProblem, gold_ids, read_table
-from explicate.runtime.matrix import lf_summary, majority_vote
 
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from explicate.runtime.apply import Applied
+    from explicate.runtime.data import RowProblem
+
+# Start-up: each command imports the data stack (numpy, pandas, spaCy, torch) when it runs, so
+# `explicate --help` loads none of it; see explicate.runtime.device for spaCy without torch and
+# the thread settings.
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Compile labeling rules into training labels.")
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+@app.callback()
+def _settings(
+    threads: Annotated[int | None, typer.Option("--threads", min=1, help="Most threads a large "
+                       "computation may use (default: EXPLICATE_THREADS, else every core); small "
+                       "ones always run on one.")] = None,
+) -> None:
+    """Process settings for every command: threads, and spaCy loaded without torch."""
+    from explicate.runtime.device import ENV, keep_torch_out_of_spacy
+
+    if threads is not None:
+        os.environ[ENV] = str(threads)
+    # Idle OpenMP threads sleep instead of spinning (read when torch loads; the user's setting
+    # wins): on a shared CPU the spinning threads take the cores the work needs.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    keep_torch_out_of_spacy()
 
 Columns = Annotated[
     str | None,
@@ -71,6 +92,9 @@ def _report_problems(problems: Sequence[RowProblem], limit: int = 10) -> None:
 
 
 def _run(rules_path: Path, data: Path, columns: str | None) -> tuple[Applied, pd.DataFrame]:
+    from explicate.runtime.apply import apply_program, compile_for, load_rules
+    from explicate.runtime.data import read_table
+
     rules = load_rules(rules_path)
     df = read_table(data, _columns(columns))
     program, schema = compile_for(rules, df)
@@ -89,6 +113,10 @@ def check(
     columns: Columns = None,
 ) -> None:
     """Validate a rule file and print it as canonical DSL."""
+    from explicate.grammar import to_dsl
+    from explicate.runtime.apply import compile_for, load_rules
+    from explicate.runtime.data import read_table
+
     parsed = load_rules(rules)
     df = read_table(data, _columns(columns)) if data else None
     program, _ = compile_for(parsed, df)
@@ -117,6 +145,8 @@ def apply(
 
 def _gold(df: pd.DataFrame, column: str, labels: tuple[str, ...], mapping: str | None
           ) -> np.ndarray:
+    from explicate.runtime.data import gold_ids
+
     if column not in df.columns:
         raise ExplicateError([Diagnostic("E403", f"gold column '{column}' not in the data", None,
                                          "", (f"columns: {', '.join(map(str, df.columns))}",))])
@@ -161,6 +191,8 @@ def summarize(applied: Applied, df: pd.DataFrame, gold: str | None, gold_map: st
               label_model: str | None = None) -> dict[str, Any]:
     """LF summary and majority vote as plain data (with ``label_model``: each LF's learned
     accuracy, from a label model of that method fitted on the rows without gold)."""
+    from explicate.runtime.matrix import lf_summary, majority_vote
+
     m = applied.matrix
     Y = _gold(df, gold, m.labels, gold_map) if gold else None
     learned = _learned_accuracy(m.L, m.cardinality, label_model) if label_model else None
@@ -201,6 +233,9 @@ def _learned_accuracy(L: np.ndarray, cardinality: int, method: str) -> np.ndarra
 
 def _dependencies(rules: Path, df: pd.DataFrame) -> list[dict[str, Any]]:
     """Pairs of LFs that read the same primitive (static analysis, as passed to label models)."""
+    from explicate.compiler.dependencies import dependencies
+    from explicate.runtime.apply import compile_for, load_rules
+
     program, _ = compile_for(load_rules(rules), df)
     return [{"lfs": list(d.names), "pair": list(d.pair), "shared": d.describe()}
             for d in dependencies(program.lowered)]
@@ -241,7 +276,7 @@ def fit(
     from explicate.runtime.label_model import fit_label_model_cli, method_names
 
     if method not in method_names():
-        raise ExplicateError([Diagnostic("E401", f"unknown label model method '{method}'",
+        raise ExplicateError([Diagnostic("E601", f"unknown label model method '{method}'",
                                          hints=did_you_mean(method, method_names(), "methods"))])
     if not matrix.is_file():
         raise ExplicateError([Diagnostic("E602", f"label matrix '{matrix}' not found")])
@@ -331,6 +366,7 @@ def explain(
     columns: Columns = None,
 ) -> None:
     """Turn English explanations into labeling functions (parse, filter, write DSL)."""
+    from explicate.grammar import to_dsl
     from explicate.runtime.explain import explain as run_explain
     from explicate.runtime.explain import word_lists_from_file
 
@@ -382,6 +418,8 @@ def fill(
     """Fill the holes of sketches from data: candidates from the pool, chosen on dev labels."""
     import dataclasses as dc
 
+    from explicate.runtime.apply import load_rules
+    from explicate.runtime.data import read_table
     from explicate.runtime.sketch import FillConfig
     from explicate.runtime.sketch import fill as run_fill
 

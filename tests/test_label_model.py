@@ -324,3 +324,54 @@ def test_low_overlap_auto_counts_votes_first_and_round_trips(tmp_path: Path) -> 
         LabelModel(3, "majority").fit(L).predict(L, tie_break="random")[covered] == Y[covered])
     model.save(tmp_path / "m.npz")
     np.testing.assert_array_equal(LabelModel.load(tmp_path / "m.npz").predict_proba(L), probs)
+
+
+def test_sample_decides_without_keying_every_row() -> None:
+    # 200k rows, nearly all distinct: a 20k-row sample already shows more than 20k patterns in
+    # L, so the fit uses it without keying all rows (n_patterns: not counted), and agrees with
+    # the exact statistics' sample drawn the same way.
+    L, Y, _, _ = synthetic_votes(200_000, 40, 2, seed=19)
+    model = LabelModel(2, "dawid_skene", max_patterns=20_000).fit(L)
+    assert model.fit_info["n_patterns"] is None and model.fit_info["n_fit_patterns"] <= 20_000
+    assert np.mean(model.predict(L, tie_break="random") == Y) > 0.8
+    # Few distinct rows: the sample does not decide, every row is keyed and counted exactly.
+    few = np.repeat(L[:500], 400, axis=0)
+    exact = LabelModel(2, "dawid_skene", max_patterns=20_000).fit(few)
+    assert exact.fit_info["n_patterns"] == VoteStats.from_matrix(few, 2).n_patterns
+    bad = L.copy()
+    bad[150_001, 3] = 2  # outside the sample or not, a bad vote is found
+    with pytest.raises(ValueError, match=r"L\[150001, 3\] = 2"):
+        LabelModel(2, max_patterns=20_000).fit(bad)
+
+
+def test_thread_policy(monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    from explicate.runtime import device
+
+    monkeypatch.setenv("EXPLICATE_THREADS", "3")
+    assert device.max_threads() == 3
+    assert device.threads_for(10) == 1 and device.threads_for(device.SMALL_WORK) == 3
+    before = torch.get_num_threads()
+    with device.thread_policy(10) as n:
+        assert n == 1 and torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    monkeypatch.setenv("EXPLICATE_THREADS", "0")
+    with pytest.raises(ValueError, match="EXPLICATE_THREADS must be a positive integer"):
+        device.max_threads()
+    monkeypatch.delenv("EXPLICATE_THREADS")
+    assert device.max_threads() == device.usable_cores()
+
+
+def test_check_command_starts_without_torch() -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    probe = ("import atexit, sys; atexit.register(lambda: sys.__stderr__.write("
+             "'TORCH=%d\\n' % ('torch' in sys.modules))); from explicate.cli import main; "
+             "sys.argv[0] = 'explicate'; main()")
+    res = subprocess.run([sys.executable, "-c", probe, "check", str(root / "explicate" / "demo" /
+                          "ads.lf")], cwd=root, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert "TORCH=0" in res.stderr and "ok:" in res.stderr

@@ -57,5 +57,5 @@ def test_registered_method_runs_through_the_cli(toy: str, tmp_path: Path) -> Non
     assert report["metrics"]["accuracy"] >= float(np.mean(mv == Y)) - 0.01
     assert np.load(out).shape == (5_000, 2)
     bad = runner.invoke(app, ["fit", str(npz), "--method", "tyo", "-o", str(out)])
-    assert bad.exit_code == 2 and "E401" in bad.stderr
+    assert bad.exit_code == 2 and "E601" in bad.stderr
     assert "did you mean 'toy'" in bad.stderr and "weighted_majority" in bad.stderr

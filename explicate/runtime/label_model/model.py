@@ -20,7 +20,7 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
-from explicate.runtime.device import resolve_device
+from explicate.runtime.device import resolve_device, thread_policy
 from explicate.runtime.label_model.auto import PRIORS
 from explicate.runtime.label_model.builtin import BUILTIN_METHODS  # noqa: F401  (registers them)
 from explicate.runtime.label_model.dependencies import dependency_weights, detect_dependencies
@@ -122,6 +122,9 @@ class LabelModel:
         independent model predicts. ``method="auto"`` always detects them and adds the given
         pairs. Each group of mutually dependent LFs then counts once (weights 1/group size in
         the likelihood and in vote counts; masked pairs in ``matrix_completion``/``triplets``).
+        ``fit_info["n_patterns"]`` is the number of distinct rows, or None where a row sample
+        alone showed more than ``max_patterns`` (the fit then uses that sample, unkeyed rows
+        only range-checked).
         """
         t0 = time.perf_counter()
         method = get_method(self.method)
@@ -135,12 +138,13 @@ class LabelModel:
         deps = [] if isinstance(dependencies, str) or dependencies is None else [
             (int(i), int(j)) for i, j in dependencies
         ]
-        if dependencies == "auto" or method.detect_dependencies:
-            found = detect_dependencies(d, set(deps), self.seed)
-            info["detected_dependencies"] = found
-            deps = deps + found
-        w = dependency_weights(d.m, deps)
-        fitted = method.fit(FitProblem(d, fixed_pi, deps, w, self._options()))
+        with thread_policy(d.rows.shape[0] * self.cardinality):  # the work of one EM step
+            if dependencies == "auto" or method.detect_dependencies:
+                found = detect_dependencies(d, set(deps), self.seed)
+                info["detected_dependencies"] = found
+                deps = deps + found
+            w = dependency_weights(d.m, deps)
+            fitted = method.fit(FitProblem(d, fixed_pi, deps, w, self._options()))
         self._publish(fitted, w)
         self.dependencies = deps
         self.n_lfs = d.m
@@ -156,8 +160,9 @@ class LabelModel:
         self.fit_info = info
         return self
 
-    def _fit_data(self, L: Any) -> tuple[np.ndarray, np.ndarray, int, int]:
-        """``(patterns, weights, n_rows, n_patterns)`` to fit on, after checking ``L``."""
+    def _fit_data(self, L: Any) -> tuple[np.ndarray, np.ndarray, int, int | None]:
+        """``(patterns, weights, n_rows, n_patterns)`` to fit on, after checking ``L``
+        (``n_patterns`` None: more than ``max_patterns``, not counted)."""
         k = self.cardinality
         if isinstance(L, VoteStats):
             if L.cardinality != k:
@@ -284,37 +289,49 @@ class LabelModel:
         if isinstance(L, VoteStats):
             return self.predict_proba(L.patterns)
         n, m = shape_of(L)
-        table, bias = self._require_fit(m)
+        table, bias, check_covered = self._prediction_table(m)
         assert self.class_balance is not None
+        pi = torch.from_numpy(self.class_balance).to(self.device)
         out = np.empty((n, k), dtype=np.float32)
         offsets = (torch.arange(m, dtype=torch.int32, device=self.device) * (k + 1) + 1)[None, :]
-        # Where abstaining carries no weight an uncovered row's logits are exactly log(class
-        # balance), so only informative tables need the per-row coverage check.
+        s = 0
+        with thread_policy(_PREDICT_ROWS * m):
+            for block in iter_chunks(L, k, _PREDICT_ROWS):
+                e = s + block.shape[0]
+                idx = torch.from_numpy(block).to(self.device, torch.int32).add_(offsets)
+                res = torch.nn.functional.embedding_bag(idx, table, mode="sum")
+                logits = res[:, :k].add_(bias)
+                if self._vote_first:  # only the most voted classes stay in the running
+                    counts = res[:, k : 2 * k]
+                    behind = counts < counts.max(1, keepdim=True).values - 1e-4
+                    logits = logits.masked_fill_(behind, -math.inf)
+                probs = torch.softmax(logits, 1)
+                if check_covered:
+                    probs[res[:, -1] < 0.5] = pi
+                out[s:e] = probs.cpu().numpy()
+                s = e
+        return out
+
+    def _prediction_table(self, m: int) -> tuple[torch.Tensor, torch.Tensor, bool]:
+        """The lookup table, the bias and whether rows without votes need their own check.
+
+        Where abstaining carries no weight an uncovered row's logits are exactly log(class
+        balance), so only informative tables need the per-row coverage check; they get one more
+        output column counting each row's votes.
+        """
+        k = self.cardinality
+        table, bias = self._require_fit(m)
+        assert self.class_balance is not None
         pi = torch.from_numpy(self.class_balance).to(self.device)
         width = table.shape[1]  # k, or 2k where vote counts come first
         check_covered = bool(table.reshape(m, k + 1, width)[:, 0, :k].abs().max() > 0) or not bool(
             torch.allclose(torch.softmax(bias, 0), pi, atol=1e-6)
         )
-        if check_covered:  # one more output column counts each row's votes
+        if check_covered:
             votes = torch.ones(m, k + 1, 1, device=self.device)
             votes[:, 0] = 0.0
             table = torch.cat([table, votes.reshape(m * (k + 1), 1)], dim=1)
-        s = 0
-        for block in iter_chunks(L, k, _PREDICT_ROWS):
-            e = s + block.shape[0]
-            idx = torch.from_numpy(block).to(self.device, torch.int32).add_(offsets)
-            res = torch.nn.functional.embedding_bag(idx, table, mode="sum")
-            logits = res[:, :k].add_(bias)
-            if self._vote_first:  # only the most voted classes stay in the running
-                counts = res[:, k : 2 * k]
-                behind = counts < counts.max(1, keepdim=True).values - 1e-4
-                logits = logits.masked_fill_(behind, -math.inf)
-            probs = torch.softmax(logits, 1)
-            if check_covered:
-                probs[res[:, width] < 0.5] = pi
-            out[s:e] = probs.cpu().numpy()
-            s = e
-        return out
+        return table, bias, check_covered
 
     def predict(
         self,

@@ -118,14 +118,14 @@ def _exact_key_fits(m: int, k: int) -> bool:
     return m * np.log2(k + 1) < 62.5
 
 
-def row_keys(block: np.ndarray, k: int, salt: int = 0) -> np.ndarray:
+def row_keys(block: np.ndarray, k: int) -> np.ndarray:
     """One int64 key per row of an int8 block: exact (base k+1) when it fits, else a 64-bit hash.
 
     Equal rows always get equal keys; distinct rows get distinct keys when the key is exact and
-    almost surely otherwise (callers verify with a second, differently ``salt``-ed hash).
+    almost surely otherwise (callers compare the rows with their group's pattern to be sure).
     """
     n, m = block.shape
-    if _exact_key_fits(m, k) and salt == 0:
+    if _exact_key_fits(m, k):
         key = np.zeros(n, dtype=np.int64)
         base = np.int64(k + 1)
         for j in range(m - 1, -1, -1):  # Horner: key = sum (v_j + 1) (k+1)^j
@@ -136,7 +136,7 @@ def row_keys(block: np.ndarray, k: int, salt: int = 0) -> np.ndarray:
     padded = np.zeros((n, width), dtype=np.int8)
     padded[:, :m] = block
     words = padded.view(np.uint64)
-    h = np.full(n, 0x243F6A8885A308D3 ^ (salt * 0x632BE59BD9B4E019), dtype=np.uint64)
+    h = np.full(n, 0x243F6A8885A308D3, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for i in range(words.shape[1]):
             h ^= words[:, i]
@@ -180,13 +180,13 @@ def _key_space(m: int, k: int) -> int | None:
     return (k + 1) ** m if _exact_key_fits(m, k) else None
 
 
-def _keys(L: Any, k: int, chunk_rows: int = CHUNK_ROWS, salt: int = 0) -> np.ndarray:
+def _keys(L: Any, k: int, chunk_rows: int = CHUNK_ROWS) -> np.ndarray:
     """int64 ``[n]``: :func:`row_keys` of every row of ``L``, computed chunk by chunk."""
     n, _ = shape_of(L)
     keys = np.empty(n, dtype=np.int64)
     s = 0
     for block in iter_chunks(L, k, chunk_rows):
-        keys[s : s + block.shape[0]] = row_keys(block, k, salt)
+        keys[s : s + block.shape[0]] = row_keys(block, k)
         s += block.shape[0]
     return keys
 
@@ -214,28 +214,49 @@ def _gather_rows(L: Any, k: int, rows: np.ndarray, chunk_rows: int = CHUNK_ROWS)
     return out
 
 
-def _keys_consistent(L: Any, k: int, inv: np.ndarray, chunk_rows: int = CHUNK_ROWS) -> bool:
-    """True where a second, independent row hash is constant inside every group of ``inv``.
+def _keys_consistent(L: Any, k: int, inv: np.ndarray, patterns: np.ndarray,
+                     chunk_rows: int = CHUNK_ROWS) -> bool:
+    """True where every row of ``L`` equals the pattern its key grouped it with.
 
-    Two distinct rows that share the first 64-bit hash would also have to share the second
-    (odds about 2**-64 per colliding pair), so this verifies the grouping.
+    A 64-bit hash could (with odds about 2**-64 per pair) put two distinct rows in one group;
+    comparing the rows with their groups' patterns rules that out exactly, at the cost of one
+    streaming pass (no second hash).
     """
-    h2 = _keys(L, k, chunk_rows, salt=1)
-    rep = _representatives(inv, int(inv.max()) + 1 if inv.size else 0)
-    return bool(np.array_equal(h2[rep][inv], h2))
+    s = 0
+    for block in iter_chunks(L, k, chunk_rows):
+        e = s + block.shape[0]
+        if not np.array_equal(patterns[inv[s:e]], block):
+            return False
+        s = e
+    return True
+
+
+def check_votes(L: Any, cardinality: int) -> None:
+    """Raise ValueError naming the first vote of ``L`` outside ``{-1, 0, .., k-1}``."""
+    for _ in iter_chunks(L, cardinality):
+        pass
 
 
 def compress_for_fit(
     L: Any, cardinality: int, max_patterns: int, seed: int = 0
-) -> tuple[np.ndarray, np.ndarray, int, int]:
+) -> tuple[np.ndarray, np.ndarray, int, int | None]:
     """What a fit needs from ``L``: ``(patterns, weights, n_rows, n_patterns)``.
 
     Where ``L`` has at most ``max_patterns`` distinct rows these are its exact statistics;
     otherwise the patterns of a seeded sample of ``max_patterns`` rows (drawn with replacement),
-    each weighted by the rows it stands for. Extra memory: about 16 bytes per row of ``L``.
+    each weighted by the rows it stands for. The sample is drawn first: where it alone shows that
+    ``L`` has more patterns than the cap (see :func:`_sample_decides`), the rows of ``L`` are only
+    range-checked, not keyed, and ``n_patterns`` is None (not counted). Extra memory: about 16
+    bytes per row of ``L`` where the rows are keyed.
     """
     k = check_cardinality(cardinality)
     n, m = shape_of(L)
+    sample: VoteStats | None = None
+    if n > max_patterns >= _SAMPLE_FIRST_MIN:
+        check_votes(L, k)
+        sample = _row_sample(L, k, n, max_patterns, seed)
+        if _sample_decides(sample, max_patterns):
+            return sample.patterns, sample.counts * (n / max_patterns), n, None
     keys = _keys(L, k)
     space = _key_space(m, k)
     if space is None or space > max(1 << 22, 4 * n):
@@ -249,14 +270,36 @@ def compress_for_fit(
     del keys
     if inv is not None:
         patterns = _gather_rows(L, k, _representatives(inv, p))
-        if not _exact_key_fits(m, k) and not _keys_consistent(L, k, inv):
+        if not _exact_key_fits(m, k) and not _keys_consistent(L, k, inv, patterns):
             stats = VoteStats._from_matrix_exact(L, k)
             return stats.patterns, stats.counts.astype(np.float64), n, stats.n_patterns
         return patterns, counts.astype(np.float64), n, p
-    rng = np.random.default_rng(seed)
-    rows = np.sort(rng.integers(0, n, size=max_patterns))
-    sample = VoteStats.from_matrix(_gather_rows(L, k, rows), k)
+    if sample is None:
+        sample = _row_sample(L, k, n, max_patterns, seed)
     return sample.patterns, sample.counts * (n / max_patterns), n, p
+
+
+_SAMPLE_FIRST_MIN = 1_000  # smaller samples decide too noisily; those rows are keyed anyway
+_DISTINCT_SHARE = 0.7
+
+
+def _row_sample(L: Any, k: int, n: int, size: int, seed: int) -> VoteStats:
+    """Statistics of ``size`` rows of ``L`` drawn (seeded) with replacement."""
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.integers(0, n, size=size))
+    return VoteStats.from_matrix(_gather_rows(L, k, rows), k)
+
+
+def _sample_decides(sample: VoteStats, max_patterns: int) -> bool:
+    """True where ``max_patterns`` draws show more than ``0.7 * max_patterns`` distinct rows.
+
+    Drawn with replacement from at most ``max_patterns`` patterns, the expected number of
+    distinct ones is at most ``max_patterns * (1 - 1/e) = 0.632 * max_patterns`` (uniform
+    counts are the worst case), with a standard deviation under ``sqrt(max_patterns)``; so past
+    0.7 (13 standard deviations at the smallest cap sampled first, 1,000) ``L`` has more
+    patterns than the cap, and keying every row would only confirm it.
+    """
+    return sample.n_patterns > _DISTINCT_SHARE * max_patterns
 
 
 def sample_patterns(
@@ -320,7 +363,7 @@ class VoteStats:
             return cls(k, np.zeros((0, m), dtype=np.int8), np.zeros(0, dtype=np.int64))
         _, inv, counts = _unique_keys(_keys(L, k, chunk_rows), key_space=_key_space(m, k))
         patterns = _gather_rows(L, k, _representatives(inv, counts.shape[0]), chunk_rows)
-        if not _exact_key_fits(m, k) and not _keys_consistent(L, k, inv, chunk_rows):
+        if not _exact_key_fits(m, k) and not _keys_consistent(L, k, inv, patterns, chunk_rows):
             return cls._from_matrix_exact(L, k)
         return cls(k, patterns, counts)
 

@@ -16,6 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 ABSTAIN = -1
+# The most labels a rule file may declare: label ids and ABSTAIN must fit L's widest dtype (int16).
+MAX_LABELS = 32767
+
+
+def label_dtype(cardinality: int) -> str:
+    """The dtype of a label matrix over ``cardinality`` labels: int8 up to 127, int16 beyond."""
+    return "int8" if cardinality <= 127 else "int16"
 
 
 @dataclass(frozen=True, slots=True)

@@ -189,7 +189,7 @@ def build_batch(df: pd.DataFrame, program: Program, schema: Schema, *, base: int
             values = pd.to_numeric(df[name], errors="coerce").to_numpy(dtype=np.float64,
                                                                         na_value=np.nan)
             ok = ~np.isnan(values)
-            for i in np.flatnonzero(~ok)[:1000]:
+            for i in np.flatnonzero(~ok):
                 v = df[name].iloc[i]
                 what = "is missing" if pd.isna(v) else f"is not a number ({v!r})"
                 problems.append(RowProblem(base + int(i) + 1, name, what))
@@ -205,7 +205,7 @@ def build_batch(df: pd.DataFrame, program: Program, schema: Schema, *, base: int
             valid = span.found & batch.valids[parent]
             if name in batch.valids:
                 valid &= batch.valids[name]
-            for i in np.flatnonzero(~span.found & batch.valids[parent])[:1000]:
+            for i in np.flatnonzero(~span.found & batch.valids[parent]):
                 where = "at the given offsets" if given else "in its text"
                 problems.append(RowProblem(base + int(i) + 1, name,
                                            f"is not found {where} ('{parent}')"))

@@ -5,6 +5,7 @@ Modules, in import order (each imports only those above it)::
 
     problems    RowProblem, data_error
     detections  objects fields (lists of boxes per image), COCO
+    delimited   CSV/TSV record by record (no shifted, dropped or unreported rows)
     formats     one reader per suffix: csv/tsv/txt, jsonl, json (lists, WRENCH, COCO), parquet
     read        read_table
     schema      infer_schema (text / number / mention / objects)
@@ -22,7 +23,7 @@ from explicate.runtime.data.detections import (
 from explicate.runtime.data.formats import readers
 from explicate.runtime.data.gold import gold_ids, label_ids, label_of, label_table
 from explicate.runtime.data.problems import RowProblem, data_error
-from explicate.runtime.data.read import read_table
+from explicate.runtime.data.read import read_problems, read_table
 from explicate.runtime.data.regions import (
     extract_regions,
     otsu_threshold,
@@ -49,6 +50,7 @@ __all__ = [
     "object_column",
     "otsu_threshold",
     "read_regions",
+    "read_problems",
     "read_table",
     "readers",
     "regions_records",

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from explicate import ir
 from explicate.compiler import FieldKind, Program, Schema
 from explicate.errors import Diagnostic, ExplicateError
 from explicate.grammar import to_dsl
@@ -196,11 +197,15 @@ def apply_all(rules: RuleSet, df: pd.DataFrame, cache: Path | None,
                             for r, f, p in zip(z["rows"], z["fields"], z["problems"], strict=True))
             return z["L"]
     parts = []
+    seen: set[RowProblem] = set()
     for name, program in rules.programs:
         applied = apply_program(program, df, rules.schemas[name], progress=False)
         parts.append(applied.L)
-        problems.extend(applied.problems)
-    L = np.concatenate(parts, axis=1) if parts else np.zeros((len(df), 0), np.int8)
+        # Each program reports the records the reader could not read; list those once.
+        fresh = [p for p in applied.problems if p not in seen]
+        seen.update(fresh)
+        problems.extend(fresh)
+    L = np.concatenate(parts, axis=1) if parts else np.zeros((len(df), 0), ir.label_dtype(len(rules.labels)))
     if hit is not None:
         hit.parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(hit, L=L, rows=np.array([p.row for p in problems], dtype=np.int64),

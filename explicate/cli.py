@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+import zipfile
 from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
@@ -20,8 +21,8 @@ from explicate import ir
 from explicate.compiler.dependencies import dependencies
 from explicate.errors import Diagnostic, ExplicateError, did_you_mean
 from explicate.grammar import to_dsl
-from explicate.runtime.apply import Applied, apply_program, compile_for, load_rules
-from explicate.runtime.data import RowProblem, gold_ids, read_table
+from explicate.runtime.apply import Applied, RuleSource, apply_program, compile_for, load_rules
+from explicate.runtime.data import RowProblem, gold_ids, read_problems, read_table
 from explicate.runtime.matrix import lf_summary, majority_vote
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -54,6 +55,28 @@ def user_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _pairs(text: str, option: str) -> dict[str, str]:
+    """``'1=SPOUSE,2=NOT_SPOUSE'`` as a mapping; a pair without '=' is an E604 diagnostic."""
+    out: dict[str, str] = {}
+    for pair in text.split(","):
+        value, eq, label = pair.partition("=")
+        if not eq or not value.strip() or not label.strip():
+            raise ExplicateError([Diagnostic(
+                "E604", f"{option}: '{pair}' is not VALUE=LABEL", None, "",
+                (f"write e.g. {option} '1=SPOUSE,2=NOT_SPOUSE'",))])
+        out[value.strip()] = label.strip()
+    return out
+
+
+def _load_rules(path: Path) -> RuleSource:
+    """A rule file for the commands: one with no LF at all is an error (E107), not 'ok'."""
+    source = load_rules(path)
+    if not source.rules.lfs and not source.syntax_errors:
+        raise ExplicateError([Diagnostic("E107", f"rule file '{path}' has no LFs", None, "",
+                                         ("add a line like 'lf NAME: CONDITION -> LABEL'",))])
+    return source
+
+
 def _columns(columns: str | None) -> list[str] | None:
     return [c.strip() for c in columns.split(",")] if columns else None
 
@@ -71,7 +94,7 @@ def _report_problems(problems: Sequence[RowProblem], limit: int = 10) -> None:
 
 
 def _run(rules_path: Path, data: Path, columns: str | None) -> tuple[Applied, pd.DataFrame]:
-    rules = load_rules(rules_path)
+    rules = _load_rules(rules_path)
     df = read_table(data, _columns(columns))
     program, schema = compile_for(rules, df)
     assert schema is not None
@@ -89,9 +112,11 @@ def check(
     columns: Columns = None,
 ) -> None:
     """Validate a rule file and print it as canonical DSL."""
-    parsed = load_rules(rules)
+    parsed = _load_rules(rules)
     df = read_table(data, _columns(columns)) if data else None
     program, _ = compile_for(parsed, df)
+    if df is not None:
+        _report_problems(read_problems(df))
     body = ir.RuleFile(tuple(s for s in parsed.rules.statements if not isinstance(s, ir.LF)))
     text = to_dsl(body) if body.statements else ""
     text += "".join(to_dsl(lf) + "\n" for lf in program.lfs)
@@ -120,8 +145,7 @@ def _gold(df: pd.DataFrame, column: str, labels: tuple[str, ...], mapping: str |
     if column not in df.columns:
         raise ExplicateError([Diagnostic("E403", f"gold column '{column}' not in the data", None,
                                          "", (f"columns: {', '.join(map(str, df.columns))}",))])
-    pairs = [pair.partition("=") for pair in mapping.split(",")] if mapping else []
-    table = {value.strip(): label.strip() for value, _, label in pairs}
+    table = _pairs(mapping, "--gold-map") if mapping else {}
     return gold_ids(df[column], labels, table, what=f"gold column '{column}'")
 
 
@@ -245,10 +269,16 @@ def fit(
                                          hints=did_you_mean(method, method_names(), "methods"))])
     if not matrix.is_file():
         raise ExplicateError([Diagnostic("E602", f"label matrix '{matrix}' not found")])
+    if output.suffix != ".npy":
+        output = output.with_name(output.name + ".npy")  # numpy adds it; report the real name
     try:
         result = fit_label_model_cli(str(matrix), method, str(output), str(gold) if gold else None)
     except ValueError as exc:
         raise ExplicateError([Diagnostic("E602", str(exc))]) from None
+    except (zipfile.BadZipFile, EOFError, KeyError, OSError) as exc:
+        raise ExplicateError([Diagnostic("E602", f"label matrix '{matrix}' is not a readable "
+                                         f".npz ({type(exc).__name__}: {exc})", None, "",
+                                         ("write it again with `explicate apply`",))]) from None
     out.print(json.dumps(result, indent=2), markup=False)
 
 
@@ -335,7 +365,10 @@ def explain(
     from explicate.runtime.explain import word_lists_from_file
 
     names = [n.strip() for n in labels.split(",") if n.strip()]
-    mapping = dict(p.split("=", 1) for p in label_map.split(",")) if label_map else None
+    if keep not in ("all", "best"):
+        raise ExplicateError([Diagnostic("E604", f"--keep must be 'all' or 'best', got '{keep}'",
+                                         hints=did_you_mean(keep, ("all", "best"), "choices"))])
+    mapping = _pairs(label_map, "--label-map") if label_map else None
     lists = word_lists_from_file(words) if words else None
     result = run_explain(explanations, names, pool=data, word_lists=lists, label_map=mapping,
                          keep=keep, columns=_columns(columns))

@@ -25,6 +25,10 @@ CODES: dict[str, str] = {
     "E101": "syntax error",
     "E102": "unexpected character",
     "E103": "explanation could not be read",
+    "E104": "bad string escape",
+    "E105": "explanation too long to read",
+    "E106": "over a limit of the DSL (nesting depth, list size, label count, number size)",
+    "E107": "empty rule file",
     "E201": "unknown field",
     "E202": "unknown label",
     "E203": "unknown word list",
@@ -33,8 +37,9 @@ CODES: dict[str, str] = {
     "E206": "bad regular expression",
     "E207": "word list file not found",
     "E208": "bad span declaration",
-    "E209": "rule file not found",
+    "E209": "rule file not found or not UTF-8",
     "E210": "unknown object measure",
+    "E211": "word list file unusable (not a regular file, not UTF-8)",
     "E301": "type mismatch",
     "E401": "data file not found or unreadable",
     "E402": "unknown data format",
@@ -42,9 +47,11 @@ CODES: dict[str, str] = {
     "E404": "value that is not a label",
     "E501": "bad pipeline file",
     "E502": "no LF votes on any row",
+    "E503": "output folder in use by another run",
     "E601": "unknown label model method",
     "E602": "bad label matrix file",
     "E603": "nothing to fit",
+    "E604": "bad command-line option value",
 }
 
 

@@ -22,6 +22,12 @@ from explicate.compiler.typecheck import TypeChecker
 from explicate.errors import CompileError, Diagnostic, ParseError, did_you_mean
 
 
+# The most nodes an LF's condition may have with its lets written out (each use of a let counts
+# its definition again). Lets are shared by reference while compiling, but the LF means that
+# whole tree; this keeps a chain of doubling lets from taking exponential time anywhere.
+MAX_EXPANDED = 100_000
+
+
 @dataclass
 class Compilation:
     """What the passes share: the input, what each pass found, and every problem so far."""
@@ -58,6 +64,13 @@ def resolve(c: Compilation) -> None:
         seen[lf.name] = lf
         expanded = expand_lets(lf, c.names.lets)
         assert isinstance(expanded, ir.LF)
+        if ir.tree_size(expanded.when, MAX_EXPANDED) > MAX_EXPANDED:
+            c.diags.append(Diagnostic(
+                "E106", f"LF '{lf.name}' is larger than {MAX_EXPANDED:,} conditions and values "
+                "once its 'let' names are written out", lf.span, "",
+                ("each use of a let stands for its whole definition; a chain of lets that each "
+                 "use the one before twice doubles at every step",)))
+            continue
         c.resolved.append(resolve_lf(expanded, c.names, c.schema, c.diags))
         c.written.append(dataclasses.replace(lf, label=c.resolved[-1].label))
 

@@ -52,7 +52,16 @@ def load_rules(path: str | Path) -> RuleSource:
     p = Path(path)
     if not p.is_file():
         raise ExplicateError([Diagnostic("E209", f"rule file '{path}' not found")])
-    rules, problems = parse_partial(p.read_text(encoding="utf-8"), str(path))
+    data = p.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ExplicateError([Diagnostic(
+            "E209", f"rule file '{path}' is not UTF-8 text: byte {data[exc.start]:#04x} at "
+            f"{path}:{line}:{col}", None, "", ("save the file as UTF-8",))]) from None
+    rules, problems = parse_partial(text, str(path))
     return RuleSource(rules, tuple(problems), p.parent)
 
 

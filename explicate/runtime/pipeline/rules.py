@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,6 +24,7 @@ from explicate.runtime.apply import RuleSource, apply_program, compile_for
 from explicate.runtime.data import RowProblem, infer_schema
 from explicate.runtime.end_model import TextSpec
 from explicate.runtime.explain import explain, word_lists_from_file
+from explicate.runtime.pipeline.artifacts import write_atomic
 from explicate.runtime.pipeline.config import E_CONFIG, PipelineConfig
 
 Log = Callable[[str], None]
@@ -192,10 +194,10 @@ def apply_all(rules: RuleSet, df: pd.DataFrame, cache: Path | None,
     key = content_key(rules.dsl(), df)
     hit = cache / f"L-{key}.npz" if cache is not None else None
     if hit is not None and hit.is_file():
-        with np.load(hit, allow_pickle=False) as z:
-            problems.extend(RowProblem(int(r), str(f), str(p))
-                            for r, f, p in zip(z["rows"], z["fields"], z["problems"], strict=True))
-            return z["L"]
+        cached = _read_cached(hit, len(df), len(rules.lf_names))
+        if cached is not None:
+            problems.extend(cached[1])
+            return cached[0]
     parts = []
     seen: set[RowProblem] = set()
     for name, program in rules.programs:
@@ -207,11 +209,27 @@ def apply_all(rules: RuleSet, df: pd.DataFrame, cache: Path | None,
         problems.extend(fresh)
     L = np.concatenate(parts, axis=1) if parts else np.zeros((len(df), 0), ir.label_dtype(len(rules.labels)))
     if hit is not None:
-        hit.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(hit, L=L, rows=np.array([p.row for p in problems], dtype=np.int64),
-                            fields=np.array([p.field for p in problems], dtype=str),
-                            problems=np.array([p.problem for p in problems], dtype=str))
+        write_atomic(hit, lambda tmp: np.savez_compressed(
+            tmp, L=L, rows=np.array([p.row for p in problems], dtype=np.int64),
+            fields=np.array([p.field for p in problems], dtype=str),
+            problems=np.array([p.problem for p in problems], dtype=str)))
     return L
+
+
+def _read_cached(path: Path, n: int, m: int) -> tuple[np.ndarray, list[RowProblem]] | None:
+    """A cache entry if it is whole and fits (n rows, m LFs); a bad one is deleted (None: the
+    caller rebuilds it). Entries are written by rename, but a disk can fill or a file be cut."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            L = z["L"]
+            found = [RowProblem(int(r), str(f), str(p))
+                     for r, f, p in zip(z["rows"], z["fields"], z["problems"], strict=True)]
+        if L.shape == (n, m) and np.issubdtype(L.dtype, np.integer):
+            return L, found
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        pass
+    path.unlink(missing_ok=True)
+    return None
 
 
 def text_spec(cfg: PipelineConfig, rules: RuleSet, pool: pd.DataFrame) -> TextSpec:

@@ -68,6 +68,10 @@ def _is_hex(text: str) -> bool:
     return len(text) == 4 and all(c in "0123456789abcdefABCDEF" for c in text)
 
 
+# The largest whole number (a distance in words, a count) the DSL reads.
+MAX_INT = 10**9
+
+
 class DslLimitError(ValueError):
     """A literal over one of the DSL's limits (a number too large to be finite)."""
 
@@ -103,6 +107,11 @@ class ToIR(Transformer[Token, Any]):
 
     # terminals
     def INT(self, tok: Token) -> int:  # noqa: N802 - lark calls terminal callbacks by name
+        digits = str(tok).lstrip("-").lstrip("0")
+        if len(digits) > len(str(MAX_INT)) or (digits and int(digits) > MAX_INT):
+            raise DslLimitError(f"whole number '{str(tok)[:20]}{'...' if len(tok) > 20 else ''}' "
+                                "is too large", self._tok_span(tok),
+                                f"whole numbers (word distances, counts) are at most {MAX_INT:,}")
         return int(tok)
 
     def REGEX(self, tok: Token) -> ir.Regex:  # noqa: N802

@@ -22,7 +22,13 @@ from explicate.compiler.dependencies import dependencies
 from explicate.errors import Diagnostic, ExplicateError, did_you_mean
 from explicate.grammar import to_dsl
 from explicate.runtime.apply import Applied, RuleSource, apply_program, compile_for, load_rules
-from explicate.runtime.data import RowProblem, gold_ids, read_problems, read_table
+from explicate.runtime.data import (
+    RowProblem,
+    gold_ids,
+    normalization_note,
+    read_problems,
+    read_table,
+)
 from explicate.runtime.matrix import lf_summary, majority_vote
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -100,6 +106,9 @@ def _run(rules_path: Path, data: Path, columns: str | None) -> tuple[Applied, pd
     assert schema is not None
     applied = apply_program(program, df, schema)
     _report_problems(applied.problems)
+    note = normalization_note(df[[c for c in df.columns if c in program.field_kinds]])
+    if note:
+        err.print(note, markup=False)
     return applied, df
 
 

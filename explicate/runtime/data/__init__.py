@@ -8,6 +8,7 @@ Modules, in import order (each imports only those above it)::
     delimited   CSV/TSV record by record (no shifted, dropped or unreported rows)
     formats     one reader per suffix: csv/tsv/txt, jsonl, json (lists, WRENCH, COCO), parquet
     read        read_table
+    normalize   text as rules see it (no zero-width characters or BOMs, NFC)
     schema      infer_schema (text / number / mention / objects)
     gold        label values -> ids, one convention (see gold.py)
     regions     region tables and the built-in region extractor
@@ -22,6 +23,7 @@ from explicate.runtime.data.detections import (
 )
 from explicate.runtime.data.formats import readers
 from explicate.runtime.data.gold import gold_ids, label_ids, label_of, label_table
+from explicate.runtime.data.normalize import normalization_note, normalize_text
 from explicate.runtime.data.problems import RowProblem, data_error
 from explicate.runtime.data.read import read_problems, read_table
 from explicate.runtime.data.regions import (
@@ -47,6 +49,8 @@ __all__ = [
     "label_ids",
     "label_of",
     "label_table",
+    "normalization_note",
+    "normalize_text",
     "object_column",
     "otsu_threshold",
     "read_regions",

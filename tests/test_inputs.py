@@ -1,0 +1,81 @@
+"""Issue 15: nothing a user types or feeds in crashes, hangs or is lost. One test per case the
+issue lists (the fuzz suites are in test_fuzz.py, the bad-input corpus in test_bad_inputs.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from explicate.cli import app
+from explicate.errors import ExplicateError
+from explicate.grammar.parse import parse, parse_partial
+from explicate.runtime.apply import apply_rules
+from explicate.runtime.data import normalization_note, normalize_text
+
+runner = CliRunner()
+
+
+def test_an_invisible_bom_no_longer_hides_the_last_word() -> None:
+    df = pd.DataFrame({"text": ["check out my song\ufeff", "cafe\u0301 time", "plain"]})
+    applied = apply_rules('labels: A, B\nlf s: text ends with "song" -> B\n'
+                          'lf c: text contains "caf\u00e9" -> B\n', df)
+    assert applied.L.tolist() == [[1, -1], [-1, 1], [-1, -1]]
+    assert normalize_text("a\u200bb\ufeff") == "ab"
+    note = normalization_note(df)
+    assert note is not None and "2 row(s) of 'text'" in note
+
+
+def test_normalization_is_reported_by_the_cli(tmp_path: Path) -> None:
+    (tmp_path / "d.csv").write_text("text\nmy song\ufeff\nother\n", encoding="utf-8")
+    (tmp_path / "r.lf").write_text('labels: A, B\nlf s: text ends with "song" -> B\n')
+    result = runner.invoke(app, ["apply", str(tmp_path / "r.lf"), "--data",
+                                 str(tmp_path / "d.csv"), "-o", str(tmp_path / "L.npz")])
+    assert result.exit_code == 0 and "1 row(s) of 'text'" in result.output
+    assert "50.0% of rows covered" in result.output
+
+
+@pytest.mark.parametrize("body", ["", "# only a comment\n", "labels: A, B\n"])
+def test_a_rule_file_without_lfs_is_an_error(tmp_path: Path, body: str) -> None:
+    (tmp_path / "r.lf").write_text(body)
+    (tmp_path / "d.csv").write_text("text\na\n")
+    for args in (["check", str(tmp_path / "r.lf")],
+                 ["summary", str(tmp_path / "r.lf"), "--data", str(tmp_path / "d.csv")]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2 and "E107" in result.output, result.output
+
+
+def test_a_non_utf8_rule_file_names_the_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "r.lf").write_bytes(b"labels: A, B\nlf a: text contains \"caf\xe9\" -> A\n")
+    result = runner.invoke(app, ["check", str(tmp_path / "r.lf")])
+    assert result.exit_code == 2 and "E209" in result.output
+    assert "r.lf:2:25" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("condition", ["not " * 3000 + "true",
+                                       "count(text) > " + "2 ^ " * 3000 + "2"])
+def test_deep_nesting_is_a_diagnostic_not_a_recursion_error(condition: str) -> None:
+    _, problems = parse_partial(f"labels: A, B\nlf a: {condition} -> A\n")
+    assert [d.code for d in problems] == ["E106"]
+
+
+def test_deep_parentheses_parse() -> None:
+    rules = parse("labels: A, B\nlf a: " + "(" * 2000 + "true" + ")" * 2000 + " -> A\n")
+    assert len(rules.lfs) == 1
+
+
+def test_an_infinite_number_is_refused() -> None:
+    with pytest.raises(ExplicateError) as info:
+        parse("labels: A, B\nlf a: count(text) > 1e999 -> A\n")
+    assert [d.code for d in info.value.diagnostics] == ["E106"]
+
+
+def test_200_labels_apply_from_the_cli(tmp_path: Path) -> None:
+    labels = ", ".join(f"L{i}" for i in range(200))
+    (tmp_path / "r.lf").write_text(f"labels: {labels}\nlf a: text contains \"x\" -> L150\n")
+    (tmp_path / "d.csv").write_text("text\nx\ny\n")
+    result = runner.invoke(app, ["apply", str(tmp_path / "r.lf"), "--data",
+                                 str(tmp_path / "d.csv"), "-o", str(tmp_path / "L.npz")])
+    assert result.exit_code == 0, result.output

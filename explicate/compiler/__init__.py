@@ -21,7 +21,6 @@ from explicate.compiler.schema import FieldKind, Schema
 from explicate.compiler.typecheck import TypeChecker
 from explicate.errors import CompileError, Diagnostic, ParseError, did_you_mean
 
-
 # The most nodes an LF's condition may have with its lets written out (each use of a let counts
 # its definition again). Lets are shared by reference while compiling, but the LF means that
 # whole tree; this keeps a chain of doubling lets from taking exponential time anywhere.

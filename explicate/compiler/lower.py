@@ -99,7 +99,8 @@ class Program:
         return len(self.labels)
 
     def apply(self, batch: Batch) -> np.ndarray:
-        """The label matrix of a batch: int8[n, m] (int16 beyond 127 labels), ``ABSTAIN = -1`` where an LF does not vote.
+        """The label matrix of a batch: int8[n, m] (int16 beyond 127 labels), ``ABSTAIN = -1``
+        where an LF does not vote.
 
         An LF abstains on rows where a field it reads is missing or unusable.
         """

@@ -43,7 +43,8 @@ class LabelMatrix:
             L = data["L"]
             if L.ndim != 2 or not np.issubdtype(L.dtype, np.integer):
                 raise ValueError(f"'{path}' holds no label matrix (L is {L.dtype}, {L.ndim}-d)")
-            return cls(L.astype(label_dtype(len(labels) or int(L.max(initial=0)) + 1)), tuple(str(x) for x in data["lf_names"]), labels)
+            dtype = label_dtype(len(labels) or int(L.max(initial=0)) + 1)
+            return cls(L.astype(dtype), tuple(str(x) for x in data["lf_names"]), labels)
 
 
 def lf_summary(L: np.ndarray, lf_names: tuple[str, ...] | list[str],

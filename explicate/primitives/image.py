@@ -225,7 +225,7 @@ def pairs(col: ObjectColumn, a_mask: np.ndarray, b_mask: np.ndarray) -> Pairs:
     return Pairs(pa[keep], pb[keep], entry[keep], ia)
 
 
-def _boxes(col: ObjectColumn, idx: np.ndarray) -> tuple[np.ndarray, ...]:
+def _boxes(col: ObjectColumn, idx: np.ndarray) -> Box:
     x, y, w, h = col.x[idx], col.y[idx], col.w[idx], col.h[idx]
     return x, y, x + w, y + h
 
@@ -262,9 +262,9 @@ def _inside(a: Box, b: Box) -> Any:
 @dataclass(frozen=True)
 class Relation:
     """``a NAME b`` between the boxes of a pair: ``kernel`` over all pairs at once (arrays),
-    ``reference`` for one pair (floats; the executable definition). ``english`` lists other
-    words English uses for it; the DSL, the English grammar, the printer and the tests all read
-    this table."""
+    ``reference`` for one pair (floats; the executable definition). ``english`` lists how
+    English says it (articles are dropped, as the explanation lexer drops them); the DSL, the
+    English grammar, the printer and the tests all read this table."""
 
     name: str
     kernel: Callable[[Box, Box], np.ndarray]
@@ -274,21 +274,25 @@ class Relation:
 
 RELATIONS: dict[str, Relation] = {r.name: r for r in (
     Relation("above", lambda a, b: _cy(a) < _cy(b), lambda a, b: bool(_cy(a) < _cy(b)),
-             ("over", "on top of")),
+             ("above", "over", "on top of")),
     Relation("below", lambda a, b: _cy(a) > _cy(b), lambda a, b: bool(_cy(a) > _cy(b)),
-             ("under", "beneath")),
+             ("below", "under", "beneath")),
     Relation("left of", lambda a, b: _cx(a) < _cx(b), lambda a, b: bool(_cx(a) < _cx(b)),
-             ("to the left of",)),
+             ("left of", "to the left of")),
     Relation("right of", lambda a, b: _cx(a) > _cx(b), lambda a, b: bool(_cx(a) > _cx(b)),
-             ("to the right of",)),
+             ("right of", "to the right of")),
     Relation("overlaps",
              lambda a, b: (np.minimum(a[2], b[2]) > np.maximum(a[0], b[0]))
              & (np.minimum(a[3], b[3]) > np.maximum(a[1], b[1])),
              lambda a, b: _lo(a[2], b[2]) > _hi(a[0], b[0]) and _lo(a[3], b[3]) > _hi(a[1], b[1]),
-             ("overlap", "overlapping", "touches", "touching")),
-    Relation("inside", _inside, lambda a, b: bool(_inside(a, b)), ("within", "in")),
+             tuple(f"{w}{with_}" for w in ("overlaps", "overlap", "overlapping", "touches",
+                                           "touching") for with_ in ("", " with"))),
+    Relation("inside", _inside, lambda a, b: bool(_inside(a, b)), ("inside", "inside of",
+                                                                   "within", "in")),
     Relation("contains", lambda a, b: _inside(b, a), lambda a, b: bool(_inside(b, a)),
-             ("holds", "encloses")),
+             # Not "contains"/"has" in English: those words say what a text or an image
+             # contains ("the image has a bike"), never that one box encloses another.
+             ("encloses", "surrounds")),
 )}
 
 

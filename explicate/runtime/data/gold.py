@@ -15,6 +15,7 @@ A missing value is ``ABSTAIN`` (unknown gold); any other value is an error namin
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,11 +42,14 @@ def label_table(labels: Sequence[str], label_map: Mapping[str, str] | None = Non
     return table
 
 
-def _key(value: object) -> str:
-    return "" if value is None or pd.isna(value) else str(value).strip().removesuffix(".0").lower()  # type: ignore[arg-type]
+def _key(value: Any) -> str:
+    """A value's text as the table knows it: stripped, lower case, ``1.0`` read as ``1``."""
+    if value is None or (not isinstance(value, str) and bool(pd.isna(value))):
+        return ""
+    return str(value).strip().removesuffix(".0").lower()
 
 
-def label_ids(values: pd.Series | Sequence[object], table: Mapping[str, int]
+def label_ids(values: pd.Series | Sequence[Any], table: Mapping[str, int]
               ) -> tuple[np.ndarray, list[str]]:
     """Label ids of values through ``table`` (ABSTAIN where missing) and the values the table
     does not know (sorted)."""
@@ -54,7 +58,7 @@ def label_ids(values: pd.Series | Sequence[object], table: Mapping[str, int]
     return np.array([table.get(k, ABSTAIN) for k in keys], dtype=np.int64), unknown
 
 
-def gold_ids(values: pd.Series | Sequence[object], labels: Sequence[str],
+def gold_ids(values: pd.Series | Sequence[Any], labels: Sequence[str],
              label_map: Mapping[str, str] | None = None, *, what: str = "gold column",
              map_hint: str = "--gold-map 'VALUE=LABEL,...'") -> np.ndarray:
     """Gold label ids of ``values`` (ABSTAIN where missing); unknown values are an E404."""

@@ -11,13 +11,18 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import sys
 import time
 import traceback
+from pathlib import Path
 
-from explicate.compiler import compile_rules
-from explicate.errors import ExplicateError
-from explicate.grammar.explanation import parse_explanation
-from explicate.grammar.parse import parse_partial
+# Fuzz the tree this script sits in, not whichever explicate the environment installed.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from explicate.compiler import compile_rules  # noqa: E402
+from explicate.errors import ExplicateError  # noqa: E402
+from explicate.grammar.explanation import parse_explanation  # noqa: E402
+from explicate.grammar.parse import parse_partial  # noqa: E402
 
 SLOW_S = 2.0
 SEED_LF = '''labels: HAM, SPAM

@@ -1,4 +1,4 @@
-"""The ``explicate`` command: check, apply, summary, demo."""
+"""The ``explicate`` command: check, apply, summary, export, inspect, fit, run, explain, demo."""
 
 from __future__ import annotations
 
@@ -400,6 +400,96 @@ def explain(
     for e in result.explained:
         for d in e.parsed.diagnostics:
             err.print(d.render(), markup=False)
+
+
+@app.command()
+@user_errors
+def export(
+    rules: Annotated[Path, typer.Argument(help="Rule file (.lf).")],
+    data: Annotated[Path, typer.Option("--data", help="CSV, TSV, JSONL, JSON or Parquet.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write: .csv or "
+                                         ".parquet.")],
+    method: Annotated[str, typer.Option("--method", help="Label model for the probabilities "
+                                        "(auto, majority, dawid_skene, ...).")] = "auto",
+    columns: Columns = None,
+) -> None:
+    """Write every row with its row number (``row``, 1-based), its fields, each LF's vote
+    (``lf:NAME``), the label model's probability of each label (``p:LABEL``) and the most likely
+    label (``predicted``); votes, probabilities and label are empty where no LF votes."""
+    from explicate.runtime.label_model import LabelModel, method_names
+
+    if output.suffix.lower() not in (".csv", ".parquet"):
+        raise ExplicateError([Diagnostic("E604", f"-o {output}: write .csv or .parquet",
+                                         hints=("e.g. -o labeled.csv",))])
+    if method not in method_names():
+        raise ExplicateError([Diagnostic("E601", f"unknown label model method '{method}'",
+                                         hints=did_you_mean(method, method_names(), "methods"))])
+    applied, df = _run(rules, data, columns)
+    m = applied.matrix
+    table = df.reset_index(drop=True).copy()
+    table.insert(0, "row" if "row" not in table.columns else "explicate_row",
+                 np.arange(1, len(df) + 1))
+    names = np.array(["", *m.labels], dtype=object)  # index 0: ABSTAIN
+    for j, lf in enumerate(m.lf_names):
+        table[f"lf:{lf}"] = names[m.L[:, j].astype(np.int64) + 1]
+    covered = (m.L != ir.ABSTAIN).any(axis=1)
+    if len(df) and m.L.shape[1] and covered.any():
+        model = LabelModel(cardinality=max(m.cardinality, 2), method=method).fit(m.L)
+        probs = np.asarray(model.predict_proba(m.L), dtype=np.float64)
+    else:
+        probs = np.full((len(df), max(m.cardinality, 2)), np.nan)
+    probs[~covered] = np.nan  # no vote: no label, not the prior
+    for i, label in enumerate(m.labels):
+        table[f"p:{label}"] = probs[:, i]
+    best = np.where(covered, np.nan_to_num(probs, nan=-1.0).argmax(axis=1) + 1, 0)
+    table["predicted"] = names[best]
+    if output.suffix.lower() == ".csv":
+        table.to_csv(output, index=False)
+    else:
+        table.to_parquet(output, index=False)
+    err.print(f"wrote {output}: {len(table)} rows, {len(m.lf_names)} LF votes, probabilities "
+              f"of {len(m.labels)} labels ({int(covered.sum())} rows covered)", markup=False)
+
+
+@app.command()
+@user_errors
+def inspect(
+    rules: Annotated[Path, typer.Argument(help="Rule file (.lf).")],
+    lf: Annotated[str, typer.Argument(help="The LF to inspect.")],
+    data: Annotated[Path, typer.Option("--data", help="CSV, TSV, JSONL, JSON or Parquet.")],
+    gold: Annotated[str | None, typer.Option("--gold", help="Column of gold labels.")] = None,
+    gold_map: Annotated[str | None, typer.Option("--gold-map",
+                        help="Map gold values to labels, e.g. '-1=NOT_SPOUSE,1=SPOUSE'.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Rows shown per list.")] = 10,
+    columns: Columns = None,
+) -> None:
+    """The rows where one LF votes, where it is wrong on gold, and where another LF votes
+    differently (row numbers are 1-based records of the data file)."""
+    applied, df = _run(rules, data, columns)
+    m = applied.matrix
+    if lf not in m.lf_names:
+        raise ExplicateError([Diagnostic("E604", f"no LF named '{lf}' in {rules}",
+                                         hints=did_you_mean(lf, m.lf_names, "LFs"))])
+    j = m.lf_names.index(lf)
+    votes = m.L[:, j]
+    voted = votes != ir.ABSTAIN
+    others = np.delete(m.L, j, axis=1)
+    conflicts = voted & ((others != ir.ABSTAIN) & (others != votes[:, None])).any(axis=1)
+    lists: list[tuple[str, np.ndarray]] = [("votes", voted), ("conflicts with another LF",
+                                                               conflicts)]
+    if gold:
+        Y = _gold(df, gold, m.labels, gold_map)
+        lists.insert(1, ("wrong on gold", voted & (Y != ir.ABSTAIN) & (Y != votes)))
+    text_cols = [c for c in df.columns if df[c].dtype == object or str(df[c].dtype) == "string"]
+    out.print(f"{lf}: votes on {int(voted.sum())} of {len(df)} rows", markup=False)
+    for title, mask in lists:
+        rows = np.flatnonzero(mask)
+        out.print(f"\n{title}: {len(rows)} row(s)" + (f", first {limit}:" if len(rows) > limit
+                                                        else ":"), markup=False)
+        for i in rows[:limit]:
+            vote = m.labels[votes[i]] if votes[i] >= 0 else "-"
+            text = " | ".join(str(df[c].iloc[i]) for c in text_cols[:2])
+            out.print(f"  row {i + 1}: {vote}  {text[:120]}", markup=False)
 
 
 def main() -> None:  # pragma: no cover - console entry point

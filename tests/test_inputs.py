@@ -79,3 +79,35 @@ def test_200_labels_apply_from_the_cli(tmp_path: Path) -> None:
     result = runner.invoke(app, ["apply", str(tmp_path / "r.lf"), "--data",
                                  str(tmp_path / "d.csv"), "-o", str(tmp_path / "L.npz")])
     assert result.exit_code == 0, result.output
+
+
+def test_export_writes_rows_votes_and_probabilities(tmp_path: Path) -> None:
+    (tmp_path / "d.csv").write_text("text,label\nwin cash,SPAM\nhello,HAM\nsong cash,HAM\n")
+    (tmp_path / "r.lf").write_text('labels: HAM, SPAM\nlf cash: text contains "cash" -> SPAM\n'
+                                   'lf song: text contains "song" -> HAM\n')
+    result = runner.invoke(app, ["export", str(tmp_path / "r.lf"), "--data",
+                                 str(tmp_path / "d.csv"), "-o", str(tmp_path / "out.csv"),
+                                 "--method", "majority"])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "out.csv", keep_default_na=False)
+    assert table["row"].tolist() == [1, 2, 3] and table["label"].tolist() == ["SPAM", "HAM", "HAM"]
+    assert table["lf:cash"].tolist() == ["SPAM", "", "SPAM"]
+    assert table["predicted"].tolist()[:2] == ["SPAM", ""]
+    assert float(table["p:SPAM"][0]) > 0.5 and table["p:SPAM"][1] == ""
+    bad = runner.invoke(app, ["export", str(tmp_path / "r.lf"), "--data",
+                              str(tmp_path / "d.csv"), "-o", str(tmp_path / "out.txt")])
+    assert bad.exit_code == 2 and "E604" in bad.output
+
+
+def test_inspect_lists_votes_wrong_rows_and_conflicts(tmp_path: Path) -> None:
+    (tmp_path / "d.csv").write_text("text,label\nwin cash,SPAM\nhello,HAM\nsong cash,HAM\n")
+    (tmp_path / "r.lf").write_text('labels: HAM, SPAM\nlf cash: text contains "cash" -> SPAM\n'
+                                   'lf song: text contains "song" -> HAM\n')
+    result = runner.invoke(app, ["inspect", str(tmp_path / "r.lf"), "cash", "--data",
+                                 str(tmp_path / "d.csv"), "--gold", "label"])
+    assert result.exit_code == 0, result.output
+    assert "votes: 2 row(s)" in result.output and "wrong on gold: 1 row(s)" in result.output
+    assert "conflicts with another LF: 1 row(s)" in result.output and "row 3: SPAM" in result.output
+    bad = runner.invoke(app, ["inspect", str(tmp_path / "r.lf"), "csh", "--data",
+                              str(tmp_path / "d.csv")])
+    assert bad.exit_code == 2 and "did you mean 'cash'" in bad.output

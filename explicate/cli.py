@@ -479,7 +479,7 @@ def inspect(
                                                                conflicts)]
     if gold:
         Y = _gold(df, gold, m.labels, gold_map)
-        lists.insert(1, ("wrong on gold", voted & (Y != ir.ABSTAIN) & (Y != votes)))
+        lists.insert(1, ("wrong on gold", voted & (Y != ir.ABSTAIN) & (votes != Y)))
     text_cols = [c for c in df.columns if df[c].dtype == object or str(df[c].dtype) == "string"]
     out.print(f"{lf}: votes on {int(voted.sum())} of {len(df)} rows", markup=False)
     for title, mask in lists:

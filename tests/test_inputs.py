@@ -111,3 +111,18 @@ def test_inspect_lists_votes_wrong_rows_and_conflicts(tmp_path: Path) -> None:
     bad = runner.invoke(app, ["inspect", str(tmp_path / "r.lf"), "csh", "--data",
                               str(tmp_path / "d.csv")])
     assert bad.exit_code == 2 and "did you mean 'cash'" in bad.output
+
+
+def test_the_demo_never_overwrites_an_edited_file(tmp_path: Path) -> None:
+    from explicate.demo import prepare_demo
+
+    prepare_demo(tmp_path)
+    rules = tmp_path / "jobs.lf"
+    original = rules.read_text()
+    rules.write_text(original + "\n# my edit\n")
+    train = (tmp_path / "jobs_train.csv").read_bytes()
+    kept: list[str] = []
+    prepare_demo(tmp_path, kept)
+    assert kept == ["jobs.lf"] and rules.read_text().endswith("# my edit\n")
+    assert (tmp_path / "jobs_train.csv").read_bytes() == train
+    assert not (tmp_path / ".demo-data").exists()

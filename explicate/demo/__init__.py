@@ -33,7 +33,7 @@ def prepare_demo(folder: Path, kept: list[str] | None = None) -> Path:
                 continue
             shutil.copyfile(src, dest)
     data = folder / ".demo-data"  # the data written fresh, then moved where not edited
-    for split, path in write_demo_data(data).items():
+    for path in write_demo_data(data).values():
         dest = folder / path.name
         if dest.exists() and dest.read_bytes() != path.read_bytes():
             kept.append(dest.name)

@@ -23,6 +23,7 @@ from explicate.errors import Diagnostic, ExplicateError
 from explicate.runtime.data import RowProblem
 from explicate.runtime.end_model import EndModel, TextSpec, kinds
 from explicate.runtime.label_model import LabelModel
+from explicate.runtime.label_model.warnings import collapse_warnings, worse_than_majority
 from explicate.runtime.matrix import LabelMatrix, majority_vote
 from explicate.runtime.metrics import scores
 from explicate.runtime.pipeline import artifacts
@@ -58,6 +59,7 @@ class _Run:
     em_args: dict[str, Any] = field(default_factory=dict)
     Ls: dict[str, np.ndarray] = field(default_factory=dict)
     problems: dict[str, int] = field(default_factory=dict)  # split -> data problems found
+    warnings: list[str] = field(default_factory=list)  # about the fitted label model
 
     @property
     def ruleset(self) -> RuleSet:
@@ -227,6 +229,16 @@ def _evaluate(run: _Run, lm: LabelModel, end: EndModel, upper: EndModel | None
         if upper is not None:
             metrics["gold_end_model"][split] = scores(y, upper.predict(df), k, positive)
     run.timed("evaluate", t)
+    # A collapsed or worse-than-majority label model is reported, not silently used.
+    L = run.Ls["train"]
+    run.warnings = collapse_warnings(np.asarray(lm.predict(L, tie_break="random")),
+                                     majority_vote(L, k), run.ruleset.labels, run.cfg.method)
+    for split, by_split in metrics["label_model"].items():
+        run.warnings += worse_than_majority(by_split.get("accuracy"),
+                                            metrics["majority_vote"][split].get("accuracy"),
+                                            run.cfg.method, split)
+    for w in run.warnings:
+        run.say(f"warning: {w}")
     return metrics
 
 
@@ -247,6 +259,7 @@ def _finish(run: _Run, metrics: dict[str, dict[str, dict[str, float]]], lm: Labe
                       "spec": run.spec.to_json(), "history": end.history},
         "explanations": {n: r["totals"] for n, r in rules.explain_reports.items()},
         "problems": run.problems,
+        "warnings": run.warnings,
     }
     run.timings["total"] = time.perf_counter() - t0
     table = lf_table(run.Ls["train"], rules.lf_names, labels, run.gold.get("train"))

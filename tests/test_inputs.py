@@ -126,3 +126,21 @@ def test_the_demo_never_overwrites_an_edited_file(tmp_path: Path) -> None:
     assert kept == ["jobs.lf"] and rules.read_text().endswith("# my edit\n")
     assert (tmp_path / "jobs_train.csv").read_bytes() == train
     assert not (tmp_path / ".demo-data").exists()
+
+
+def test_a_wrench_json_with_a_list_column_runs_through_the_pipeline(tmp_path: Path) -> None:
+    import json
+
+    from explicate.runtime.pipeline import run_pipeline
+
+    records = {str(i): {"label": i % 2, "weak_labels": [-1, i % 2],
+                        "data": {"text": ("check my channel" if i % 2 else "nice song") + "\ufeff"}}
+               for i in range(20)}
+    (tmp_path / "train.json").write_text(json.dumps(records))
+    (tmp_path / "r.lf").write_text('labels: HAM, SPAM\nlf c: text contains "channel" -> SPAM\n'
+                                   'lf s: text ends with "song" -> HAM\n')
+    (tmp_path / "p.toml").write_text('[data]\ntrain = "train.json"\ntest = "train.json"\n'
+                                     'label_column = "label"\n[rules]\nfiles = ["r.lf"]\n'
+                                     '[end_model]\nepochs = 1\n[output]\ndir = "out"\n')
+    result = run_pipeline(tmp_path / "p.toml")
+    assert result.metrics["majority_vote"]["test"]["accuracy"] == 1.0

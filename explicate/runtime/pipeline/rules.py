@@ -5,6 +5,7 @@ read from them."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import zipfile
 from collections.abc import Callable
@@ -173,12 +174,26 @@ def compile_sources(cfg: PipelineConfig, pool: pd.DataFrame, log: Log,
     return RuleSet(labels, renamed, found.dependencies, found.schemas, found.reports, notes)
 
 
+def _hashable(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with list and dict cells (WRENCH's weak_labels, image objects) as JSON text, which
+    pandas can hash."""
+    nested = [c for c in df.columns if df[c].dtype == object
+              and df[c].map(lambda v: isinstance(v, list | dict | tuple)).any()]
+    if not nested:
+        return df
+    out = df.copy()
+    for c in nested:
+        out[c] = out[c].map(lambda v: json.dumps(v, sort_keys=True, default=str)
+                            if isinstance(v, list | dict | tuple) else v)
+    return out
+
+
 def content_key(*parts: Any) -> str:
     """A digest of data frames (their content and columns), files (their bytes) and values."""
     h = hashlib.blake2b(digest_size=16)
     for part in parts:
         if isinstance(part, pd.DataFrame):
-            h.update(pd.util.hash_pandas_object(part, index=False).to_numpy().tobytes())
+            h.update(pd.util.hash_pandas_object(_hashable(part), index=False).to_numpy().tobytes())
             h.update(",".join(map(str, part.columns)).encode())
         elif isinstance(part, Path):
             h.update(part.read_bytes())

@@ -1,4 +1,5 @@
-"""The ``explicate`` command: check, apply, summary, export, inspect, fit, run, explain, demo."""
+"""The ``explicate`` command: check, apply, summary, export, inspect, fit, fill, run, explain,
+demo."""
 
 from __future__ import annotations
 
@@ -62,13 +63,13 @@ def user_errors(fn: F) -> F:
 
 
 def _pairs(text: str, option: str) -> dict[str, str]:
-    """``'1=SPOUSE,2=NOT_SPOUSE'`` as a mapping; a pair without '=' is an E604 diagnostic."""
+    """``'1=SPOUSE,2=NOT_SPOUSE'`` as a mapping; a pair without '=' is an E605 diagnostic."""
     out: dict[str, str] = {}
     for pair in text.split(","):
         value, eq, label = pair.partition("=")
         if not eq or not value.strip() or not label.strip():
             raise ExplicateError([Diagnostic(
-                "E604", f"{option}: '{pair}' is not VALUE=LABEL", None, "",
+                "E605", f"{option}: '{pair}' is not VALUE=LABEL", None, "",
                 (f"write e.g. {option} '1=SPOUSE,2=NOT_SPOUSE'",))])
         out[value.strip()] = label.strip()
     return out
@@ -375,7 +376,7 @@ def explain(
 
     names = [n.strip() for n in labels.split(",") if n.strip()]
     if keep not in ("all", "best"):
-        raise ExplicateError([Diagnostic("E604", f"--keep must be 'all' or 'best', got '{keep}'",
+        raise ExplicateError([Diagnostic("E605", f"--keep must be 'all' or 'best', got '{keep}'",
                                          hints=did_you_mean(keep, ("all", "best"), "choices"))])
     mapping = _pairs(label_map, "--label-map") if label_map else None
     lists = word_lists_from_file(words) if words else None
@@ -419,7 +420,7 @@ def export(
     from explicate.runtime.label_model import LabelModel, method_names
 
     if output.suffix.lower() not in (".csv", ".parquet"):
-        raise ExplicateError([Diagnostic("E604", f"-o {output}: write .csv or .parquet",
+        raise ExplicateError([Diagnostic("E605", f"-o {output}: write .csv or .parquet",
                                          hints=("e.g. -o labeled.csv",))])
     if method not in method_names():
         raise ExplicateError([Diagnostic("E601", f"unknown label model method '{method}'",
@@ -468,7 +469,7 @@ def inspect(
     applied, df = _run(rules, data, columns)
     m = applied.matrix
     if lf not in m.lf_names:
-        raise ExplicateError([Diagnostic("E604", f"no LF named '{lf}' in {rules}",
+        raise ExplicateError([Diagnostic("E605", f"no LF named '{lf}' in {rules}",
                                          hints=did_you_mean(lf, m.lf_names, "LFs"))])
     j = m.lf_names.index(lf)
     votes = m.L[:, j]
@@ -490,6 +491,63 @@ def inspect(
             vote = m.labels[votes[i]] if votes[i] >= 0 else "-"
             text = " | ".join(str(df[c].iloc[i]) for c in text_cols[:2])
             out.print(f"  row {i + 1}: {vote}  {text[:120]}", markup=False)
+
+
+@app.command()
+@user_errors
+def fill(
+    sketches: Annotated[Path, typer.Argument(help="Rule file with sketches: LFs with holes "
+                                             "(?w, ?n, -> ?label).")],
+    data: Annotated[Path, typer.Option("--data", help="Unlabeled pool the candidates come "
+                                       "from.")],
+    dev: Annotated[Path, typer.Option("--dev", help="Labeled dev rows the fills are scored "
+                                      "on.")],
+    gold: Annotated[str, typer.Option("--gold", help="Gold label column of the dev data.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Filled rule file to write.")]
+    = Path("rules.lf"),
+    report: Annotated[Path | None, typer.Option("--report", help="JSON fill report.")] = None,
+    gold_map: Annotated[str | None, typer.Option("--gold-map", help="Map gold values to labels, "
+                                                 "e.g. '1=SPAM,0=HAM'.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Fixes the cross-fitting folds.")] = 0,
+    max_fills: Annotated[int, typer.Option("--max-fills", help="Fills per sketch at most.")] = 5,
+    columns: Columns = None,
+) -> None:
+    """Fill the holes of sketches from data: candidates from the pool, chosen on dev labels."""
+    import dataclasses as dc
+
+    from explicate.runtime.sketch import FillConfig
+    from explicate.runtime.sketch import fill as run_fill
+
+    source = load_rules(sketches)
+    pool_df = read_table(data, _columns(columns))
+    dev_df = read_table(dev, _columns(columns))
+    labels = source.rules.labels
+    if labels is None:
+        raise ExplicateError([Diagnostic("E205", "no 'labels:' declaration", None, "",
+                                         ("start the file with e.g. 'labels: HAM, SPAM'",))])
+    gold_ids = _gold(dev_df, gold, labels, gold_map)
+    config = FillConfig()
+    config = dc.replace(config, select=dc.replace(config.select, max_fills=max_fills))
+    result = run_fill(source.rules, pool_df, dev_df.drop(columns=[gold]), gold_ids, config=config,
+                      seed=seed, base_dir=source.base_dir, syntax_errors=source.syntax_errors)
+    output.write_text(result.to_dsl(), encoding="utf-8")
+    if report is not None:
+        report.write_text(json.dumps(result.report(), indent=2), encoding="utf-8")
+    table = Table(title=f"{sketches.name}: sketches → fills")
+    for col in ("sketch / fill", "label", "dev", "held-out precision (95%)", "pool cov."):
+        table.add_column(col, overflow="fold")
+    for name, fills in result.by_sketch().items():
+        table.add_row(name, "", "", "", "" if fills else "no fill")
+        for f in fills:
+            h = f.held_out
+            held = f"{h.correct}/{h.fires} [{h.low:.2f}, {h.high:.2f}]" if h.fires else "-"
+            table.add_row("  " + ", ".join(f"?{k}={v}" for k, v in f.values.items()), f.label,
+                          f"{f.dev_correct}/{f.dev_fires}", held, f"{f.coverage:.1%}")
+    out.print(table)
+    for line in result.log:
+        err.print(line, markup=False)
+    err.print(f"wrote {output}: {len(result.fills)} fills of {len(result.sketches)} sketches in "
+              f"{result.seconds:.2f}s", markup=False)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -39,7 +39,9 @@ CODES: dict[str, str] = {
     "E208": "bad span declaration",
     "E209": "rule file not found or not UTF-8",
     "E210": "unknown object measure",
-    "E211": "word list file unusable (not a regular file, not UTF-8)",
+    "E211": "unfilled hole",
+    "E212": "inconsistent hole",
+    "E213": "word list file unusable (not a regular file, not UTF-8)",
     "E301": "type mismatch",
     "E401": "data file not found or unreadable",
     "E402": "unknown data format",
@@ -51,7 +53,8 @@ CODES: dict[str, str] = {
     "E601": "unknown label model method",
     "E602": "bad label matrix file",
     "E603": "nothing to fit",
-    "E604": "bad command-line option value",
+    "E604": "bad fill input",
+    "E605": "bad command-line option value",
 }
 
 

@@ -231,6 +231,28 @@ class Compare(Expr):
     right: Expr
 
 
+# --- holes (sketches) -------------------------------------------------------------------------------
+
+# Where a hole stands decides what fills it: a word or phrase, a number, or (after ``->``) a label.
+HOLE_KINDS: tuple[str, ...] = ("words", "number")
+
+
+@dataclass(frozen=True, slots=True)
+class Hole(Expr):
+    """``?name``: a value the analyst leaves open and the data fills (an LF with holes is a
+    *sketch*). ``kind`` is where it stands: ``"words"`` (a word or phrase) or ``"number"``.
+    Constraints, all optional: ``within`` the words of a list (``?w in @money``, ``?w in ("a",
+    "b")``); ``like`` seed words it should be near in embedding space (``?w like "prize"``);
+    ``low``..``high`` for a number (``?n in 1..20``). One name used twice in an LF is one value."""
+
+    name: str
+    kind: str
+    within: Expr | None = None  # a WordList or AnyOf
+    like: tuple[Phrase, ...] = ()
+    low: float | None = None
+    high: float | None = None
+
+
 # --- labeling functions and files ------------------------------------------------------------------
 
 
@@ -240,6 +262,21 @@ class Label(Expr):
 
     name: str
     id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LabelHole(Label):
+    """``-> ?name``: the label is a hole, filled with one of the declared labels."""
+
+
+def holes(node: Expr) -> tuple[Hole | LabelHole, ...]:
+    """The holes of an expression or LF (its label hole included), in first-use order; each
+    distinct hole once."""
+    seen: dict[Expr, None] = {}
+    for n in walk(node):
+        if isinstance(n, Hole | LabelHole):
+            seen.setdefault(n, None)
+    return tuple(seen)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)

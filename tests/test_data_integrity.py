@@ -330,14 +330,14 @@ def test_explain_option_mistakes_are_diagnostics(tmp_path: Path, args: list[str]
     (tmp_path / "e.csv").write_text("label,explanation,text\n1,the word 'x' is in text,x y\n")
     result = runner.invoke(app, ["explain", str(tmp_path / "e.csv"), "--labels", "A,B",
                                  "-o", str(tmp_path / "r.lf"), *args])
-    assert result.exit_code == 2 and "E604" in result.output and needle in result.output
+    assert result.exit_code == 2 and "E605" in result.output and needle in result.output
 
 
 def test_a_nul_in_a_word_list_path_is_a_diagnostic() -> None:
     with pytest.raises(ExplicateError) as info:
         compile_rules(parse('labels: A, B\nwords w from "a\\u0000b.txt"\n'
                             "lf x: text contains @w -> A\n"))
-    assert _codes(info) == ["E211"]
+    assert _codes(info) == ["E213"]
 
 
 # 11. ------------------------------------------------------------------ word lists read any file
@@ -346,9 +346,9 @@ def test_word_lists_must_be_regular_files(tmp_path: Path) -> None:
     with pytest.raises(ExplicateError) as info:
         compile_rules(parse('labels: A, B\nwords w from "/dev/zero"\n'
                             "lf x: text contains @w -> A\n"))
-    assert _codes(info) == ["E211"] and "not a regular file" in str(info.value)
+    assert _codes(info) == ["E213"] and "not a regular file" in str(info.value)
     (tmp_path / "w.txt").write_bytes(b"caf\xe9\n")
     with pytest.raises(ExplicateError) as info:
         compile_rules(parse('labels: A, B\nwords w from "w.txt"\nlf x: text contains @w -> A\n'),
                       None, tmp_path)
-    assert _codes(info) == ["E211"] and "not UTF-8" in str(info.value)
+    assert _codes(info) == ["E213"] and "not UTF-8" in str(info.value)

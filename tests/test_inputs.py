@@ -96,7 +96,7 @@ def test_export_writes_rows_votes_and_probabilities(tmp_path: Path) -> None:
     assert float(table["p:SPAM"][0]) > 0.5 and table["p:SPAM"][1] == ""
     bad = runner.invoke(app, ["export", str(tmp_path / "r.lf"), "--data",
                               str(tmp_path / "d.csv"), "-o", str(tmp_path / "out.txt")])
-    assert bad.exit_code == 2 and "E604" in bad.output
+    assert bad.exit_code == 2 and "E605" in bad.output
 
 
 def test_inspect_lists_votes_wrong_rows_and_conflicts(tmp_path: Path) -> None:

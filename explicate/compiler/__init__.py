@@ -41,6 +41,7 @@ class Compilation:
     inferred: dict[str, FieldKind] = field(default_factory=dict)
     checked: tuple[ir.LF, ...] = ()
     program: Program | None = None
+    holes: bool = False  # sketches allowed (their holes are filled by runtime.sketch)
 
 
 def resolve(c: Compilation) -> None:
@@ -61,6 +62,8 @@ def resolve(c: Compilation) -> None:
                                       "second definition", ("LF names must be unique",)))
             continue
         seen[lf.name] = lf
+        if not c.holes:
+            _no_holes(lf, c.diags)
         expanded = expand_lets(lf, c.names.lets)
         assert isinstance(expanded, ir.LF)
         if ir.tree_size(expanded.when, MAX_EXPANDED) > MAX_EXPANDED:
@@ -114,13 +117,17 @@ def compile_rules(
     schema: Schema | None = None,
     base_dir: str | Path = ".",
     prior: Sequence[Diagnostic] = (),
+    holes: bool = False,
 ) -> Program:
     """Check a parsed rule file against a schema (or alone) and lower it to a ``Program``.
 
     ``prior`` are problems found by earlier stages (syntax errors of statements that did not
-    parse); they are reported together with this stage's, in file order.
+    parse); they are reported together with this stage's, in file order. With ``holes`` true
+    the file may hold sketches (LFs with holes): they are checked like every LF and kept in the
+    program (word lists expanded, ``?w in @list`` included) for ``explicate.runtime.sketch`` to
+    fill; such a program cannot be applied. Without it a hole is an error (E211).
     """
-    c = Compilation(rules, schema, Path(base_dir), list(prior))
+    c = Compilation(rules, schema, Path(base_dir), list(prior), holes=holes)
     for step in PASSES:
         step(c)
         if step is CHECKS[-1] and c.diags:
@@ -129,6 +136,16 @@ def compile_rules(
             raise error(_ordered(diags))
     assert c.program is not None
     return c.program
+
+
+def _no_holes(lf: ir.LF, diags: list[Diagnostic]) -> None:
+    found = ir.holes(lf)
+    if found:
+        listed = ", ".join(sorted({f"?{h.name}" for h in found}))
+        diags.append(Diagnostic("E211", f"LF '{lf.name}' is a sketch: {listed} not filled",
+                                found[0].span, "a hole", (
+                                    "fill its holes from data: explicate fill SKETCHES.lf "
+                                    "--data POOL --dev DEV --gold COLUMN -o rules.lf",)))
 
 
 def _check_span_decls(rules: ir.RuleFile, schema: Schema, diags: list[Diagnostic]) -> None:

@@ -38,11 +38,11 @@ def word_file_problem(path: str, file: Path) -> tuple[str, str, str] | None:
     try:
         info = os.stat(file)
     except ValueError:
-        return "E211", f"word list path '{path}' is not a valid path", "it holds a NUL character"
+        return "E213", f"word list path '{path}' is not a valid path", "it holds a NUL character"
     except OSError:
         return "E207", f"word list file '{path}' not found", f"looked for {file}"
     if not stat.S_ISREG(info.st_mode):
-        return ("E211", f"word list file '{path}' is not a regular file",
+        return ("E213", f"word list file '{path}' is not a regular file",
                 f"{file} is a device, pipe or folder")
     return None
 
@@ -90,10 +90,10 @@ def declarations(rules: ir.RuleFile, base_dir: Path, diags: list[Diagnostic]) ->
                         try:
                             items = read_word_file(file.resolve())
                         except UnicodeDecodeError as exc:
-                            problem = ("E211", f"word list file '{path}' is not UTF-8 text",
+                            problem = ("E213", f"word list file '{path}' is not UTF-8 text",
                                        f"byte {exc.object[exc.start]:#04x} at offset {exc.start}")
                         except OSError as exc:
-                            problem = ("E211", f"word list file '{path}' cannot be read",
+                            problem = ("E213", f"word list file '{path}' cannot be read",
                                        exc.strerror or str(exc))
                     if problem is not None:
                         diags.append(Diagnostic(problem[0], problem[1], stmt.span, problem[2]))
@@ -125,7 +125,10 @@ def declarations(rules: ir.RuleFile, base_dir: Path, diags: list[Diagnostic]) ->
 def resolve_lf(lf: ir.LF, names: Names, schema: Schema | None, diags: list[Diagnostic]) -> ir.LF:
     """Check every name an LF uses; give its label its id."""
     label = lf.label
-    if names.labels:
+    check_holes(lf, diags)
+    if isinstance(label, ir.LabelHole):
+        pass  # filled with one of the declared labels
+    elif names.labels:
         if label.name in names.labels:
             label = dataclasses.replace(label, id=names.labels.index(label.name))
         else:
@@ -148,6 +151,39 @@ def resolve_lf(lf: ir.LF, names: Names, schema: Schema | None, diags: list[Diagn
                     diags.append(Diagnostic("E206", "bad regular expression", node.span, problem,
                                             ("the dialect is RE2: no backreferences or lookaround",)))
     return dataclasses.replace(lf, label=label)
+
+
+def check_holes(lf: ir.LF, diags: list[Diagnostic]) -> None:
+    """A sketch's holes: one name is one value, so its uses agree on kind and constraints."""
+    first: dict[str, ir.Hole | ir.LabelHole] = {}
+    for hole in ir.holes(lf):
+        if isinstance(hole, ir.Hole) and hole.low is not None and hole.high is not None \
+                and hole.low > hole.high:
+            diags.append(Diagnostic("E212", f"empty range for hole '?{hole.name}'", hole.span,
+                                    f"{hole.low:g} is above {hole.high:g}"))
+        seen = first.setdefault(hole.name, hole)
+        if seen is hole:
+            continue
+        if _kind(seen) != _kind(hole):
+            diags.append(Diagnostic(
+                "E212", f"hole '?{hole.name}' stands for {_kind(seen)} and for {_kind(hole)}",
+                hole.span, f"used as {_kind(hole)} here",
+                ("one name is one value: give the other hole its own name",)))
+        elif _constrained(seen) and _constrained(hole):
+            diags.append(Diagnostic(
+                "E212", f"hole '?{hole.name}' is constrained twice", hole.span,
+                "the constraints differ", ("write the constraint on one use only",)))
+        elif _constrained(hole):
+            first[hole.name] = hole
+
+
+def _kind(hole: ir.Hole | ir.LabelHole) -> str:
+    return "label" if isinstance(hole, ir.LabelHole) else hole.kind
+
+
+def _constrained(hole: ir.Hole | ir.LabelHole) -> bool:
+    return isinstance(hole, ir.Hole) and (
+        hole.within is not None or bool(hole.like) or hole.low is not None)
 
 
 def expand_lets(expr: ir.Expr, lets: dict[str, ir.Expr]) -> ir.Expr:

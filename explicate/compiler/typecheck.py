@@ -57,6 +57,10 @@ class TypeChecker:
                 return ir.Type.NUM
             case ir.Attr():
                 return ir.Type.NUM
+            case ir.Hole(kind=kind, within=within):
+                if within is not None:
+                    self.expect(within, ir.Type.WORDS, f"the words '?{expr.name}' is drawn from")
+                return ir.Type.WORDS if kind == "words" else ir.Type.NUM
             case ir.Objects(names=names, field=objects):
                 self.expect(names, ir.Type.WORDS, "the names of the objects")
                 self.expect(objects, ir.Type.OBJECTS, "the field the objects are in")

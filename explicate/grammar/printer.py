@@ -61,7 +61,10 @@ def to_dsl(node: ir.Expr) -> str:
         case ir.RuleFile(statements=statements):
             return "\n".join(to_dsl(s) for s in statements) + "\n"
         case ir.LF(name=lf_name, label=label, when=when):
-            return f"lf {name(lf_name)}: {to_dsl(when)} -> {name(label.name)}"
+            target = f"?{label.name}" if isinstance(label, ir.LabelHole) else name(label.name)
+            return f"lf {name(lf_name)}: {to_dsl(when)} -> {target}"
+        case ir.Hole():
+            return _hole(node)
         case ir.LabelsDecl(names=names):
             return "labels: " + ", ".join(name(n) for n in names)
         case ir.WordsDecl(name=wname, items=items, path=path):
@@ -103,6 +106,21 @@ def to_dsl(node: ir.Expr) -> str:
     if isinstance(node, ir.Primitive):
         return registry.default_dsl(node, _show)
     raise TypeError(f"cannot print {type(node).__name__}")
+
+
+def _hole(hole: ir.Hole) -> str:
+    """``?name`` with its constraint, as written (canonical spacing)."""
+    text = f"?{hole.name}"
+    if isinstance(hole.within, ir.WordList):
+        text += f" in @{name(hole.within.name)}"
+    elif isinstance(hole.within, ir.AnyOf):
+        text += " in (" + ", ".join(to_dsl(p) for p in hole.within.items) + ")"
+    if hole.like:
+        seeds = ", ".join(to_dsl(p) for p in hole.like)
+        text += f" like {seeds}" if len(hole.like) == 1 else f" like ({seeds})"
+    if hole.low is not None and hole.high is not None:
+        text += f" in {number(hole.low)}..{number(hole.high)}"
+    return text
 
 
 def _show(expr: ir.Expr) -> str:

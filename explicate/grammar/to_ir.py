@@ -130,6 +130,9 @@ class ToIR(Transformer[Token, Any]):
     @v_args(meta=True)
     def lf_def(self, meta: Meta, c: list[Any]) -> ir.LF:
         name, when, label = c
+        if label.type == "HOLE":
+            return ir.LF(str(name), ir.LabelHole(str(label)[1:], span=self._tok_span(label)),
+                         when, span=self._span(meta))
         return ir.LF(str(name), ir.Label(str(label), span=self._tok_span(label)), when,
                      span=self._span(meta))
 
@@ -221,6 +224,36 @@ class ToIR(Transformer[Token, Any]):
     @v_args(meta=True)
     def any_of(self, meta: Meta, c: list[ir.Phrase]) -> ir.AnyOf:
         return ir.AnyOf(tuple(c), span=self._span(meta))
+
+    # holes (sketches): `?name` tokens; HOLE_IN tokens hold `?name in`
+    @staticmethod
+    def _hole_name(tok: Token) -> str:
+        return str(tok)[1:].split()[0]
+
+    @v_args(meta=True)
+    def words_hole(self, meta: Meta, c: list[Any]) -> ir.Hole:
+        seeds = tuple(c[1]) if len(c) > 1 else ()
+        return ir.Hole(self._hole_name(c[0]), "words", like=seeds, span=self._span(meta))
+
+    def seeds(self, c: list[ir.Phrase]) -> tuple[ir.Phrase, ...]:
+        return tuple(c)
+
+    @v_args(meta=True)
+    def words_hole_list(self, meta: Meta, c: list[Any]) -> ir.Hole:
+        ref = ir.WordList(str(c[1]), span=self._span(meta))
+        return ir.Hole(self._hole_name(c[0]), "words", within=ref, span=self._span(meta))
+
+    @v_args(meta=True)
+    def words_hole_any(self, meta: Meta, c: list[Any]) -> ir.Hole:
+        return ir.Hole(self._hole_name(c[0]), "words", within=ir.AnyOf(tuple(c[1:])),
+                       span=self._span(meta))
+
+    @v_args(meta=True)
+    def number_hole(self, meta: Meta, c: list[Any]) -> ir.Hole:
+        if len(c) == 3:
+            return ir.Hole(self._hole_name(c[0]), "number", low=float(c[1]), high=float(c[2]),
+                           span=self._span(meta))
+        return ir.Hole(self._hole_name(c[0]), "number", span=self._tok_span(c[0]))
 
     # primitives: every generated alternative is named `<primitive>__<k>`
     def __default__(self, data: Any, children: list[Any], meta: Meta) -> Any:

@@ -1,0 +1,214 @@
+"""Sketches (issue 12): hole syntax, typing and printing; filling from pool and dev labels."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from explicate import ir
+from explicate.cli import app
+from explicate.compiler import compile_rules
+from explicate.errors import CompileError
+from explicate.grammar.parse import parse, parse_lf
+from explicate.grammar.printer import to_dsl
+from explicate.runtime.sketch import CandidateConfig, FillConfig, SelectConfig, fill, wilson
+
+# --- syntax, printing, typing -----------------------------------------------------------------
+
+ROUND_TRIP = [
+    'lf a: text contains ?w -> SPAM',
+    'lf a: count(text) < ?n -> ?label',
+    'lf a: text contains ?w in @money -> SPAM',
+    'lf a: text contains ?w in ("cash", case "Prize") -> SPAM',
+    'lf a: text contains ?w like "prize" -> SPAM',
+    'lf a: ?a followed by ?b like ("prize", "cash") in text -> SPAM',
+    'lf a: count(text) < ?n in 1..20 -> HAM',
+    'lf a: count(?w in text) > 2 -> SPAM',
+    'lf a: count(?w in @money in text) > ?k -> ?y',
+    'lf a: min distance(@person, @bike) < ?t -> SPAM',
+    'lf a: has ?obj and count(@person) >= ?n in 2..5 -> HAM',
+    'lf a: not text contains ?w and chars(text) > ?n -> ?label',
+]
+
+
+@pytest.mark.parametrize("text", ROUND_TRIP)
+def test_holes_print_back_as_written_and_round_trip(text: str) -> None:
+    lf = parse_lf(text)
+    assert to_dsl(lf) == text
+    assert parse_lf(to_dsl(lf)) == lf
+
+
+def test_each_hole_kind_is_typed_by_where_it_stands() -> None:
+    lf = parse_lf('lf a: text contains ?w in @m and count(text) < ?n in 1..9 -> ?label')
+    holes = {h.name: h for h in ir.holes(lf)}
+    w, n, label = holes["w"], holes["n"], holes["label"]
+    assert isinstance(w, ir.Hole) and w.kind == "words" and w.within == ir.WordList("m")
+    assert isinstance(n, ir.Hole) and n.kind == "number" and (n.low, n.high) == (1.0, 9.0)
+    assert isinstance(label, ir.LabelHole)
+    assert w.span is not None and w.span.text == "?w in @m"
+    like = parse_lf('lf a: text contains ?w like ("a", "b") -> X').when
+    assert like.words.like == (ir.Phrase("a"), ir.Phrase("b"))  # type: ignore[attr-defined]
+    # `?w in text` inside count(...) is a hole counted in a field, not a constraint.
+    counted = parse_lf("lf a: count(?w in text) > 1 -> X").when
+    assert counted.left.words == ir.Hole("w", "words")  # type: ignore[attr-defined]
+
+
+def _codes(text: str, holes: bool) -> list[str]:
+    with pytest.raises(CompileError) as info:
+        compile_rules(parse(text), holes=holes)
+    return [d.code for d in info.value.diagnostics]
+
+
+def test_holes_go_through_resolve_and_typecheck() -> None:
+    head = 'labels: HAM, SPAM\nwords money = "cash"\n'
+    ok = compile_rules(parse(head + "lf a: text contains ?w in @money -> ?l\n"), holes=True)
+    # Lowering expands the list inside the hole's constraint.
+    assert ok.lowered[0].when.words.within == ir.AnyOf((ir.Phrase("cash"),))  # type: ignore[attr-defined]
+    assert _codes(head + "lf a: text contains ?w -> SPAM\n", holes=False) == ["E211"]
+    assert _codes(head + "lf a: text contains ?w and count(text) < ?w -> SPAM\n",
+                  holes=True) == ["E212"]
+    assert _codes(head + "lf a: text contains ?x -> ?x\n", holes=True) == ["E212"]
+    assert _codes(head + "lf a: count(text) < ?n in 9..2 -> HAM\n", holes=True) == ["E212"]
+    assert _codes(head + "lf a: text contains ?w in @mony -> HAM\n", holes=True) == ["E203"]
+    # A number hole where text is needed is a type error like any other.
+    assert _codes(head + "lf a: ?n > 3 and chars(?n) > 2 -> HAM\n", holes=True) == ["E301"]
+    # The same hole used twice, constrained once, is one value.
+    compile_rules(parse(head + 'lf a: text contains ?w in @money and not text starts with ?w'
+                        ' -> SPAM\n'), holes=True)
+
+
+def test_wilson_interval() -> None:
+    lo, hi = wilson(np.array([8, 0]), np.array([10, 0]), 1.96)
+    assert lo[0] == pytest.approx(0.4902, abs=1e-3) and hi[0] == pytest.approx(0.9433, abs=1e-3)
+    assert (lo[1], hi[1]) == (0.0, 1.0)
+
+
+# --- filling -----------------------------------------------------------------------------------
+
+SPAM = ["win cash now", "call now to claim your prize", "free prize call today",
+        "claim your cash prize", "urgent call to win", "free entry win cash"]
+HAM = ["see you at lunch", "ok thanks", "i miss you", "are you coming home later tonight",
+       "sorry i am late", "lol ok", "where are you", "i will call you later"]
+
+
+def corpus(n: int, spam_share: float, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    spam = rng.random(n) < spam_share
+    texts = [str(rng.choice(SPAM if s else HAM)) + " " + str(rng.choice(["x", "y", "z", "w"]))
+             for s in spam]
+    return pd.DataFrame({"text": texts, "label": spam.astype(int)})
+
+
+def run_fill(text: str, spam_share: float = 0.3, seed: int = 0, **select: object) -> object:
+    pool, dev = corpus(600, spam_share, 1), corpus(100, spam_share, 2)
+    cfg = FillConfig(select=SelectConfig(**select))  # type: ignore[arg-type]
+    return fill(parse("labels: ham, spam\n" + text), pool[["text"]], dev[["text"]],
+                dev["label"].to_numpy(), config=cfg, seed=seed, nearest=lambda s, w, k: w[:k])
+
+
+def test_words_hole_is_filled_with_precise_words() -> None:
+    result = run_fill("lf kw: text contains ?w -> spam\n")
+    words = {f.values["w"] for f in result.fills}  # type: ignore[attr-defined]
+    assert words and words <= {"win", "cash", "now", "claim", "prize", "free", "call", "to",
+                                "your", "today", "urgent", "entry"}
+    for f in result.fills:  # type: ignore[attr-defined]
+        assert f.dev_correct == f.dev_fires  # spam words never occur in ham here
+        assert 0 <= f.held_out.low <= f.held_out.high <= 1
+
+
+def test_label_and_number_holes() -> None:
+    result = run_fill("lf short: count(text) < ?n -> ?label\n")
+    fills = result.fills  # type: ignore[attr-defined]
+    assert fills and all(f.label == "ham" for f in fills)  # short texts are ham here
+    assert all(float(f.values["n"]) <= 5 for f in fills)
+    ranged = run_fill("lf short: count(text) < ?n in 2..3 -> ham\n")
+    assert {f.values["n"] for f in ranged.fills} <= {"2", "3"}  # type: ignore[attr-defined]
+
+
+def test_list_and_like_constraints() -> None:
+    listed = run_fill('words offer = "prize", "entry"\nlf kw: text contains ?w in @offer -> spam\n')
+    assert {f.values["w"] for f in listed.fills} <= {"prize", "entry"}  # type: ignore[attr-defined]
+    seen: list[list[str]] = []
+
+    def nearest(seeds: list[str], words: list[str], k: int) -> list[str]:
+        seen.append(seeds)
+        return [w for w in words if w in ("cash", "prize")]
+
+    pool, dev = corpus(600, 0.3, 1), corpus(100, 0.3, 2)
+    result = fill(parse('labels: ham, spam\nlf kw: text contains ?w like "money" -> spam\n'),
+                  pool[["text"]], dev[["text"]], dev["label"].to_numpy(), nearest=nearest)
+    assert seen == [["money"]]
+    assert {f.values["w"] for f in result.fills} <= {"cash", "prize"}
+
+
+def test_floors_and_prior_on_an_imbalanced_set() -> None:
+    # 8% spam: "absent word -> ham" stumps over words that say nothing about the class are
+    # right ~92% of the time -- far above Snuba's 0.5 band, but only the prior: never chosen.
+    noise = 'not text contains ?w in ("x", "y", "z", "w") -> ?label'
+    pool, dev = corpus(600, 0.08, 1), corpus(100, 0.08, 2)
+    for word in "xyzw":
+        fires = ~dev["text"].str.endswith(" " + word)
+        assert (dev["label"][fires] == 0).mean() > 0.8  # what a fixed 0.5 band would accept
+    assert run_fill(f"lf stump: {noise}\n", spam_share=0.08).fills == []  # type: ignore[attr-defined]
+    result = run_fill("lf kw: text contains ?w -> ?label\n", spam_share=0.08)
+    for f in result.fills:  # type: ignore[attr-defined]
+        prior = 0.92 if f.label == "ham" else 0.08
+        assert f.coverage <= 1.5 * prior + 0.05  # the coverage cap: 1.5 x the label's prior
+    # Document-frequency floor: a word in fewer than min_df pool rows is never tried.
+    pool, dev = corpus(600, 0.3, 1), corpus(100, 0.3, 2)
+    pool.loc[0, "text"] = "zzrare " + pool.loc[0, "text"]
+    dev.loc[dev.label == 1, "text"] = "zzrare " + dev.loc[dev.label == 1, "text"]
+    cfg = FillConfig(candidates=CandidateConfig(min_df=3))
+    res = fill(parse("labels: ham, spam\nlf kw: text contains ?w -> spam\n"), pool[["text"]],
+               dev[["text"]], dev["label"].to_numpy(), config=cfg)
+    assert "zzrare" not in {f.values["w"] for f in res.fills}
+
+
+def test_filling_is_deterministic_by_seed_and_round_trips() -> None:
+    text = "lf kw: text contains ?w -> ?label\nlf pair: ?a followed by ?b in text -> spam\n"
+    a, b = run_fill(text, seed=3), run_fill(text, seed=3)
+    assert a.to_dsl() == b.to_dsl()  # type: ignore[attr-defined]
+    ra, rb = a.report(), b.report()  # type: ignore[attr-defined]
+    ra.pop("seconds"), rb.pop("seconds")
+    assert ra == rb
+    filled = parse(a.to_dsl())  # type: ignore[attr-defined]
+    assert filled.statements == a.rules.statements  # type: ignore[attr-defined]
+    program = compile_rules(filled)  # no holes left
+    assert len(program.lfs) == len(a.fills)  # type: ignore[attr-defined]
+    # Fills of one sketch are reported as dependent pairs.
+    for x, y in a.dependencies:  # type: ignore[attr-defined]
+        assert x.split("_")[0] == y.split("_")[0]
+
+
+def test_plain_lfs_pass_through_and_stopping_rule_is_logged() -> None:
+    result = run_fill('lf call: text contains "call" -> spam\nlf kw: text contains ?w -> spam\n',
+                      max_fills=2)
+    names = [lf.name for lf in result.rules.lfs]  # type: ignore[attr-defined]
+    assert names[0] == "call" and len(names) <= 3
+    assert any("stop" in line or "closed" in line for line in result.log)  # type: ignore[attr-defined]
+
+
+def test_cli_fill(tmp_path: Path) -> None:
+    pool, dev = corpus(400, 0.3, 1), corpus(100, 0.3, 2)
+    pool[["text"]].to_csv(tmp_path / "pool.csv", index=False)
+    dev.assign(label=dev.label.map({0: "ham", 1: "spam"})).to_csv(tmp_path / "dev.csv",
+                                                                    index=False)
+    (tmp_path / "s.lf").write_text("labels: ham, spam\nlf kw: text contains ?w -> spam\n")
+    runner = CliRunner()
+    args = ["fill", str(tmp_path / "s.lf"), "--data", str(tmp_path / "pool.csv"), "--dev",
+            str(tmp_path / "dev.csv"), "--gold", "label", "-o", str(tmp_path / "rules.lf"),
+            "--report", str(tmp_path / "fill.json")]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    text = (tmp_path / "rules.lf").read_text()
+    assert "# sketch: lf kw: text contains ?w -> spam" in text
+    compile_rules(parse(text))
+    report = json.loads((tmp_path / "fill.json").read_text())
+    assert report["sketches"][0]["sketch"] == "kw" and report["log"]
+    bad = runner.invoke(app, [*args[:7], "nope", *args[8:]])
+    assert bad.exit_code == 2 and "gold column 'nope'" in bad.output

@@ -1,4 +1,5 @@
-"""The ``explicate`` command: check, apply, summary, fit, explain, fill, run, demo, studio."""
+"""The ``explicate`` command: check, apply, summary, export, inspect, fit, explain, fill, run,
+demo, studio."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 import math
 import os
 import sys
+import zipfile
 from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
@@ -22,7 +24,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from explicate.runtime.apply import Applied
+    from explicate.runtime.apply import Applied, RuleSource
     from explicate.runtime.data import RowProblem
 
 # Start-up: each command imports the data stack (numpy, pandas, spaCy, torch) when it runs, so
@@ -75,6 +77,30 @@ def user_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _pairs(text: str, option: str) -> dict[str, str]:
+    """``'1=SPOUSE,2=NOT_SPOUSE'`` as a mapping; a pair without '=' is an E605 diagnostic."""
+    out: dict[str, str] = {}
+    for pair in text.split(","):
+        value, eq, label = pair.partition("=")
+        if not eq or not value.strip() or not label.strip():
+            raise ExplicateError([Diagnostic(
+                "E605", f"{option}: '{pair}' is not VALUE=LABEL", None, "",
+                (f"write e.g. {option} '1=SPOUSE,2=NOT_SPOUSE'",))])
+        out[value.strip()] = label.strip()
+    return out
+
+
+def _load_rules(path: Path) -> RuleSource:
+    """A rule file for the commands: one with no LF at all is an error (E107), not 'ok'."""
+    from explicate.runtime.apply import load_rules
+
+    source = load_rules(path)
+    if not source.rules.lfs and not source.syntax_errors:
+        raise ExplicateError([Diagnostic("E107", f"rule file '{path}' has no LFs", None, "",
+                                         ("add a line like 'lf NAME: CONDITION -> LABEL'",))])
+    return source
+
+
 def _columns(columns: str | None) -> list[str] | None:
     return [c.strip() for c in columns.split(",")] if columns else None
 
@@ -92,15 +118,18 @@ def _report_problems(problems: Sequence[RowProblem], limit: int = 10) -> None:
 
 
 def _run(rules_path: Path, data: Path, columns: str | None) -> tuple[Applied, pd.DataFrame]:
-    from explicate.runtime.apply import apply_program, compile_for, load_rules
-    from explicate.runtime.data import read_table
+    from explicate.runtime.apply import apply_program, compile_for
+    from explicate.runtime.data import normalization_note, read_table
 
-    rules = load_rules(rules_path)
+    rules = _load_rules(rules_path)
     df = read_table(data, _columns(columns))
     program, schema = compile_for(rules, df)
     assert schema is not None
     applied = apply_program(program, df, schema)
     _report_problems(applied.problems)
+    note = normalization_note(df[[c for c in df.columns if c in program.field_kinds]])
+    if note:
+        err.print(note, markup=False)
     return applied, df
 
 
@@ -114,12 +143,14 @@ def check(
 ) -> None:
     """Validate a rule file and print it as canonical DSL."""
     from explicate.grammar import to_dsl
-    from explicate.runtime.apply import compile_for, load_rules
-    from explicate.runtime.data import read_table
+    from explicate.runtime.apply import compile_for
+    from explicate.runtime.data import read_problems, read_table
 
-    parsed = load_rules(rules)
+    parsed = _load_rules(rules)
     df = read_table(data, _columns(columns)) if data else None
     program, _ = compile_for(parsed, df)
+    if df is not None:
+        _report_problems(read_problems(df))
     body = ir.RuleFile(tuple(s for s in parsed.rules.statements if not isinstance(s, ir.LF)))
     text = to_dsl(body) if body.statements else ""
     text += "".join(to_dsl(lf) + "\n" for lf in program.lfs)
@@ -150,8 +181,7 @@ def _gold(df: pd.DataFrame, column: str, labels: tuple[str, ...], mapping: str |
     if column not in df.columns:
         raise ExplicateError([Diagnostic("E403", f"gold column '{column}' not in the data", None,
                                          "", (f"columns: {', '.join(map(str, df.columns))}",))])
-    pairs = [pair.partition("=") for pair in mapping.split(",")] if mapping else []
-    table = {value.strip(): label.strip() for value, _, label in pairs}
+    table = _pairs(mapping, "--gold-map") if mapping else {}
     return gold_ids(df[column], labels, table, what=f"gold column '{column}'")
 
 
@@ -280,10 +310,16 @@ def fit(
                                          hints=did_you_mean(method, method_names(), "methods"))])
     if not matrix.is_file():
         raise ExplicateError([Diagnostic("E602", f"label matrix '{matrix}' not found")])
+    if output.suffix != ".npy":
+        output = output.with_name(output.name + ".npy")  # numpy adds it; report the real name
     try:
         result = fit_label_model_cli(str(matrix), method, str(output), str(gold) if gold else None)
     except ValueError as exc:
         raise ExplicateError([Diagnostic("E602", str(exc))]) from None
+    except (zipfile.BadZipFile, EOFError, KeyError, OSError) as exc:
+        raise ExplicateError([Diagnostic("E602", f"label matrix '{matrix}' is not a readable "
+                                         f".npz ({type(exc).__name__}: {exc})", None, "",
+                                         ("write it again with `explicate apply`",))]) from None
     out.print(json.dumps(result, indent=2), markup=False)
 
 
@@ -371,7 +407,10 @@ def explain(
     from explicate.runtime.explain import word_lists_from_file
 
     names = [n.strip() for n in labels.split(",") if n.strip()]
-    mapping = dict(p.split("=", 1) for p in label_map.split(",")) if label_map else None
+    if keep not in ("all", "best"):
+        raise ExplicateError([Diagnostic("E605", f"--keep must be 'all' or 'best', got '{keep}'",
+                                         hints=did_you_mean(keep, ("all", "best"), "choices"))])
+    mapping = _pairs(label_map, "--label-map") if label_map else None
     lists = word_lists_from_file(words) if words else None
     result = run_explain(explanations, names, pool=data, word_lists=lists, label_map=mapping,
                          keep=keep, columns=_columns(columns))
@@ -394,6 +433,96 @@ def explain(
     for e in result.explained:
         for d in e.parsed.diagnostics:
             err.print(d.render(), markup=False)
+
+
+@app.command()
+@user_errors
+def export(
+    rules: Annotated[Path, typer.Argument(help="Rule file (.lf).")],
+    data: Annotated[Path, typer.Option("--data", help="CSV, TSV, JSONL, JSON or Parquet.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write: .csv or "
+                                         ".parquet.")],
+    method: Annotated[str, typer.Option("--method", help="Label model for the probabilities "
+                                        "(auto, majority, dawid_skene, ...).")] = "auto",
+    columns: Columns = None,
+) -> None:
+    """Write every row with its row number (``row``, 1-based), its fields, each LF's vote
+    (``lf:NAME``), the label model's probability of each label (``p:LABEL``) and the most likely
+    label (``predicted``); votes, probabilities and label are empty where no LF votes."""
+    from explicate.runtime.label_model import LabelModel, method_names
+
+    if output.suffix.lower() not in (".csv", ".parquet"):
+        raise ExplicateError([Diagnostic("E605", f"-o {output}: write .csv or .parquet",
+                                         hints=("e.g. -o labeled.csv",))])
+    if method not in method_names():
+        raise ExplicateError([Diagnostic("E601", f"unknown label model method '{method}'",
+                                         hints=did_you_mean(method, method_names(), "methods"))])
+    applied, df = _run(rules, data, columns)
+    m = applied.matrix
+    table = df.reset_index(drop=True).copy()
+    table.insert(0, "row" if "row" not in table.columns else "explicate_row",
+                 np.arange(1, len(df) + 1))
+    names = np.array(["", *m.labels], dtype=object)  # index 0: ABSTAIN
+    for j, lf in enumerate(m.lf_names):
+        table[f"lf:{lf}"] = names[m.L[:, j].astype(np.int64) + 1]
+    covered = (m.L != ir.ABSTAIN).any(axis=1)
+    if len(df) and m.L.shape[1] and covered.any():
+        model = LabelModel(cardinality=max(m.cardinality, 2), method=method).fit(m.L)
+        probs = np.asarray(model.predict_proba(m.L), dtype=np.float64)
+    else:
+        probs = np.full((len(df), max(m.cardinality, 2)), np.nan)
+    probs[~covered] = np.nan  # no vote: no label, not the prior
+    for i, label in enumerate(m.labels):
+        table[f"p:{label}"] = probs[:, i]
+    best = np.where(covered, np.nan_to_num(probs, nan=-1.0).argmax(axis=1) + 1, 0)
+    table["predicted"] = names[best]
+    if output.suffix.lower() == ".csv":
+        table.to_csv(output, index=False)
+    else:
+        table.to_parquet(output, index=False)
+    err.print(f"wrote {output}: {len(table)} rows, {len(m.lf_names)} LF votes, probabilities "
+              f"of {len(m.labels)} labels ({int(covered.sum())} rows covered)", markup=False)
+
+
+@app.command()
+@user_errors
+def inspect(
+    rules: Annotated[Path, typer.Argument(help="Rule file (.lf).")],
+    lf: Annotated[str, typer.Argument(help="The LF to inspect.")],
+    data: Annotated[Path, typer.Option("--data", help="CSV, TSV, JSONL, JSON or Parquet.")],
+    gold: Annotated[str | None, typer.Option("--gold", help="Column of gold labels.")] = None,
+    gold_map: Annotated[str | None, typer.Option("--gold-map",
+                        help="Map gold values to labels, e.g. '-1=NOT_SPOUSE,1=SPOUSE'.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Rows shown per list.")] = 10,
+    columns: Columns = None,
+) -> None:
+    """The rows where one LF votes, where it is wrong on gold, and where another LF votes
+    differently (row numbers are 1-based records of the data file)."""
+    applied, df = _run(rules, data, columns)
+    m = applied.matrix
+    if lf not in m.lf_names:
+        raise ExplicateError([Diagnostic("E605", f"no LF named '{lf}' in {rules}",
+                                         hints=did_you_mean(lf, m.lf_names, "LFs"))])
+    j = m.lf_names.index(lf)
+    votes = m.L[:, j]
+    voted = votes != ir.ABSTAIN
+    others = np.delete(m.L, j, axis=1)
+    conflicts = voted & ((others != ir.ABSTAIN) & (others != votes[:, None])).any(axis=1)
+    lists: list[tuple[str, np.ndarray]] = [("votes", voted), ("conflicts with another LF",
+                                                               conflicts)]
+    if gold:
+        Y = _gold(df, gold, m.labels, gold_map)
+        lists.insert(1, ("wrong on gold", voted & (Y != ir.ABSTAIN) & (votes != Y)))
+    text_cols = [c for c in df.columns if df[c].dtype == object or str(df[c].dtype) == "string"]
+    out.print(f"{lf}: votes on {int(voted.sum())} of {len(df)} rows", markup=False)
+    for title, mask in lists:
+        rows = np.flatnonzero(mask)
+        out.print(f"\n{title}: {len(rows)} row(s)" + (f", first {limit}:" if len(rows) > limit
+                                                        else ":"), markup=False)
+        for i in rows[:limit]:
+            vote = m.labels[votes[i]] if votes[i] >= 0 else "-"
+            text = " | ".join(str(df[c].iloc[i]) for c in text_cols[:2])
+            out.print(f"  row {i + 1}: {vote}  {text[:120]}", markup=False)
 
 
 @app.command()

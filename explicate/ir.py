@@ -16,6 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 ABSTAIN = -1
+# The most labels a rule file may declare: label ids and ABSTAIN must fit L's widest dtype (int16).
+MAX_LABELS = 32767
+
+
+def label_dtype(cardinality: int) -> str:
+    """The dtype of a label matrix over ``cardinality`` labels: int8 up to 127, int16 beyond."""
+    return "int8" if cardinality <= 127 else "int16"
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,31 +358,64 @@ def children(node: Expr) -> Iterator[Expr]:
 
 
 def walk(node: Expr) -> Iterator[Expr]:
-    """``node`` and all its descendants, pre-order."""
+    """``node`` and all its descendants, pre-order. A subexpression shared by reference (a ``let``
+    used twice) is visited once, so walking is linear in the distinct nodes, not exponential."""
     stack = [node]
+    seen: set[int] = set()
     while stack:
         current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
         yield current
         stack.extend(reversed(list(children(current))))
 
 
-def transform(node: Expr, fn: Callable[[Expr], Expr]) -> Expr:
-    """Rebuild ``node`` bottom-up, replacing each node by ``fn(node with transformed children)``."""
+def transform(node: Expr, fn: Callable[[Expr], Expr],
+              _memo: dict[int, Expr] | None = None) -> Expr:
+    """Rebuild ``node`` bottom-up, replacing each node by ``fn(node with transformed children)``.
+    A subexpression shared by reference is transformed once and stays shared."""
+    memo = {} if _memo is None else _memo
+    done = memo.get(id(node))
+    if done is not None:
+        return done
     changes: dict[str, Any] = {}
     for f in dataclasses.fields(node):
         if f.name == "span":
             continue
         value = getattr(node, f.name)
         if isinstance(value, Expr):
-            new = transform(value, fn)
+            new = transform(value, fn, memo)
             if new is not value:
                 changes[f.name] = new
         elif isinstance(value, tuple) and any(isinstance(v, Expr) for v in value):
-            new_items = tuple(transform(v, fn) if isinstance(v, Expr) else v for v in value)
+            new_items = tuple(transform(v, fn, memo) if isinstance(v, Expr) else v
+                              for v in value)
             if any(a is not b for a, b in zip(new_items, value, strict=True)):
                 changes[f.name] = new_items
     rebuilt = dataclasses.replace(node, **changes) if changes else node
-    return fn(rebuilt)
+    out = fn(rebuilt)
+    memo[id(node)] = out
+    return out
+
+
+def tree_size(node: Expr, limit: int) -> int:
+    """How many nodes ``node`` has written out as a tree (shared subexpressions counted at each
+    use), computed over the distinct nodes; stops counting past ``limit``."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[Expr, bool]] = [(node, False)]
+    while stack:  # post-order without recursion: children are sized before their parents
+        current, ready = stack.pop()
+        if id(current) in sizes:
+            continue
+        kids = list(children(current))
+        if ready:
+            total = 1 + sum(sizes[id(c)] for c in kids)
+            sizes[id(current)] = min(total, limit + 1)
+        else:
+            stack.append((current, True))
+            stack.extend((c, False) for c in kids if id(c) not in sizes)
+    return sizes[id(node)]
 
 
 def fields_read(node: Expr) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ import pytest
 from explicate.errors import ExplicateError
 from explicate.ir import ABSTAIN
 from explicate.runtime.apply import apply_file, apply_rules
-from explicate.runtime.data import infer_schema, read_table
+from explicate.runtime.data import infer_schema, read_problems, read_table
 from explicate.runtime.matrix import LabelMatrix, lf_summary, majority_vote
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,9 +103,15 @@ def test_read_table_formats(tmp_path: Path) -> None:
 
 
 def test_read_table_errors_name_the_problem(tmp_path: Path) -> None:
+    # Bad lines are kept as rows of missing fields and reported by number; the rest is read.
     (tmp_path / "bad.jsonl").write_text('{"text": "ok"}\n{not json}\n[1]\n')
-    with pytest.raises(ExplicateError, match="2 unreadable line"):
-        read_table(tmp_path / "bad.jsonl")
+    df = read_table(tmp_path / "bad.jsonl")
+    assert len(df) == 3 and df["text"].tolist()[0] == "ok"
+    assert [(p.row, "not JSON" in p.problem or "not an object" in p.problem)
+            for p in read_problems(df)] == [(2, True), (3, True)]
+    (tmp_path / "none.jsonl").write_text("{not json}\n")
+    with pytest.raises(ExplicateError, match="no line"):
+        read_table(tmp_path / "none.jsonl")
     with pytest.raises(ExplicateError, match="not found"):
         read_table(tmp_path / "missing.csv")
     with pytest.raises(ExplicateError, match="unknown data format"):

@@ -21,6 +21,11 @@ from explicate.compiler.schema import FieldKind, Schema
 from explicate.compiler.typecheck import TypeChecker
 from explicate.errors import CompileError, Diagnostic, ParseError, did_you_mean
 
+# The most nodes an LF's condition may have with its lets written out (each use of a let counts
+# its definition again). Lets are shared by reference while compiling, but the LF means that
+# whole tree; this keeps a chain of doubling lets from taking exponential time anywhere.
+MAX_EXPANDED = 100_000
+
 
 @dataclass
 class Compilation:
@@ -61,6 +66,13 @@ def resolve(c: Compilation) -> None:
             _no_holes(lf, c.diags)
         expanded = expand_lets(lf, c.names.lets)
         assert isinstance(expanded, ir.LF)
+        if ir.tree_size(expanded.when, MAX_EXPANDED) > MAX_EXPANDED:
+            c.diags.append(Diagnostic(
+                "E106", f"LF '{lf.name}' is larger than {MAX_EXPANDED:,} conditions and values "
+                "once its 'let' names are written out", lf.span, "",
+                ("each use of a let stands for its whole definition; a chain of lets that each "
+                 "use the one before twice doubles at every step",)))
+            continue
         c.resolved.append(resolve_lf(expanded, c.names, c.schema, c.diags))
         c.written.append(dataclasses.replace(lf, label=c.resolved[-1].label))
 

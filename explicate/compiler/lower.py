@@ -99,12 +99,14 @@ class Program:
         return len(self.labels)
 
     def apply(self, batch: Batch) -> np.ndarray:
-        """The label matrix of a batch: int8[n, m], ``ABSTAIN = -1`` where an LF does not vote.
+        """The label matrix of a batch: int8[n, m] (int16 beyond 127 labels), ``ABSTAIN = -1``
+        where an LF does not vote.
 
         An LF abstains on rows where a field it reads is missing or unusable.
         """
         ev = Evaluator(batch)
-        out = np.full((batch.n, len(self.lowered)), ir.ABSTAIN, dtype=np.int8)
+        out = np.full((batch.n, len(self.lowered)), ir.ABSTAIN,
+                      dtype=ir.label_dtype(len(self.labels)))
         valid_memo: dict[tuple[str, ...], np.ndarray] = {}
         for j, lf in enumerate(self.lowered):
             assert lf.label.id is not None

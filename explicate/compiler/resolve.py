@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,10 +28,29 @@ class Names:
     lets: dict[str, ir.Expr] = field(default_factory=dict)
 
 
+# The most words or phrases one word list (inline, from a file, or `any of`) may hold.
+MAX_WORDS = 1_000_000
+
+
+def word_file_problem(path: str, file: Path) -> tuple[str, str, str] | None:
+    """(code, message, label) when a word-list file cannot be used: missing, not a regular file
+    (a device, a pipe, a folder: reading one could block or never end), or not a valid path."""
+    try:
+        info = os.stat(file)
+    except ValueError:
+        return "E213", f"word list path '{path}' is not a valid path", "it holds a NUL character"
+    except OSError:
+        return "E207", f"word list file '{path}' not found", f"looked for {file}"
+    if not stat.S_ISREG(info.st_mode):
+        return ("E213", f"word list file '{path}' is not a regular file",
+                f"{file} is a device, pipe or folder")
+    return None
+
+
 def read_word_file(path: Path) -> tuple[ir.Phrase, ...]:
     """Words from a file: one word or phrase per line; blank lines and ``#`` comments skipped."""
     items = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in path.read_bytes().decode("utf-8-sig").splitlines():
         text = line.split("#", 1)[0].strip()
         if text:
             items.append(ir.Phrase(text))
@@ -52,6 +73,10 @@ def declarations(rules: ir.RuleFile, base_dir: Path, diags: list[Diagnostic]) ->
                 if dupes:
                     diags.append(Diagnostic("E204", f"label '{dupes[0]}' is listed twice",
                                             stmt.span))
+                if len(label_names) > ir.MAX_LABELS:
+                    diags.append(Diagnostic("E106", f"{len(label_names):,} labels, more than "
+                                            f"{ir.MAX_LABELS:,}", stmt.span, "",
+                                            ("label ids must fit L's int16 entries",)))
                 names.labels = label_names
             case ir.WordsDecl(name=wname, items=items, path=path):
                 if wname in names.word_lists:
@@ -59,13 +84,27 @@ def declarations(rules: ir.RuleFile, base_dir: Path, diags: list[Diagnostic]) ->
                                             stmt.span))
                     continue
                 if path is not None:
-                    file = (base_dir / path).resolve()
-                    if not file.is_file():
-                        diags.append(Diagnostic("E207", f"word list file '{path}' not found",
-                                                stmt.span, f"looked for {file}"))
+                    file = base_dir / path
+                    problem = word_file_problem(path, file)
+                    if problem is None:
+                        try:
+                            items = read_word_file(file.resolve())
+                        except UnicodeDecodeError as exc:
+                            problem = ("E213", f"word list file '{path}' is not UTF-8 text",
+                                       f"byte {exc.object[exc.start]:#04x} at offset {exc.start}")
+                        except OSError as exc:
+                            problem = ("E213", f"word list file '{path}' cannot be read",
+                                       exc.strerror or str(exc))
+                    if problem is not None:
+                        diags.append(Diagnostic(problem[0], problem[1], stmt.span, problem[2]))
                         names.word_lists[wname] = ()
                         continue
-                    items = read_word_file(file)
+                if len(items) > MAX_WORDS:
+                    diags.append(Diagnostic("E106", f"word list '{wname}' has {len(items):,} "
+                                            f"words, more than {MAX_WORDS:,}", stmt.span, "",
+                                            ("split it into several lists",)))
+                    names.word_lists[wname] = ()
+                    continue
                 names.word_lists[wname] = items
             case ir.SpansDecl(names=span_names, text=text):
                 for s in span_names:

@@ -16,17 +16,31 @@ from rich.console import Console
 DEMO_FILES = ("jobs.lf", "jobs_explanations.csv", "pipeline.toml")
 
 
-def prepare_demo(folder: Path) -> Path:
+def prepare_demo(folder: Path, kept: list[str] | None = None) -> Path:
     """Write the demo's data, rules, explanations and pipeline file into ``folder``; return the
-    pipeline file."""
+    pipeline file. A file already there that differs from the demo's (the user edited it) is
+    never overwritten: it is kept and its name appended to ``kept``."""
     from explicate.demo.jobs import write_demo_data
 
+    kept = kept if kept is not None else []
     folder.mkdir(parents=True, exist_ok=True)
     package = resources.files("explicate.demo")
     for name in DEMO_FILES:
         with resources.as_file(package.joinpath(name)) as src:
-            shutil.copyfile(src, folder / name)
-    write_demo_data(folder)
+            dest = folder / name
+            if dest.exists() and dest.read_bytes() != Path(src).read_bytes():
+                kept.append(name)
+                continue
+            shutil.copyfile(src, dest)
+    data = folder / ".demo-data"  # the data written fresh, then moved where not edited
+    for path in write_demo_data(data).values():
+        dest = folder / path.name
+        if dest.exists() and dest.read_bytes() != path.read_bytes():
+            kept.append(dest.name)
+            path.unlink()
+        else:
+            path.replace(dest)
+    shutil.rmtree(data, ignore_errors=True)
     return folder / "pipeline.toml"
 
 
@@ -35,7 +49,11 @@ def run_demo(console: Console, folder: Path = Path("explicate-demo"),
     """Prepare the demo folder and run its pipeline, printing the report."""
     from explicate.runtime.pipeline import print_report, run_pipeline
 
-    pipeline = prepare_demo(folder)
+    kept: list[str] = []
+    pipeline = prepare_demo(folder, kept)
+    if kept:
+        console.print(f"note: kept your edited {', '.join(kept)} in {folder}/ (not overwritten; "
+                      "delete a file to get the demo's again)", markup=False)
     console.print(f"[bold]explicate demo[/bold]: is a job posting a SCAM? 600 synthetic postings "
                   f"to label (written for this demo, not real data), 5 DSL rules and 4 English "
                   f"explanations; files in {folder}/ (edit them and run "

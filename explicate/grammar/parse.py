@@ -11,13 +11,14 @@ import difflib
 import functools
 import re
 
-from lark import Lark, Token, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark import Lark, Token, Tree, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import VisitError
 from lark.lexer import PatternStr
 
 from explicate import ir
 from explicate.errors import Diagnostic, ParseError
 from explicate.grammar.syntax import grammar_text
-from explicate.grammar.to_ir import ToIR
+from explicate.grammar.to_ir import ESCAPE_HELP, BadEscape, DslLimitError, ToIR
 
 _STATEMENT_START = re.compile(r"^[ \t]*(?:lf|labels|words|spans|let)\b",
                               re.IGNORECASE | re.MULTILINE)
@@ -99,7 +100,48 @@ def parse_partial(text: str, name: str = "<rules>") -> tuple[ir.RuleFile, list[D
             statements.append(_parse_chunk(source, start, end))
         except UnexpectedInput as exc:
             problems.append(_diagnose(source, start, end, exc))
+        except _TooDeep as exc:
+            problems.append(exc.diagnostic)
+        except VisitError as exc:  # a literal the grammar accepts but the DSL does not
+            problems.append(_literal_problem(exc.orig_exc, source, start, end))
+        except RecursionError:
+            problems.append(Diagnostic("E106", "statement nested too deeply to read",
+                                       ir.Span(source, start, max(start + 1, end)), "",
+                                       (f"at most {MAX_NESTING} levels of parentheses, 'not' "
+                                        "and operators; split it with 'let' names",)))
     return ir.RuleFile(tuple(statements), span=ir.Span(source, 0, len(text))), problems
+
+
+def _literal_problem(exc: Exception, source: ir.Source, start: int, end: int) -> Diagnostic:
+    if isinstance(exc, BadEscape):
+        return Diagnostic("E104", str(exc), exc.span, "not an escape of the DSL", (ESCAPE_HELP,))
+    if isinstance(exc, DslLimitError):
+        return Diagnostic("E106", str(exc), exc.span, "", (exc.hint,))
+    raise exc
+
+
+# How deeply conditions and numbers may nest in one statement (parentheses, 'not', '^', ...).
+# The LALR parser is iterative, but the tree transformer, the checker and the evaluator recurse;
+# the limit keeps every stage far inside Python's recursion limit.
+MAX_NESTING = 100
+
+
+def _too_deep(tree: Tree[Token], source: ir.Source, base: int) -> Diagnostic | None:
+    """A diagnostic at the first node deeper than ``MAX_NESTING`` (an iterative walk)."""
+    stack: list[tuple[Tree[Token], int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            meta = node.meta
+            start = base + (getattr(meta, "start_pos", 0) or 0)
+            end = base + (getattr(meta, "end_pos", 0) or 0)
+            return Diagnostic("E106", f"nested more than {MAX_NESTING} levels deep",
+                              ir.Span(source, start, max(start + 1, min(end, start + 1))),
+                              "too deep from here",
+                              (f"at most {MAX_NESTING} levels of parentheses, 'not', '^' and "
+                               "operators; name parts with 'let' to split it",))
+        stack.extend((c, depth + 1) for c in node.children if isinstance(c, Tree))
+    return None
 
 
 def parse_statement(text: str, name: str = "<rule>") -> ir.Expr:
@@ -118,8 +160,17 @@ def parse_lf(text: str, name: str = "<rule>") -> ir.LF:
     return stmt
 
 
+class _TooDeep(Exception):
+    def __init__(self, diagnostic: Diagnostic):
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
 def _parse_chunk(source: ir.Source, start: int, end: int) -> ir.Expr:
     tree = _parser().parse(source.text[start:end])
+    deep = _too_deep(tree, source, start)
+    if deep is not None:
+        raise _TooDeep(deep)
     result = ToIR(source, base=start).transform(tree)
     assert isinstance(result, ir.Expr), result
     return result

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import ast
+import math
 from typing import Any
 
 from lark import Token, Transformer, Tree, v_args
@@ -16,17 +16,68 @@ from explicate.primitives.image import RELATIONS
 _RELATION_OF = {relation_alias(name): name for name in RELATIONS}
 
 
+# The DSL's own string escapes (the printer writes the same ones). Anything else after a
+# backslash is an error with a caret: no escape silently means something else, and a Windows path
+# ("C:\\Users\\me") must double its backslashes or use forward slashes.
+ESCAPES = {"\\": "\\", '"': '"', "'": "'", "n": "\n", "t": "\t", "r": "\r"}
+ESCAPE_HELP = ('the escapes are \\\\ \\" \\\' \\n \\t \\r and \\uXXXX (four hex digits); '
+               'write a backslash as \\\\ (a Windows path: "C:\\\\Users\\\\me.txt", '
+               'or "C:/Users/me.txt")')
+
+
+class BadEscape(ValueError):
+    """A backslash sequence the DSL does not define, at ``offset`` within the token."""
+
+    def __init__(self, offset: int, length: int, sequence: str):
+        super().__init__(f"unknown escape '{sequence}'")
+        self.offset, self.length, self.sequence = offset, length, sequence
+        self.span: ir.Span | None = None  # set by ToIR, which knows where the token is
+
+
 def unquote(token: str) -> str:
-    """The value of a quoted string literal ('...' or "..." with backslash escapes)."""
-    quote = token[0]
+    """The value of a quoted string literal ('...' or "...") with the DSL's escapes (``ESCAPES``
+    and ``\\uXXXX``); raises :class:`BadEscape` for any other backslash sequence."""
     body = token[1:-1]
     if "\\" not in body:
         return body
-    # Reuse Python's escape rules for \n, \t, \", \\ and \uXXXX, within the same quote kind.
-    if quote == "'":
-        body = body.replace('"', '\\"')
-        return str(ast.literal_eval('"' + body.replace("\\'", "'") + '"'))
-    return str(ast.literal_eval('"' + body + '"'))
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch != "\\":
+            out.append(ch)
+            i += 1
+            continue
+        nxt = body[i + 1] if i + 1 < len(body) else ""
+        if nxt in ESCAPES and nxt:
+            out.append(ESCAPES[nxt])
+            i += 2
+        elif nxt == "u" and _is_hex(body[i + 2 : i + 6]):
+            code = int(body[i + 2 : i + 6], 16)
+            if 0xD800 <= code <= 0xDFFF:
+                raise BadEscape(i + 1, 6, body[i : i + 6])
+            out.append(chr(code))
+            i += 6
+        else:
+            shown = body[i : i + 6] if nxt == "u" else body[i : i + 2]
+            raise BadEscape(i + 1, max(2, len(shown)), shown)
+    return "".join(out)
+
+
+def _is_hex(text: str) -> bool:
+    return len(text) == 4 and all(c in "0123456789abcdefABCDEF" for c in text)
+
+
+# The largest whole number (a distance in words, a count) the DSL reads.
+MAX_INT = 10**9
+
+
+class DslLimitError(ValueError):
+    """A literal over one of the DSL's limits (a number too large to be finite)."""
+
+    def __init__(self, message: str, span: ir.Span, hint: str):
+        super().__init__(message)
+        self.span, self.hint = span, hint
 
 
 class ToIR(Transformer[Token, Any]):
@@ -42,12 +93,25 @@ class ToIR(Transformer[Token, Any]):
             return None
         return ir.Span(self.source, self.base + meta.start_pos, self.base + meta.end_pos)
 
+    def _unquote(self, tok: Token) -> str:
+        try:
+            return unquote(str(tok))
+        except BadEscape as exc:
+            start = self._tok_span(tok).start + exc.offset
+            exc.span = ir.Span(self.source, start, start + exc.length)
+            raise
+
     def _tok_span(self, tok: Token) -> ir.Span:
         start = self.base + (tok.start_pos or 0)
         return ir.Span(self.source, start, start + len(tok))
 
     # terminals
     def INT(self, tok: Token) -> int:  # noqa: N802 - lark calls terminal callbacks by name
+        digits = str(tok).lstrip("-").lstrip("0")
+        if len(digits) > len(str(MAX_INT)) or (digits and int(digits) > MAX_INT):
+            raise DslLimitError(f"whole number '{str(tok)[:20]}{'...' if len(tok) > 20 else ''}' "
+                                "is too large", self._tok_span(tok),
+                                f"whole numbers (word distances, counts) are at most {MAX_INT:,}")
         return int(tok)
 
     def REGEX(self, tok: Token) -> ir.Regex:  # noqa: N802
@@ -82,7 +146,7 @@ class ToIR(Transformer[Token, Any]):
 
     @v_args(meta=True)
     def words_file(self, meta: Meta, c: list[Any]) -> ir.WordsDecl:
-        return ir.WordsDecl(str(c[0]), (), unquote(c[1]), span=self._span(meta))
+        return ir.WordsDecl(str(c[0]), (), self._unquote(c[1]), span=self._span(meta))
 
     @v_args(meta=True)
     def spans_decl(self, meta: Meta, c: list[Token]) -> ir.SpansDecl:
@@ -118,7 +182,11 @@ class ToIR(Transformer[Token, Any]):
 
     @v_args(meta=True)
     def num(self, meta: Meta, c: list[Token]) -> ir.Num:
-        return ir.Num(float(c[0]), span=self._tok_span(c[0]))
+        value = float(c[0])
+        if not math.isfinite(value):
+            raise DslLimitError(f"number '{c[0]}' is too large", self._tok_span(c[0]),
+                                "numbers must be below about 1.8e308 (a double)")
+        return ir.Num(value, span=self._tok_span(c[0]))
 
     @v_args(meta=True)
     def arith(self, meta: Meta, c: list[Any]) -> ir.Arith:
@@ -143,11 +211,11 @@ class ToIR(Transformer[Token, Any]):
     # words
     @v_args(meta=True)
     def phrase(self, meta: Meta, c: list[Token]) -> ir.Phrase:
-        return ir.Phrase(unquote(c[0]), span=self._tok_span(c[0]))
+        return ir.Phrase(self._unquote(c[0]), span=self._tok_span(c[0]))
 
     @v_args(meta=True)
     def case_phrase(self, meta: Meta, c: list[Token]) -> ir.Phrase:
-        return ir.Phrase(unquote(c[0]), case_sensitive=True, span=self._span(meta))
+        return ir.Phrase(self._unquote(c[0]), case_sensitive=True, span=self._span(meta))
 
     @v_args(meta=True)
     def word_ref(self, meta: Meta, c: list[Token]) -> ir.WordList:

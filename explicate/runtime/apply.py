@@ -15,7 +15,7 @@ from explicate import ir
 from explicate.compiler import Program, Schema, compile_rules
 from explicate.errors import Diagnostic, ExplicateError
 from explicate.grammar.parse import parse_partial
-from explicate.runtime.data import RowProblem, infer_schema, read_table
+from explicate.runtime.data import RowProblem, infer_schema, read_problems, read_table
 from explicate.runtime.features import build_batch, iter_chunks
 from explicate.runtime.matrix import LabelMatrix
 
@@ -52,7 +52,16 @@ def load_rules(path: str | Path) -> RuleSource:
     p = Path(path)
     if not p.is_file():
         raise ExplicateError([Diagnostic("E209", f"rule file '{path}' not found")])
-    rules, problems = parse_partial(p.read_text(encoding="utf-8"), str(path))
+    data = p.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ExplicateError([Diagnostic(
+            "E209", f"rule file '{path}' is not UTF-8 text: byte {data[exc.start]:#04x} at "
+            f"{path}:{line}:{col}", None, "", ("save the file as UTF-8",))]) from None
+    rules, problems = parse_partial(text, str(path))
     return RuleSource(rules, tuple(problems), p.parent)
 
 
@@ -69,10 +78,12 @@ def compile_for(source: RuleSource | ir.RuleFile, df: pd.DataFrame | None
 
 def apply_program(program: Program, df: pd.DataFrame, schema: Schema, *,
                   progress: bool | None = None, chunk_rows: int = CHUNK_ROWS) -> Applied:
-    """Run a compiled program over every row of ``df`` (rows are never dropped)."""
+    """Run a compiled program over every row of ``df`` (rows are never dropped). The problems are
+    the records the reader could not read (see ``read_problems``) and every field some LF could
+    not read, all of them, by row."""
     n = len(df)
-    L = np.full((n, len(program.lfs)), ir.ABSTAIN, dtype=np.int8)
-    problems: list[RowProblem] = []
+    L = np.full((n, len(program.lfs)), ir.ABSTAIN, dtype=ir.label_dtype(len(program.labels)))
+    problems: list[RowProblem] = read_problems(df)
     show = sys.stderr.isatty() and n > chunk_rows if progress is None else progress
     with Progress(TextColumn("applying {task.fields[m]} LFs"), BarColumn(),
                   TextColumn("{task.completed:,}/{task.total:,} rows"), TimeRemainingColumn(),

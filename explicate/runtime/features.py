@@ -26,6 +26,7 @@ from explicate.compiler import FieldKind, Program, Schema
 from explicate.primitives.columns import ObjectColumn, Occurrences, SpanColumn, TextColumn
 from explicate.primitives.text import find_phrase, merge_occurrences
 from explicate.runtime.data.detections import object_column
+from explicate.runtime.data.normalize import normalize_texts
 from explicate.runtime.data.problems import RowProblem
 
 _ATTRS = [LOWER, ORTH, IDX, LENGTH, IS_SPACE]
@@ -160,6 +161,15 @@ def _text_values(series: pd.Series, name: str, base: int,
     return out, valid
 
 
+def _before_tokenizing(values: list[str], name: str, df: pd.DataFrame,
+                       span_of: dict[str, str]) -> list[str]:
+    """Text as the rules see it: normalized (``data.normalize``: no zero-width characters or
+    BOMs, NFC), unless a mention points into it by character offsets (they index the raw text)."""
+    if any(host == name and f"{m}_start" in df.columns for m, host in span_of.items()):
+        return values
+    return normalize_texts(values)
+
+
 def build_batch(df: pd.DataFrame, program: Program, schema: Schema, *, base: int = 0,
                 problems: list[RowProblem] | None = None) -> Batch:
     """Featurize the fields a program reads. ``base`` numbers rows for problem reports."""
@@ -176,6 +186,7 @@ def build_batch(df: pd.DataFrame, program: Program, schema: Schema, *, base: int
     raw: dict[str, list[str]] = {}
     for name in text_fields:
         raw[name], batch.valids[name] = _text_values(df[name], name, base, problems)
+        raw[name] = _before_tokenizing(raw[name], name, df, span_of)
         batch.texts[name] = tokenize_column(raw[name])
     for name, kind in program.field_kinds.items():
         if kind is FieldKind.SPAN and name not in df.columns:
@@ -189,7 +200,7 @@ def build_batch(df: pd.DataFrame, program: Program, schema: Schema, *, base: int
             values = pd.to_numeric(df[name], errors="coerce").to_numpy(dtype=np.float64,
                                                                         na_value=np.nan)
             ok = ~np.isnan(values)
-            for i in np.flatnonzero(~ok)[:1000]:
+            for i in np.flatnonzero(~ok):
                 v = df[name].iloc[i]
                 what = "is missing" if pd.isna(v) else f"is not a number ({v!r})"
                 problems.append(RowProblem(base + int(i) + 1, name, what))
@@ -205,7 +216,7 @@ def build_batch(df: pd.DataFrame, program: Program, schema: Schema, *, base: int
             valid = span.found & batch.valids[parent]
             if name in batch.valids:
                 valid &= batch.valids[name]
-            for i in np.flatnonzero(~span.found & batch.valids[parent])[:1000]:
+            for i in np.flatnonzero(~span.found & batch.valids[parent]):
                 where = "at the given offsets" if given else "in its text"
                 problems.append(RowProblem(base + int(i) + 1, name,
                                            f"is not found {where} ('{parent}')"))

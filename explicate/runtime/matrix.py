@@ -1,4 +1,5 @@
-"""The label matrix ``L`` (int8, n × m, ``ABSTAIN = -1``), its LF summary, and majority vote."""
+"""The label matrix ``L`` (int8, n × m, ``ABSTAIN = -1``; int16 beyond 127 labels), its LF
+summary, and majority vote."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from explicate.ir import ABSTAIN
+from explicate.ir import ABSTAIN, label_dtype
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,10 @@ class LabelMatrix:
         return len(self.labels)
 
     def save(self, path: str | Path) -> None:
-        """Save as ``.npz``: ``L`` (int8 n × m), ``lf_names`` and ``labels`` (strings)."""
-        np.savez_compressed(path, L=self.L.astype(np.int8),
+        """Save as ``.npz``: ``L`` (int8 n × m; int16 beyond 127 labels), ``lf_names`` and
+        ``labels`` (strings)."""
+        widest = max(self.cardinality, int(self.L.max(initial=0)) + 1)
+        np.savez_compressed(path, L=self.L.astype(label_dtype(widest)),
                             lf_names=np.array(self.lf_names, dtype=str),
                             labels=np.array(self.labels, dtype=str))
 
@@ -37,7 +40,11 @@ class LabelMatrix:
     def load(cls, path: str | Path) -> LabelMatrix:
         with np.load(path, allow_pickle=False) as data:
             labels = tuple(str(x) for x in data["labels"]) if "labels" in data else ()
-            return cls(data["L"].astype(np.int8), tuple(str(x) for x in data["lf_names"]), labels)
+            L = data["L"]
+            if L.ndim != 2 or not np.issubdtype(L.dtype, np.integer):
+                raise ValueError(f"'{path}' holds no label matrix (L is {L.dtype}, {L.ndim}-d)")
+            dtype = label_dtype(len(labels) or int(L.max(initial=0)) + 1)
+            return cls(L.astype(dtype), tuple(str(x) for x in data["lf_names"]), labels)
 
 
 def lf_summary(L: np.ndarray, lf_names: tuple[str, ...] | list[str],

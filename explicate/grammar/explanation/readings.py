@@ -61,17 +61,40 @@ class Parsed:
     warnings: list[str] = field(default_factory=list)
 
 
+# The reading budget at the entry (the longest explanation in the shared data sets has 21 symbols
+# and 114 characters): longer text is reported as too long to read instead of parsed for seconds.
+MAX_CHARS = 1000
+MAX_SYMBOLS = 48
+
+
+def _too_long(source: ir.Source, size: str, limit: int, unit: str) -> Diagnostic:
+    return Diagnostic("E105", f"explanation too long to read ({size})",
+                      ir.Span(source, 0, max(1, min(len(source.text), 80))), "",
+                      (f"at most {limit:,} {unit}; split it into several explanations, or put a "
+                       "long word list in a `words` file and name it",))
+
+
 def parse_explanation(text: str, ctx: Context | None = None, name: str = "<explanation>",
                       max_readings: int = MAX_READINGS) -> Parsed:
-    """Every reading of an English explanation (see the module docstring)."""
+    """Every reading of an English explanation (see the module docstring). An explanation over
+    the reading budget (``MAX_CHARS`` characters, ``MAX_SYMBOLS`` grammar symbols) is not parsed:
+    it gets an E105 "too long to read" diagnostic, since Earley parsing grows fast with length."""
     ctx = ctx or Context()
     source = ir.Source(name, text)
     out = Parsed(text)
+    if len(text) > MAX_CHARS:
+        out.diagnostics.append(_too_long(source, f"{len(text):,} characters", MAX_CHARS,
+                                         "characters"))
+        return out
     lexemes, diags = scan(text, source)
     if diags:
         out.diagnostics.extend(diags)
         return out
     symbols = classify(lexemes, ctx)
+    if len(symbols) > MAX_SYMBOLS:
+        out.diagnostics.append(_too_long(source, f"{len(symbols)} words and symbols",
+                                         MAX_SYMBOLS, "words and symbols"))
+        return out
     if not symbols:
         out.diagnostics.append(Diagnostic("E102", "the explanation is empty",
                                           ir.Span(source, 0, len(text)), "nothing to read"))

@@ -5,8 +5,10 @@ Modules, in import order (each imports only those above it)::
 
     problems    RowProblem, data_error
     detections  objects fields (lists of boxes per image), COCO
+    delimited   CSV/TSV record by record (no shifted, dropped or unreported rows)
     formats     one reader per suffix: csv/tsv/txt, jsonl, json (lists, WRENCH, COCO), parquet
     read        read_table
+    normalize   text as rules see it (no zero-width characters or BOMs, NFC)
     schema      infer_schema (text / number / mention / objects)
     gold        label values -> ids, one convention (see gold.py)
     regions     region tables and the built-in region extractor
@@ -21,8 +23,9 @@ from explicate.runtime.data.detections import (
 )
 from explicate.runtime.data.formats import readers
 from explicate.runtime.data.gold import gold_ids, label_ids, label_of, label_table
+from explicate.runtime.data.normalize import normalization_note, normalize_text
 from explicate.runtime.data.problems import RowProblem, data_error
-from explicate.runtime.data.read import read_table
+from explicate.runtime.data.read import read_problems, read_table
 from explicate.runtime.data.regions import (
     extract_regions,
     otsu_threshold,
@@ -46,9 +49,12 @@ __all__ = [
     "label_ids",
     "label_of",
     "label_table",
+    "normalization_note",
+    "normalize_text",
     "object_column",
     "otsu_threshold",
     "read_regions",
+    "read_problems",
     "read_table",
     "readers",
     "regions_records",

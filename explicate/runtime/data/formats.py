@@ -12,7 +12,6 @@ Third-party packages can add readers through the ``explicate_readers`` entry-poi
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,85 +19,92 @@ from typing import Any
 import catalogue
 import pandas as pd
 
+from explicate.runtime.data.delimited import PROBLEMS, decode_utf8, read_delimited
 from explicate.runtime.data.detections import coco_frame, is_coco
-from explicate.runtime.data.problems import data_error
+from explicate.runtime.data.problems import RowProblem, data_error
 
 Reader = Callable[[Path, Sequence[str] | None], pd.DataFrame]
 
 readers = catalogue.create("explicate", "readers", entry_points=True)
 
-
-def _read_delimited(p: Path, columns: Sequence[str] | None) -> pd.DataFrame:
-    suffix = p.suffix.lower()
-    sep = "\t" if suffix == ".tsv" else ","
-    header = None if columns else 0
-    df = pd.read_csv(p, sep=sep, header=header, names=list(columns) if columns else None,
-                     dtype_backend="numpy_nullable", keep_default_na=False, na_values=[""],
-                     quoting=3 if suffix == ".tsv" and not _tsv_is_quoted(p) else 0)
-    if columns and len(df.columns) != len(columns):
-        raise data_error(f"'{p}' has {len(df.columns)} columns, --columns names {len(columns)}",
-                         code="E403")
-    return df
+# Nested objects flatten to "a.b" columns this many levels deep; deeper values stay objects.
+MAX_NESTING = 8
 
 
 for _suffix in (".csv", ".tsv", ".txt"):
-    readers.register(_suffix, func=_read_delimited)
+    readers.register(_suffix, func=read_delimited)
 
 
-_CSV_QUOTED = re.compile(r'"(?:[^"]|"")*"')
-
-
-def _tsv_is_quoted(p: Path, lines: int = 200) -> bool:
-    """Whether a TSV uses CSV quoting ("a ""b"" c"): some field is quoted that way and no field
-    merely starts with a quote. Plain TSVs (quotes are text) are read without quoting."""
-    quoted = False
-    with p.open(encoding="utf-8", errors="replace") as f:
-        for _, line in zip(range(lines), f, strict=False):
-            for cell in line.rstrip("\r\n").split("\t"):
-                if cell.startswith('"'):
-                    if not _CSV_QUOTED.fullmatch(cell):
-                        return False
-                    quoted = True
-    return quoted
+def _frame(records: list[Any], p: Path, what: str) -> pd.DataFrame:
+    """Records (JSON objects) as rows; any other value is kept as a row of missing fields and
+    reported by number, so rows still line up with the file."""
+    problems: list[RowProblem] = []
+    rows: list[dict[str, Any]] = []
+    for number, rec in enumerate(records, start=1):
+        if isinstance(rec, dict):
+            rows.append(rec)
+        else:
+            kind = "a JSON " + type(rec).__name__.replace("str", "string").replace("NoneType",
+                                                                                  "null")
+            problems.append(RowProblem(number, "", f"is {kind}, not an object ({what}); its "
+                                       "fields are read as missing"))
+            rows.append({})
+    if records and len(problems) == len(records):
+        raise data_error(f"'{p}' holds no records: every {what} is a {type(records[0]).__name__},"
+                         " not an object", 'write records as {"text": "...", ...}')
+    df = pd.json_normalize(rows, max_level=MAX_NESTING) if rows else pd.DataFrame()
+    df.attrs[PROBLEMS] = problems
+    return df
 
 
 @readers.register(".jsonl")
 def _read_jsonl(p: Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
-    records: list[dict[str, Any]] = []
-    problems: list[str] = []
-    with p.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                problems.append(f"line {lineno}: not JSON ({exc.msg})")
-                continue
-            if not isinstance(obj, dict):
-                problems.append(f"line {lineno}: not a JSON object")
-                continue
-            records.append(obj)
-    if problems:
-        shown = problems[:10] + ([f"... and {len(problems) - 10} more"] if len(problems) > 10 else [])
-        raise data_error(f"{len(problems)} unreadable line(s) in '{p}'", *shown)
-    return pd.json_normalize(records) if records else pd.DataFrame()
+    """One JSON object per line; a line that is not one is reported and kept as a row of missing
+    fields (blank lines at the end of the file are not records)."""
+    lines = decode_utf8(p).splitlines()
+    while lines and not lines[-1].strip():
+        lines.pop()
+    records: list[Any] = []
+    problems: list[RowProblem] = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            problems.append(RowProblem(number, "", f"is not JSON ({exc.msg} at column "
+                                       f"{exc.colno}, line {number}); its fields are read as "
+                                       "missing"))
+            records.append({})
+        except RecursionError:
+            problems.append(RowProblem(number, "", f"is nested too deeply (line {number}); its "
+                                       "fields are read as missing"))
+            records.append({})
+    if records and len(problems) == len(records):
+        raise data_error(f"no line of '{p}' is a JSON object", *(str(x) for x in problems[:3]))
+    df = _frame(records, p, "line")
+    df.attrs[PROBLEMS] = sorted([*problems, *df.attrs[PROBLEMS]], key=lambda x: x.row)
+    return df
 
 
 @readers.register(".json")
 def _read_json(p: Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
-    obj = json.loads(p.read_text(encoding="utf-8"))
+    try:
+        obj = json.loads(decode_utf8(p))
+    except json.JSONDecodeError as exc:
+        raise data_error(f"'{p}' is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+                         ) from None
+    except RecursionError:
+        raise data_error(f"'{p}' is nested too deeply to read") from None
     if is_coco(obj):
         return coco_frame(obj)
     if isinstance(obj, dict):
         # WRENCH layout: id -> {"label", "weak_labels", "data": {...}}; keep the id as a column.
-        records = [{"id": k, **v} if isinstance(v, dict) else {"id": k, "value": v}
-                   for k, v in obj.items()]
+        records: list[Any] = [{"id": k, **v} if isinstance(v, dict) else {"id": k, "value": v}
+                              for k, v in obj.items()]
     elif isinstance(obj, list):
         records = obj
     else:
         raise data_error(f"'{p}' holds neither a list nor a mapping of records")
-    df = pd.json_normalize(records)
+    df = _frame(records, p, "item")
     # "data.text" -> "text" when unambiguous: users name the field, not the nesting.
     renames = {c: c.split(".", 1)[1] for c in df.columns if c.startswith("data.")}
     renames = {k: v for k, v in renames.items() if v not in df.columns}

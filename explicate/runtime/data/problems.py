@@ -12,10 +12,12 @@ class RowProblem:
     """A data row that some LFs cannot read: they abstain on it, and it is reported."""
 
     row: int  # 1-based record number
-    field: str
+    field: str  # "" when the problem is the whole record
     problem: str
 
     def __str__(self) -> str:
+        if not self.field:  # the whole record (a bad CSV row, a JSONL line that is not JSON)
+            return f"row {self.row}: {self.problem}"
         return f"row {self.row}: field '{self.field}' {self.problem}"
 
 

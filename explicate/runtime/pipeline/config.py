@@ -23,6 +23,7 @@ A pipeline file (paths are relative to it)::
 
     [label_model]
     method = "auto"              # a registered label model method
+    class_balance = [0.7, 0.3]   # optional: P(label) in label order (unset: learned)
 
     [end_model]
     kind = "linear"              # a registered end model kind ("linear", "minilm", ...)
@@ -37,6 +38,7 @@ A pipeline file (paths are relative to it)::
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import tomllib
 import types
@@ -95,6 +97,8 @@ class LabelModelSection:
 
     method: str = _key("the label model method", "auto")
     seed: int = _key("random seed", 0)
+    class_balance: list[float] | None = _key("P(label), one share per label in id order, "
+                                             "summing to 1 (unset: learned)")
 
 
 @dataclass
@@ -133,7 +137,7 @@ class KeySpec:
 
     types: tuple[type, ...]
     meaning: str
-
+    item: type = str  # what a list holds
     def accepts(self, value: Any) -> bool:
         if isinstance(value, bool):
             return bool in self.types
@@ -142,6 +146,8 @@ class KeySpec:
         if not isinstance(value, self.types):
             return False
         if isinstance(value, list):
+            if self.item is float:
+                return all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
             return all(isinstance(v, str) for v in value)
         return True
 
@@ -150,7 +156,8 @@ class KeySpec:
             return "float or int"
         if len(self.types) > 1:
             return " or ".join(t.__name__ for t in self.types)
-        names: dict[type, str] = {list: "a list of strings", dict: "a table", str: "a string"}
+        names: dict[type, str] = {list: "a list of numbers" if self.item is float
+                                  else "a list of strings", dict: "a table", str: "a string"}
         return names.get(self.types[0], self.types[0].__name__)
 
 
@@ -160,9 +167,18 @@ def _types(hint: Any) -> tuple[type, ...]:
     return tuple(typing.get_origin(p) or p for p in parts if p is not type(None))
 
 
+def _item(hint: Any) -> type:
+    """What a ``list[...]`` annotation holds (``str`` unless it says ``float``)."""
+    parts = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    for p in parts:
+        if typing.get_origin(p) is list and typing.get_args(p) == (float,):
+            return float
+    return str
+
+
 def _schema(cls: type) -> dict[str, KeySpec]:
     hints = typing.get_type_hints(cls)
-    return {f.name: KeySpec(_types(hints[f.name]), f.metadata["meaning"])
+    return {f.name: KeySpec(_types(hints[f.name]), f.metadata["meaning"], _item(hints[f.name]))
             for f in dataclasses.fields(cls)}
 
 
@@ -191,6 +207,7 @@ class PipelineConfig:
     keep: str = "all"
     method: str = "auto"
     label_model_seed: int = 0
+    class_balance: tuple[float, ...] | None = None
     end_model: dict[str, Any] = field(default_factory=dict)  # [end_model] keys that are set
     gold_upper_bound: bool = True
     output: Path = Path("explicate-out")
@@ -285,6 +302,7 @@ def config_from_dict(raw: Mapping[str, Any], base: str | Path = ".",
         bad("rules", None, "[rules] needs 'files' (.lf rule files) or 'explanations'")
     if data.mentions is not None and len(data.mentions) != 2:
         bad("data", "mentions", "[data] mentions must name exactly two fields")
+    _check_ranges(tables, bad)
     if diags or data.train is None:
         raise ExplicateError(diags)
 
@@ -311,11 +329,59 @@ def config_from_dict(raw: Mapping[str, Any], base: str | Path = ".",
         keep=rules.keep,
         method=lm.method,
         label_model_seed=lm.seed,
+        class_balance=tuple(float(x) for x in lm.class_balance)
+        if lm.class_balance is not None else None,
         end_model=end_model,
         gold_upper_bound=em.gold_upper_bound,
         output=path(out.dir),
         source=source,
     )
+
+
+# [end_model] numbers: (smallest allowed, whether the smallest itself is allowed, what it means).
+RANGES: dict[str, tuple[float, bool, str]] = {
+    "lr": (0.0, False, "a learning rate above 0"),
+    "epochs": (1, True, "at least 1 epoch"),
+    "batch_size": (1, True, "at least 1 row per step"),
+    "weight_decay": (0.0, True, "0 or more"),
+    "patience": (0, True, "0 or more epochs"),
+}
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def _check_ranges(tables: dict[str, dict[str, Any]], bad: Callable[..., None]) -> None:
+    """Every number in range and finite, the device one that exists, before any work starts."""
+    em = tables["end_model"]
+    for key, (low, inclusive, meaning) in RANGES.items():
+        value = em.get(key)
+        if value is None:
+            continue
+        ok = math.isfinite(value) and (value >= low if inclusive else value > low)
+        if not ok:
+            bad("end_model", key, f"[end_model] {key} must be {meaning}, got {value!r}")
+    device = em.get("device")
+    if device is not None and device not in DEVICES and not str(device).startswith("cuda:"):
+        bad("end_model", "device", f"[end_model] device must be auto, cpu or cuda, got "
+            f"{device!r}", *did_you_mean(str(device), DEVICES, "devices"))
+    elif device is not None and str(device).startswith("cuda") and not _cuda_available():
+        bad("end_model", "device", f"[end_model] device = {device!r}, but this torch has no "
+            "CUDA device", 'use device = "auto" (a GPU when there is one) or "cpu"')
+    balance = tables["label_model"].get("class_balance")
+    if balance is not None:
+        labels = tables["rules"].get("labels")
+        if any(not math.isfinite(v) or v < 0 for v in balance) or \
+                abs(sum(balance) - 1.0) > 1e-6:
+            bad("label_model", "class_balance", "[label_model] class_balance must be "
+                f"non-negative shares summing to 1, got {balance!r}")
+        elif labels is not None and len(labels) != len(balance):
+            bad("label_model", "class_balance", f"[label_model] class_balance has "
+                f"{len(balance)} shares, [rules] labels names {len(labels)}")
+
+
+def _cuda_available() -> bool:
+    import torch  # only when a pipeline asks for CUDA
+
+    return bool(torch.cuda.is_available())
 
 
 def check_choices(cfg: PipelineConfig) -> list[Diagnostic]:

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from explicate.runtime.matrix import lf_summary
+from explicate.runtime.pipeline.artifacts import write_atomic, write_text_atomic
 from explicate.runtime.pipeline.results import PipelineResult
 
 METHOD_NAMES = {
@@ -124,7 +125,7 @@ def plot_lfs(table: pd.DataFrame, path: Path) -> bool:
     ax.grid(alpha=0.3)
     ax.legend(title="votes", fontsize=8)
     fig.tight_layout()
-    fig.savefig(path)
+    write_atomic(Path(path), lambda tmp: fig.savefig(tmp, format="png"))
     plt.close(fig)
     return True
 
@@ -186,4 +187,4 @@ def write_report(result: PipelineResult, rules_dsl: str) -> None:
     parts.append(_markdown_table(["stage", "seconds"],
                                  [[k, f"{v:.2f}"] for k, v in result.timings.items()]))
     parts += ["", "## Rules used", "", "```", rules_dsl.rstrip(), "```", ""]
-    (out / "report.md").write_text("\n".join(parts), encoding="utf-8")
+    write_text_atomic(out / "report.md", "\n".join(parts))

@@ -5,7 +5,9 @@ read from them."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -14,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from explicate import ir
 from explicate.compiler import FieldKind, Program, Schema
 from explicate.errors import Diagnostic, ExplicateError
 from explicate.grammar import to_dsl
@@ -22,6 +25,7 @@ from explicate.runtime.apply import RuleSource, apply_program, compile_for
 from explicate.runtime.data import RowProblem, infer_schema
 from explicate.runtime.end_model import TextSpec
 from explicate.runtime.explain import explain, word_lists_from_file
+from explicate.runtime.pipeline.artifacts import write_atomic
 from explicate.runtime.pipeline.config import E_CONFIG, PipelineConfig
 
 Log = Callable[[str], None]
@@ -170,12 +174,26 @@ def compile_sources(cfg: PipelineConfig, pool: pd.DataFrame, log: Log,
     return RuleSet(labels, renamed, found.dependencies, found.schemas, found.reports, notes)
 
 
+def _hashable(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with list and dict cells (WRENCH's weak_labels, image objects) as JSON text, which
+    pandas can hash."""
+    nested = [c for c in df.columns if df[c].dtype == object
+              and df[c].map(lambda v: isinstance(v, list | dict | tuple)).any()]
+    if not nested:
+        return df
+    out = df.copy()
+    for c in nested:
+        out[c] = out[c].map(lambda v: json.dumps(v, sort_keys=True, default=str)
+                            if isinstance(v, list | dict | tuple) else v)
+    return out
+
+
 def content_key(*parts: Any) -> str:
     """A digest of data frames (their content and columns), files (their bytes) and values."""
     h = hashlib.blake2b(digest_size=16)
     for part in parts:
         if isinstance(part, pd.DataFrame):
-            h.update(pd.util.hash_pandas_object(part, index=False).to_numpy().tobytes())
+            h.update(pd.util.hash_pandas_object(_hashable(part), index=False).to_numpy().tobytes())
             h.update(",".join(map(str, part.columns)).encode())
         elif isinstance(part, Path):
             h.update(part.read_bytes())
@@ -191,22 +209,42 @@ def apply_all(rules: RuleSet, df: pd.DataFrame, cache: Path | None,
     key = content_key(rules.dsl(), df)
     hit = cache / f"L-{key}.npz" if cache is not None else None
     if hit is not None and hit.is_file():
-        with np.load(hit, allow_pickle=False) as z:
-            problems.extend(RowProblem(int(r), str(f), str(p))
-                            for r, f, p in zip(z["rows"], z["fields"], z["problems"], strict=True))
-            return z["L"]
+        cached = _read_cached(hit, len(df), len(rules.lf_names))
+        if cached is not None:
+            problems.extend(cached[1])
+            return cached[0]
     parts = []
+    seen: set[RowProblem] = set()
     for name, program in rules.programs:
         applied = apply_program(program, df, rules.schemas[name], progress=False)
         parts.append(applied.L)
-        problems.extend(applied.problems)
-    L = np.concatenate(parts, axis=1) if parts else np.zeros((len(df), 0), np.int8)
+        # Each program reports the records the reader could not read; list those once.
+        fresh = [p for p in applied.problems if p not in seen]
+        seen.update(fresh)
+        problems.extend(fresh)
+    L = np.concatenate(parts, axis=1) if parts else np.zeros((len(df), 0), ir.label_dtype(len(rules.labels)))
     if hit is not None:
-        hit.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(hit, L=L, rows=np.array([p.row for p in problems], dtype=np.int64),
-                            fields=np.array([p.field for p in problems], dtype=str),
-                            problems=np.array([p.problem for p in problems], dtype=str))
+        write_atomic(hit, lambda tmp: np.savez_compressed(
+            tmp, L=L, rows=np.array([p.row for p in problems], dtype=np.int64),
+            fields=np.array([p.field for p in problems], dtype=str),
+            problems=np.array([p.problem for p in problems], dtype=str)))
     return L
+
+
+def _read_cached(path: Path, n: int, m: int) -> tuple[np.ndarray, list[RowProblem]] | None:
+    """A cache entry if it is whole and fits (n rows, m LFs); a bad one is deleted (None: the
+    caller rebuilds it). Entries are written by rename, but a disk can fill or a file be cut."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            L = z["L"]
+            found = [RowProblem(int(r), str(f), str(p))
+                     for r, f, p in zip(z["rows"], z["fields"], z["problems"], strict=True)]
+        if L.shape == (n, m) and np.issubdtype(L.dtype, np.integer):
+            return L, found
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        pass
+    path.unlink(missing_ok=True)
+    return None
 
 
 def text_spec(cfg: PipelineConfig, rules: RuleSet, pool: pd.DataFrame) -> TextSpec:

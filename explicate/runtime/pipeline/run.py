@@ -23,8 +23,10 @@ from explicate.errors import Diagnostic, ExplicateError
 from explicate.runtime.data import RowProblem
 from explicate.runtime.end_model import EndModel, TextSpec, kinds
 from explicate.runtime.label_model import LabelModel
+from explicate.runtime.label_model.warnings import collapse_warnings, worse_than_majority
 from explicate.runtime.matrix import LabelMatrix, majority_vote
 from explicate.runtime.metrics import scores
+from explicate.runtime.pipeline import artifacts
 from explicate.runtime.pipeline.config import (
     E_CONFIG,
     E_NO_VOTES,
@@ -57,6 +59,7 @@ class _Run:
     em_args: dict[str, Any] = field(default_factory=dict)
     Ls: dict[str, np.ndarray] = field(default_factory=dict)
     problems: dict[str, int] = field(default_factory=dict)  # split -> data problems found
+    warnings: list[str] = field(default_factory=list)  # about the fitted label model
 
     @property
     def ruleset(self) -> RuleSet:
@@ -102,6 +105,11 @@ def _check_against_rules(run: _Run, diags: list[Diagnostic]) -> None:
                                 cfg.where("data", "positive"), "",
                                 (f"labels: {', '.join(labels)}",)))
     run.positive = labels.index(cfg.positive) if cfg.positive in labels else 1
+    if cfg.class_balance is not None and len(cfg.class_balance) != len(labels):
+        diags.append(Diagnostic(E_CONFIG, f"[label_model] class_balance has "
+                                f"{len(cfg.class_balance)} shares for {len(labels)} labels",
+                                cfg.where("label_model", "class_balance"), "",
+                                (f"labels: {', '.join(labels)}",)))
     train_gold = bool(cfg.label_column) and cfg.label_column in run.frames["train"].columns
     run.gold = all_gold(cfg, run.frames, labels, train_gold, diags)
     try:
@@ -145,11 +153,13 @@ def _label_matrices(run: _Run) -> np.ndarray:
 def _write_matrices(run: _Run) -> None:
     out, rules = run.cfg.output, run.ruleset
     out.mkdir(parents=True, exist_ok=True)
-    (out / "rules.lf").write_text(rules.dsl(), encoding="utf-8")
+    artifacts.begin(out)  # from here until the manifest is written, the folder is unfinished
+    artifacts.write_text_atomic(out / "rules.lf", rules.dsl())
     run.files["rules"] = "rules.lf"
     for split, L in run.Ls.items():
         name = "L.npz" if split == "train" else f"L_{split}.npz"
-        LabelMatrix(L, rules.lf_names, rules.labels).save(out / name)
+        matrix = LabelMatrix(L, rules.lf_names, rules.labels)
+        artifacts.write_atomic(out / name, matrix.save)
         run.files["L" if split == "train" else f"L_{split}"] = name
 
 
@@ -158,11 +168,12 @@ def _label_model(run: _Run, covered: np.ndarray) -> tuple[LabelModel, np.ndarray
     t = time.perf_counter()
     lm = LabelModel(cardinality=len(run.ruleset.labels), method=cfg.method,
                     seed=cfg.label_model_seed)
-    lm.fit(run.Ls["train"], dependencies=run.ruleset.dependencies or None)
+    lm.fit(run.Ls["train"], dependencies=run.ruleset.dependencies or None,
+           class_balance=cfg.class_balance)
     probs = lm.predict_proba(run.Ls["train"])
     run.timed("label_model", t)
-    np.save(out / "probs.npy", probs)
-    lm.save(out / "label_model.npz")
+    artifacts.write_atomic(out / "probs.npy", lambda tmp: np.save(tmp, probs))
+    artifacts.write_atomic(out / "label_model.npz", lm.save)
     run.files["probs"], run.files["label_model"] = "probs.npy", "label_model.npz"
     run.say(f"label model ({cfg.method}): {int(covered.sum())}/{len(covered)} train rows covered")
     return lm, probs
@@ -182,7 +193,7 @@ def _end_models(run: _Run, probs: np.ndarray, covered: np.ndarray
     end = EndModel(**common).fit(run.frames["train"], probs, covered=covered, **dev_args)
     run.timed("end_model", t)
     run.timings["end_model_features"] = end.fit_info["features_seconds"]
-    end.save(cfg.output / "end_model.pt")
+    artifacts.write_atomic(cfg.output / "end_model.pt", end.save)
     run.files["end_model"] = "end_model.pt"
     run.say(f"end model ({run.kind}): {len(end.history)} epochs")
     y = run.gold.get("train")
@@ -218,6 +229,16 @@ def _evaluate(run: _Run, lm: LabelModel, end: EndModel, upper: EndModel | None
         if upper is not None:
             metrics["gold_end_model"][split] = scores(y, upper.predict(df), k, positive)
     run.timed("evaluate", t)
+    # A collapsed or worse-than-majority label model is reported, not silently used.
+    L = run.Ls["train"]
+    run.warnings = collapse_warnings(np.asarray(lm.predict(L, tie_break="random")),
+                                     majority_vote(L, k), run.ruleset.labels, run.cfg.method)
+    for split, by_split in metrics["label_model"].items():
+        run.warnings += worse_than_majority(by_split.get("accuracy"),
+                                            metrics["majority_vote"][split].get("accuracy"),
+                                            run.cfg.method, split)
+    for w in run.warnings:
+        run.say(f"warning: {w}")
     return metrics
 
 
@@ -238,6 +259,7 @@ def _finish(run: _Run, metrics: dict[str, dict[str, dict[str, float]]], lm: Labe
                       "spec": run.spec.to_json(), "history": end.history},
         "explanations": {n: r["totals"] for n, r in rules.explain_reports.items()},
         "problems": run.problems,
+        "warnings": run.warnings,
     }
     run.timings["total"] = time.perf_counter() - t0
     table = lf_table(run.Ls["train"], rules.lf_names, labels, run.gold.get("train"))
@@ -245,10 +267,15 @@ def _finish(run: _Run, metrics: dict[str, dict[str, dict[str, float]]], lm: Labe
     t = time.perf_counter()
     write_report(result, rules.dsl())
     run.timed("report", t)
-    (out / "metrics.json").write_text(json.dumps(
+    artifacts.write_text_atomic(out / "metrics.json", json.dumps(
         {"metrics": metrics, "timings": {k: round(v, 3) for k, v in run.timings.items()},
-         **info}, indent=2, default=float), encoding="utf-8")
+         **info}, indent=2, default=float))
     run.files.update({"metrics": "metrics.json", "report": "report.md"})
+    if (out / "lf_plot.png").is_file():
+        run.files.setdefault("plot", "lf_plot.png")
+    # Written last: its presence says every artifact above is from this run and complete.
+    artifacts.finish(out, run.files, {"inputs": {s: str(p) for s, p in
+                                                 run.cfg.split_paths().items()}})
     return result
 
 
@@ -270,9 +297,10 @@ def run_pipeline(config: PipelineConfig | str | Path, *, log: Log | None = None,
     _check_against_rules(run, diags)
     if diags:
         raise ExplicateError(diags)
-    covered = _label_matrices(run)
-    _write_matrices(run)
-    lm, probs = _label_model(run, covered)
-    end, upper = _end_models(run, probs, covered)
-    metrics = _evaluate(run, lm, end, upper)
-    return _finish(run, metrics, lm, end, covered, t0)
+    with artifacts.locked(cfg.output):
+        covered = _label_matrices(run)
+        _write_matrices(run)
+        lm, probs = _label_model(run, covered)
+        end, upper = _end_models(run, probs, covered)
+        metrics = _evaluate(run, lm, end, upper)
+        return _finish(run, metrics, lm, end, covered, t0)

@@ -1,0 +1,113 @@
+"""Fuzz benchmark: 10k mutated DSL files and 10k mutated English explanations.
+
+Counts internal exceptions (anything but a coded ExplicateError) and inputs that take over 2 s,
+and prints one JSON line of figures at the end. Seeded, so a run is reproducible::
+
+    python benchmarks/fuzz.py [--cases 10000] [--seed 0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+import traceback
+from pathlib import Path
+
+# Fuzz the tree this script sits in, not whichever explicate the environment installed.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from explicate.compiler import compile_rules  # noqa: E402
+from explicate.errors import ExplicateError  # noqa: E402
+from explicate.grammar.explanation import parse_explanation  # noqa: E402
+from explicate.grammar.parse import parse_partial  # noqa: E402
+
+SLOW_S = 2.0
+SEED_LF = '''labels: HAM, SPAM
+words money = "cash", "prize", 'it\\'s'
+let n = count(text)
+lf a: text contains @money and not text ends with "now" -> SPAM
+lf b: n > 3.5 or text matches /win+/i -> HAM
+lf c: "wife" between person1 and person2 -> SPAM
+lf d: "a" within 3 words left of person1 and chars(text) <= 2 ^ 3 -> HAM
+'''
+DSL_PIECES = ["lf", "labels:", "words", "let", "spans:", "->", "(", ")", "not", "and", "or",
+              '"', "'", "\\", "\\x", "\\N{DASH}", "\\u12", "1e999", "9" * 5000, "^", "-", "@",
+              "`", "/", "#", "\n", "contains", "within", "of", "count(", "chars(", "\ufeff",
+              "\x00", "é", " ", "true", ",", "=", "in", "between"]
+SEED_EN = ["label SPOUSE because the word 'wife' is between person1 and person2",
+           "person1 and person2 are within 3 words",
+           "there is a word 'married' to the left of person2 and no 'ex' in the sentence"]
+EN_PIECES = ["'", '"', "within", "3.7", "9" * 4400, "words", "of", "and", "or", "not", ",",
+             "!!!!", "person1", "person2", "left", "right", "\ufeff", "the", "X", " ", "'w'"]
+
+
+def mutate(rng: random.Random, seed: str, pieces: list[str]) -> str:
+    text = seed
+    for _ in range(rng.randint(1, 8)):
+        at = rng.randint(0, len(text))
+        op = rng.random()
+        if op < 0.5:
+            text = text[:at] + rng.choice(pieces) + text[at:]
+        elif op < 0.8:
+            text = text[:at] + text[at + rng.randint(1, 12):]
+        else:
+            text = text[:at] + rng.choice(pieces) * rng.randint(2, 400) + text[at:]
+    return text
+
+
+def run_dsl(text: str) -> None:
+    rules, problems = parse_partial(text, "fuzz.lf")
+    try:
+        compile_rules(rules, None, ".", problems)
+    except ExplicateError as exc:
+        str(exc)
+
+
+def run_english(text: str) -> None:
+    for d in parse_explanation(text).diagnostics:
+        d.render()
+
+
+def fuzz(name: str, cases: int, rng: random.Random, make, check) -> dict[str, object]:
+    internal, slow, worst = [], [], 0.0
+    t0 = time.perf_counter()
+    for i in range(cases):
+        text = make()
+        t = time.perf_counter()
+        try:
+            check(text)
+        except ExplicateError:
+            pass
+        except Exception as exc:  # noqa: BLE001 - what the benchmark counts
+            internal.append((i, type(exc).__name__, traceback.format_exc(limit=3)[-300:]))
+        took = time.perf_counter() - t
+        worst = max(worst, took)
+        if took > SLOW_S:
+            slow.append((i, round(took, 2), text[:80]))
+    for i, kind, tb in internal[:5]:
+        print(f"{name} case {i}: {kind}\n{tb}")
+    for i, took, text in slow[:5]:
+        print(f"{name} case {i}: {took}s {text!r}")
+    return {f"{name}_cases": cases, f"{name}_internal_errors": len(internal),
+            f"{name}_over_2s": len(slow), f"{name}_worst_s": round(worst, 3),
+            f"{name}_seconds": round(time.perf_counter() - t0, 1)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cases", type=int, default=10_000)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    rng = random.Random(args.seed)
+    figures: dict[str, object] = {"seed": args.seed}
+    figures |= fuzz("dsl", args.cases, rng, lambda: mutate(rng, SEED_LF, DSL_PIECES), run_dsl)
+    figures |= fuzz("english", args.cases, rng,
+                    lambda: mutate(rng, rng.choice(SEED_EN), EN_PIECES), run_english)
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

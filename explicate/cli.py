@@ -338,14 +338,19 @@ def explain(
                                                "'words NAME = ...' lines.")] = None,
     label_map: Annotated[str | None, typer.Option("--label-map", help="Rewrite label values "
                                                   "first, e.g. '1=SPOUSE,2=NOT_SPOUSE'.")] = None,
-    keep: Annotated[str, typer.Option("--keep", help="'all' surviving readings (default) or "
-                                      "'best' (one per explanation).")] = "all",
+    keep: Annotated[str, typer.Option("--keep", help="'all' surviving readings (default), "
+                                      "'best' (one per explanation), or 'partial' (also readings "
+                                      "that left out a quote, mention, negation or relation "
+                                      "word).")] = "all",
     columns: Columns = None,
 ) -> None:
     """Turn English explanations into labeling functions (parse, filter, write DSL)."""
+    from explicate.runtime.explain import KEEP, word_lists_from_file
     from explicate.runtime.explain import explain as run_explain
-    from explicate.runtime.explain import word_lists_from_file
 
+    if keep not in KEEP:
+        err.print(f"error: --keep must be one of {', '.join(KEEP)}, not {keep!r}", markup=False)
+        raise typer.Exit(2)
     names = [n.strip() for n in labels.split(",") if n.strip()]
     mapping = dict(p.split("=", 1) for p in label_map.split(",")) if label_map else None
     lists = word_lists_from_file(words) if words else None

@@ -25,6 +25,8 @@ def render(text: str, ctx: Context = CONTEXT) -> str:
     for r in parsed.readings:
         label = f"[{r.label}] " if r.label else ""
         skipped = f"   (skipped: {' '.join(r.skipped)})" if r.skipped else ""
+        if r.partial:
+            skipped += f" PARTIAL, dropped: {' | '.join(r.dropped)}"
         lines.append(f"  {label}{to_dsl(r.when)}{skipped}")
     lines += [f"  unsupported: {u}" for u in parsed.unsupported]
     lines += [f"  error: {d.message} at {d.span.start if d.span else '?'}"

@@ -424,6 +424,34 @@ def _match_mention(lexemes: Sequence[Lexeme], i: int, mentions: list[tuple[list[
             return name, k
     return None
 
+# What a reading may not drop silently (a partial reading that drops one is reported, not kept):
+# quotes, mentions, lists, and negation, relation and comparison words.
+CONTENT_SYMBOLS = frozenset({"QUOTE", "ENT", "LIST", "OBJ", "FOLLOWS", "PRECEDES", "IMMED",
+                             "LESS", "MORE", "ENTTYPE"})
+CONTENT_WORDS = frozenset({
+    # negation
+    "not", "no", "never", "none", "neither", "nor", "without", "except", "unless", "cannot",
+    "nothing", "nobody", "absent", "lacks", "lack", "missing",
+    # relation (position, order, distance, identity)
+    "between", "before", "after", "left", "right", "follows", "followed", "following", "precedes",
+    "preceded", "preceding", "within", "near", "next", "adjacent", "apart", "away", "beside",
+    "behind", "ahead", "prior", "close", "far", "same", "overlap", "overlaps", "inside", "above",
+    "below", "under", "over", "sandwich", "sandwiched", "separates", "separated", "links",
+    "connects", "starts", "begins", "ends", "first", "last",
+    # comparison
+    "than", "least", "most", "exactly", "equal", "equals", "more", "less", "fewer", "greater",
+    "larger", "smaller", "longer", "shorter", "only",
+})
+
+
+def carries_content(symbol: Symbol) -> bool:
+    """Whether dropping ``symbol`` would change what the sentence says (see CONTENT_WORDS)."""
+    if symbol.name in CONTENT_SYMBOLS:
+        return True
+    words = str(symbol.value).lower().replace("n't", " not").split()
+    return symbol.name in CONTENT_WORDS or any(w in CONTENT_WORDS for w in words)
+
+
 # Symbols that separate clauses ("A, B and C"): pronoun resolution and the clause cover cut there.
 SEPARATORS = frozenset({",", ";", "and", "but"})
 

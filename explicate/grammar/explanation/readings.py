@@ -28,6 +28,7 @@ from explicate.grammar.explanation.lexicon import (
     SEPARATORS,
     Context,
     Symbol,
+    carries_content,
     classify,
     in_example,
     scan,
@@ -41,12 +42,25 @@ MAX_READINGS = 16  # readings kept per explanation; more is reported as a warnin
 
 @dataclass(frozen=True)
 class Reading:
-    """One meaning of an explanation: a condition, the label the sentence names (if any), and
-    the words that were skipped to reach it."""
+    """One meaning of an explanation: a condition, the label the sentence names (if any), the
+    words that were skipped to reach it, and of those the ones that carry content (``dropped``:
+    quotes, mentions, negation, relation or comparison words). A reading that dropped content is
+    *partial*: it says less than (or something else than) the sentence."""
 
     when: ir.Expr
     label: str | None = None
     skipped: tuple[str, ...] = ()
+    dropped: tuple[str, ...] = ()
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.dropped)
+
+
+def _words_of(symbols: Sequence[Symbol]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(skipped, dropped) for skipped symbols."""
+    return (tuple(str(s.value) for s in symbols),
+            tuple(str(s.value) for s in symbols if carries_content(s)))
 
 
 @dataclass
@@ -77,17 +91,16 @@ def parse_explanation(text: str, ctx: Context | None = None, name: str = "<expla
                                           ir.Span(source, 0, len(text)), "nothing to read"))
         return out
     first_error: UnexpectedInput | None = None
-    attempts: list[tuple[list[Symbol], tuple[str, ...]]] = [(symbols, ())]
+    attempts: list[tuple[list[Symbol], list[Symbol]]] = [(symbols, [])]
     # Unknown words that are not the example's own words: what a second attempt may drop.
     unknown = [s for s in symbols if s.name == "WORD" and not in_example(str(s.value), ctx)]
     if unknown:
-        attempts.append(([s for s in symbols if s not in unknown],
-                         tuple(str(s.value) for s in unknown)))
+        attempts.append(([s for s in symbols if s not in unknown], unknown))
     for syms, skipped in attempts:
         found, error = _readings(syms, ctx, out, max_readings)
         first_error = first_error or error
         if found:
-            out.readings = [Reading(w, lab, skipped) for w, lab in found]
+            out.readings = [Reading(w, lab, *_words_of(skipped)) for w, lab in found]
             return out
     # Parts of the sentence: the best cover by clauses that parse, joined with AND.
     parts = _clause_cover(symbols, unknown, ctx, out, max_readings)
@@ -206,15 +219,14 @@ def _clause_cover(symbols: list[Symbol], unknown: list[Symbol], ctx: Context, ou
     used: set[int] = set()
     for i, j in pieces:
         used.update(range(i, j))
-    skipped = tuple(str(s.value) for k, s in enumerate(symbols)
-                    if k not in used and s.name not in SEPARATORS)
-    skipped += tuple(str(s.value) for k, s in enumerate(symbols) if k in used and s in unknown)
+    skipped = [s for k, s in enumerate(symbols) if k not in used and s.name not in SEPARATORS]
+    skipped += [s for k, s in enumerate(symbols) if k in used and s in unknown]
     readings: list[Reading] = []
     for combo in itertools.islice(itertools.product(*[piece(i, j) for i, j in pieces]), cap):
         label = next((lab for _, lab in combo if lab is not None), None)
         when = simplify(ir.And(tuple(w for w, _ in combo))) if len(combo) > 1 else combo[0][0]
         if all(r.when != when for r in readings):
-            readings.append(Reading(when, label, skipped))
+            readings.append(Reading(when, label, *_words_of(skipped)))
     return readings
 
 

@@ -18,6 +18,7 @@ from explicate import ir
 from explicate.primitives.registry import CheckEnv, alt, primitive
 from explicate.primitives.text import Batch, Row, TextColumn, _field_name, _ordered, _two_mentions
 
+
 def _edge_tokens(col: TextColumn, which: str) -> tuple[np.ndarray, np.ndarray]:
     """(global index of each row's first or last token, whether the row has a token)."""
     has = np.diff(col.offsets) > 0

@@ -65,7 +65,12 @@ WORD_CLASSES: dict[str, tuple[str, ...]] = {
     "ENTTYPE": ("person", "people", "location", "place", "organization", "company", "date",
                 "country", "city"),
     "RELATING": ("relating", "related", "referring", "about"),
-    "IMMED": ("immediately", "directly", "just"),
+    "IMMED": ("immediately", "directly", "just", "straight"),
+    "LINKS": ("links", "link", "connects", "connect", "joins", "join", "separates", "separate",
+              "splits", "split", "bridges", "bridge", "divides"),
+    "SANDWICH": ("sandwich", "sandwiches", "surround", "surrounds", "flank", "flanks", "enclose",
+                 "encloses", "bracket", "brackets"),
+    "JOINED": ("separated", "joined", "linked", "connected", "divided", "bridged"),
     "LESS": ("less", "fewer", "smaller", "lower", "shorter"),
     "MORE": ("more", "greater", "larger", "bigger", "higher", "longer"),
 }
@@ -266,16 +271,20 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                              lx.end)
             elif word in lists or (word.endswith("s") and word[:-1] in lists):
                 sym = Symbol("LIST", lists.get(word) or lists[word[:-1]], lx.start, lx.end)
-            elif word in ("them", "they") and len(seen_ents) >= 2:
-                a, b = seen_ents[-2], seen_ents[-1]
-                out.extend([Symbol("ENT", a.value, lx.start, lx.end),
+            elif word in ("them", "they") and (len(seen_ents) >= 2 or (
+                    len(spans) == 2 and not seen_ents)):
+                # "they": the last two mentions named, or the task's two mentions.
+                a_name, b_name = ((seen_ents[-2].value, seen_ents[-1].value)
+                                  if len(seen_ents) >= 2 else (spans[0], spans[1]))
+                out.extend([Symbol("ENT", a_name, lx.start, lx.end),
                             Symbol("and", "and", lx.start, lx.end),
-                            Symbol("ENT", b.value, lx.start, lx.end)])
+                            Symbol("ENT", b_name, lx.start, lx.end)])
                 i += 1
                 continue
             elif word == "it":
                 follow = nxt.text.lower() if nxt is not None else ""
-                if follow in ("says", "contains", "mentions", "includes", "has", "starts", "ends"):
+                if follow in ("says", "contains", "mentions", "includes", "has", "starts", "ends",
+                              "refers", "uses", "reads", "talks", "speaks"):
                     sym = Symbol("FIELD", ctx.default_text or "text", lx.start, lx.end)
                 elif follow == "is" and _next_is(lexemes, i + 2, "not") and (
                         _next_is(lexemes, i + 3, "the") or _next_is(lexemes, i + 3, "case")):

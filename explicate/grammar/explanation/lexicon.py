@@ -17,6 +17,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from spacy.lang.en.stop_words import STOP_WORDS
+
 from explicate import ir
 from explicate.errors import Diagnostic
 
@@ -432,6 +434,66 @@ def _match_mention(lexemes: Sequence[Lexeme], i: int, mentions: list[tuple[list[
                 continue
             return name, k
     return None
+
+# --- spelling slips -----------------------------------------------------------------------------
+
+
+def edit_distance(a: str, b: str, limit: int = 2) -> int:
+    """Optimal-string-alignment distance (a transposition counts one), or ``limit + 1`` when it
+    exceeds ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def _vocabulary(ctx: Context) -> frozenset[str]:
+    """The words an explanation for this task may use: the grammar's keywords and word classes,
+    and the task's own field, list and label names."""
+    names = [*ctx.spans, *ctx.texts, *ctx.word_lists, *ctx.labels]
+    return keywords() | frozenset(n.lower() for n in names) | frozenset(_TEXT_ALIASES)
+
+
+def correct_spelling(lexemes: Sequence[Lexeme], ctx: Context
+                     ) -> tuple[list[Lexeme], list[tuple[str, str]]]:
+    """Lexemes with slips in keywords, field, list and label names corrected ("betwen" →
+    "between", "persn1" → "person1"), and the (written, read) pairs. A word is corrected only when
+    it is unknown (not a keyword, a common English word, or a word of the example) and exactly one
+    known word is nearest: edit distance 1 for words of 5 to 7 letters, 2 from 8 letters."""
+    vocab = _vocabulary(ctx)
+    out: list[Lexeme] = []
+    fixes: list[tuple[str, str]] = []
+    for lx in lexemes:
+        word = lx.text.lower()
+        if lx.kind != "word" or len(word) < 5 or word in vocab or word in STOP_WORDS \
+                or word in _NUMBER_WORDS or word in _PUNCT_NAMES or in_example(word, ctx):
+            out.append(lx)
+            continue
+        limit = 1 if len(word) < 8 else 2
+        scored = sorted((edit_distance(word, v, limit), v) for v in vocab
+                        if abs(len(v) - len(word)) <= limit)
+        best = [v for d, v in scored if d <= limit and d == scored[0][0]]
+        if len(best) == 1:
+            fixed = best[0]
+            original = next((n for n in (*ctx.spans, *ctx.texts, *ctx.word_lists, *ctx.labels)
+                             if n.lower() == fixed), fixed)
+            out.append(Lexeme("word", original, original, lx.start, lx.end))
+            fixes.append((lx.text, original))
+        else:
+            out.append(lx)
+    return out, fixes
+
 
 # What a reading may not drop silently (a partial reading that drops one is reported, not kept):
 # quotes, mentions, lists, and negation, relation and comparison words.

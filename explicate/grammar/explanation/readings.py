@@ -30,6 +30,7 @@ from explicate.grammar.explanation.lexicon import (
     Symbol,
     carries_content,
     classify,
+    correct_spelling,
     in_example,
     scan,
 )
@@ -85,6 +86,8 @@ def parse_explanation(text: str, ctx: Context | None = None, name: str = "<expla
     if diags:
         out.diagnostics.extend(diags)
         return out
+    lexemes, fixes = correct_spelling(lexemes, ctx)
+    out.warnings.extend(f"read '{w}' as '{r}'" for w, r in fixes)
     symbols = classify(lexemes, ctx)
     if not symbols:
         out.diagnostics.append(Diagnostic("E102", "the explanation is empty",

@@ -111,7 +111,7 @@ def parse_explanation(text: str, ctx: Context | None = None, name: str = "<expla
         out.readings = parts
         return out
     if not out.unsupported:
-        out.diagnostics.append(diagnose(source, symbols, first_error))
+        out.diagnostics.append(diagnose(source, symbols, first_error, ctx))
     return out
 
 

@@ -421,8 +421,8 @@ class ExplanationToIR(Transformer[Token, Any]):
                                                           within=1))
 
     def entity_type(self, c: list[Any]) -> ir.Expr:
-        raise Unsupported("entity types (person, location, ...) need a named-entity model; "
-                          "none is available offline yet")
+        raise Unsupported("entity types (person, location, ...): needs a named-entity model "
+                          "(the planned `ner` extra), which explicate does not ship yet")
 
     entity_count = entity_type
 

@@ -66,6 +66,12 @@ class Explained:
         return any(lf.name not in self.partial_kept for lf in self.kept)
 
     @property
+    def full_represented(self) -> bool:
+        """A complete reading of it is kept: its own LF, or one rejected only as a duplicate of
+        a kept LF."""
+        return self.full or any(r.reason.duplicate for r in self.rejections)
+
+    @property
     def rejected(self) -> list[dict[str, str]]:
         """The rejections as report rows: ``reading``, ``reason`` (a message) and ``code``."""
         return [r.as_json() for r in self.rejections]
@@ -119,6 +125,7 @@ class ExplainResult:
         parsed = sum(1 for e in self.explained if e.readings)
         kept = sum(1 for e in self.explained if e.kept)
         full = sum(1 for e in self.explained if e.full)
+        full_represented = sum(1 for e in self.explained if e.full_represented)
         # Explanations whose meaning is kept: their own LF, or one rejected only as a duplicate.
         represented = sum(1 for e in self.explained if e.kept or any(
             r.reason.duplicate for r in e.rejections))
@@ -131,6 +138,8 @@ class ExplainResult:
             "kept_rate": kept / n if n else 0.0,
             "full_kept": full,
             "full_kept_rate": full / n if n else 0.0,
+            "full_represented": full_represented,
+            "full_represented_rate": full_represented / n if n else 0.0,
             "represented": represented,
             "represented_rate": represented / n if n else 0.0,
             "readings": readings,

@@ -271,8 +271,10 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                 listed = lists.get(word) or lists.get(word.rstrip("s"))
                 sym = Symbol("OBJ", ("list", listed) if listed else ("word", word), lx.start,
                              lx.end)
-            elif word in lists or (word.endswith("s") and word[:-1] in lists):
-                sym = Symbol("LIST", lists.get(word) or lists[word[:-1]], lx.start, lx.end)
+            elif word in lists or (word.endswith("s") and word[:-1] in lists) or (
+                    word + "s" in lists and (word not in kw or _next_class(nxt) == "WN")):
+                listed = lists.get(word) or lists.get(word[:-1]) or lists[word + "s"]
+                sym = Symbol("LIST", listed, lx.start, lx.end)
             elif word in ("them", "they") and (len(seen_ents) >= 2 or (
                     len(spans) == 2 and not seen_ents)):
                 # "they": the last two mentions named, or the task's two mentions.
@@ -320,6 +322,8 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                                   words[-1].end))
                 i += 1 + k
                 continue
+            elif word == "lower" and nxt is not None and nxt.text.lower() == "case":
+                sym = Symbol("lower", word, lx.start, lx.end)  # a letter case, not "less"
             elif word in _CLASS_OF:
                 sym = Symbol(_CLASS_OF[word], word, lx.start, lx.end)
             elif word in kw:
@@ -365,8 +369,9 @@ def _object_names(ctx: Context) -> set[str]:
 
 def _said(lexemes: Sequence[Lexeme], i: int, ctx: Context) -> int:
     """How many word lexemes from ``i`` on, read together, occur in the example (longest)."""
-    if not ctx.example:
-        return 0
+    if not ctx.example or i >= len(lexemes) or lexemes[i].text.lower() in _ARTICLES \
+            or _CLASS_OF.get(lexemes[i].text.lower()) == "WN":
+        return 0  # "mentions the word 'x'": the words that follow are not the excerpt
     run = 0
     while i + run < len(lexemes) and lexemes[i + run].kind == "word":
         run += 1
@@ -534,3 +539,8 @@ def in_example(word: str, ctx: Context) -> bool:
             return True
     return False
 
+
+
+def _next_class(nxt: Lexeme | None) -> str | None:
+    """The word class of the next lexeme ("title word": WN)."""
+    return _CLASS_OF.get(nxt.text.lower()) if nxt is not None else None

@@ -86,25 +86,40 @@ def parse_explanation(text: str, ctx: Context | None = None, name: str = "<expla
     if diags:
         out.diagnostics.extend(diags)
         return out
-    lexemes, fixes = correct_spelling(lexemes, ctx)
-    out.warnings.extend(f"read '{w}' as '{r}'" for w, r in fixes)
-    symbols = classify(lexemes, ctx)
+    # As written, then with spelling slips corrected ("betwen"), then without unknown words:
+    # a correction is a fallback ("likes" is not "lies" when the sentence reads as written),
+    # and dropping a word the last resort.
+    corrected, fixes = correct_spelling(lexemes, ctx)
+    variants = [(classify(lexemes, ctx), list[tuple[str, str]]())]
+    if fixes:
+        variants.append((classify(corrected, ctx), fixes))
+    symbols = variants[-1][0]
     if not symbols:
         out.diagnostics.append(Diagnostic("E102", "the explanation is empty",
                                           ir.Span(source, 0, len(text)), "nothing to read"))
         return out
+    attempts: list[tuple[list[Symbol], list[Symbol], list[tuple[str, str]]]] = [
+        (syms, [], fx) for syms, fx in variants]
+    for syms, fx in variants:
+        # Unknown words that are not the example's own words: what a later attempt may drop.
+        unknown = [s for s in syms if s.name == "WORD" and not in_example(str(s.value), ctx)]
+        if unknown:
+            attempts.append(([s for s in syms if s not in unknown], unknown, fx))
     first_error: UnexpectedInput | None = None
-    attempts: list[tuple[list[Symbol], list[Symbol]]] = [(symbols, [])]
-    # Unknown words that are not the example's own words: what a second attempt may drop.
-    unknown = [s for s in symbols if s.name == "WORD" and not in_example(str(s.value), ctx)]
-    if unknown:
-        attempts.append(([s for s in symbols if s not in unknown], unknown))
-    for syms, skipped in attempts:
-        found, error = _readings(syms, ctx, out, max_readings)
+    unsupported: list[str] = []
+    for syms, skipped, fx in attempts:
+        scratch = Parsed(text)
+        found, error = _readings(syms, ctx, scratch, max_readings)
         first_error = first_error or error
         if found:
             out.readings = [Reading(w, lab, *_words_of(skipped)) for w, lab in found]
+            out.unsupported, out.warnings = scratch.unsupported, scratch.warnings
+            out.warnings.extend(f"read '{w}' as '{r}'" for w, r in fx)
             return out
+        unsupported += [u for u in scratch.unsupported if u not in unsupported]
+    out.unsupported = unsupported
+    unknown = [s for s in symbols if s.name == "WORD" and not in_example(str(s.value), ctx)]
+    out.warnings.extend(f"read '{w}' as '{r}'" for w, r in fixes)
     # Parts of the sentence: the best cover by clauses that parse, joined with AND.
     parts = _clause_cover(symbols, unknown, ctx, out, max_readings)
     if parts:

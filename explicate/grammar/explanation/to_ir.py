@@ -247,6 +247,18 @@ class ExplanationToIR(Transformer[Token, Any]):
     def words_not_at(self, c: list[Any]) -> ir.Expr:
         return ir.Not(arg=self.words_at(c))
 
+    def words_at_not_other(self, c: list[Any]) -> ir.Expr:  # 'a' is between X and Y, 'b' is not
+        p = Parts.of(c)
+        place = p.places[0]
+        return ir.And(args=(over_words(p.words[0], place),
+                            ir.Not(arg=over_words(p.words[1], place))))
+
+    def words_side_not_other(self, c: list[Any]) -> ir.Expr:  # 'a' follows X and 'b' does not
+        p = Parts.of(c)
+        place = self._near(p.side(), p.within, p.mentions[0])
+        return ir.And(args=(over_words(p.words[0], place),
+                            ir.Not(arg=over_words(p.words[1], place))))
+
     def words_side(self, c: list[Any]) -> ir.Expr:  # W precedes X (by at most 3 words)
         p = Parts.of(c)
         return p.maybe_not(over_words(p.words[0], self._near(p.side(), p.within, p.mentions[0])))
@@ -457,7 +469,7 @@ class ExplanationToIR(Transformer[Token, Any]):
 
     def text_length(self, c: list[Any]) -> ir.Expr:
         p = Parts.of(c)
-        return ir.Compare(op=p.op(), left=_size(p, p.texts[0]), right=p.amount)
+        return p.maybe_not(ir.Compare(op=p.op(), left=_size(p, p.texts[0]), right=p.amount))
 
     # numbers
     def _target(self, p: Parts) -> ir.Field | None:
@@ -552,8 +564,9 @@ class ExplanationToIR(Transformer[Token, Any]):
         p = Parts.of(c)
         target = self._target(p)
         assert target is not None
-        return ir.Compare(op=p.op(), left=prim.CountOf(words=p.counted[0].words, text=target),
-                          right=ir.Num(value=float(int(p.numbers[0]))))
+        return p.maybe_not(ir.Compare(
+            op=p.op(), left=prim.CountOf(words=p.counted[0].words, text=target),
+            right=ir.Num(value=float(int(p.numbers[0])))))
 
     # image objects
     def thing(self, c: list[Any]) -> ir.Objects:

@@ -438,3 +438,17 @@ def test_no_kept_lf_drops_a_negation_quote_mention_or_relation_word() -> None:
         for lf in e.kept:
             reading = next(r for r in e.parsed.readings if r.when == lf.when)
             assert not _drops_content(e.text, reading.skipped, CONTEXT), (e.text, reading)
+
+
+def test_mention_offsets_in_explanation_rows_pick_the_occurrence() -> None:
+    """NAME_start/NAME_end say which occurrence of a repeated name the explanation is about;
+    the semantic filter judges that one (without them: the first occurrence)."""
+    s = "Ann met Bob. Later Ann, his wife, married Bob."
+    i, j = s.index("Ann", 5), s.index("Bob", 20)
+    row = {"label": "SPOUSE", "explanation": '"his wife" is between person1 and person2',
+           "sentence": s, "person1": "Ann", "person2": "Bob"}
+    offsets = {"person1_start": i, "person1_end": i + 3, "person2_start": j, "person2_end": j + 3}
+    with_offsets = explain(pd.DataFrame([{**row, **offsets}]), ["NOT_SPOUSE", "SPOUSE"])
+    assert [to_dsl(lf.when) for lf in with_offsets.lfs] == ['"his wife" between person1 and person2']
+    first = explain(pd.DataFrame([row]), ["NOT_SPOUSE", "SPOUSE"])
+    assert not first.lfs and first.explained[0].rejections[0].reason.value == "semantic"

@@ -31,9 +31,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from explicate.runtime.label_model import LabelModel  # noqa: E402
+from explicate.runtime.label_model import LabelModel, synthetic_votes  # noqa: E402
 from explicate.runtime.metrics import score_predictions  # noqa: E402
-from explicate.runtime.label_stats import synthetic_votes  # noqa: E402
 
 WRENCH = ("youtube", "sms", "trec", "semeval", "chemprot")
 OURS = ("auto", "majority", "weighted_majority", "dawid_skene", "matrix_completion", "triplets")

@@ -18,10 +18,10 @@ from rich.table import Table
 
 from explicate import ir
 from explicate.compiler.dependencies import dependencies
-from explicate.errors import Diagnostic, ExplicateError
+from explicate.errors import Diagnostic, ExplicateError, did_you_mean
 from explicate.grammar import to_dsl
 from explicate.runtime.apply import Applied, apply_program, compile_for, load_rules
-from explicate.runtime.data import RowProblem, label_ids, read_table
+from explicate.runtime.data import RowProblem, gold_ids, read_table
 from explicate.runtime.matrix import lf_summary, majority_vote
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -118,26 +118,11 @@ def apply(
 def _gold(df: pd.DataFrame, column: str, labels: tuple[str, ...], mapping: str | None
           ) -> np.ndarray:
     if column not in df.columns:
-        raise ExplicateError([Diagnostic("E401", f"gold column '{column}' not in the data", None,
+        raise ExplicateError([Diagnostic("E403", f"gold column '{column}' not in the data", None,
                                          "", (f"columns: {', '.join(map(str, df.columns))}",))])
-    table: dict[str, int] = {name: i for i, name in enumerate(labels)}
-    table.update({str(i): i for i in range(len(labels))})
-    if mapping:
-        for pair in mapping.split(","):
-            value, _, label = pair.partition("=")
-            if label not in labels:
-                raise ExplicateError([Diagnostic("E202", f"--gold-map names unknown label "
-                                                 f"'{label}'", None, "",
-                                                 (f"labels: {', '.join(labels)}",))])
-            table[value.strip()] = labels.index(label)
-    ids, unknown = label_ids(df[column], table)
-    if unknown:
-        raise ExplicateError([Diagnostic(
-            "E401", f"gold column '{column}' has values that are not labels: "
-            f"{', '.join(unknown[:5])}", None, "",
-            (f"labels: {', '.join(labels)} (or ids 0..{len(labels) - 1}); map others with "
-             "--gold-map 'VALUE=LABEL,...'",))])
-    return ids
+    pairs = [pair.partition("=") for pair in mapping.split(",")] if mapping else []
+    table = {value.strip(): label.strip() for value, _, label in pairs}
+    return gold_ids(df[column], labels, table, what=f"gold column '{column}'")
 
 
 def _fmt(value: Any) -> str:
@@ -201,14 +186,14 @@ def summarize(applied: Applied, df: pd.DataFrame, gold: str | None, gold_map: st
 
 
 def _learned_accuracy(L: np.ndarray, cardinality: int, method: str) -> np.ndarray:
-    """Per-LF accuracies learned by a label model of ``method`` (user mistakes: E401)."""
+    """Per-LF accuracies learned by a label model of ``method`` (user mistakes: E601, E603)."""
     from explicate.runtime.label_model import METHODS, LabelModel
 
     if method not in METHODS:
-        raise ExplicateError([Diagnostic("E401", f"unknown label model '{method}'",
+        raise ExplicateError([Diagnostic("E601", f"unknown label model '{method}'",
                                          hints=(f"choose one of {', '.join(METHODS)}",))])
     if L.shape[0] == 0 or L.shape[1] == 0:
-        raise ExplicateError([Diagnostic("E401", "no rows or no LFs to fit a label model on")])
+        raise ExplicateError([Diagnostic("E603", "no rows or no LFs to fit a label model on")])
     model = LabelModel(cardinality=max(cardinality, 2), method=method).fit(L)
     assert model.accuracies is not None
     return model.accuracies
@@ -248,18 +233,22 @@ def print_summary(result: dict[str, Any]) -> None:
 def fit(
     matrix: Annotated[Path, typer.Argument(help="Label matrix (.npz from `explicate apply`).")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write probs (.npy).")],
-    method: Annotated[str, typer.Option("--method", help="Label model method.")] = "auto",
+    method: Annotated[str, typer.Option("--method", help="Label model method: a registered "
+                      "name (auto, majority, dawid_skene, ...; a wrong name lists them).")] = "auto",
     gold: Annotated[Path | None, typer.Option("--gold", help="Gold labels (.npy or text).")] = None,
 ) -> None:
     """Fit a label model on L and save the probabilistic labels (float32, n x k)."""
-    from explicate.runtime.label_model import fit_label_model_cli
+    from explicate.runtime.label_model import fit_label_model_cli, method_names
 
+    if method not in method_names():
+        raise ExplicateError([Diagnostic("E401", f"unknown label model method '{method}'",
+                                         hints=did_you_mean(method, method_names(), "methods"))])
     if not matrix.is_file():
-        raise ExplicateError([Diagnostic("E401", f"label matrix '{matrix}' not found")])
+        raise ExplicateError([Diagnostic("E602", f"label matrix '{matrix}' not found")])
     try:
         result = fit_label_model_cli(str(matrix), method, str(output), str(gold) if gold else None)
     except ValueError as exc:
-        raise ExplicateError([Diagnostic("E401", str(exc))]) from None
+        raise ExplicateError([Diagnostic("E602", str(exc))]) from None
     out.print(json.dumps(result, indent=2), markup=False)
 
 
@@ -276,7 +265,7 @@ def regions(
     """Extract region objects (connected components of the thresholded image: box, area,
     perimeter, intensity, centroid, eccentricity; holes) from every image of a folder, as JSONL
     that image rules read (``"region"`` and ``"hole"`` objects in field ``objects``)."""
-    from explicate.runtime.images import regions_records, write_jsonl
+    from explicate.runtime.data.regions import regions_records, write_jsonl
 
     skipped: list[str] = []
     count = write_jsonl(regions_records(images, threshold, invert, skipped), output)
@@ -310,8 +299,7 @@ def run(
     = False,
 ) -> None:
     """Run the whole loop: rules and explanations → L → label model → end model → report."""
-    from explicate.runtime.pipeline import load_config, run_pipeline
-    from explicate.runtime.report import print_report
+    from explicate.runtime.pipeline import load_config, print_report, run_pipeline
 
     config = load_config(pipeline)
     if output is not None:

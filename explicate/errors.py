@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 
 from explicate.ir import Span
 
-# Codes, by stage: E1xx syntax, E2xx names, E3xx types, E4xx data.
+# Every diagnostic code, by stage, with what it means: E1xx syntax, E2xx names, E3xx types,
+# E4xx data, E5xx pipeline files, E6xx command-line inputs. A Diagnostic with a code not listed
+# here is a programming error (so the table, which the README lists, is always complete).
 CODES: dict[str, str] = {
     "E101": "syntax error",
     "E102": "unexpected character",
@@ -31,10 +33,18 @@ CODES: dict[str, str] = {
     "E206": "bad regular expression",
     "E207": "word list file not found",
     "E208": "bad span declaration",
+    "E209": "rule file not found",
+    "E210": "unknown object measure",
     "E301": "type mismatch",
-    "E401": "bad data",
+    "E401": "data file not found or unreadable",
+    "E402": "unknown data format",
+    "E403": "missing or mismatched columns",
+    "E404": "value that is not a label",
     "E501": "bad pipeline file",
     "E502": "no LF votes on any row",
+    "E601": "unknown label model method",
+    "E602": "bad label matrix file",
+    "E603": "nothing to fit",
 }
 
 
@@ -48,6 +58,15 @@ class Diagnostic:
     label: str = ""
     hints: tuple[str, ...] = field(default=())
     severity: str = "error"
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"diagnostic code {self.code!r} is not in errors.CODES")
+
+    @property
+    def meaning(self) -> str:
+        """What the code means, from the table (e.g. ``E201`` -> ``unknown field``)."""
+        return CODES[self.code]
 
     def render(self) -> str:
         """The diagnostic as rustc-style plain text."""

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+import itertools
 from typing import Any
 
 from hypothesis import strategies as st
 
 from explicate import ir
+from explicate.compiler.schema import FieldKind, Schema
+from explicate.compiler.typecheck import TypeChecker
 from explicate.primitives import registry
+from explicate.primitives.image import RELATIONS
 
 # Core words (with case variants) that rules look for, so votes are frequent; rarer words with
 # punctuation, unicode and clitics so tokenization edge cases are met too.
@@ -45,27 +50,48 @@ def _field(names: tuple[str, ...]) -> st.SearchStrategy[ir.Field]:
     return st.sampled_from(names).map(ir.Field)
 
 
-def _text_like() -> st.SearchStrategy[ir.Field]:
-    return _field(TEXT_FIELDS + SPAN_FIELDS)
+# The schema the strategies' rows have: which fields are text, mentions (in `sentence`), numbers.
+SCHEMA = Schema(
+    {**{f: FieldKind.TEXT for f in TEXT_FIELDS}, **{f: FieldKind.SPAN for f in SPAN_FIELDS},
+     **{f: FieldKind.NUM for f in NUM_FIELDS}},
+    {f: "sentence" for f in SPAN_FIELDS},
+)
+FIELDS = (*TEXT_FIELDS, *SPAN_FIELDS, *NUM_FIELDS)
 
 
-# Which values each primitive field takes: mentions where a span is needed, text elsewhere.
-_FIELD_STRATEGY: dict[str, Any] = {
-    "text": _text_like(),
-    "left": _field(SPAN_FIELDS),
-    "right": _field(SPAN_FIELDS),
-    "target": _field(SPAN_FIELDS),
-}
-
-
-def _placeholder(fname: str, rule: str, vocab: list[str] | None) -> st.SearchStrategy[Any]:
+def _placeholder(rule: str, vocab: list[str] | None) -> st.SearchStrategy[Any]:
     if rule == "words":
         return words(vocab)
     if rule == "INT":
         return st.integers(0, 4)
     if rule == "REGEX":
         return regexes
-    return _FIELD_STRATEGY[fname]
+    raise ValueError(f"no strategy for placeholder rule {rule!r}")
+
+
+def _typechecks(node: ir.Expr) -> bool:
+    checker = TypeChecker(SCHEMA, dict(SCHEMA.span_of))
+    checker.type_of(node)
+    return not checker.diags
+
+
+@functools.cache
+def field_choices(reg: registry.Registered, a: registry.Alt) -> tuple[tuple[ir.Field, ...], ...]:
+    """Every assignment of the strategies' fields to the phrasing's ``value`` operands that the
+    primitive's own type rule accepts (other operands filled with a simple value of their rule),
+    so operands are chosen by type, never by the placeholder's name."""
+    slots = [f for f, r in a.placeholders if r == "value"]
+    simple = {"words": ir.Phrase("x"), "INT": 1, "REGEX": ir.Regex("x", "")}
+    others = {f: simple[r] for f, r in a.placeholders if r != "value"}
+    valid = []
+    for combo in itertools.product(FIELDS, repeat=len(slots)):
+        fields = tuple(ir.Field(name) for name in combo)
+        node = reg.cls(**dict(zip(slots, fields, strict=True)), **others, **dict(a.fixed))
+        if _typechecks(node):
+            valid.append(fields)
+    if not valid:
+        raise ValueError(f"no field of the strategies' schema fits {reg.name}: {a.template}")
+    return tuple(valid)
 
 
 def primitive_of(reg: registry.Registered, vocab: list[str] | None = None
@@ -73,8 +99,12 @@ def primitive_of(reg: registry.Registered, vocab: list[str] | None = None
     """Instances of one registered primitive, through each of its phrasings."""
 
     def one(a: registry.Alt) -> st.SearchStrategy[ir.Expr]:
-        args = {f: _placeholder(f, r, vocab) for f, r in a.placeholders}
-        return st.fixed_dictionaries(args).map(lambda kw: reg.cls(**kw, **dict(a.fixed)))
+        slots = [f for f, r in a.placeholders if r == "value"]
+        args = {f: _placeholder(r, vocab) for f, r in a.placeholders if r != "value"}
+        fields = st.sampled_from(field_choices(reg, a))
+        return st.tuples(st.fixed_dictionaries(args), fields).map(
+            lambda kw_fs: reg.cls(**kw_fs[0], **dict(zip(slots, kw_fs[1], strict=True)),
+                                  **dict(a.fixed)))
 
     return st.one_of([one(a) for a in reg.alts])
 
@@ -204,7 +234,7 @@ def object_sets() -> st.SearchStrategy[ir.Objects]:
     return words.map(ir.Objects)
 
 
-def _image_placeholder(fname: str, rule: str) -> st.SearchStrategy[Any]:
+def _image_placeholder(rule: str) -> st.SearchStrategy[Any]:
     if rule == "objects":
         return object_sets()
     if rule == "measure":
@@ -212,17 +242,17 @@ def _image_placeholder(fname: str, rule: str) -> st.SearchStrategy[Any]:
     if rule == "relations":
         return st.lists(st.sampled_from(IMAGE_RELATIONS), min_size=1, max_size=2,
                         unique=True).map(tuple)
-    raise ValueError(f"no strategy for placeholder {fname}:{rule}")
+    raise ValueError(f"no strategy for placeholder rule {rule!r}")
 
 
-IMAGE_RELATIONS = ("above", "below", "left of", "right of", "overlaps", "inside", "contains")
+IMAGE_RELATIONS = tuple(RELATIONS)
 
 
 def image_primitive_of(reg: registry.Registered) -> st.SearchStrategy[ir.Expr]:
     """Instances of one registered image primitive, through each of its phrasings."""
 
     def one(a: registry.Alt) -> st.SearchStrategy[ir.Expr]:
-        args = {f: _image_placeholder(f, r) for f, r in a.placeholders}
+        args = {f: _image_placeholder(r) for f, r in a.placeholders}
         return st.fixed_dictionaries(args).map(lambda kw: reg.cls(**kw, **dict(a.fixed)))
 
     return st.one_of([one(a) for a in reg.alts])

@@ -77,13 +77,6 @@ def test_missing_files_exit_2(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "not found" in result.stderr
 
 
-def test_demo_runs_the_embedded_example(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["demo", "-o", str(tmp_path)])
-    assert result.exit_code == 0, result.output
-    assert "LF summary" in result.stdout and "end model on gold (upper bound)" in result.stdout
-    assert (tmp_path / "out" / "metrics.json").is_file() and (tmp_path / "out" / "report.md").is_file()
-
-
 def test_fit_reads_apply_output(tmp_path: Path) -> None:
     out = tmp_path / "L.npz"
     assert runner.invoke(app, ["apply", str(ROOT / "examples/spam/spam.lf"), "--data",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,7 @@ from explicate.primitives import registry
 from explicate.runtime.data import infer_schema
 from explicate.runtime.features import build_batch, tokenize
 
-from .strategies import cases, conditions, predicates, primitive_of, text_primitives
+from .strategies import cases, conditions, field_choices, predicates, primitive_of, text_primitives
 
 HEADER = "labels: NO, YES\nspans: person1, person2 in sentence\n"
 SETTINGS = settings(max_examples=100, deadline=None,
@@ -93,3 +94,24 @@ def test_normalize_is_idempotent_and_keeps_meaning(
 def test_every_predicate_round_trips_through_dsl(pred: ir.Expr) -> None:
     lf = ir.LF("f", ir.Label("YES"), pred)
     assert parse(to_dsl(lf)).statements[0] == lf
+
+
+@dataclass(frozen=True, slots=True)
+class _ToyOnBody(ir.Primitive):
+    """A primitive whose operand is called `body`: strategies must pick it by type, not name."""
+
+    body: ir.Expr
+    words: ir.Expr
+
+    def check(self, env: registry.CheckEnv) -> ir.Type:
+        env.expect(self.body, ir.Type.SPAN, "what the toy reads")
+        return ir.Type.BOOL
+
+
+def test_strategies_choose_operands_by_type_not_by_name() -> None:
+    toy = registry.Registered(_ToyOnBody, "toy_on_body", "predicate",
+                              (registry.Alt("{body:value} toys {words:words}"),))
+    choices = field_choices(toy, toy.alts[0])
+    assert {fields[0].name for fields in choices} == {"person1", "person2"}  # the mentions
+    drawn = primitive_of(toy).example()
+    assert isinstance(drawn, _ToyOnBody) and drawn.body.name in ("person1", "person2")

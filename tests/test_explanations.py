@@ -186,7 +186,7 @@ def _frame() -> tuple[pd.DataFrame, pd.DataFrame]:
         ("SPOUSE", 'the word "his wife" occurs between person1 and person2', EXAMPLE),  # dup
         ("SPOUSE", '"his wife" is within 2 words to the right of person1', EXAMPLE),  # same votes
         ("SPOUSE", "purple monkey dishwasher", EXAMPLE),
-        ("2", "label NOT_SPOUSE because person1 is the same as person2", EXAMPLE),
+        ("1", "label NOT_SPOUSE because person1 is the same as person2", EXAMPLE),
     ]
     df = pd.DataFrame([{"label": lab, "explanation": t, **ex} for lab, t, ex in rows])
     pool = pd.DataFrame([
@@ -208,7 +208,7 @@ def test_filter_bank_reports_why_each_reading_was_dropped() -> None:
     assert by[4].rejected[0]["reason"] == "duplicate meaning of e1"
     assert by[5].rejected[0]["reason"].startswith("duplicate signature")
     assert by[6].parsed.diagnostics and not by[6].readings
-    # "2" is an index into the labels, and the sentence's own label disagrees with it.
+    # "1" is an id into the labels (0-based), and the sentence's own label disagrees with it.
     assert "the sentence says NOT_SPOUSE but the label column says SPOUSE" in \
         by[7].rejected[0]["reason"]
     totals = result.totals
@@ -230,7 +230,7 @@ def test_keep_best_keeps_one_reading_per_explanation() -> None:
 
 def test_bad_labels_are_clear_errors() -> None:
     df, _ = _frame()
-    with pytest.raises(Exception, match="neither a label name nor a 1-based index"):
+    with pytest.raises(Exception, match="is not a label name, or an id 0..1"):
         explain(df.assign(label="MAYBE"), ["NOT_SPOUSE", "SPOUSE"])
     with pytest.raises(Exception, match="no explanation column"):
         explain(df.drop(columns=["explanation"]), ["NOT_SPOUSE", "SPOUSE"])

@@ -9,7 +9,7 @@ import pytest
 from explicate import ir
 from explicate.errors import ExplicateError, ParseError
 from explicate.grammar import parse, parse_lf, to_dsl
-from explicate.grammar.parse import grammar_text
+from explicate.grammar.syntax import grammar_text, keywords
 from explicate.primitives import registry
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,3 +114,17 @@ def test_parse_unterminated_string_hints_at_missing_quote() -> None:
 def test_statements_may_continue_on_following_lines() -> None:
     rules = parse('labels: A\nlf x: text contains "a"\n   or text contains "b"\n   -> A\n')
     assert to_dsl(rules.lfs[0]) == 'lf x: text contains "a" or text contains "b" -> A'
+
+
+@pytest.mark.parametrize("word", sorted(keywords()))
+def test_every_keyword_as_a_name_prints_as_dsl_that_parses(word: str) -> None:
+    """A field, label, word list or LF named like a keyword prints in backticks and reads back."""
+    lf = ir.LF(word, ir.Label(word), ir.Compare(">", ir.Field(word), ir.Num(1.0)))
+    rules = ir.RuleFile((ir.LabelsDecl((word, "OTHER")),
+                         ir.WordsDecl(word, (ir.Phrase("x"),)), lf))
+    printed = to_dsl(rules)
+    assert parse(printed) == rules, printed
+
+
+def test_keywords_are_read_from_the_grammar() -> None:
+    assert {"true", "false", "contains", "lf", "between", "overlaps"} <= keywords()

@@ -16,8 +16,7 @@ from explicate.cli import app
 from explicate.compiler import FieldKind
 from explicate.errors import DataError
 from explicate.runtime.apply import apply_file, apply_rules
-from explicate.runtime.data import infer_schema, read_table
-from explicate.runtime.images import extract_regions, otsu_threshold, read_regions
+from explicate.runtime.data import extract_regions, infer_schema, otsu_threshold, read_regions, read_table
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("EXPLICATE_DATA", ROOT.parent / "shared" / "data"))

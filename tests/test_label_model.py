@@ -12,12 +12,14 @@ from explicate.runtime.label_model import (
     ABSTAIN,
     METHODS,
     LabelModel,
+    VoteStats,
+    covered_mask,
     dependency_weights,
     fit_label_model_cli,
     probs_to_preds,
     score_predictions,
+    synthetic_votes,
 )
-from explicate.runtime.label_stats import VoteStats, covered_mask, synthetic_votes
 
 
 @pytest.fixture(scope="module")
@@ -238,11 +240,11 @@ def test_summary_shows_learned_accuracies() -> None:
     lfs = json.loads(result.stdout)["lfs"]
     learned = np.array([r["Learned Acc."] for r in lfs])
     assert learned.shape == (len(lfs),) and ((learned > 0) & (learned <= 1)).all()
-    # Without the option the column is absent; with an unknown method the user gets E401.
+    # Without the option the column is absent; with an unknown method the user gets E601.
     plain = json.loads(runner.invoke(app, [*args, "--json"]).stdout)["lfs"]
     assert "Learned Acc." not in plain[0]
     bad = runner.invoke(app, [*args, "--label-model", "snorkel"])
-    assert bad.exit_code == 2 and "E401" in bad.stderr and "choose one of" in bad.stderr
+    assert bad.exit_code == 2 and "E601" in bad.stderr and "choose one of" in bad.stderr
 
 
 def test_lf_summary_learned_accuracy_column() -> None:

@@ -4,18 +4,21 @@ before any training."""
 from __future__ import annotations
 
 import json
+import zlib
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from typer.testing import CliRunner
 
 from explicate.cli import app
 from explicate.errors import ExplicateError
-from explicate.runtime import pipeline as pipeline_mod
+from explicate.runtime.end_model import BaseKind, EndModel, Hyper, end_models, kinds
 from explicate.runtime.label_model import LabelModel
 from explicate.runtime.pipeline import load_config, run_pipeline
+from explicate.runtime.pipeline import rules as pipeline_rules
 
 runner = CliRunner()
 
@@ -35,6 +38,7 @@ def test_demo_runs_the_whole_loop_and_writes_the_report(demo_run) -> None:
                  "metrics.json", "report.md", "lf_plot.png"):
         assert (out / name).is_file(), name
     assert "Results (positive class: SCAM)" in result.stdout
+    assert "LF summary" in result.stdout  # (the demo runs once in the suite: this fixture)
     assert "end model on gold (upper bound)" in result.stdout
     metrics = json.loads((out / "metrics.json").read_text())["metrics"]
     for method in ("majority_vote", "label_model", "end_model", "gold_end_model"):
@@ -56,7 +60,7 @@ def test_rerun_reuses_the_cached_label_matrices(demo_run, monkeypatch) -> None:
     def no_apply(*args, **kwargs):
         raise AssertionError("rules applied again although nothing changed")
 
-    monkeypatch.setattr(pipeline_mod, "apply_program", no_apply)
+    monkeypatch.setattr(pipeline_rules, "apply_program", no_apply)
     config = load_config(folder / "pipeline.toml")
     config.end_model["epochs"] = 2
     config.gold_upper_bound = False
@@ -172,3 +176,42 @@ def test_a_split_without_a_field_the_rules_read(tmp_path: Path, no_training) -> 
     path.write_text(path.read_text().replace('test = "d.csv"', 'test = "t.csv"'))
     message = _error(path)
     assert "the test data lacks fields the rules read: text" in message
+
+
+# ---- a new end model kind is one module: this snippet, registered under "toy"
+@end_models.register("toy")
+class ToyKind(BaseKind):
+    """Counts of 32 hashed lowercase words -> a linear layer."""
+
+    defaults = Hyper(epochs=20, lr=0.1, batch_size=8, weight_decay=0.0)
+    dims = 32
+
+    def features(self, df: pd.DataFrame) -> np.ndarray:
+        x = np.zeros((len(df), self.dims), dtype=np.float32)
+        for i, text in enumerate(df[self.ctx.spec.text[0]].astype(str)):
+            for word in text.lower().split():
+                x[i, zlib.crc32(word.encode()) % self.dims] += 1.0
+        return x
+
+    def new_net(self, feats: np.ndarray) -> torch.nn.Module:
+        return torch.nn.Linear(self.dims, self.ctx.cardinality)
+
+    def net_from_state(self, state: dict[str, torch.Tensor], meta: dict) -> torch.nn.Module:
+        net = self.new_net(np.zeros((0, self.dims)))
+        net.load_state_dict(state)
+        return net
+
+
+def test_a_registered_toy_end_model_runs_in_a_pipeline(tmp_path: Path) -> None:
+    assert "toy" in kinds()
+    path = _write_small(tmp_path, toml_extra='kind = "toy"')
+    result = run_pipeline(path)
+    assert result.info["end_model"]["kind"] == "toy"
+    assert result.metrics["end_model"]["test"]["accuracy"] >= 0.75
+    again = EndModel.load(tmp_path / "out" / "end_model.pt")
+    assert again.kind == "toy"
+    df = pd.read_csv(tmp_path / "d.csv")
+    assert (again.predict(df) == (df["label"] == "POS").to_numpy()).mean() >= 0.75
+    # A kind nobody registered is still a pipeline-file mistake, with the known kinds as hints.
+    message = _error(_write_small(tmp_path, toml_extra='kind = "toyy"'))
+    assert "unknown end model kind 'toyy'" in message and "did you mean 'toy'?" in message

@@ -3,16 +3,98 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from explicate import ir
 from explicate.compiler.lower import Program
 from explicate.compiler.normalize import normalize, normalize_lf
-from explicate.compiler.resolve import declarations, expand_lets, expand_word_lists, resolve_lf
+from explicate.compiler.resolve import (
+    Names,
+    declarations,
+    expand_lets,
+    expand_word_lists,
+    resolve_lf,
+)
 from explicate.compiler.schema import FieldKind, Schema
 from explicate.compiler.typecheck import TypeChecker
 from explicate.errors import CompileError, Diagnostic, ParseError, did_you_mean
+
+
+@dataclass
+class Compilation:
+    """What the passes share: the input, what each pass found, and every problem so far."""
+
+    rules: ir.RuleFile
+    schema: Schema | None
+    base_dir: Path
+    diags: list[Diagnostic]
+    names: Names | None = None
+    resolved: list[ir.LF] = field(default_factory=list)
+    written: list[ir.LF] = field(default_factory=list)  # as written (lets by name), for printing
+    inferred: dict[str, FieldKind] = field(default_factory=dict)
+    checked: tuple[ir.LF, ...] = ()
+    program: Program | None = None
+
+
+def resolve(c: Compilation) -> None:
+    """Names: declarations, labels, word lists, fields against the schema, lets expanded."""
+    prior = list(c.diags)
+    c.diags.clear()
+    c.names = declarations(c.rules, c.base_dir, c.diags)
+    if prior:
+        # A broken 'labels:' line would otherwise also read as a missing one.
+        c.diags[:] = [d for d in c.diags if d.code != "E205"]
+        c.diags.extend(prior)
+    if c.schema is not None:
+        _check_span_decls(c.rules, c.schema, c.diags)
+    seen: dict[str, ir.LF] = {}
+    for lf in c.rules.lfs:
+        if lf.name in seen:
+            c.diags.append(Diagnostic("E204", f"LF '{lf.name}' is defined twice", lf.span,
+                                      "second definition", ("LF names must be unique",)))
+            continue
+        seen[lf.name] = lf
+        expanded = expand_lets(lf, c.names.lets)
+        assert isinstance(expanded, ir.LF)
+        c.resolved.append(resolve_lf(expanded, c.names, c.schema, c.diags))
+        c.written.append(dataclasses.replace(lf, label=c.resolved[-1].label))
+
+
+def typecheck(c: Compilation) -> None:
+    """Types: every operand has the type its operator needs (field kinds inferred without data)."""
+    assert c.names is not None
+    checker = TypeChecker(c.schema, c.names.spans)
+    for lf in c.resolved:
+        checker.check_lf(lf)
+    c.inferred = checker.finish()
+    c.diags.extend(checker.diags)
+
+
+def normalize_pass(c: Compilation) -> None:
+    """Canonical form: flattened, deduplicated, double negations removed."""
+    c.checked = tuple(normalize_lf(lf) for lf in c.resolved)
+
+
+def lower(c: Compilation) -> None:
+    """The executable program: word lists expanded, field kinds fixed."""
+    assert c.names is not None
+    lowered = tuple(expand_word_lists(lf, c.names.word_lists) for lf in c.checked)
+    c.program = Program(
+        labels=c.names.labels,
+        lfs=tuple(normalize_lf(lf) for lf in c.written),
+        lowered=tuple(lf for lf in lowered if isinstance(lf, ir.LF)),
+        field_kinds=_field_kinds(c.checked, c.schema, c.names.spans, c.inferred),
+        spans=dict(c.names.spans),
+        word_lists=c.names.word_lists,
+    )
+
+
+# The passes, in order. The checking passes report every problem; none after them runs when any
+# was found.
+CHECKS: tuple[Callable[[Compilation], None], ...] = (resolve, typecheck)
+PASSES: tuple[Callable[[Compilation], None], ...] = (*CHECKS, normalize_pass, lower)
 
 
 def compile_rules(
@@ -26,46 +108,15 @@ def compile_rules(
     ``prior`` are problems found by earlier stages (syntax errors of statements that did not
     parse); they are reported together with this stage's, in file order.
     """
-    diags: list[Diagnostic] = []
-    names = declarations(rules, Path(base_dir), diags)
-    if prior:
-        # A broken 'labels:' line would otherwise also read as a missing one.
-        diags = [d for d in diags if d.code != "E205"]
-        diags.extend(prior)
-    if schema is not None:
-        _check_span_decls(rules, schema, diags)
-    seen: dict[str, ir.LF] = {}
-    resolved: list[ir.LF] = []
-    written: list[ir.LF] = []  # as written (lets by name), for printing
-    for lf in rules.lfs:
-        if lf.name in seen:
-            diags.append(Diagnostic("E204", f"LF '{lf.name}' is defined twice", lf.span,
-                                    "second definition", ("LF names must be unique",)))
-            continue
-        seen[lf.name] = lf
-        expanded = expand_lets(lf, names.lets)
-        assert isinstance(expanded, ir.LF)
-        resolved.append(resolve_lf(expanded, names, schema, diags))
-        written.append(dataclasses.replace(lf, label=resolved[-1].label))
-    checker = TypeChecker(schema, names.spans)
-    for lf in resolved:
-        checker.check_lf(lf)
-    inferred = checker.finish()
-    diags.extend(checker.diags)
-    if diags:
-        error = ParseError if all(d.code.startswith("E1") for d in diags) else CompileError
-        raise error(_ordered(diags))
-    checked = tuple(normalize_lf(lf) for lf in resolved)
-    lowered = tuple(expand_word_lists(lf, names.word_lists) for lf in checked)
-    kinds = _field_kinds(checked, schema, names.spans, inferred)
-    return Program(
-        labels=names.labels,
-        lfs=tuple(normalize_lf(lf) for lf in written),
-        lowered=tuple(lf for lf in lowered if isinstance(lf, ir.LF)),
-        field_kinds=kinds,
-        spans=dict(names.spans),
-        word_lists=names.word_lists,
-    )
+    c = Compilation(rules, schema, Path(base_dir), list(prior))
+    for step in PASSES:
+        step(c)
+        if step is CHECKS[-1] and c.diags:
+            diags = c.diags
+            error = ParseError if all(d.code.startswith("E1") for d in diags) else CompileError
+            raise error(_ordered(diags))
+    assert c.program is not None
+    return c.program
 
 
 def _check_span_decls(rules: ir.RuleFile, schema: Schema, diags: list[Diagnostic]) -> None:
@@ -103,4 +154,4 @@ def _ordered(diags: list[Diagnostic]) -> list[Diagnostic]:
     return sorted(diags, key=lambda d: (d.span.start if d.span else -1, d.code))
 
 
-__all__ = ["FieldKind", "Program", "Schema", "compile_rules", "normalize"]
+__all__ = ["PASSES", "Compilation", "FieldKind", "Program", "Schema", "compile_rules", "normalize"]

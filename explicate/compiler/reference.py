@@ -12,7 +12,7 @@ import numpy as np
 
 from explicate import ir
 from explicate.compiler.lower import Program
-from explicate.primitives.image import Obj, parse_objects
+from explicate.primitives.columns import Obj, parse_objects
 
 Tokenize = Callable[[str], list[tuple[str, int]]]  # text -> [(token text, char offset)]
 

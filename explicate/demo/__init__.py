@@ -33,8 +33,7 @@ def prepare_demo(folder: Path) -> Path:
 def run_demo(console: Console, folder: Path = Path("explicate-demo"),
              progress: bool | None = None) -> None:
     """Prepare the demo folder and run its pipeline, printing the report."""
-    from explicate.runtime.pipeline import run_pipeline
-    from explicate.runtime.report import print_report
+    from explicate.runtime.pipeline import print_report, run_pipeline
 
     pipeline = prepare_demo(folder)
     console.print(f"[bold]explicate demo[/bold]: is a job posting a SCAM? 600 synthetic postings "

@@ -10,17 +10,15 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from importlib import resources
 
 from lark import Lark, Token, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.lexer import PatternStr
 
 from explicate import ir
 from explicate.errors import Diagnostic, ParseError
+from explicate.grammar.syntax import grammar_text
 from explicate.grammar.to_ir import ToIR
-from explicate.primitives import registry
 
-STATEMENT_KEYWORDS = ("lf", "labels", "words", "spans", "let")
 _STATEMENT_START = re.compile(r"^[ \t]*(?:lf|labels|words|spans|let)\b",
                               re.IGNORECASE | re.MULTILINE)
 
@@ -37,12 +35,6 @@ _TERMINAL_NAMES = {
     "POW_OP": "arithmetic (+, -, *, /, ^)",
     "$END": "the end of the statement",
 }
-
-
-def grammar_text() -> str:
-    """The full DSL grammar: ``dsl.lark`` plus the alternatives generated from the registry."""
-    base = resources.files("explicate.grammar").joinpath("dsl.lark").read_text(encoding="utf-8")
-    return base + "\n// generated from the primitive registry\n" + registry.grammar_rules()
 
 
 @functools.cache

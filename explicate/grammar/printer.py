@@ -5,16 +5,10 @@ from __future__ import annotations
 import re
 
 from explicate import ir
+from explicate.grammar.syntax import keywords
 from explicate.primitives import registry
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-# Words the grammar reads as keywords wherever a name could stand; such names print in backticks.
-KEYWORDS = frozenset(
-    {"not", "and", "or", "count", "chars", "any", "of", "case", "lf", "labels", "words", "spans",
-     "in", "from", "let", "has", "all", "above", "below", "left", "right", "overlaps", "inside",
-     "contains", "min", "max", "mean", "sum", "worst", "distance", "iou", "area_ratio"}
-)
 
 # Binding strength: a child binds looser than its parent needs parentheses.
 _PRECEDENCE = {ir.Or: 1, ir.And: 2, ir.Not: 3}
@@ -31,7 +25,7 @@ def quote(text: str) -> str:
 
 def name(text: str) -> str:
     """A DSL name: bare when it is an identifier and not a keyword, else in backticks."""
-    if _IDENT.fullmatch(text) and text.lower() not in KEYWORDS:
+    if _IDENT.fullmatch(text) and text.lower() not in keywords():
         return text
     return f"`{text}`"
 

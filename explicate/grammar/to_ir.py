@@ -9,7 +9,11 @@ from lark import Token, Transformer, Tree, v_args
 from lark.tree import Meta
 
 from explicate import ir
+from explicate.grammar.syntax import relation_alias
 from explicate.primitives import registry
+from explicate.primitives.image import RELATIONS
+
+_RELATION_OF = {relation_alias(name): name for name in RELATIONS}
 
 
 def unquote(token: str) -> str:
@@ -133,27 +137,6 @@ class ToIR(Transformer[Token, Any]):
     def relations(self, c: list[str]) -> tuple[str, ...]:
         return tuple(c)
 
-    def rel_above(self, c: list[Any]) -> str:
-        return "above"
-
-    def rel_below(self, c: list[Any]) -> str:
-        return "below"
-
-    def rel_left_of(self, c: list[Any]) -> str:
-        return "left of"
-
-    def rel_right_of(self, c: list[Any]) -> str:
-        return "right of"
-
-    def rel_overlaps(self, c: list[Any]) -> str:
-        return "overlaps"
-
-    def rel_inside(self, c: list[Any]) -> str:
-        return "inside"
-
-    def rel_contains(self, c: list[Any]) -> str:
-        return "contains"
-
     # words
     @v_args(meta=True)
     def phrase(self, meta: Meta, c: list[Token]) -> ir.Phrase:
@@ -175,4 +158,6 @@ class ToIR(Transformer[Token, Any]):
     def __default__(self, data: Any, children: list[Any], meta: Meta) -> Any:
         if isinstance(data, str) and registry.lookup(data) is not None:
             return registry.build(data, children, self._span(meta))
+        if isinstance(data, str) and data in _RELATION_OF:  # rel_left_of -> "left of"
+            return _RELATION_OF[data]
         return Tree(data, children, meta)

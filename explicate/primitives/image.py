@@ -1,11 +1,12 @@
 """Image primitives: rules over the objects a detector (or a segmenter, or a person) found in an
 image. One class each, with phrasing, type rule, vectorized kernel and reference, like text.py.
 
-Data layout (built by ``explicate.runtime.images``): an *objects field* holds, for every row (one
-image), a list of objects; each object has a ``name``, a box ``x, y, w, h`` (top-left corner and
-size, in pixels, y growing downwards) and any numeric attributes (``score``, ``area``,
-``intensity`` ...). For ``n`` rows the objects are kept as flat arrays over all ``N`` objects with
-per-row offsets (:class:`ObjectColumn`), so kernels are whole-column numpy operations.
+Data layout (``primitives.columns``, built by ``explicate.runtime.data.detections``): an *objects
+field* holds, for every row (one image), a list of objects; each object has a ``name``, a box ``x,
+y, w, h`` (top-left corner and size, in pixels, y growing downwards) and any numeric attributes
+(``score``, ``area``, ``intensity`` ...). For ``n`` rows the objects are kept as flat arrays over
+all ``N`` objects with per-row offsets (:class:`ObjectColumn`), so kernels are whole-column numpy
+operations.
 
 Shared definitions (the reference methods are their executable form):
 
@@ -27,14 +28,15 @@ Shared definitions (the reference methods are their executable form):
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 
 from explicate import ir
 from explicate.errors import DataError, Diagnostic
+from explicate.primitives.columns import Batch, Obj, ObjectColumn, Row
 from explicate.primitives.registry import CheckEnv, alt, primitive
 from explicate.primitives.text import rows_with
 
@@ -45,147 +47,12 @@ IMAGE_HEIGHT = "image_height"
 # Box measures derived from x, y, w, h (an object's own attribute of the same name wins).
 GEOMETRY = ("x", "y", "w", "h", "width", "height", "area", "aspect", "cx", "cy")
 RELATIVE = ("rel_x", "rel_y", "rel_w", "rel_h", "rel_cx", "rel_cy", "rel_area")
-# Relations between the two objects of a pair (the DSL words are in grammar/dsl.lark).
-RELATIONS = ("above", "below", "left of", "right of", "overlaps", "inside", "contains")
 PAIR_MEASURES = ("distance", "iou", "area_ratio")
 AGGREGATES = ("min", "max", "mean", "sum", "worst")
 WORST_OF = 3  # "worst" is the mean of this many largest values (as in the WDBC measurements)
 
 
 # --- data ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Obj:
-    """One object of an image, parsed: missing or non-numeric coordinates are NaN."""
-
-    name: str
-    x: float
-    y: float
-    w: float
-    h: float
-    attrs: dict[str, float] = field(default_factory=dict)
-
-
-_BOX = ("x", "y", "w", "h")
-
-
-def _number(value: Any) -> float:
-    if isinstance(value, bool) or value is None:
-        return math.nan
-    if isinstance(value, int | float):
-        return float(value)
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan
-
-
-def parse_objects(value: Any) -> list[Obj] | None:
-    """The objects of one row, or None when the value is not a list of objects (the row is then
-    invalid for rules that read it). Boxes may be given as ``x, y, w, h`` or as
-    ``bbox: [x, y, w, h]`` (COCO); every other numeric key is an attribute."""
-    if isinstance(value, np.ndarray):
-        value = value.tolist()
-    if not isinstance(value, list | tuple):
-        return None
-    out: list[Obj] = []
-    for item in value:
-        if not isinstance(item, dict):
-            return None
-        box = item.get("bbox")
-        if isinstance(box, list | tuple) and len(box) == 4:
-            coords = [_number(v) for v in box]
-        else:
-            coords = [_number(item.get(k)) for k in _BOX]
-        attrs = {str(k): _number(v) for k, v in item.items()
-                 if k not in (*_BOX, "bbox", "name") and isinstance(v, int | float)
-                 and not isinstance(v, bool)}
-        raw_name = item.get("name", "")
-        name = " ".join(str(raw_name).split()) if raw_name is not None else ""
-        out.append(Obj(name, coords[0], coords[1], coords[2], coords[3], attrs))
-    return out
-
-
-@dataclass(frozen=True)
-class ObjectColumn:
-    """One objects field for ``n`` rows, as flat arrays over all ``N`` objects (row order)."""
-
-    names: np.ndarray  # StringDType[N]: names with whitespace collapsed
-    lower: np.ndarray  # StringDType[N]: the same, lower case
-    x: np.ndarray  # float64[N]
-    y: np.ndarray
-    w: np.ndarray
-    h: np.ndarray
-    attrs: dict[str, np.ndarray]  # float64[N] per numeric attribute (NaN where an object lacks it)
-    offsets: np.ndarray  # int64[n + 1]: objects of row r are [offsets[r], offsets[r + 1])
-    row_of: np.ndarray  # int64[N]
-    image_w: np.ndarray  # float64[n] (NaN where unknown)
-    image_h: np.ndarray
-    field_name: str = ir.DEFAULT_OBJECTS
-    # Object selections by words, memoized: `@person` used by five LFs is matched once.
-    _masks: dict[ir.Expr, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
-
-    @property
-    def n(self) -> int:
-        return len(self.offsets) - 1
-
-    @classmethod
-    def from_rows(cls, rows: Sequence[list[Obj] | None], image_w: np.ndarray,
-                  image_h: np.ndarray, field_name: str = ir.DEFAULT_OBJECTS) -> ObjectColumn:
-        """Flatten parsed rows (None rows hold no objects)."""
-        flat = [o for r in rows if r for o in r]
-        counts = np.fromiter((len(r) if r else 0 for r in rows), dtype=np.int64, count=len(rows))
-        offsets = np.zeros(len(rows) + 1, dtype=np.int64)
-        np.cumsum(counts, out=offsets[1:])
-        keys = sorted({k for o in flat for k in o.attrs})
-        names = np.array([o.name for o in flat], dtype=np.dtypes.StringDType())
-        return cls(
-            names=names,
-            lower=np.strings.lower(names),
-            x=np.array([o.x for o in flat], dtype=np.float64),
-            y=np.array([o.y for o in flat], dtype=np.float64),
-            w=np.array([o.w for o in flat], dtype=np.float64),
-            h=np.array([o.h for o in flat], dtype=np.float64),
-            attrs={k: np.array([o.attrs.get(k, math.nan) for o in flat], dtype=np.float64)
-                   for k in keys},
-            offsets=offsets,
-            row_of=np.repeat(np.arange(len(rows), dtype=np.int64), counts),
-            image_w=np.asarray(image_w, dtype=np.float64),
-            image_h=np.asarray(image_h, dtype=np.float64),
-            field_name=field_name,
-        )
-
-    def select(self, words: ir.Expr) -> np.ndarray:
-        """bool[N]: the objects that are one of ``words`` (memoized)."""
-        mask = self._masks.get(words)
-        if mask is None:
-            mask = np.zeros(len(self.names), dtype=bool)
-            for phrase in ir.phrases(words):
-                target = " ".join(phrase.text.split())
-                if not target:
-                    continue
-                names = self.names if phrase.case_sensitive else self.lower
-                target = target if phrase.case_sensitive else target.lower()
-                mask |= (names == target) | np.strings.endswith(names, " " + target)
-            self._masks[words] = mask
-        return mask
-
-
-class Batch(Protocol):
-    """What image kernels read (see ``explicate.runtime.features.Batch``)."""
-
-    n: int
-
-    def object_table(self, name: str) -> ObjectColumn: ...
-
-
-class Row(Protocol):
-    """What image reference semantics read: one example, as plain Python values."""
-
-    def objects(self, name: str) -> list[Obj]: ...
-
-    def number(self, name: str) -> float: ...
 
 
 # --- measures --------------------------------------------------------------------------------------
@@ -199,7 +66,7 @@ def _div(a: float, b: float) -> float:
 
 def _unknown_measure(name: str, known: Sequence[str], objects_field: str) -> DataError:
     return DataError([Diagnostic(
-        "E401", f"'{name}' is not a measure of the objects in '{objects_field}'", None, "",
+        "E210", f"'{name}' is not a measure of the objects in '{objects_field}'", None, "",
         (f"measures: {', '.join([*known, *GEOMETRY, *RELATIVE])}; define others with 'let'",))])
 
 
@@ -358,7 +225,7 @@ def pairs(col: ObjectColumn, a_mask: np.ndarray, b_mask: np.ndarray) -> Pairs:
     return Pairs(pa[keep], pb[keep], entry[keep], ia)
 
 
-def _boxes(col: ObjectColumn, idx: np.ndarray) -> tuple[np.ndarray, ...]:
+def _boxes(col: ObjectColumn, idx: np.ndarray) -> Box:
     x, y, w, h = col.x[idx], col.y[idx], col.w[idx], col.h[idx]
     return x, y, x + w, y + h
 
@@ -377,49 +244,66 @@ def _hi(a: float, b: float) -> float:
     return math.nan if math.isnan(a) or math.isnan(b) else max(a, b)
 
 
+Box = tuple[Any, Any, Any, Any]  # x1, y1, x2, y2: floats (reference) or float64[P] (kernel)
+
+
+def _cx(b: Box) -> Any:
+    return (b[0] + b[2]) / 2
+
+
+def _cy(b: Box) -> Any:
+    return (b[1] + b[3]) / 2
+
+
+def _inside(a: Box, b: Box) -> Any:
+    return (a[0] >= b[0]) & (a[1] >= b[1]) & (a[2] <= b[2]) & (a[3] <= b[3])
+
+
+@dataclass(frozen=True)
+class Relation:
+    """``a NAME b`` between the boxes of a pair: ``kernel`` over all pairs at once (arrays),
+    ``reference`` for one pair (floats; the executable definition). ``english`` lists how
+    English says it (articles are dropped, as the explanation lexer drops them); the DSL, the
+    English grammar, the printer and the tests all read this table."""
+
+    name: str
+    kernel: Callable[[Box, Box], np.ndarray]
+    reference: Callable[[Box, Box], bool]
+    english: tuple[str, ...] = ()
+
+
+RELATIONS: dict[str, Relation] = {r.name: r for r in (
+    Relation("above", lambda a, b: _cy(a) < _cy(b), lambda a, b: bool(_cy(a) < _cy(b)),
+             ("above", "over", "on top of")),
+    Relation("below", lambda a, b: _cy(a) > _cy(b), lambda a, b: bool(_cy(a) > _cy(b)),
+             ("below", "under", "beneath")),
+    Relation("left of", lambda a, b: _cx(a) < _cx(b), lambda a, b: bool(_cx(a) < _cx(b)),
+             ("left of", "to the left of")),
+    Relation("right of", lambda a, b: _cx(a) > _cx(b), lambda a, b: bool(_cx(a) > _cx(b)),
+             ("right of", "to the right of")),
+    Relation("overlaps",
+             lambda a, b: (np.minimum(a[2], b[2]) > np.maximum(a[0], b[0]))
+             & (np.minimum(a[3], b[3]) > np.maximum(a[1], b[1])),
+             lambda a, b: _lo(a[2], b[2]) > _hi(a[0], b[0]) and _lo(a[3], b[3]) > _hi(a[1], b[1]),
+             tuple(f"{w}{with_}" for w in ("overlaps", "overlap", "overlapping", "touches",
+                                           "touching") for with_ in ("", " with"))),
+    Relation("inside", _inside, lambda a, b: bool(_inside(a, b)), ("inside", "inside of",
+                                                                   "within", "in")),
+    Relation("contains", lambda a, b: _inside(b, a), lambda a, b: bool(_inside(b, a)),
+             # Not "contains"/"has" in English: those words say what a text or an image
+             # contains ("the image has a bike"), never that one box encloses another.
+             ("encloses", "surrounds")),
+)}
+
+
 def relation_holds(col: ObjectColumn, p: Pairs, relation: str) -> np.ndarray:
     """bool[P]: where ``a relation b`` holds for each pair."""
-    ax1, ay1, ax2, ay2 = _boxes(col, p.a)
-    bx1, by1, bx2, by2 = _boxes(col, p.b)
-    match relation:
-        case "above":
-            return (ay1 + ay2) / 2 < (by1 + by2) / 2
-        case "below":
-            return (ay1 + ay2) / 2 > (by1 + by2) / 2
-        case "left of":
-            return (ax1 + ax2) / 2 < (bx1 + bx2) / 2
-        case "right of":
-            return (ax1 + ax2) / 2 > (bx1 + bx2) / 2
-        case "overlaps":
-            return (np.minimum(ax2, bx2) > np.maximum(ax1, bx1)) & (
-                np.minimum(ay2, by2) > np.maximum(ay1, by1))
-        case "inside":
-            return (ax1 >= bx1) & (ay1 >= by1) & (ax2 <= bx2) & (ay2 <= by2)
-        case "contains":
-            return (bx1 >= ax1) & (by1 >= ay1) & (bx2 <= ax2) & (by2 <= ay2)
-    raise ValueError(f"unknown relation {relation!r}")
+    return np.asarray(RELATIONS[relation].kernel(_boxes(col, p.a), _boxes(col, p.b)), dtype=bool)
 
 
 def ref_relation(a: Obj, b: Obj, relation: str) -> bool:
     """The reference of :func:`relation_holds` for one pair."""
-    ax1, ay1, ax2, ay2 = _ref_box(a)
-    bx1, by1, bx2, by2 = _ref_box(b)
-    match relation:
-        case "above":
-            return (ay1 + ay2) / 2 < (by1 + by2) / 2
-        case "below":
-            return (ay1 + ay2) / 2 > (by1 + by2) / 2
-        case "left of":
-            return (ax1 + ax2) / 2 < (bx1 + bx2) / 2
-        case "right of":
-            return (ax1 + ax2) / 2 > (bx1 + bx2) / 2
-        case "overlaps":
-            return _lo(ax2, bx2) > _hi(ax1, bx1) and _lo(ay2, by2) > _hi(ay1, by1)
-        case "inside":
-            return ax1 >= bx1 and ay1 >= by1 and ax2 <= bx2 and ay2 <= by2
-        case "contains":
-            return bx1 >= ax1 and by1 >= ay1 and bx2 <= ax2 and by2 <= ay2
-    raise ValueError(f"unknown relation {relation!r}")
+    return RELATIONS[relation].reference(_ref_box(a), _ref_box(b))
 
 
 def pair_measure(col: ObjectColumn, p: Pairs, measure: str) -> np.ndarray:

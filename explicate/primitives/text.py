@@ -20,69 +20,14 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from explicate import ir
+from explicate.primitives.columns import Batch, Occurrences, Row, SpanColumn, TextColumn
 from explicate.primitives.registry import Alt, CheckEnv, alt, primitive
-
-Occurrences = tuple[np.ndarray, np.ndarray]  # global token (starts, ends), sorted by start
-
-
-@dataclass(frozen=True)
-class TextColumn:
-    """One tokenized text field for ``n`` rows, as flat arrays."""
-
-    lower: np.ndarray  # uint64[T]: hash id of each token's lowercase form
-    orth: np.ndarray  # uint64[T]: hash id of each token's exact form
-    offsets: np.ndarray  # int64[n + 1]: tokens of row r are [offsets[r], offsets[r + 1])
-    doc_of: np.ndarray  # int64[T]: the row of each token
-    char_start: np.ndarray  # int64[T]: character offset of each token in its row's text
-    char_end: np.ndarray  # int64[T]
-    strings: np.ndarray  # StringDType[n]: the raw text ("" where missing)
-    arrow: pa.Array  # the same strings as an Arrow array (for RE2 regex kernels)
-
-    @property
-    def n(self) -> int:
-        return len(self.offsets) - 1
-
-
-@dataclass(frozen=True)
-class SpanColumn:
-    """A mention field: for each row, tokens ``[start, end)`` of the row in text field ``text``."""
-
-    text: str
-    start: np.ndarray  # int64[n], local token index within the row
-    end: np.ndarray  # int64[n]
-    found: np.ndarray  # bool[n]: the mention was located in the text
-
-
-class Batch(Protocol):
-    """What kernels read: the featurized rows (see ``explicate.runtime.features.Batch``)."""
-
-    n: int
-
-    def text(self, name: str) -> TextColumn: ...
-
-    def span(self, name: str) -> SpanColumn: ...
-
-    def occurrences(self, name: str, words: ir.Expr) -> Occurrences: ...
-
-
-class Row(Protocol):
-    """What reference semantics read: one example, as plain Python values."""
-
-    def tokens(self, name: str) -> list[str]: ...
-
-    def mention(self, name: str) -> tuple[str, int, int] | None: ...
-
-    def string(self, name: str) -> str: ...
-
-    def phrase_tokens(self, phrase: ir.Phrase) -> list[str]: ...
-
 
 # --- shared kernels ---------------------------------------------------------------------------------
 

@@ -51,7 +51,7 @@ def load_rules(path: str | Path) -> RuleSource:
     """Parse a rule file from disk (syntax errors are raised later, with the compiler's)."""
     p = Path(path)
     if not p.is_file():
-        raise ExplicateError([Diagnostic("E401", f"rule file '{path}' not found")])
+        raise ExplicateError([Diagnostic("E209", f"rule file '{path}' not found")])
     rules, problems = parse_partial(p.read_text(encoding="utf-8"), str(path))
     return RuleSource(rules, tuple(problems), p.parent)
 

@@ -30,7 +30,7 @@ from explicate.errors import DataError, Diagnostic, ExplicateError
 from explicate.grammar import to_dsl
 from explicate.grammar.explanation import Context, Parsed, parse_explanation
 from explicate.runtime.apply import apply_program
-from explicate.runtime.data import infer_schema, read_table
+from explicate.runtime.data import infer_schema, label_of, read_table
 from explicate.runtime.select import (
     Candidate,
     FilterBank,
@@ -171,18 +171,6 @@ class ExplainResult:
         return "\n".join(lines) + "\n"
 
 
-def _label_of(value: Any, labels: Sequence[str], label_map: Mapping[str, str], row: int) -> str:
-    key = str(value).strip()
-    if key in label_map:
-        key = label_map[key]
-    by_name = {lab.lower(): lab for lab in labels}
-    if key.lower() in by_name:
-        return by_name[key.lower()]
-    if key.lstrip("-").isdigit() and 1 <= int(key) <= len(labels):
-        return labels[int(key) - 1]
-    raise DataError([Diagnostic(
-        "E401", f"row {row}: label {value!r} is neither a label name nor a 1-based index",
-        None, "", (f"labels are: {', '.join(labels)}",))])
 
 
 def explain(
@@ -213,7 +201,7 @@ def explain(
     df = explanations if isinstance(explanations, pd.DataFrame) else read_table(explanations)
     missing = [c for c in ("label", "explanation") if c not in df.columns]
     if missing:
-        raise DataError([Diagnostic("E401", f"the explanations have no {' or '.join(missing)} "
+        raise DataError([Diagnostic("E403", f"the explanations have no {' or '.join(missing)} "
                                     "column", None, "",
                                     (f"columns are: {', '.join(map(str, df.columns))}",))])
     pool_df = None
@@ -230,7 +218,7 @@ def explain(
     explained: list[Explained] = []
     for i, row in enumerate(df.itertuples(index=False)):
         values = dict(zip(map(str, df.columns), row, strict=True))
-        label = _label_of(values["label"], labels, lmap, i + 1) if pd.notna(values["label"]) \
+        label = label_of(values["label"], labels, lmap, f"row {i + 1}") if pd.notna(values["label"]) \
             else None
         text = str(values["explanation"]) if pd.notna(values["explanation"]) else ""
         example = {k: v for k, v in values.items() if k not in RESERVED}

@@ -23,16 +23,10 @@ from spacy.language import Language
 
 from explicate import ir
 from explicate.compiler import FieldKind, Program, Schema
-from explicate.primitives.image import ObjectColumn
-from explicate.primitives.text import (
-    Occurrences,
-    SpanColumn,
-    TextColumn,
-    find_phrase,
-    merge_occurrences,
-)
-from explicate.runtime.data import RowProblem
-from explicate.runtime.images import object_column
+from explicate.primitives.columns import ObjectColumn, Occurrences, SpanColumn, TextColumn
+from explicate.primitives.text import find_phrase, merge_occurrences
+from explicate.runtime.data.detections import object_column
+from explicate.runtime.data.problems import RowProblem
 
 _ATTRS = [LOWER, ORTH, IDX, LENGTH, IS_SPACE]
 

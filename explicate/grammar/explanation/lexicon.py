@@ -21,6 +21,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from explicate import ir
 from explicate.errors import Diagnostic
+from explicate.primitives.image import RELATIONS
 
 GRAMMAR_PATH = Path(__file__).with_name("explanation.lark")
 
@@ -197,10 +198,35 @@ class Symbol:
     end: int
 
 
+def _phrase_symbols(phrase: str) -> str:
+    """A phrase as grammar symbols: class words as their class terminal, articles dropped (the
+    classifier drops them too), other words as literals."""
+    out = []
+    for word in phrase.lower().split():
+        if word in _ARTICLES:
+            continue
+        out.append(f"_{_CLASS_OF[word]}" if word in _CLASS_OF else f'"{word}"')
+    return " ".join(out)
+
+
+def relation_rule() -> str:
+    """``relation``: one alternative per English phrasing of each entry of
+    ``primitives.image.RELATIONS`` (the table the DSL, printer and tests read too)."""
+    alts = [f"{_phrase_symbols(p)} -> rel_{r.name.replace(' ', '_')}"
+            for r in RELATIONS.values() for p in r.english]
+    return "relation: " + "\n        | ".join(alts) + "\n"
+
+
+@cache
+def grammar_text() -> str:
+    """The explanation grammar: ``explanation.lark`` plus the rules generated from tables."""
+    return GRAMMAR_PATH.read_text(encoding="utf-8") + "\n" + relation_rule()
+
+
 @cache
 def keywords() -> frozenset[str]:
     """Every literal word of the explanation grammar."""
-    found = re.findall(r'"([^"\s]+)"', GRAMMAR_PATH.read_text(encoding="utf-8"))
+    found = re.findall(r'"([^"\s]+)"', grammar_text())
     return frozenset(w for w in found if not w.isupper() and w != " ") | frozenset(_CLASS_OF)
 
 

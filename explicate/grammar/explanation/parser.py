@@ -19,7 +19,7 @@ from functools import cache, lru_cache
 from lark import Lark, Tree
 from lark.exceptions import UnexpectedInput
 
-from explicate.grammar.explanation.lexicon import GRAMMAR_PATH, Symbol
+from explicate.grammar.explanation.lexicon import Symbol, grammar_text
 
 CLAUSE_KINDS = ("words_clause", "mention_clause", "text_clause", "number_clause", "const_clause",
                 "image_clause")
@@ -54,7 +54,7 @@ def _instances() -> str:
 @cache
 def parser() -> Lark:
     """The Earley parser with every start symbol (built once; ~1 s)."""
-    grammar = GRAMMAR_PATH.read_text(encoding="utf-8") + "\n" + _instances() + "\n"
+    grammar = grammar_text() + "\n" + _instances() + "\n"
     starts = [start_symbol(m) for m in range(2 ** len(CLAUSE_KINDS))]
     return Lark(grammar, parser="earley", lexer="basic", ambiguity="explicit",
                 propagate_positions=False, start=starts)

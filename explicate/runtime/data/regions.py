@@ -1,12 +1,5 @@
-"""The image runtime: objects fields, detection readers, and a built-in region extractor.
+"""Regions without a detector: tables of region measurements, and a built-in extractor.
 
-An *objects field* is a column whose values are lists of objects (``{"name", "x", "y", "w", "h",
-...numeric attributes}``), one list per image; ``explicate.primitives.image`` defines the rules
-over it. Ways in:
-
-- detections as JSONL, one image per line with an ``objects`` list (read by ``read_table``);
-- COCO-style annotation or detection JSON (``images``, ``annotations``, ``categories``):
-  :func:`read_coco`, used by ``read_table`` for such files;
 - a table of region measurements, one row per region with an image column: :func:`read_regions`;
 - no detector at all: :func:`extract_regions` finds the connected components of a thresholded
   image (``explicate regions IMAGES_DIR -o regions.jsonl``).
@@ -15,122 +8,18 @@ over it. Ways in:
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import ndimage
 
-from explicate.errors import DataError, Diagnostic
-from explicate.primitives.image import IMAGE_HEIGHT, IMAGE_WIDTH, ObjectColumn, parse_objects
-from explicate.runtime.data import RowProblem, read_table
+from explicate.primitives.image import IMAGE_HEIGHT, IMAGE_WIDTH
+from explicate.runtime.data.problems import data_error
+from explicate.runtime.data.read import read_table
 
-# A column is an objects field when at least this share of its present values are lists.
-OBJECTS_SHARE = 0.9
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".npy")
-
-
-def _error(message: str, *hints: str) -> DataError:
-    return DataError([Diagnostic("E401", message, None, "", tuple(hints))])
-
-
-def is_objects_column(series: pd.Series) -> bool:
-    """Whether a column holds lists of objects (dicts), allowing a few bad rows."""
-    present = [v for v in series.to_numpy(dtype=object) if not _missing(v)]
-    if not present:
-        return False
-    lists = [v for v in present if isinstance(v, list | tuple | np.ndarray)]
-    if len(lists) < OBJECTS_SHARE * len(present):
-        return False
-    items = [x for v in lists for x in list(v)[:1]]
-    return all(isinstance(x, dict) for x in items)
-
-
-def _missing(v: Any) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
-
-
-def object_column(df: pd.DataFrame, name: str, *, base: int = 0,
-                  problems: list[RowProblem] | None = None) -> tuple[ObjectColumn, np.ndarray]:
-    """The flat object table of field ``name`` and its validity (a list of objects) per row.
-
-    Rows that are not a list of objects, and objects without a numeric box, are reported; the
-    first make LFs reading the field abstain, the second have undefined geometry.
-    """
-    problems = problems if problems is not None else []
-    parsed = []
-    for i, value in enumerate(df[name].to_numpy(dtype=object)):
-        objs = parse_objects(value)
-        parsed.append(objs)
-        if objs is None:
-            what = "is missing" if _missing(value) else "is not a list of objects"
-            problems.append(RowProblem(base + i + 1, name, what))
-            continue
-        no_box = [k for k, o in enumerate(objs) if any(math.isnan(v) for v in (o.x, o.y, o.w, o.h))]
-        if no_box:
-            problems.append(RowProblem(base + i + 1, name,
-                                       f"has {len(no_box)} object(s) without a numeric box "
-                                       f"(first: #{no_box[0] + 1}); their geometry is undefined"))
-    n = len(df)
-
-    def size(column: str) -> np.ndarray:
-        if column not in df.columns:
-            return np.full(n, np.nan)
-        return pd.to_numeric(df[column], errors="coerce").to_numpy(dtype=np.float64,
-                                                                   na_value=np.nan)
-
-    col = ObjectColumn.from_rows(parsed, size(IMAGE_WIDTH), size(IMAGE_HEIGHT), name)
-    valid = np.array([p is not None for p in parsed], dtype=bool)
-    return col, valid
-
-
-# --- readers ---------------------------------------------------------------------------------------
-
-
-def is_coco(obj: Any) -> bool:
-    """Whether parsed JSON looks like COCO (``images`` and ``annotations`` lists)."""
-    return isinstance(obj, dict) and isinstance(obj.get("images"), list) and isinstance(
-        obj.get("annotations"), list)
-
-
-def coco_frame(obj: dict[str, Any]) -> pd.DataFrame:
-    """One row per image of a COCO annotation (or detection) file: ``image_id``, ``file_name``,
-    ``image_width``, ``image_height`` and ``objects`` (category name, ``bbox`` as x, y, w, h, and
-    numeric fields such as ``score`` and ``area``). Annotations of unknown images are reported."""
-    categories = {c.get("id"): str(c.get("name", c.get("id"))) for c in obj.get("categories", [])
-                  if isinstance(c, dict)}
-    rows: dict[Any, dict[str, Any]] = {}
-    for im in obj["images"]:
-        if not isinstance(im, dict) or "id" not in im:
-            raise _error("a COCO image entry has no 'id'")
-        rows[im["id"]] = {"image_id": im["id"], "file_name": im.get("file_name", ""),
-                          IMAGE_WIDTH: im.get("width", math.nan),
-                          IMAGE_HEIGHT: im.get("height", math.nan), "objects": []}
-    orphans = []
-    for k, ann in enumerate(obj["annotations"]):
-        if not isinstance(ann, dict) or ann.get("image_id") not in rows:
-            orphans.append(k + 1)
-            continue
-        item = {key: v for key, v in ann.items()
-                if key in ("bbox", "score", "area", "iscrowd") or (
-                    isinstance(v, int | float) and key not in ("id", "image_id", "category_id"))}
-        item["name"] = categories.get(ann.get("category_id"), str(ann.get("category_id", "")))
-        rows[ann["image_id"]]["objects"].append(item)
-    if orphans:
-        raise _error(f"{len(orphans)} COCO annotation(s) name no known image",
-                     f"annotation numbers: {', '.join(map(str, orphans[:10]))}")
-    return pd.DataFrame(list(rows.values()))
-
-
-def read_coco(path: str | Path) -> pd.DataFrame:
-    """Read a COCO-style JSON file into one row per image (see :func:`coco_frame`)."""
-    obj = json.loads(Path(path).read_text(encoding="utf-8"))
-    if not is_coco(obj):
-        raise _error(f"'{path}' is not COCO JSON", "expected 'images' and 'annotations' lists")
-    return coco_frame(obj)
 
 
 def read_regions(path: str | Path, image_column: str = "image",
@@ -140,14 +29,14 @@ def read_regions(path: str | Path, image_column: str = "image",
     Regions are named by ``name_column`` when present, else ``region``."""
     table = read_table(path)
     if image_column not in table.columns:
-        raise _error(f"no image column '{image_column}' in '{path}'",
+        raise data_error(f"no image column '{image_column}' in '{path}'",
                      f"columns: {', '.join(map(str, table.columns))}")
     numeric = [c for c in table.columns if c not in (image_column, name_column)
                and pd.api.types.is_numeric_dtype(table[c])]
     skipped = [str(c) for c in table.columns
                if c not in (image_column, name_column, *numeric)]
     if skipped:
-        raise _error(f"non-numeric region columns in '{path}': {', '.join(skipped)}",
+        raise data_error(f"non-numeric region columns in '{path}': {', '.join(skipped)}",
                      "a region's measures are numbers; drop or encode these columns")
     out = []
     for image, group in table.groupby(image_column, sort=False):
@@ -158,9 +47,6 @@ def read_regions(path: str | Path, image_column: str = "image",
             objects.append(item)
         out.append({image_column: image, "objects": objects})
     return pd.DataFrame(out)
-
-
-# --- region extraction -----------------------------------------------------------------------------
 
 
 def otsu_threshold(pixels: np.ndarray) -> float:
@@ -184,6 +70,8 @@ def otsu_threshold(pixels: np.ndarray) -> float:
 
 def _components(mask: np.ndarray, pixels: np.ndarray, name: str) -> list[dict[str, Any]]:
     """One object per 8-connected component of ``mask``, with its measures."""
+    from scipy import ndimage  # imported here: 0.5 s, needed only to extract regions
+
     labels, count = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
     if count == 0:
         return []
@@ -270,10 +158,10 @@ def regions_records(folder: str | Path, threshold: float | None = None, invert: 
     ``image_height`` and ``objects``. Files that cannot be read are listed in ``skipped``."""
     root = Path(folder)
     if not root.is_dir():
-        raise _error(f"image folder '{folder}' not found")
+        raise data_error(f"image folder '{folder}' not found")
     files = image_files(root)
     if not files:
-        raise _error(f"no images in '{folder}'", f"looked for {', '.join(IMAGE_SUFFIXES)}")
+        raise data_error(f"no images in '{folder}'", f"looked for {', '.join(IMAGE_SUFFIXES)}")
     for path in files:
         try:
             pixels = load_image(path)
@@ -295,22 +183,3 @@ def write_jsonl(records: Iterable[dict[str, Any]], path: str | Path) -> int:
             fh.write(json.dumps(rec) + "\n")
             count += 1
     return count
-
-
-def objects_fields(df: pd.DataFrame) -> list[str]:
-    """The columns of a frame that hold objects."""
-    return [str(c) for c in df.columns if df[c].dtype == object and is_objects_column(df[c])]
-
-
-__all__ = [
-    "coco_frame",
-    "extract_regions",
-    "is_coco",
-    "is_objects_column",
-    "object_column",
-    "objects_fields",
-    "read_coco",
-    "read_regions",
-    "regions_records",
-    "write_jsonl",
-]

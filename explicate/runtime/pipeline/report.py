@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,9 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from explicate.runtime.matrix import lf_summary
-
-if TYPE_CHECKING:
-    from explicate.runtime.pipeline import PipelineResult
+from explicate.runtime.pipeline.results import PipelineResult
 
 METHOD_NAMES = {
     "majority_vote": "LF majority vote",

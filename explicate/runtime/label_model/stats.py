@@ -259,6 +259,25 @@ def compress_for_fit(
     return sample.patterns, sample.counts * (n / max_patterns), n, p
 
 
+def sample_patterns(
+    stats: VoteStats, max_patterns: int, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """The patterns a fit uses and the rows each stands for: all of them up to ``max_patterns``,
+    past it a seeded count-weighted sample of ``max_patterns`` draws."""
+    p = stats.n_patterns
+    counts = stats.counts
+    if p <= max_patterns:
+        return stats.patterns, counts.astype(np.float64)
+    rng = np.random.default_rng(seed)
+    cum = np.cumsum(counts)
+    draws = rng.integers(0, int(cum[-1]), size=max_patterns)
+    pick = np.searchsorted(cum, draws, side="right")
+    sampled = np.bincount(pick, minlength=p)
+    keep = np.flatnonzero(sampled)
+    scale = stats.n_rows / max_patterns  # each draw stands for this many rows
+    return stats.patterns[keep], sampled[keep] * scale
+
+
 @dataclass(frozen=True, eq=False)
 class VoteStats:
     """The distinct rows (vote patterns) of a label matrix and how many rows show each.

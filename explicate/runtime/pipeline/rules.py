@@ -1,0 +1,235 @@
+"""A pipeline's rules: every rule file and explanation file compiled against the train split
+(:class:`RuleSet`), applied to a split (cached by content), and the end model's input fields
+read from them."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from explicate.compiler import FieldKind, Program, Schema
+from explicate.errors import Diagnostic, ExplicateError
+from explicate.grammar import to_dsl
+from explicate.grammar.parse import parse_partial
+from explicate.runtime.apply import RuleSource, apply_program, compile_for
+from explicate.runtime.data import RowProblem, infer_schema
+from explicate.runtime.end_model import TextSpec
+from explicate.runtime.explain import explain, word_lists_from_file
+from explicate.runtime.pipeline.config import E_CONFIG, PipelineConfig
+
+Log = Callable[[str], None]
+
+
+@dataclass
+class RuleSet:
+    """The rules of every source, compiled against the train split's schema."""
+
+    labels: tuple[str, ...]
+    programs: list[tuple[str, Program]]  # (source name, program)
+    dependencies: list[tuple[int, int]]  # pairs of LF columns (from one explanation)
+    # The train split's schema per source: every split is read with it (same columns), so a
+    # mention detected on train stays a mention on dev and test.
+    schemas: dict[str, Schema] = field(default_factory=dict)
+    explain_reports: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def lf_names(self) -> tuple[str, ...]:
+        return tuple(n for _, p in self.programs for n in p.names)
+
+    def dsl(self) -> str:
+        """All LFs used, as one canonical rule file (word lists expanded)."""
+        lines = ["# rules.lf: every LF this pipeline used, canonical DSL (word lists expanded).",
+                 f"labels: {', '.join(self.labels)}"]
+        spans: dict[str, list[str]] = {}
+        for _, program in self.programs:
+            for s, t in program.spans.items():
+                if s not in spans.get(t, []):
+                    spans.setdefault(t, []).append(s)
+        lines += [f"spans: {', '.join(s)} in {t}" for t, s in spans.items()]
+        for name, program in self.programs:
+            lines.append(f"\n# from {name}")
+            lines += [to_dsl(lf) for lf in program.lowered]
+        return "\n".join(lines) + "\n"
+
+
+@dataclass
+class _Sources:
+    """What compiling the sources collects, before the LF names are made unique."""
+
+    programs: list[tuple[str, Program]] = field(default_factory=list)
+    schemas: dict[str, Schema] = field(default_factory=dict)
+    dependencies: list[tuple[int, int]] = field(default_factory=list)
+    reports: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, name: str, program: Program, schema: Schema | None) -> None:
+        assert schema is not None
+        self.programs.append((name, program))
+        self.schemas[name] = schema
+
+
+def _rule_files(cfg: PipelineConfig, pool: pd.DataFrame, found: _Sources,
+                diags: list[Diagnostic]) -> None:
+    for f in cfg.rule_files:
+        if not f.is_file():
+            diags.append(Diagnostic(E_CONFIG, f"[rules] rule file '{f}' not found",
+                                    cfg.where("rules", "files")))
+            continue
+        rules, syntax = parse_partial(f.read_text(encoding="utf-8"), str(f))
+        try:
+            program, schema = compile_for(RuleSource(rules, tuple(syntax), f.parent), pool)
+        except ExplicateError as exc:
+            diags.extend(exc.diagnostics)
+            continue
+        found.add(f.name, program, schema)
+
+
+def _explanation_files(cfg: PipelineConfig, labels: tuple[str, ...], pool: pd.DataFrame,
+                       found: _Sources, log: Log, diags: list[Diagnostic]) -> None:
+    word_lists: dict[str, tuple[str, ...]] = {}
+    if cfg.word_lists is not None:
+        try:
+            word_lists = word_lists_from_file(cfg.word_lists)
+        except ExplicateError as exc:
+            diags.extend(exc.diagnostics)
+    for f in cfg.explanations:
+        if not f.is_file():
+            diags.append(Diagnostic(E_CONFIG, f"[rules] explanation file '{f}' not found",
+                                    cfg.where("rules", "explanations")))
+            continue
+        try:
+            result = explain(f, labels, pool=pool, word_lists=word_lists,
+                             label_map=cfg.explanation_label_map or None, keep=cfg.keep)
+            rules, syntax = parse_partial(result.dsl, f"{f.name} (explained)")
+            program, schema = compile_for(RuleSource(rules, tuple(syntax), f.parent), pool)
+        except ExplicateError as exc:
+            diags.extend(exc.diagnostics)
+            continue
+        totals = result.totals
+        log(f"explanations {f.name}: {totals['explanations']} read, {totals['parsed']} "
+            f"parsed, {totals['lfs']} LFs kept")
+        offset = sum(len(p.lfs) for _, p in found.programs)
+        found.dependencies += [(offset + a, offset + b) for a, b in result.dependencies]
+        found.reports[f.name] = result.report
+        found.add(f"{f.name} (explanations)", program, schema)
+
+
+def _unique_names(programs: list[tuple[str, Program]], notes: list[str]
+                  ) -> list[tuple[str, Program]]:
+    """LF names unique across sources: later duplicates get their source's name in front."""
+    seen: set[str] = set()
+    renamed: list[tuple[str, Program]] = []
+    for name, program in programs:
+        stem = re.sub(r"\W+", "_", name.split(" ")[0].rsplit(".", 1)[0])
+        lfs = []
+        for lf, low in zip(program.lfs, program.lowered, strict=True):
+            new = lf.name if lf.name not in seen else f"{stem}_{lf.name}"
+            if new != lf.name:
+                notes.append(f"LF '{lf.name}' of {name} renamed '{new}' (name used before)")
+            seen.add(new)
+            lfs.append((replace(lf, name=new), replace(low, name=new)))
+        renamed.append((name, replace(program, lfs=tuple(a for a, _ in lfs),
+                                      lowered=tuple(b for _, b in lfs))))
+    return renamed
+
+
+def compile_sources(cfg: PipelineConfig, pool: pd.DataFrame, log: Log,
+                    diags: list[Diagnostic]) -> RuleSet | None:
+    """Compile every rule file and turn every explanation file into LFs (all errors at once;
+    explanations, which take seconds, only when nothing else is wrong)."""
+    found = _Sources()
+    _rule_files(cfg, pool, found, diags)
+    labels = cfg.labels or next((p.labels for _, p in found.programs), None)
+    if cfg.explanations and not diags:
+        if labels is None:
+            diags.append(Diagnostic(E_CONFIG, "[rules] explanations need the labels",
+                                    cfg.where("rules", "explanations"), "",
+                                    ("add labels = [\"NEG\", \"POS\"] (id order) to [rules], or a "
+                                     "rule file with a labels: line",)))
+        else:
+            _explanation_files(cfg, labels, pool, found, log, diags)
+    if diags or labels is None:
+        return None
+    for name, program in found.programs:
+        if program.labels != labels:
+            diags.append(Diagnostic(E_CONFIG, f"{name} declares labels {', '.join(program.labels)}"
+                                    f" but the pipeline's are {', '.join(labels)}", None, "",
+                                    ("every rule file must list the same labels in the same "
+                                     "order",)))
+    notes: list[str] = []
+    renamed = _unique_names(found.programs, notes)
+    if not renamed:
+        diags.append(Diagnostic(E_CONFIG, "no rules: the rule sources hold no LF"))
+    return RuleSet(labels, renamed, found.dependencies, found.schemas, found.reports, notes)
+
+
+def content_key(*parts: Any) -> str:
+    """A digest of data frames (their content and columns), files (their bytes) and values."""
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        if isinstance(part, pd.DataFrame):
+            h.update(pd.util.hash_pandas_object(part, index=False).to_numpy().tobytes())
+            h.update(",".join(map(str, part.columns)).encode())
+        elif isinstance(part, Path):
+            h.update(part.read_bytes())
+        else:
+            h.update(repr(part).encode())
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def apply_all(rules: RuleSet, df: pd.DataFrame, cache: Path | None,
+              problems: list[RowProblem]) -> np.ndarray:
+    """L of every source's LFs on ``df`` side by side (cached by rules + data content)."""
+    key = content_key(rules.dsl(), df)
+    hit = cache / f"L-{key}.npz" if cache is not None else None
+    if hit is not None and hit.is_file():
+        with np.load(hit, allow_pickle=False) as z:
+            problems.extend(RowProblem(int(r), str(f), str(p))
+                            for r, f, p in zip(z["rows"], z["fields"], z["problems"], strict=True))
+            return z["L"]
+    parts = []
+    for name, program in rules.programs:
+        applied = apply_program(program, df, rules.schemas[name], progress=False)
+        parts.append(applied.L)
+        problems.extend(applied.problems)
+    L = np.concatenate(parts, axis=1) if parts else np.zeros((len(df), 0), np.int8)
+    if hit is not None:
+        hit.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(hit, L=L, rows=np.array([p.row for p in problems], dtype=np.int64),
+                            fields=np.array([p.field for p in problems], dtype=str),
+                            problems=np.array([p.problem for p in problems], dtype=str))
+    return L
+
+
+def text_spec(cfg: PipelineConfig, rules: RuleSet, pool: pd.DataFrame) -> TextSpec:
+    """What the end model reads: ``[data] text``/``mentions``, else the fields the rules read
+    (two spans of one text: a relation candidate)."""
+    spans: dict[str, str] = {}
+    read: dict[str, None] = {}
+    for name, program in rules.programs:
+        span_of = {**rules.schemas[name].span_of, **program.spans}
+        for fname, kind in program.field_kinds.items():
+            if kind is FieldKind.SPAN:
+                spans[fname] = span_of[fname]
+                read.setdefault(span_of[fname], None)
+            elif kind is FieldKind.TEXT:
+                read.setdefault(fname, None)
+    mentions = cfg.mentions
+    if mentions is None and len(spans) == 2 and len(set(spans.values())) == 1:
+        a, b = sorted(spans)
+        mentions = (a, b)
+    host = spans.get(mentions[0]) if mentions else None
+    if mentions is not None and host is None:
+        host = infer_schema(pool, {}).span_of.get(mentions[0])
+    text = cfg.text or tuple(c for c in read if c not in (mentions or ()))
+    if not text and host:
+        text = (host,)
+    return TextSpec(tuple(text), mentions, host)

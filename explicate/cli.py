@@ -397,19 +397,21 @@ def explain(
                                                "'words NAME = ...' lines.")] = None,
     label_map: Annotated[str | None, typer.Option("--label-map", help="Rewrite label values "
                                                   "first, e.g. '1=SPOUSE,2=NOT_SPOUSE'.")] = None,
-    keep: Annotated[str, typer.Option("--keep", help="'all' surviving readings (default) or "
-                                      "'best' (one per explanation).")] = "all",
+    keep: Annotated[str, typer.Option("--keep", help="'all' surviving readings (default), "
+                                      "'best' (one per explanation), or 'partial' (also readings "
+                                      "that left out a quote, mention, negation or relation "
+                                      "word).")] = "all",
     columns: Columns = None,
 ) -> None:
     """Turn English explanations into labeling functions (parse, filter, write DSL)."""
     from explicate.grammar import to_dsl
+    from explicate.runtime.explain import KEEP, word_lists_from_file
     from explicate.runtime.explain import explain as run_explain
-    from explicate.runtime.explain import word_lists_from_file
 
+    if keep not in KEEP:
+        raise ExplicateError([Diagnostic("E605", f"--keep must be one of {', '.join(KEEP)}, "
+                                         f"got '{keep}'", hints=did_you_mean(keep, KEEP, "choices"))])
     names = [n.strip() for n in labels.split(",") if n.strip()]
-    if keep not in ("all", "best"):
-        raise ExplicateError([Diagnostic("E605", f"--keep must be 'all' or 'best', got '{keep}'",
-                                         hints=did_you_mean(keep, ("all", "best"), "choices"))])
     mapping = _pairs(label_map, "--label-map") if label_map else None
     lists = word_lists_from_file(words) if words else None
     result = run_explain(explanations, names, pool=data, word_lists=lists, label_map=mapping,
@@ -449,6 +451,8 @@ def export(
     """Write every row with its row number (``row``, 1-based), its fields, each LF's vote
     (``lf:NAME``), the label model's probability of each label (``p:LABEL``) and the most likely
     label (``predicted``); votes, probabilities and label are empty where no LF votes."""
+    import numpy as np
+
     from explicate.runtime.label_model import LabelModel, method_names
 
     if output.suffix.lower() not in (".csv", ".parquet"):
@@ -498,6 +502,8 @@ def inspect(
 ) -> None:
     """The rows where one LF votes, where it is wrong on gold, and where another LF votes
     differently (row numbers are 1-based records of the data file)."""
+    import numpy as np
+
     applied, df = _run(rules, data, columns)
     m = applied.matrix
     if lf not in m.lf_names:

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
 from explicate.grammar.explanation import Context
 
 SENTENCE = ("Mr John Smith and his wife, Mary Smith, were married in 2008; "
@@ -25,8 +32,63 @@ def render(text: str, ctx: Context = CONTEXT) -> str:
     for r in parsed.readings:
         label = f"[{r.label}] " if r.label else ""
         skipped = f"   (skipped: {' '.join(r.skipped)})" if r.skipped else ""
+        if r.partial:
+            skipped += f" PARTIAL, dropped: {' | '.join(r.dropped)}"
         lines.append(f"  {label}{to_dsl(r.when)}{skipped}")
     lines += [f"  unsupported: {u}" for u in parsed.unsupported]
     lines += [f"  error: {d.message} at {d.span.start if d.span else '?'}"
               for d in parsed.diagnostics]
     return "\n".join(lines)
+
+
+# --- the corpus: phrasings per primitive over several task shapes -----------------------------
+
+CORPUS_TASKS = Path(__file__).parent / "fixtures" / "explanations.corpus.json"
+CORPUS_ROWS = Path(__file__).parent / "fixtures" / "explanations.corpus.tsv"
+
+
+@dataclass(frozen=True)
+class CorpusRow:
+    """One corpus explanation: its task shape, the example it is about, what it exercises."""
+
+    task: str
+    example: str
+    primitive: str
+    label: str
+    text: str
+
+
+def corpus() -> list[CorpusRow]:
+    lines = CORPUS_ROWS.read_text(encoding="utf-8").splitlines()[1:]
+    return [CorpusRow(*ln.split("\t")) for ln in lines if ln.strip()]
+
+
+def corpus_tasks() -> dict[str, dict[str, Any]]:
+    tasks: dict[str, dict[str, Any]] = json.loads(CORPUS_TASKS.read_text())["tasks"]
+    return tasks
+
+
+def corpus_context(row: CorpusRow) -> Context:
+    """The context a corpus row is parsed in: its task's fields, lists, labels and example."""
+    task = corpus_tasks()[row.task]
+    return Context(tuple(task["labels"]), task["spans"], tuple(task["texts"]),
+                   {k: tuple(v) for k, v in task["lists"].items()},
+                   task["examples"][row.example])
+
+
+def corpus_frames() -> dict[str, pd.DataFrame]:
+    """Per task, the explanations table ``explain`` reads (label, explanation, example fields)."""
+    tasks = corpus_tasks()
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for r in corpus():
+        example = tasks[r.task]["examples"][r.example]
+        rows.setdefault(r.task, []).append({"label": r.label, "explanation": r.text, **example})
+    return {t: pd.DataFrame(v) for t, v in rows.items()}
+
+
+def render_corpus(task: str | None = None) -> str:
+    """The corpus golden file: every reading of every corpus row (of ``task``, or all), in its
+    task's context."""
+    blocks = [f"[{r.task}/{r.example}/{r.primitive}] {r.label}\n" + render(r.text, corpus_context(r))
+              for r in corpus() if task is None or r.task == task]
+    return "\n\n".join(blocks) + "\n"

@@ -7,7 +7,9 @@ uniform (it must vote on some but not all of the pool), duplicate meaning, dupli
 
 Policy: every reading that survives is kept (as BabbleLabble does); readings of one explanation
 are correlated, so their pairs are returned as ``dependencies`` for the label model. With
-``keep="best"`` only the first surviving reading (the simplest derivation) is kept.
+``keep="best"`` only the first surviving reading (the simplest derivation) is kept. A *partial*
+reading (one that had to leave out a quote, mention, negation, relation or comparison word) is
+rejected as ``partial`` unless ``keep="partial"``.
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ from explicate.runtime.select import (
 )
 
 RESERVED = ("label", "explanation", "name")
+# What survives the filters: every reading that dropped no content ("all"), the first of those
+# per explanation ("best"), or also readings that dropped content ("partial").
+KEEP = ("all", "best", "partial")
 
 
 @dataclass
@@ -53,6 +58,18 @@ class Explained:
     readings: list[str] = field(default_factory=list)  # DSL
     kept: list[ir.LF] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
+    partial_kept: list[str] = field(default_factory=list)  # names of kept LFs from partial readings
+
+    @property
+    def full(self) -> bool:
+        """An LF was kept from a reading that dropped no content."""
+        return any(lf.name not in self.partial_kept for lf in self.kept)
+
+    @property
+    def full_represented(self) -> bool:
+        """A complete reading of it is kept: its own LF, or one rejected only as a duplicate of
+        a kept LF."""
+        return self.full or any(r.reason.duplicate for r in self.rejections)
 
     @property
     def rejected(self) -> list[dict[str, str]]:
@@ -69,6 +86,7 @@ class Explained:
             "kept_names": [lf.name for lf in self.kept],
             "rejected": self.rejected,
             "skipped_words": sorted({w for r in self.parsed.readings for w in r.skipped}),
+            "partial": sorted({w for r in self.parsed.readings for w in r.dropped}),
             "unsupported": self.parsed.unsupported,
             "warnings": self.parsed.warnings,
             "errors": [d.render() for d in self.parsed.diagnostics],
@@ -106,6 +124,8 @@ class ExplainResult:
         n = len(self.explained)
         parsed = sum(1 for e in self.explained if e.readings)
         kept = sum(1 for e in self.explained if e.kept)
+        full = sum(1 for e in self.explained if e.full)
+        full_represented = sum(1 for e in self.explained if e.full_represented)
         # Explanations whose meaning is kept: their own LF, or one rejected only as a duplicate.
         represented = sum(1 for e in self.explained if e.kept or any(
             r.reason.duplicate for r in e.rejections))
@@ -116,6 +136,10 @@ class ExplainResult:
             "kept": kept,
             "parse_rate": parsed / n if n else 0.0,
             "kept_rate": kept / n if n else 0.0,
+            "full_kept": full,
+            "full_kept_rate": full / n if n else 0.0,
+            "full_represented": full_represented,
+            "full_represented_rate": full_represented / n if n else 0.0,
             "represented": represented,
             "represented_rate": represented / n if n else 0.0,
             "readings": readings,
@@ -172,8 +196,8 @@ def explain(
     if len(labels) < 2:
         raise DataError([Diagnostic("E205", "explain needs at least two labels", None, "",
                                     ("pass them in id order, e.g. NOT_SPOUSE,SPOUSE",))])
-    if keep not in ("all", "best"):
-        raise ValueError("keep must be 'all' or 'best'")
+    if keep not in KEEP:
+        raise ValueError(f"keep must be one of {', '.join(KEEP)}")
     df = explanations if isinstance(explanations, pd.DataFrame) else read_table(explanations)
     missing = [c for c in ("label", "explanation") if c not in df.columns]
     if missing:
@@ -238,7 +262,14 @@ def _filter(explained: list[Explained], labels: tuple[str, ...], lists: dict[str
                                               f"{reading.label} but the label column says "
                                               f"{e.label}"))
                 continue
+            if reading.partial and keep != "partial":
+                dropped = ", ".join(reading.dropped)
+                e.rejections.append(Rejection(dsl, Reason.PARTIAL, f"partial: the reading leaves "
+                                              f"out {dropped} (keep them with --keep partial)"))
+                continue
             name = f"e{e.index}" if k == 0 else f"e{e.index}_{k + 1}"
+            if reading.partial:
+                e.partial_kept.append(name)
             candidate = Candidate(e.index, ir.LF(name, ir.Label(label), reading.when), dsl)
             rejection = compile_filter(candidate, decls, schema)
             if rejection is not None:

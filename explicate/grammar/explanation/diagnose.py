@@ -10,29 +10,61 @@ from lark.exceptions import UnexpectedInput, UnexpectedToken
 
 from explicate import ir
 from explicate.errors import Diagnostic
-from explicate.grammar.explanation.lexicon import WORD_CLASSES, Symbol
+from explicate.grammar.explanation.lexicon import WORD_CLASSES, Context, Symbol
 from explicate.grammar.explanation.parser import parser, render
 
-# Phrasings the grammar knows, for "did you mean" suggestions.
-EXAMPLES = (
-    "label LABEL because \"his wife\" is between X and Y",
-    "\"wife\" is within 3 words to the left of Y",
-    "\"wife\" occurs immediately before Y",
-    "X is immediately followed by \"and\"",
-    "X and Y are more than 20 words apart",
-    "the sentence contains \"married\"",
-    "there are no spouse words in the sentence",
-    "the words \"husband\" or \"wife\" do not occur between X and Y",
-    "X is upper case",
-    "X starts with \"Mr\"",
-    "X is the same as Y",
-    "the number of words between X and Y is less than 5",
-    "\"married\" is after Y",
+# Phrasings the grammar knows, as templates over the task's own names: {A} and {B} are its first
+# two mentions, {T} its text field, {W} a quoted word of the user's sentence, {L} a word list, {N}
+# a label. A template is offered only when the task has what it names.
+TEMPLATES = (
+    'label {N} because {W} is between {A} and {B}',
+    '{W} is within 3 words to the left of {B}',
+    '{W} occurs immediately before {A}',
+    '{A} is immediately followed by {W}',
+    '{A} precedes {B}',
+    '{A} and {B} are more than 20 words apart',
+    '{A} and {B} have the same last word',
+    '{T} contains {W}',
+    '{T} contains {W} but not "other"',
+    'there are no {L} words in {T}',
+    '{W} does not occur between {A} and {B}',
+    '{A} is upper case',
+    '{A} starts with {W}',
+    '{A} contains {W}',
+    '{A} is the same as {B}',
+    'the number of words between {A} and {B} is less than 5',
+    '{W} is after {A}',
+    '{W} is within 2 words of {A}',
+    '{T} has a word starting with {W}',
 )
+# The Spouse phrasings, for callers without a task context.
+EXAMPLES = tuple(t.format(A="X", B="Y", T="the sentence", W='"wife"', L="spouse", N="LABEL")
+                 for t in TEMPLATES)
 
 
-def diagnose(source: ir.Source, symbols: list[Symbol], exc: UnexpectedInput | None
-              ) -> Diagnostic:
+def task_phrasings(ctx: Context, text: str = "") -> list[str]:
+    """The known phrasings, in the task's own names (and the sentence's own quoted word)."""
+    quoted = re.findall(r"[\"“‘']([^\"”’']+)[\"”’']", text)
+    names = {
+        "A": next(iter(ctx.spans), None),
+        "B": list(ctx.spans)[1] if len(ctx.spans) > 1 else None,
+        "T": f"the {ctx.default_text}" if ctx.default_text else None,
+        "W": f'"{quoted[0]}"' if quoted else '"word"',
+        "L": next(iter(ctx.word_lists), None),
+        "N": ctx.labels[-1] if ctx.labels else None,
+    }
+    out = []
+    for t in TEMPLATES:
+        needed = set(re.findall(r"\{(\w)\}", t))
+        if all(names[k] is not None for k in needed):
+            out.append(t.format(**{k: v or "" for k, v in names.items()}))
+    return out
+
+
+def diagnose(source: ir.Source, symbols: list[Symbol], exc: UnexpectedInput | None,
+             ctx: Context | None = None) -> Diagnostic:
+    """E103 at the first symbol the grammar could not read, with what it expected there and
+    the nearest phrasing it knows in the task's own names."""
     text = source.text
     if isinstance(exc, UnexpectedToken) and exc.token.type != "$END":
         index = _symbol_index(symbols, exc)
@@ -46,7 +78,7 @@ def diagnose(source: ir.Source, symbols: list[Symbol], exc: UnexpectedInput | No
     hints = []
     if expected:
         hints.append("expected " + ", ".join(expected[:8]))
-    hints.append(f"nearest phrasing explicate knows: {nearest_phrasing(text)}")
+    hints.append(f"nearest phrasing explicate knows: {nearest_phrasing(text, ctx)}")
     return Diagnostic("E103", "could not read this explanation", span, label, tuple(hints))
 
 
@@ -84,7 +116,10 @@ def _expected(exc: UnexpectedInput | None) -> list[str]:
     return sorted(set(shown), key=lambda s: (s.startswith("'"), s))
 
 
-def nearest_phrasing(text: str) -> str:
-    """The known phrasing most similar to ``text``."""
-    norm = re.sub(r"[\"'“”‘’`][^\"'“”‘’`]*[\"'“”‘’`]", '"w"', text.lower())
-    return max(EXAMPLES, key=lambda e: difflib.SequenceMatcher(None, norm, e.lower()).ratio())
+def nearest_phrasing(text: str, ctx: Context | None = None) -> str:
+    """The known phrasing most similar to ``text``, in the task's own names when ``ctx`` has
+    any (else in Spouse's)."""
+    options = task_phrasings(ctx, text) if ctx is not None else []
+    options = options or list(EXAMPLES)
+    norm = text.lower()
+    return max(options, key=lambda e: difflib.SequenceMatcher(None, norm, e.lower()).ratio())

@@ -17,6 +17,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from spacy.lang.en.stop_words import STOP_WORDS
+
 from explicate import ir
 from explicate.errors import Diagnostic
 from explicate.primitives.image import RELATIONS
@@ -66,7 +68,12 @@ WORD_CLASSES: dict[str, tuple[str, ...]] = {
     "ENTTYPE": ("person", "people", "location", "place", "organization", "company", "date",
                 "country", "city"),
     "RELATING": ("relating", "related", "referring", "about"),
-    "IMMED": ("immediately", "directly", "just"),
+    "IMMED": ("immediately", "directly", "just", "straight"),
+    "LINKS": ("links", "link", "connects", "connect", "joins", "join", "separates", "separate",
+              "splits", "split", "bridges", "bridge", "divides"),
+    "SANDWICH": ("sandwich", "sandwiches", "surround", "surrounds", "flank", "flanks", "enclose",
+                 "encloses", "bracket", "brackets"),
+    "JOINED": ("separated", "joined", "linked", "connected", "divided", "bridged"),
     "LESS": ("less", "fewer", "smaller", "lower", "shorter"),
     "MORE": ("more", "greater", "larger", "bigger", "higher", "longer"),
 }
@@ -290,18 +297,24 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                 listed = lists.get(word) or lists.get(word.rstrip("s"))
                 sym = Symbol("OBJ", ("list", listed) if listed else ("word", word), lx.start,
                              lx.end)
-            elif word in lists or (word.endswith("s") and word[:-1] in lists):
-                sym = Symbol("LIST", lists.get(word) or lists[word[:-1]], lx.start, lx.end)
-            elif word in ("them", "they") and len(seen_ents) >= 2:
-                a, b = seen_ents[-2], seen_ents[-1]
-                out.extend([Symbol("ENT", a.value, lx.start, lx.end),
+            elif word in lists or (word.endswith("s") and word[:-1] in lists) or (
+                    word + "s" in lists and (word not in kw or _next_class(nxt) == "WN")):
+                listed = lists.get(word) or lists.get(word[:-1]) or lists[word + "s"]
+                sym = Symbol("LIST", listed, lx.start, lx.end)
+            elif word in ("them", "they") and (len(seen_ents) >= 2 or (
+                    len(spans) == 2 and not seen_ents)):
+                # "they": the last two mentions named, or the task's two mentions.
+                a_name, b_name = ((seen_ents[-2].value, seen_ents[-1].value)
+                                  if len(seen_ents) >= 2 else (spans[0], spans[1]))
+                out.extend([Symbol("ENT", a_name, lx.start, lx.end),
                             Symbol("and", "and", lx.start, lx.end),
-                            Symbol("ENT", b.value, lx.start, lx.end)])
+                            Symbol("ENT", b_name, lx.start, lx.end)])
                 i += 1
                 continue
             elif word == "it":
                 follow = nxt.text.lower() if nxt is not None else ""
-                if follow in ("says", "contains", "mentions", "includes", "has", "starts", "ends"):
+                if follow in ("says", "contains", "mentions", "includes", "has", "starts", "ends",
+                              "refers", "uses", "reads", "talks", "speaks"):
                     sym = Symbol("FIELD", ctx.default_text or "text", lx.start, lx.end)
                 elif follow == "is" and _next_is(lexemes, i + 2, "not") and (
                         _next_is(lexemes, i + 3, "the") or _next_is(lexemes, i + 3, "case")):
@@ -335,6 +348,8 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                                   words[-1].end))
                 i += 1 + k
                 continue
+            elif word == "lower" and nxt is not None and nxt.text.lower() == "case":
+                sym = Symbol("lower", word, lx.start, lx.end)  # a letter case, not "less"
             elif word in _CLASS_OF:
                 sym = Symbol(_CLASS_OF[word], word, lx.start, lx.end)
             elif word in kw:
@@ -380,8 +395,9 @@ def _object_names(ctx: Context) -> set[str]:
 
 def _said(lexemes: Sequence[Lexeme], i: int, ctx: Context) -> int:
     """How many word lexemes from ``i`` on, read together, occur in the example (longest)."""
-    if not ctx.example:
-        return 0
+    if not ctx.example or i >= len(lexemes) or lexemes[i].text.lower() in _ARTICLES \
+            or _CLASS_OF.get(lexemes[i].text.lower()) == "WN":
+        return 0  # "mentions the word 'x'": the words that follow are not the excerpt
     run = 0
     while i + run < len(lexemes) and lexemes[i + run].kind == "word":
         run += 1
@@ -450,6 +466,94 @@ def _match_mention(lexemes: Sequence[Lexeme], i: int, mentions: list[tuple[list[
             return name, k
     return None
 
+# --- spelling slips -----------------------------------------------------------------------------
+
+
+def edit_distance(a: str, b: str, limit: int = 2) -> int:
+    """Optimal-string-alignment distance (a transposition counts one), or ``limit + 1`` when it
+    exceeds ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def _vocabulary(ctx: Context) -> frozenset[str]:
+    """The words an explanation for this task may use: the grammar's keywords and word classes,
+    and the task's own field, list and label names."""
+    names = [*ctx.spans, *ctx.texts, *ctx.word_lists, *ctx.labels]
+    return keywords() | frozenset(n.lower() for n in names) | frozenset(_TEXT_ALIASES)
+
+
+def correct_spelling(lexemes: Sequence[Lexeme], ctx: Context
+                     ) -> tuple[list[Lexeme], list[tuple[str, str]]]:
+    """Lexemes with slips in keywords, field, list and label names corrected ("betwen" →
+    "between", "persn1" → "person1"), and the (written, read) pairs. A word is corrected only when
+    it is unknown (not a keyword, a common English word, or a word of the example) and exactly one
+    known word is nearest: edit distance 1 for words of 5 to 7 letters, 2 from 8 letters."""
+    vocab = _vocabulary(ctx)
+    out: list[Lexeme] = []
+    fixes: list[tuple[str, str]] = []
+    for lx in lexemes:
+        word = lx.text.lower()
+        if lx.kind != "word" or len(word) < 5 or word in vocab or word in STOP_WORDS \
+                or word in _NUMBER_WORDS or word in _PUNCT_NAMES or in_example(word, ctx):
+            out.append(lx)
+            continue
+        limit = 1 if len(word) < 8 else 2
+        scored = sorted((edit_distance(word, v, limit), v) for v in vocab
+                        if abs(len(v) - len(word)) <= limit)
+        best = [v for d, v in scored if d <= limit and d == scored[0][0]]
+        if len(best) == 1:
+            fixed = best[0]
+            original = next((n for n in (*ctx.spans, *ctx.texts, *ctx.word_lists, *ctx.labels)
+                             if n.lower() == fixed), fixed)
+            out.append(Lexeme("word", original, original, lx.start, lx.end))
+            fixes.append((lx.text, original))
+        else:
+            out.append(lx)
+    return out, fixes
+
+
+# What a reading may not drop silently (a partial reading that drops one is reported, not kept):
+# quotes, mentions, lists, and negation, relation and comparison words.
+CONTENT_SYMBOLS = frozenset({"QUOTE", "ENT", "LIST", "OBJ", "FOLLOWS", "PRECEDES", "IMMED",
+                             "LESS", "MORE", "ENTTYPE"})
+CONTENT_WORDS = frozenset({
+    # negation
+    "not", "no", "never", "none", "neither", "nor", "without", "except", "unless", "cannot",
+    "nothing", "nobody", "absent", "lacks", "lack", "missing",
+    # relation (position, order, distance, identity)
+    "between", "before", "after", "left", "right", "follows", "followed", "following", "precedes",
+    "preceded", "preceding", "within", "near", "next", "adjacent", "apart", "away", "beside",
+    "behind", "ahead", "prior", "close", "far", "same", "overlap", "overlaps", "inside", "above",
+    "below", "under", "over", "sandwich", "sandwiched", "separates", "separated", "links",
+    "connects", "starts", "begins", "ends", "first", "last",
+    # comparison
+    "than", "least", "most", "exactly", "equal", "equals", "more", "less", "fewer", "greater",
+    "larger", "smaller", "longer", "shorter", "only",
+})
+
+
+def carries_content(symbol: Symbol) -> bool:
+    """Whether dropping ``symbol`` would change what the sentence says (see CONTENT_WORDS)."""
+    if symbol.name in CONTENT_SYMBOLS:
+        return True
+    words = str(symbol.value).lower().replace("n't", " not").split()
+    return symbol.name in CONTENT_WORDS or any(w in CONTENT_WORDS for w in words)
+
+
 # Symbols that separate clauses ("A, B and C"): pronoun resolution and the clause cover cut there.
 SEPARATORS = frozenset({",", ";", "and", "but"})
 
@@ -461,3 +565,8 @@ def in_example(word: str, ctx: Context) -> bool:
             return True
     return False
 
+
+
+def _next_class(nxt: Lexeme | None) -> str | None:
+    """The word class of the next lexeme ("title word": WN)."""
+    return _CLASS_OF.get(nxt.text.lower()) if nxt is not None else None

@@ -28,7 +28,8 @@ CLAUSE_KINDS = ("words_clause", "mention_clause", "text_clause", "number_clause"
 _KIND_SYMBOLS: dict[str, frozenset[str]] = {
     "words_clause": frozenset({"QUOTE", "LIST", "WORD"}),
     "mention_clause": frozenset({"ENT", "ENTTYPE"}),
-    "text_clause": frozenset({"FIELD"}),
+    "text_clause": frozenset({"FIELD", "CONTAINS", "refers", "refer", "talks", "talk", "speaks",
+                              "starting", "beginning"}),
     "number_clause": frozenset({"NUM", "number", "length", "distance", "gap"}),
     "const_clause": frozenset({"QUOTE"}),
     "image_clause": frozenset({"OBJ"}),

@@ -28,7 +28,9 @@ from explicate.grammar.explanation.lexicon import (
     SEPARATORS,
     Context,
     Symbol,
+    carries_content,
     classify,
+    correct_spelling,
     in_example,
     scan,
 )
@@ -41,12 +43,25 @@ MAX_READINGS = 16  # readings kept per explanation; more is reported as a warnin
 
 @dataclass(frozen=True)
 class Reading:
-    """One meaning of an explanation: a condition, the label the sentence names (if any), and
-    the words that were skipped to reach it."""
+    """One meaning of an explanation: a condition, the label the sentence names (if any), the
+    words that were skipped to reach it, and of those the ones that carry content (``dropped``:
+    quotes, mentions, negation, relation or comparison words). A reading that dropped content is
+    *partial*: it says less than (or something else than) the sentence."""
 
     when: ir.Expr
     label: str | None = None
     skipped: tuple[str, ...] = ()
+    dropped: tuple[str, ...] = ()
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.dropped)
+
+
+def _words_of(symbols: Sequence[Symbol]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(skipped, dropped) for skipped symbols."""
+    return (tuple(str(s.value) for s in symbols),
+            tuple(str(s.value) for s in symbols if carries_content(s)))
 
 
 @dataclass
@@ -90,7 +105,14 @@ def parse_explanation(text: str, ctx: Context | None = None, name: str = "<expla
     if diags:
         out.diagnostics.extend(diags)
         return out
-    symbols = classify(lexemes, ctx)
+    # As written, then with spelling slips corrected ("betwen"), then without unknown words:
+    # a correction is a fallback ("likes" is not "lies" when the sentence reads as written),
+    # and dropping a word the last resort.
+    corrected, fixes = correct_spelling(lexemes, ctx)
+    variants = [(classify(lexemes, ctx), list[tuple[str, str]]())]
+    if fixes:
+        variants.append((classify(corrected, ctx), fixes))
+    symbols = variants[-1][0]
     if len(symbols) > MAX_SYMBOLS:
         out.diagnostics.append(_too_long(source, f"{len(symbols)} words and symbols",
                                          MAX_SYMBOLS, "words and symbols"))
@@ -99,26 +121,35 @@ def parse_explanation(text: str, ctx: Context | None = None, name: str = "<expla
         out.diagnostics.append(Diagnostic("E102", "the explanation is empty",
                                           ir.Span(source, 0, len(text)), "nothing to read"))
         return out
+    attempts: list[tuple[list[Symbol], list[Symbol], list[tuple[str, str]]]] = [
+        (syms, [], fx) for syms, fx in variants]
+    for syms, fx in variants:
+        # Unknown words that are not the example's own words: what a later attempt may drop.
+        unknown = [s for s in syms if s.name == "WORD" and not in_example(str(s.value), ctx)]
+        if unknown:
+            attempts.append(([s for s in syms if s not in unknown], unknown, fx))
     first_error: UnexpectedInput | None = None
-    attempts: list[tuple[list[Symbol], tuple[str, ...]]] = [(symbols, ())]
-    # Unknown words that are not the example's own words: what a second attempt may drop.
-    unknown = [s for s in symbols if s.name == "WORD" and not in_example(str(s.value), ctx)]
-    if unknown:
-        attempts.append(([s for s in symbols if s not in unknown],
-                         tuple(str(s.value) for s in unknown)))
-    for syms, skipped in attempts:
-        found, error = _readings(syms, ctx, out, max_readings)
+    unsupported: list[str] = []
+    for syms, skipped, fx in attempts:
+        scratch = Parsed(text)
+        found, error = _readings(syms, ctx, scratch, max_readings)
         first_error = first_error or error
         if found:
-            out.readings = [Reading(w, lab, skipped) for w, lab in found]
+            out.readings = [Reading(w, lab, *_words_of(skipped)) for w, lab in found]
+            out.unsupported, out.warnings = scratch.unsupported, scratch.warnings
+            out.warnings.extend(f"read '{w}' as '{r}'" for w, r in fx)
             return out
+        unsupported += [u for u in scratch.unsupported if u not in unsupported]
+    out.unsupported = unsupported
+    unknown = [s for s in symbols if s.name == "WORD" and not in_example(str(s.value), ctx)]
+    out.warnings.extend(f"read '{w}' as '{r}'" for w, r in fixes)
     # Parts of the sentence: the best cover by clauses that parse, joined with AND.
     parts = _clause_cover(symbols, unknown, ctx, out, max_readings)
     if parts:
         out.readings = parts
         return out
     if not out.unsupported:
-        out.diagnostics.append(diagnose(source, symbols, first_error))
+        out.diagnostics.append(diagnose(source, symbols, first_error, ctx))
     return out
 
 
@@ -229,15 +260,14 @@ def _clause_cover(symbols: list[Symbol], unknown: list[Symbol], ctx: Context, ou
     used: set[int] = set()
     for i, j in pieces:
         used.update(range(i, j))
-    skipped = tuple(str(s.value) for k, s in enumerate(symbols)
-                    if k not in used and s.name not in SEPARATORS)
-    skipped += tuple(str(s.value) for k, s in enumerate(symbols) if k in used and s in unknown)
+    skipped = [s for k, s in enumerate(symbols) if k not in used and s.name not in SEPARATORS]
+    skipped += [s for k, s in enumerate(symbols) if k in used and s in unknown]
     readings: list[Reading] = []
     for combo in itertools.islice(itertools.product(*[piece(i, j) for i, j in pieces]), cap):
         label = next((lab for _, lab in combo if lab is not None), None)
         when = simplify(ir.And(tuple(w for w, _ in combo))) if len(combo) > 1 else combo[0][0]
         if all(r.when != when for r in readings):
-            readings.append(Reading(when, label, skipped))
+            readings.append(Reading(when, label, *_words_of(skipped)))
     return readings
 
 

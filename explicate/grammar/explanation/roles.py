@@ -180,15 +180,48 @@ class Parts:
         return next((_OPS[m] for m in self.marks if m in _OPS), default)
 
     @property
+    def chars(self) -> bool:
+        """The distance or length is said in characters."""
+        return "char_unit" in self.marks
+
+    @property
     def count(self) -> int:
-        """The number of words said, for distances and lengths (characters are not counted)."""
-        if "char_unit" in self.marks:
-            raise Unsupported("distances in characters are not supported yet; count words")
+        """The number said (of words or characters)."""
         return int(self.numbers[0])
+
+    @property
+    def word_count(self) -> int:
+        """The number of words said, where only words can be counted."""
+        if self.chars:
+            raise Unsupported("character distances between words and a mention are not "
+                              "supported yet; count words")
+        return self.count
 
     @property
     def amount(self) -> ir.Num:
         return ir.Num(value=float(self.count))
+
+    @property
+    def within(self) -> int | None:
+        """How many words may stand in between: a distance said ("within 3 words", "by no more
+        than 4 words"), 0 for "immediately", else any number (None)."""
+        if self.numbers:
+            return max(self.word_count - (1 if "less_than" in self.marks else 0), 0)
+        return 0 if self.immediate else None
+
+    @property
+    def edge(self) -> str:
+        """Which word of a name: "first" or (by default) "last"."""
+        return "first" if "first" in self.marks else "last"
+
+    def two(self) -> tuple[ir.Field, ir.Field]:
+        """The two mentions a clause relates (a pair, or two mention names)."""
+        if self.pairs:
+            return ir.Field(name=self.pairs[0].left), ir.Field(name=self.pairs[0].right)
+        a, b = self.ents[0], self.ents[-1]
+        if a == b:
+            raise Unsupported(f"'{a}' is compared with itself")
+        return ir.Field(name=a), ir.Field(name=b)
 
     @property
     def case(self) -> Callable[..., ir.Expr]:
@@ -207,6 +240,9 @@ def combine(mode: str, parts: Sequence[ir.Expr]) -> ir.Expr:
 
 def over_words(words: Words, make: Callable[[ir.Expr], ir.Expr]) -> ir.Expr:
     """Apply a predicate to words: once for one item or an 'or' of phrases, per item for 'and'."""
+    if words.mode == "but_not":  # "'views' but not 'my'"
+        first, second = words.items
+        return ir.And(args=(make(first), ir.Not(arg=make(second))))
     if words.mode == "one" or len(words.items) == 1:
         return make(words.items[0])
     if words.mode in ("any", "none") and all(isinstance(i, ir.Phrase) for i in words.items):

@@ -36,8 +36,14 @@ from explicate.grammar.explanation.roles import (
 )
 from explicate.primitives import image
 from explicate.primitives import text as prim
+from explicate.primitives import text_extra as extra
 
 __all__ = ["ExplanationToIR", "Unsupported"]
+
+
+def _size(p: Parts, text: ir.Expr) -> ir.Expr:
+    """The length of a text or mention, in words or (when said) characters."""
+    return prim.Chars(text=text) if p.chars else prim.Count(text=text)
 
 
 class ExplanationToIR(Transformer[Token, Any]):
@@ -140,6 +146,9 @@ class ExplanationToIR(Transformer[Token, Any]):
     def no_words(self, c: list[Any]) -> Words:
         return Words(items=tuple(Parts.of(c).exprs), mode="none")
 
+    def but_not_words(self, c: list[Any]) -> Words:
+        return Words(items=tuple(Parts.of(c).exprs), mode="but_not")
+
     def all_words(self, c: list[Any]) -> Words:
         return Words(items=tuple(Parts.of(c).exprs), mode="all")
 
@@ -179,12 +188,11 @@ class ExplanationToIR(Transformer[Token, Any]):
 
     def near_within(self, c: list[Any]) -> Place:
         p = Parts.of(c)
-        n = p.count - (1 if "less_than" in p.marks else 0)
-        return self._near(p.side(), max(n, 0), p.mentions[0])
+        return self._near(p.side(), p.within, p.mentions[0])
 
     def near_cmp(self, c: list[Any]) -> Place:
         p = Parts.of(c)
-        n = p.count
+        n = p.word_count
         op = p.op()
         if op not in ("<", "<="):
             raise Unsupported("'more than N words before/after' for words is not supported yet; "
@@ -194,6 +202,31 @@ class ExplanationToIR(Transformer[Token, Any]):
 
     def next_to(self, c: list[Any]) -> Place:
         return self._near("any", 0, Parts.of(c).mentions[0])
+
+    def both_sides(self, c: list[Any]) -> Place:  # before and after X, on both sides of X
+        p = Parts.of(c)
+        within = 0 if p.immediate else None
+        return lambda w: over_mentions(p.mentions[0], lambda e: ir.And(args=(
+            prim.Near(words=w, target=e, side="left", within=within),
+            prim.Near(words=w, target=e, side="right", within=within))))
+
+    def directly_between(self, c: list[Any]) -> Place:
+        # "'and' is directly between X and Y": nothing else stands between them.
+        x, y = Parts.of(c).two()
+
+        def place(w: ir.Expr) -> ir.Expr:
+            longest = ir.Num(value=float(self._longest(w)))
+            return ir.And(args=(prim.Between(words=w, left=x, right=y), ir.Compare(
+                op="<=", left=prim.Distance(left=x, right=y), right=longest)))
+        return place
+
+    def _longest(self, words: ir.Expr) -> int:
+        """The most tokens one of ``words`` can have (as the DSL tokenizes, roughly)."""
+        if isinstance(words, ir.WordList):
+            texts = [str(t) for t in self.ctx.word_lists.get(words.name, ())]
+        else:
+            texts = [p.text for p in ir.phrases(words)]
+        return max((len(re.findall(r"\w+|[^\w\s]", t)) for t in texts), default=1)
 
     def in_text(self, c: list[Any]) -> Place:
         p = Parts.of(c)
@@ -214,61 +247,123 @@ class ExplanationToIR(Transformer[Token, Any]):
     def words_not_at(self, c: list[Any]) -> ir.Expr:
         return ir.Not(arg=self.words_at(c))
 
-    def words_after(self, c: list[Any]) -> ir.Expr:  # W follows X
+    def words_at_not_other(self, c: list[Any]) -> ir.Expr:  # 'a' is between X and Y, 'b' is not
         p = Parts.of(c)
-        return over_words(p.words[0], self._near("right", None, p.mentions[0]))
+        place = p.places[0]
+        return ir.And(args=(over_words(p.words[0], place),
+                            ir.Not(arg=over_words(p.words[1], place))))
 
-    def words_before(self, c: list[Any]) -> ir.Expr:  # W precedes X
+    def words_side_not_other(self, c: list[Any]) -> ir.Expr:  # 'a' follows X and 'b' does not
         p = Parts.of(c)
-        return over_words(p.words[0], self._near("left", None, p.mentions[0]))
+        place = self._near(p.side(), p.within, p.mentions[0])
+        return ir.And(args=(over_words(p.words[0], place),
+                            ir.Not(arg=over_words(p.words[1], place))))
+
+    def words_side(self, c: list[Any]) -> ir.Expr:  # W precedes X (by at most 3 words)
+        p = Parts.of(c)
+        return p.maybe_not(over_words(p.words[0], self._near(p.side(), p.within, p.mentions[0])))
+
+    def words_between(self, c: list[Any]) -> ir.Expr:  # W links X and Y; X and Y sandwich W
+        p = Parts.of(c)
+        x, y = p.two()
+        return p.maybe_not(over_words(p.words[0], lambda w: prim.Between(words=w, left=x,
+                                                                          right=y)))
+
+    def _default_text(self) -> ir.Field:
+        if self.ctx.default_text is None:
+            raise Unsupported("which text? name the field ('the sentence contains ...')")
+        return ir.Field(name=self.ctx.default_text)
+
+    def words_anywhere(self, c: list[Any]) -> ir.Expr:  # 'wife' is mentioned
+        t = self._default_text()
+        return over_words(Parts.of(c).words[0], lambda w: prim.Contains(text=t, words=w))
+
+    def words_nowhere(self, c: list[Any]) -> ir.Expr:  # 'husband' does not appear
+        return ir.Not(arg=self.words_anywhere(c))
+
+    def words_nowhere_quoted(self, c: list[Any]) -> ir.Expr:  # there is no 'husband'
+        return ir.Not(arg=prim.Contains(text=self._default_text(), words=Parts.of(c).phrases[0]))
 
     # clauses over mentions
     def mention_after(self, c: list[Any]) -> ir.Expr:  # X is preceded by W
         p = Parts.of(c)
-        return over_words(p.words[0], self._near("left", 0 if p.immediate else None,
-                                                 p.mentions[0]))
+        return over_words(p.words[0], self._near("left", p.within, p.mentions[0]))
 
     def mention_before(self, c: list[Any]) -> ir.Expr:  # X is followed by W
         p = Parts.of(c)
-        return over_words(p.words[0], self._near("right", 0 if p.immediate else None,
-                                                 p.mentions[0]))
+        return over_words(p.words[0], self._near("right", p.within, p.mentions[0]))
 
-    def mention_order(self, c: list[Any]) -> ir.Expr:  # X is before Y
+    def mention_order(self, c: list[Any]) -> ir.Expr:  # X is before Y; X precedes Y
         p = Parts.of(c)
         a, b = p.mentions
-        side = p.side()
-        return p.maybe_not(over_pairs(a, b, lambda x, y: prim.Precedes(left=x, right=y)
-                                      if side == "left" else prim.Precedes(left=y, right=x)))
+        side, within = p.side(), p.within
+
+        def one(x: ir.Field, y: ir.Field) -> ir.Expr:
+            order = prim.Precedes(left=x, right=y) if side == "left" \
+                else prim.Precedes(left=y, right=x)
+            if within is None:
+                return order
+            return ir.And(args=(order, prim.MentionsWithin(left=x, right=y, within=within)))
+        return p.maybe_not(over_pairs(a, b, one))
+
+    @staticmethod
+    def _distance(p: Parts, x: ir.Field, y: ir.Field) -> ir.Expr:
+        """Words (or characters, when said) between two mentions."""
+        if p.chars:
+            return extra.CharDistance(left=x, right=y)
+        return prim.Distance(left=x, right=y)
+
+    def _within_of(self, p: Parts, x: ir.Field, y: ir.Field) -> ir.Expr:
+        if p.chars:
+            return ir.Compare(op="<=", left=extra.CharDistance(left=x, right=y), right=p.amount)
+        return prim.MentionsWithin(left=x, right=y, within=p.count)
 
     def mention_within(self, c: list[Any]) -> ir.Expr:
         p = Parts.of(c)
         a, b = p.mentions
-        n = p.count
-        return p.maybe_not(over_pairs(
-            a, b, lambda x, y: prim.MentionsWithin(left=x, right=y, within=n)))
+        return p.maybe_not(over_pairs(a, b, lambda x, y: self._within_of(p, x, y)))
 
     def pair_within(self, c: list[Any]) -> ir.Expr:
         p = Parts.of(c)
-        pair = p.pairs[0]
-        return p.maybe_not(prim.MentionsWithin(left=ir.Field(name=pair.left),
-                                               right=ir.Field(name=pair.right), within=p.count))
+        return p.maybe_not(self._within_of(p, *p.two()))
 
     def mention_gap(self, c: list[Any]) -> ir.Expr:  # X is more than 5 words from Y
         p = Parts.of(c)
         a, b = p.mentions
         n, op = p.amount, p.op()
         return p.maybe_not(over_pairs(a, b, lambda x, y: ir.Compare(
-            op=op, left=prim.Distance(left=x, right=y), right=n)))
+            op=op, left=self._distance(p, x, y), right=n)))
 
     def pair_gap(self, c: list[Any]) -> ir.Expr:  # X and Y are more than 5 words apart
         p = Parts.of(c)
-        pair = p.pairs[0]
-        distance = prim.Distance(left=ir.Field(name=pair.left), right=ir.Field(name=pair.right))
+        distance = self._distance(p, *p.two())
         return p.maybe_not(ir.Compare(op=p.op(), left=distance, right=p.amount))
 
     pair_gap_by = pair_gap
     gap_count = pair_gap  # there are fewer than 5 words between X and Y
     gap_count_at = pair_gap
+
+    def same_edge_word(self, c: list[Any]) -> ir.Expr:  # they have the same surname
+        p = Parts.of(c)
+        x, y = p.two()
+        return p.maybe_not(extra.SameWord(left=x, right=y, which=p.edge))
+
+    def mentions_overlap(self, c: list[Any]) -> ir.Expr:  # X and Y are the same person
+        p = Parts.of(c)
+        x, y = p.two()
+        return p.maybe_not(extra.Overlaps(left=x, right=y))
+
+    def mention_word_starts(self, c: list[Any]) -> ir.Expr:  # X has a word starting with 'Mc'
+        p = Parts.of(c)
+        q = p.phrases[0]
+        return p.maybe_not(over_mentions(p.mentions[0],
+                                         lambda e: extra.WordStarts(text=e, words=q)))
+
+    def mention_substring(self, c: list[Any]) -> ir.Expr:  # the chemical contains 'induc'
+        p = Parts.of(c)
+        pattern = ir.Regex(pattern=re.escape(p.phrases[0].text), flags="i")
+        return p.maybe_not(over_mentions(p.mentions[0],
+                                         lambda e: prim.Matches(text=e, regex=pattern)))
 
     def mention_gap_dir(self, c: list[Any]) -> ir.Expr:
         # "X is more than three words to the left of Y": X before Y, and that far apart.
@@ -315,7 +410,7 @@ class ExplanationToIR(Transformer[Token, Any]):
         p = Parts.of(c)
         n, op = p.amount, p.op()
         return p.maybe_not(over_mentions(
-            p.mentions[0], lambda e: ir.Compare(op=op, left=prim.Count(text=e), right=n)))
+            p.mentions[0], lambda e: ir.Compare(op=op, left=_size(p, e), right=n)))
 
     def implicit_between(self, c: list[Any]) -> ir.Expr:  # X is said to be 'wife' of Y
         p = Parts.of(c)
@@ -338,16 +433,15 @@ class ExplanationToIR(Transformer[Token, Any]):
                                                           within=1))
 
     def entity_type(self, c: list[Any]) -> ir.Expr:
-        raise Unsupported("entity types (person, location, ...) need a named-entity model; "
-                          "none is available offline yet")
+        raise Unsupported("entity types (person, location, ...): needs a named-entity model "
+                          "(the planned `ner` extra), which explicate does not ship yet")
 
     entity_count = entity_type
 
     # clauses over a text
-    @staticmethod
-    def _text_words(c: list[Any], make: Callable[..., ir.Expr]) -> ir.Expr:
+    def _text_words(self, c: list[Any], make: Callable[..., ir.Expr]) -> ir.Expr:
         p = Parts.of(c)
-        t = p.texts[0]
+        t = p.texts[0] if p.texts else self._default_text()
         return p.maybe_not(over_words(p.words[0], lambda w: make(text=t, words=w)))
 
     def text_contains(self, c: list[Any]) -> ir.Expr:
@@ -358,6 +452,11 @@ class ExplanationToIR(Transformer[Token, Any]):
 
     def text_ends(self, c: list[Any]) -> ir.Expr:
         return self._text_words(c, prim.EndsWith)
+
+    def text_word_starts(self, c: list[Any]) -> ir.Expr:  # a word starting with 'improv'
+        p = Parts.of(c)
+        t = p.texts[0] if p.texts else self._default_text()
+        return p.maybe_not(extra.WordStarts(text=t, words=p.phrases[0]))
 
     def text_substring(self, c: list[Any]) -> ir.Expr:
         p = Parts.of(c)
@@ -370,7 +469,7 @@ class ExplanationToIR(Transformer[Token, Any]):
 
     def text_length(self, c: list[Any]) -> ir.Expr:
         p = Parts.of(c)
-        return ir.Compare(op=p.op(), left=prim.Count(text=p.texts[0]), right=p.amount)
+        return p.maybe_not(ir.Compare(op=p.op(), left=_size(p, p.texts[0]), right=p.amount))
 
     # numbers
     def _target(self, p: Parts) -> ir.Field | None:
@@ -384,19 +483,14 @@ class ExplanationToIR(Transformer[Token, Any]):
 
     def gap(self, c: list[Any]) -> ir.Expr:
         p = Parts.of(c)
-        if "char_unit" in p.marks:
-            raise Unsupported("distances in characters are not supported yet; count words")
-        pair = p.pairs[0]
-        return prim.Distance(left=ir.Field(name=pair.left), right=ir.Field(name=pair.right))
+        return self._distance(p, *p.two())
 
     def length(self, c: list[Any]) -> ir.Expr:
         p = Parts.of(c)
-        if "char_unit" in p.marks:
-            raise Unsupported("distances in characters are not supported yet; count words")
         target = self._target(p)
         if target is None:
             raise Unsupported("the length of what?")
-        return prim.Count(text=target)
+        return _size(p, target)
 
     def occurrences(self, c: list[Any]) -> ir.Expr:
         p = Parts.of(c)
@@ -464,14 +558,15 @@ class ExplanationToIR(Transformer[Token, Any]):
         p = Parts.of(c)
         target = self._target(p)
         assert target is not None  # the grammar requires a text or a mention
-        return ir.Compare(op=p.op(), left=prim.Count(text=target), right=p.amount)
+        return ir.Compare(op=p.op(), left=_size(p, target), right=p.amount)
 
     def occurrence_count(self, c: list[Any]) -> ir.Expr:  # there are 2 commas in X
         p = Parts.of(c)
         target = self._target(p)
         assert target is not None
-        return ir.Compare(op=p.op(), left=prim.CountOf(words=p.counted[0].words, text=target),
-                          right=ir.Num(value=float(int(p.numbers[0]))))
+        return p.maybe_not(ir.Compare(
+            op=p.op(), left=prim.CountOf(words=p.counted[0].words, text=target),
+            right=ir.Num(value=float(int(p.numbers[0])))))
 
     # image objects
     def thing(self, c: list[Any]) -> ir.Objects:

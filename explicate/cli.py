@@ -247,13 +247,23 @@ def summarize(applied: Applied, df: pd.DataFrame, gold: str | None, gold_map: st
     return {"lfs": records, "majority_vote": majority, "labels": list(m.labels)}
 
 
+def _check_method(method: str) -> None:
+    """An unknown label-model method is E601, naming the registered ones."""
+    from explicate.runtime.label_model import method_names
+
+    names = method_names()
+    if method not in names:
+        close = did_you_mean(method, names, "methods")[0]
+        hint = close.split("?")[0] + "? " if close.startswith("did you mean") else ""
+        raise ExplicateError([Diagnostic("E601", f"unknown label model method '{method}'",
+                                         hints=(f"{hint}choose one of {', '.join(names)}",))])
+
+
 def _learned_accuracy(L: np.ndarray, cardinality: int, method: str) -> np.ndarray:
     """Per-LF accuracies learned by a label model of ``method`` (user mistakes: E601, E603)."""
-    from explicate.runtime.label_model import METHODS, LabelModel
+    from explicate.runtime.label_model import LabelModel
 
-    if method not in METHODS:
-        raise ExplicateError([Diagnostic("E601", f"unknown label model '{method}'",
-                                         hints=(f"choose one of {', '.join(METHODS)}",))])
+    _check_method(method)
     if L.shape[0] == 0 or L.shape[1] == 0:
         raise ExplicateError([Diagnostic("E603", "no rows or no LFs to fit a label model on")])
     model = LabelModel(cardinality=max(cardinality, 2), method=method).fit(L)
@@ -303,11 +313,9 @@ def fit(
     gold: Annotated[Path | None, typer.Option("--gold", help="Gold labels (.npy or text).")] = None,
 ) -> None:
     """Fit a label model on L and save the probabilistic labels (float32, n x k)."""
-    from explicate.runtime.label_model import fit_label_model_cli, method_names
+    from explicate.runtime.label_model import fit_label_model_cli
 
-    if method not in method_names():
-        raise ExplicateError([Diagnostic("E601", f"unknown label model method '{method}'",
-                                         hints=did_you_mean(method, method_names(), "methods"))])
+    _check_method(method)
     if not matrix.is_file():
         raise ExplicateError([Diagnostic("E602", f"label matrix '{matrix}' not found")])
     if output.suffix != ".npy":
@@ -453,14 +461,12 @@ def export(
     label (``predicted``); votes, probabilities and label are empty where no LF votes."""
     import numpy as np
 
-    from explicate.runtime.label_model import LabelModel, method_names
+    from explicate.runtime.label_model import LabelModel
 
     if output.suffix.lower() not in (".csv", ".parquet"):
         raise ExplicateError([Diagnostic("E605", f"-o {output}: write .csv or .parquet",
                                          hints=("e.g. -o labeled.csv",))])
-    if method not in method_names():
-        raise ExplicateError([Diagnostic("E601", f"unknown label model method '{method}'",
-                                         hints=did_you_mean(method, method_names(), "methods"))])
+    _check_method(method)
     applied, df = _run(rules, data, columns)
     m = applied.matrix
     table = df.reset_index(drop=True).copy()

@@ -60,9 +60,11 @@ def label_ids(values: pd.Series | Sequence[Any], table: Mapping[str, int]
 
 def gold_ids(values: pd.Series | Sequence[Any], labels: Sequence[str],
              label_map: Mapping[str, str] | None = None, *, what: str = "gold column",
-             map_hint: str = "--gold-map 'VALUE=LABEL,...'") -> np.ndarray:
-    """Gold label ids of ``values`` (ABSTAIN where missing); unknown values are an E404."""
-    ids, unknown = label_ids(values, label_table(labels, label_map))
+             map_hint: str = "--gold-map 'VALUE=LABEL,...'", map_name: str = "label map"
+             ) -> np.ndarray:
+    """Gold label ids of ``values`` (ABSTAIN where missing); unknown values are an E404.
+    ``map_name`` is how messages name the map (``[data] label_map`` in a pipeline file)."""
+    ids, unknown = label_ids(values, label_table(labels, label_map, map_name))
     if unknown:
         ids_note = "" if label_map else f" (or ids 0..{len(labels) - 1})"
         raise DataError([Diagnostic(

@@ -54,11 +54,11 @@ def gold_labels(df: pd.DataFrame, column: str, labels: Sequence[str],
     ``runtime.data.gold``: mapped by ``label_map``, else label names or 0-based ids."""
     try:
         return gold_ids(df[column], labels, label_map, what=f"{split} gold column '{column}'",
-                        map_hint='[data] label_map = { "VALUE" = "LABEL" }')
-    except ExplicateError as exc:
-        raise ExplicateError([Diagnostic(E_CONFIG, d.message.replace("the label map",
-                                                                     "[data] label_map"),
-                                         None, "", d.hints) for d in exc.diagnostics]) from None
+                        map_hint='[data] label_map = { "VALUE" = "LABEL" }',
+                        map_name="[data] label_map")
+    except ExplicateError as exc:  # a pipeline file's mistake: reported as E501
+        raise ExplicateError([Diagnostic(E_CONFIG, d.message, None, "", d.hints)
+                              for d in exc.diagnostics]) from None
 
 
 def all_gold(cfg: PipelineConfig, frames: dict[str, pd.DataFrame], labels: Sequence[str],

@@ -165,12 +165,36 @@ def test_processes_engine_keeps_task_order() -> None:
 
 
 @needs_dask
-def test_local_cluster_with_worker_processes(setup, tmp_path) -> None:
+def test_a_cluster_at_a_scheduler_address(setup, tmp_path) -> None:
+    """A LocalCluster of two worker processes on loopback, joined by its address (what
+    ``--scheduler tcp://...`` does): same L, statistics and probabilities as serial."""
+    from distributed import LocalCluster
+
     write_shards(setup["df"], [10, 75, 120], tmp_path / "s")
-    run = apply_shards(setup["rules"], tmp_path / "s", tmp_path / "L", engine="dask", workers=2)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tcp://127.0.0.1:")
+        run = apply_shards(setup["rules"], tmp_path / "s", tmp_path / "L", engine="dask",
+                           scheduler=address)
+        fit_shards(tmp_path / "L", tmp_path / "P", method="majority", engine="dask",
+                   scheduler=address)
     assert run.manifest["engine"] == "dask"
     assert np.array_equal(read_blocks(tmp_path / "L"), setup["L"])
     assert run.stats == setup["stats"]
+    model = LabelModel(2, method="majority").fit(setup["stats"])
+    probs = read_blocks(tmp_path / "P", fmt="explicate.shard_probs/1")
+    assert np.array_equal(probs, model.predict_proba(setup["L"]))
+
+
+@needs_dask
+def test_bad_scheduler_address_is_coded() -> None:
+    with pytest.raises(ExplicateError) as exc:
+        make_engine("dask", scheduler="nonsense://nowhere")
+    assert exc.value.diagnostics[0].code == "E805"
+    with pytest.raises(ExplicateError) as exc:
+        make_engine("dask", workers=2, scheduler="tcp://127.0.0.1:1")
+    assert exc.value.diagnostics[0].code == "E802"
 
 
 def test_errors_are_coded(setup, tmp_path) -> None:
@@ -210,3 +234,76 @@ def test_tree_reduce_keeps_order() -> None:
     assert tree_reduce(words, lambda a, b: a + b) == "".join(words)
     with pytest.raises(ValueError):
         tree_reduce([], lambda a, b: a)
+
+
+def test_cli_apply_and_fit_on_shards(setup, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from explicate.cli import app
+
+    runner = CliRunner()
+    write_shards(setup["df"], [50, 51, 120], tmp_path / "s")
+    res = runner.invoke(app, ["apply", str(setup["rules"]), "--data",
+                              str(tmp_path / "s" / "*.parquet"), "--engine", "threads",
+                              "--workers", "2", "-o", str(tmp_path / "L")])
+    assert res.exit_code == 0, res.output
+    assert "4 shard(s) on threads" in res.output and "row " in res.output  # problems shown
+    assert np.array_equal(read_blocks(tmp_path / "L"), setup["L"])
+    res = runner.invoke(app, ["fit", str(tmp_path / "L"), "-o", str(tmp_path / "P"),
+                              "--method", "majority"])
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    assert report["n"] == N and report["shards"] == 4 and report["fit_seconds"] < 5
+    probs = read_blocks(tmp_path / "P", fmt="explicate.shard_probs/1")
+    model = LabelModel(2, method="majority").fit(setup["stats"])
+    assert np.array_equal(probs, model.predict_proba(setup["L"]))
+    # user mistakes: coded, exit 2, no traceback
+    for args, code in [
+        (["apply", str(setup["rules"]), "--data", str(tmp_path / "none-*.csv"), "-o",
+          str(tmp_path / "X")], "E801"),
+        (["apply", str(setup["rules"]), "--data", str(tmp_path / "s"), "--engine", "spark",
+          "-o", str(tmp_path / "X")], "E802"),
+        (["apply", str(setup["rules"]), "--data", str(tmp_path / "s"), "-o",
+          str(tmp_path / "X.npz")], "E605"),
+        (["fit", str(tmp_path / "s"), "-o", str(tmp_path / "Q")], "E804"),
+    ]:
+        res = runner.invoke(app, args)
+        assert res.exit_code == 2 and f"[{code}]" in res.output, (args, res.output)
+        assert "Traceback" not in res.output
+
+
+def _pipeline(tmp_path: Path, engine: str) -> Path:
+    df = corpus(60)
+    df["label"] = np.where(df["text"].str.contains("free"), "SPAM", "HAM")
+    df.to_csv(tmp_path / "d.csv", index=False)
+    (tmp_path / "r.lf").write_text(RULES)
+    (tmp_path / "p.toml").write_text(
+        '[data]\ntrain = "d.csv"\nlabel_column = "label"\n[rules]\nfiles = ["r.lf"]\n'
+        f'[end_model]\nepochs = 1\ngold_upper_bound = false\n{engine}\n[output]\ndir = "out"\n')
+    return tmp_path / "p.toml"
+
+
+def test_pipeline_engine_section(tmp_path) -> None:
+    from explicate.runtime.matrix import LabelMatrix
+    from explicate.runtime.pipeline import load_config, run_pipeline
+    from explicate.runtime.pipeline.config import check_choices
+
+    run_pipeline(_pipeline(tmp_path, '[engine]\nkind = "threads"\nworkers = 2'))
+    got = LabelMatrix.load(tmp_path / "out" / "L.npz").L
+    df = pd.read_csv(tmp_path / "d.csv").drop(columns=["label"])
+    program, schema = compile_for(load_rules(tmp_path / "r.lf"), df)
+    assert np.array_equal(got, apply_program(program, df, schema, progress=False).L)
+    cfg = load_config(_pipeline(tmp_path, '[engine]\nkind = "sparkk"\nworkers = 0'))
+    messages = [d.message for d in check_choices(cfg)]
+    assert any("unknown engine 'sparkk'" in m for m in messages)
+    assert any("workers must be at least 1" in m for m in messages)
+
+
+def test_apply_frame_matches_apply_program(setup) -> None:
+    from explicate.runtime.engine import apply_frame
+
+    program, schema = compile_for(load_rules(setup["rules"]), setup["df"])
+    for engine in (make_engine("serial"), make_engine("threads", 2)):
+        applied = apply_frame(program, setup["df"], schema, engine, chunk_rows=17)
+        engine.close()
+        assert np.array_equal(applied.L, setup["L"]) and applied.problems == setup["problems"]

@@ -10,11 +10,13 @@ Modules::
     processes    a spawned process pool on this machine
     dask_engine  a Dask distributed cluster (``scheduler`` address or a LocalCluster)
     shards       find_shards, the worker tasks (apply_shard, predict_shard), PatternTable
-    partitioned  apply_shards, fit_shards, read_manifest / read_stats / read_blocks
+    partitioned  apply_shards, fit_shards, read_manifest / read_stats / read_blocks;
+                 apply_frame (a frame in memory, its row chunks on an engine: the pipeline)
 """
 
 from explicate.runtime.engine.partitioned import (
     ShardRun,
+    apply_frame,
     apply_shards,
     fit_shards,
     read_blocks,
@@ -27,6 +29,7 @@ from explicate.runtime.engine.shards import find_shards
 __all__ = [
     "Engine",
     "ShardRun",
+    "apply_frame",
     "apply_shards",
     "engine_names",
     "engines",

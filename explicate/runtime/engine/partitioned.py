@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from explicate.errors import Diagnostic, ExplicateError
+from explicate.ir import label_dtype as ir_label_dtype
 from explicate.runtime.apply import compile_for, load_rules
 from explicate.runtime.data import read_table
 from explicate.runtime.engine.registry import Engine, make_engine
@@ -225,3 +226,34 @@ def fit_shards(l_dir: str | Path, out: str | Path, *, method: str = "auto",
                              zip(manifest["lf_names"], model.accuracies, strict=True)},
         "labels": manifest["labels"], "out": str(out_dir),
     }
+
+
+def _apply_chunk(item: tuple[int, Any], *, program: Any, schema: Any
+                 ) -> tuple[np.ndarray, list[Any]]:
+    """L and row problems of one chunk of a frame (rows numbered from the chunk's start)."""
+    from explicate.runtime.features import build_batch
+
+    start, chunk = item
+    problems: list[Any] = []
+    batch = build_batch(chunk, program, schema, base=start, problems=problems)
+    return program.apply(batch), problems
+
+
+def apply_frame(program: Any, df: Any, schema: Any, engine: Engine,
+                chunk_rows: int = CHUNK_ROWS) -> Any:
+    """``apply_program`` with the frame's row chunks run on ``engine`` (a frame already in
+    memory, as the pipeline's splits are; the chunks travel to the workers). Same L and
+    problems as ``apply_program``, rows in order."""
+    from explicate.runtime.apply import Applied
+    from explicate.runtime.data import read_problems
+    from explicate.runtime.features import iter_chunks
+    from explicate.runtime.matrix import LabelMatrix
+
+    items = list(iter_chunks(df, chunk_rows))
+    parts = engine.map(_apply_chunk, items, program=program, schema=schema)
+    problems = read_problems(df) + [p for _, found in parts for p in found]
+    problems.sort(key=lambda p: (p.row, p.field))
+    m = len(program.lfs)
+    dtype = ir_label_dtype(program.cardinality)
+    L = np.concatenate([b for b, _ in parts]) if parts else np.zeros((0, m), dtype=dtype)
+    return Applied(LabelMatrix(L, program.names, program.labels), problems)

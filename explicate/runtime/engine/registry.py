@@ -76,6 +76,9 @@ class LocalEngine:
 
 
 def engine_names() -> tuple[str, ...]:
+    """The registered engine names (the built-in ones included)."""
+    from explicate.runtime.engine import builtin  # noqa: F401  (registers the built-in engines)
+
     return tuple(sorted(engines.get_all()))
 
 

@@ -22,8 +22,8 @@ What is measured
   spec the kernels are tested against), on tokens computed once per row up front (that
   tokenization is timed and added to Snorkel's time), so no LF re-tokenizes. Snorkel's
   ``PandasLFApplier`` and ``DaskLFApplier(fault_tolerant=True)`` (its default "processes"
-  scheduler over a ``dask.dataframe`` read from the same Parquet shards) run on a subsample
-  (``--snorkel-rows``; 5,000 by default: Snorkel runs at tens of rows/s here), and the run
+  scheduler over a ``dask.dataframe`` made from the subsample, a partition per shard) run on
+  a subsample (``--snorkel-rows``; 5,000 by default: Snorkel runs at tens of rows/s here), and the run
   checks that Snorkel's L equals explicate's on it (Dask's string conversion of the token
   column is turned off: with it, LFs fail and ``fault_tolerant`` hides it as abstains).
   explicate runs on the same subsample too, for a same-size ratio.

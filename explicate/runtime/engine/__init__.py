@@ -4,7 +4,8 @@ the driver.
 
 Modules::
 
-    registry     Engine (map, map_reduce, close), the ``engines`` registry, make_engine
+    registry     Engine (map, map_reduce, close), the ``engines`` registry, tree_reduce
+    make         make_engine, engine_names (the built-in backends registered)
     serial       every task in turn (the reference)
     threads      a thread pool in this process
     processes    a spawned process pool on this machine
@@ -14,6 +15,7 @@ Modules::
                  apply_frame (a frame in memory, its row chunks on an engine: the pipeline)
 """
 
+from explicate.runtime.engine.make import engine_names, make_engine
 from explicate.runtime.engine.partitioned import (
     ShardRun,
     apply_frame,
@@ -23,7 +25,7 @@ from explicate.runtime.engine.partitioned import (
     read_manifest,
     read_stats,
 )
-from explicate.runtime.engine.registry import Engine, engine_names, engines, make_engine, tree_reduce
+from explicate.runtime.engine.registry import Engine, engines, tree_reduce
 from explicate.runtime.engine.shards import find_shards
 
 __all__ = [

@@ -29,7 +29,8 @@ from explicate.errors import Diagnostic, ExplicateError
 from explicate.ir import label_dtype as ir_label_dtype
 from explicate.runtime.apply import compile_for, load_rules
 from explicate.runtime.data import read_table
-from explicate.runtime.engine.registry import Engine, make_engine
+from explicate.runtime.engine.make import make_engine
+from explicate.runtime.engine.registry import Engine
 from explicate.runtime.engine.shards import (
     CHUNK_ROWS,
     PatternTable,

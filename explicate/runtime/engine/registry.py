@@ -16,8 +16,6 @@ from typing import Any, Protocol, TypeVar
 
 import catalogue
 
-from explicate.errors import Diagnostic, ExplicateError
-
 T = TypeVar("T")
 R = TypeVar("R")
 S = TypeVar("S")
@@ -73,26 +71,3 @@ class LocalEngine:
 
     def close(self) -> None:
         return None
-
-
-def engine_names() -> tuple[str, ...]:
-    """The registered engine names (the built-in ones included)."""
-    from explicate.runtime.engine import builtin  # noqa: F401  (registers the built-in engines)
-
-    return tuple(sorted(engines.get_all()))
-
-
-def make_engine(kind: str = "serial", workers: int | None = None,
-                scheduler: str | None = None) -> Engine:
-    """The engine registered as ``kind``; an unknown name is an E802 diagnostic naming them."""
-    from explicate.runtime.engine import builtin  # noqa: F401  (registers the built-in engines)
-
-    if workers is not None and workers < 1:
-        raise ExplicateError([Diagnostic("E802", f"--workers must be at least 1, got {workers}")])
-    try:
-        factory = engines.get(kind)
-    except catalogue.RegistryError:
-        raise ExplicateError([Diagnostic("E802", f"unknown engine '{kind}'", None, "",
-                                         (f"engines: {', '.join(engine_names())}",))]) from None
-    engine: Engine = factory(workers, scheduler)
-    return engine

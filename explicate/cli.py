@@ -158,16 +158,37 @@ def check(
     err.print(f"ok: {len(program.lfs)} LFs, {len(program.labels)} labels", markup=False)
 
 
+Engine = Annotated[str | None, typer.Option("--engine", help="Apply shard by shard on this "
+                  "engine: serial, threads, processes, dask (default for a directory or glob "
+                  "of shards: serial).")]
+Workers = Annotated[int | None, typer.Option("--workers", min=1, help="Workers of the engine "
+                    "(threads, processes, or a local Dask cluster's processes).")]
+Scheduler = Annotated[str | None, typer.Option("--scheduler", help="Address of a running Dask "
+                      "scheduler (tcp://host:8786), for --engine dask.")]
+
+
 @app.command()
 @user_errors
 def apply(
     rules: Annotated[Path, typer.Argument(help="Rule file (.lf).")],
-    data: Annotated[Path, typer.Option("--data", help="CSV, TSV, JSONL, JSON or Parquet.")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write L (.npz).")],
+    data: Annotated[str, typer.Option("--data", help="CSV, TSV, JSONL, JSON or Parquet; or a "
+                    "directory or glob ('shards/*.parquet') of such shards.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write L (.npz; a "
+                      "directory for shards).")],
     columns: Columns = None,
+    engine: Engine = None,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
 ) -> None:
     """Apply rules to data and save the label matrix L (int8, n x m, ABSTAIN = -1)."""
-    applied, _ = _run(rules, data, columns)
+    if engine or workers or scheduler or Path(data).is_dir() or any(c in data for c in "*?["):
+        from explicate.runtime.engine.cli import apply_shards_cli
+
+        _load_rules(rules)
+        apply_shards_cli(rules, data, output, engine or ("dask" if scheduler else "serial"),
+                         workers, scheduler, _columns(columns), err)
+        return
+    applied, _ = _run(rules, Path(data), columns)
     applied.matrix.save(output)
     n, m = applied.L.shape
     covered = float((applied.L != ir.ABSTAIN).any(axis=1).mean()) if n else 0.0
@@ -311,11 +332,23 @@ def fit(
     method: Annotated[str, typer.Option("--method", help="Label model method: a registered "
                       "name (auto, majority, dawid_skene, ...; a wrong name lists them).")] = "auto",
     gold: Annotated[Path | None, typer.Option("--gold", help="Gold labels (.npy or text).")] = None,
+    engine: Engine = None,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
 ) -> None:
-    """Fit a label model on L and save the probabilistic labels (float32, n x k)."""
+    """Fit a label model on L and save the probabilistic labels (float32, n x k). For an L
+    directory (`apply` on shards) the model is fitted on its statistics and the probabilities
+    are written per shard into the output directory."""
     from explicate.runtime.label_model import fit_label_model_cli
 
     _check_method(method)
+    if matrix.is_dir():
+        from explicate.runtime.engine.cli import fit_shards_cli
+
+        result = fit_shards_cli(matrix, output, method, engine or (
+            "dask" if scheduler else "serial"), workers, scheduler, gold)
+        out.print(json.dumps(result, indent=2), markup=False)
+        return
     if not matrix.is_file():
         raise ExplicateError([Diagnostic("E602", f"label matrix '{matrix}' not found")])
     if output.suffix != ".npy":

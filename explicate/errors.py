@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from explicate.ir import Span
 
 # Every diagnostic code, by stage, with what it means: E1xx syntax, E2xx names, E3xx types,
-# E4xx data, E5xx pipeline files, E6xx command-line inputs, E7xx studio requests. A Diagnostic
-# with a code not listed here is a programming error (so the table, which the README lists, is
-# always complete).
+# E4xx data, E5xx pipeline files, E6xx command-line inputs, E7xx studio requests, E8xx
+# partitioned runs (shards, engines). A Diagnostic with a code not listed here is a programming
+# error (so the table, which the README lists, is always complete).
 CODES: dict[str, str] = {
     "E101": "syntax error",
     "E102": "unexpected character",
@@ -60,6 +60,11 @@ CODES: dict[str, str] = {
     "E702": "bad studio request",
     "E703": "nothing to undo or redo",
     "E704": "the studio extra is not installed",
+    "E801": "no data shards match",
+    "E802": "unknown or unavailable engine",
+    "E803": "a shard does not fit the rules",
+    "E804": "bad label-matrix directory",
+    "E805": "cluster not reachable",
 }
 
 

@@ -31,6 +31,11 @@ A pipeline file (paths are relative to it)::
                                  # include_uncovered, finetune, patience
     gold_upper_bound = true      # also train it on the train split's gold labels
 
+    [engine]
+    kind = "threads"             # serial (default), threads, processes, dask: where the row
+    workers = 2                  #   chunks of each split are labeled; dask: workers of a local
+    scheduler = "tcp://host:8786"  # cluster, or a running scheduler's address (not both)
+
     [output]
     dir = "out"
 """
@@ -51,6 +56,7 @@ from typing import Any
 from explicate import ir
 from explicate.errors import Diagnostic, ExplicateError, did_you_mean
 from explicate.runtime.end_model import get_kind, kinds
+from explicate.runtime.engine import engine_names
 from explicate.runtime.label_model import METHODS
 
 SPLITS = ("train", "dev", "test")
@@ -120,6 +126,15 @@ class EndModelSection:
 
 
 @dataclass
+class EngineSection:
+    """``[engine]``: where the rules run over each split's row chunks."""
+
+    kind: str = _key("a registered engine: serial, threads, processes, dask", "serial")
+    workers: int | None = _key("workers (threads, processes, local Dask worker processes)")
+    scheduler: str | None = _key("a running Dask scheduler's address (kind = \"dask\")")
+
+
+@dataclass
 class OutputSection:
     """``[output]``."""
 
@@ -128,7 +143,7 @@ class OutputSection:
 
 SECTIONS: dict[str, type] = {"data": DataSection, "rules": RulesSection,
                              "label_model": LabelModelSection, "end_model": EndModelSection,
-                             "output": OutputSection}
+                             "engine": EngineSection, "output": OutputSection}
 
 
 @dataclass(frozen=True)
@@ -210,6 +225,9 @@ class PipelineConfig:
     class_balance: tuple[float, ...] | None = None
     end_model: dict[str, Any] = field(default_factory=dict)  # [end_model] keys that are set
     gold_upper_bound: bool = True
+    engine: str = "serial"
+    engine_workers: int | None = None
+    engine_scheduler: str | None = None
     output: Path = Path("explicate-out")
     source: ir.Source | None = None
 
@@ -295,6 +313,7 @@ def config_from_dict(raw: Mapping[str, Any], base: str | Path = ".",
     lm = LabelModelSection(**tables["label_model"])
     em = EndModelSection(**tables["end_model"])
     out = OutputSection(**tables["output"])
+    eng = EngineSection(**tables["engine"])
     raw_data = raw.get("data")
     if not isinstance(raw_data, dict) or "train" not in raw_data:
         bad("data", None, "[data] needs 'train': the data file the rules label")
@@ -333,6 +352,9 @@ def config_from_dict(raw: Mapping[str, Any], base: str | Path = ".",
         if lm.class_balance is not None else None,
         end_model=end_model,
         gold_upper_bound=em.gold_upper_bound,
+        engine=eng.kind,
+        engine_workers=eng.workers,
+        engine_scheduler=eng.scheduler,
         output=path(out.dir),
         source=source,
     )
@@ -404,6 +426,17 @@ def check_choices(cfg: PipelineConfig) -> list[Diagnostic]:
             diags.append(Diagnostic(E_CONFIG, f"the {kind} end model needs {missing[0]}",
                                     cfg.where("end_model", "kind"), "",
                                     (f"{missing[1]}, or kind = \"linear\"",)))
+    if cfg.engine not in engine_names():
+        diags.append(Diagnostic(E_CONFIG, f"unknown engine '{cfg.engine}'",
+                                cfg.where("engine", "kind"), "",
+                                did_you_mean(cfg.engine, engine_names(), "engines")))
+    if cfg.engine_workers is not None and cfg.engine_workers < 1:
+        diags.append(Diagnostic(E_CONFIG, f"[engine] workers must be at least 1, got "
+                                f"{cfg.engine_workers}", cfg.where("engine", "workers")))
+    if cfg.engine_workers is not None and cfg.engine_scheduler:
+        diags.append(Diagnostic(E_CONFIG, "[engine] give workers or scheduler, not both",
+                                cfg.where("engine", "scheduler"), "",
+                                ("a running cluster has its own workers",)))
     if cfg.keep not in ("all", "best"):
         diags.append(Diagnostic(E_CONFIG, f"[rules] keep must be 'all' or 'best', got "
                                 f"'{cfg.keep}'", cfg.where("rules", "keep")))

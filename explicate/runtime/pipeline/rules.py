@@ -24,6 +24,7 @@ from explicate.grammar.parse import parse_partial
 from explicate.runtime.apply import RuleSource, apply_program, compile_for
 from explicate.runtime.data import RowProblem, infer_schema
 from explicate.runtime.end_model import TextSpec
+from explicate.runtime.engine import Engine, apply_frame
 from explicate.runtime.explain import explain, word_lists_from_file
 from explicate.runtime.pipeline.artifacts import write_atomic
 from explicate.runtime.pipeline.config import E_CONFIG, PipelineConfig
@@ -204,8 +205,9 @@ def content_key(*parts: Any) -> str:
 
 
 def apply_all(rules: RuleSet, df: pd.DataFrame, cache: Path | None,
-              problems: list[RowProblem]) -> np.ndarray:
-    """L of every source's LFs on ``df`` side by side (cached by rules + data content)."""
+              problems: list[RowProblem], engine: Engine | None = None) -> np.ndarray:
+    """L of every source's LFs on ``df`` side by side (cached by rules + data content); with an
+    ``engine``, row chunks run on it (same L)."""
     key = content_key(rules.dsl(), df)
     hit = cache / f"L-{key}.npz" if cache is not None else None
     if hit is not None and hit.is_file():
@@ -216,7 +218,8 @@ def apply_all(rules: RuleSet, df: pd.DataFrame, cache: Path | None,
     parts = []
     seen: set[RowProblem] = set()
     for name, program in rules.programs:
-        applied = apply_program(program, df, rules.schemas[name], progress=False)
+        applied = apply_program(program, df, rules.schemas[name], progress=False) \
+            if engine is None else apply_frame(program, df, rules.schemas[name], engine)
         parts.append(applied.L)
         # Each program reports the records the reader could not read; list those once.
         fresh = [p for p in applied.problems if p not in seen]

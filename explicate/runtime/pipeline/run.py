@@ -22,6 +22,7 @@ from explicate.compiler import FieldKind
 from explicate.errors import Diagnostic, ExplicateError
 from explicate.runtime.data import RowProblem
 from explicate.runtime.end_model import EndModel, TextSpec, kinds
+from explicate.runtime.engine import make_engine
 from explicate.runtime.label_model import LabelModel
 from explicate.runtime.label_model.warnings import collapse_warnings, worse_than_majority
 from explicate.runtime.matrix import LabelMatrix, majority_vote
@@ -130,9 +131,16 @@ def _label_matrices(run: _Run) -> np.ndarray:
     rules, cache = run.ruleset, run.cfg.output / "cache"
     t = time.perf_counter()
     problems: dict[str, list[RowProblem]] = {}
-    for split, df in run.visible.items():
-        problems[split] = []
-        run.Ls[split] = apply_all(rules, df, cache, problems[split])
+    cfg = run.cfg
+    engine = None if cfg.engine == "serial" else make_engine(cfg.engine, cfg.engine_workers,
+                                                              cfg.engine_scheduler)
+    try:
+        for split, df in run.visible.items():
+            problems[split] = []
+            run.Ls[split] = apply_all(rules, df, cache, problems[split], engine)
+    finally:
+        if engine is not None:
+            engine.close()
     run.timed("apply", t)
     covered = (run.Ls["train"] != ir.ABSTAIN).any(axis=1)
     if not covered.any():

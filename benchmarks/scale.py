@@ -1,0 +1,342 @@
+"""Scale-out: partitioned apply + fit + predict on Parquet shards, per engine, against Snorkel 0.10.
+
+    .venv/bin/python benchmarks/scale.py                       # 100k (all engines), 1M (dask)
+    .venv/bin/python benchmarks/scale.py --sizes 100000,1000000,10000000 --shards 64
+    .venv/bin/python benchmarks/scale.py --quick               # 20k rows, a smoke run
+
+Needs the bench and dask extras (``pip install -e ".[bench,dask]"``).
+
+What is measured
+- A seeded synthetic corpus: messages of 5-30 words drawn from a Zipf(1.2) vocabulary of 20,000
+  made-up words, with the words and phrases the rules look for planted (30% of rows get 1-3 of
+  them). Written once per size into ``--shards`` Parquet files under ``--work`` (reused later).
+- The rules: ``examples/sms/sms.lf`` (the 73 WRENCH SMS LFs).
+- Each explicate run is a subprocess doing ``apply_shards`` (read each shard on the worker,
+  tokenize it once, apply the program, write the int8 block, VoteStats) and ``fit_shards``
+  (fit on the summed statistics, predict per shard by pattern lookup): wall seconds, rows/s of
+  the apply, the fit seconds after the reduction, the statistics' size, and the peak RSS of the
+  whole process tree (sampled from /proc every 0.1 s: driver plus workers) and of the largest
+  single process (``ru_maxrss``, what ``/usr/bin/time -v`` reports).
+- Snorkel: the same 73 rules as Python ``@labeling_function``s. Each LF evaluates its rule row
+  by row with explicate's reference interpreter (``compiler/reference.py``, the plain-Python
+  spec the kernels are tested against), on tokens computed once per row up front (that
+  tokenization is timed and added to Snorkel's time), so no LF re-tokenizes. Snorkel's
+  ``PandasLFApplier`` and ``DaskLFApplier(fault_tolerant=True)`` (its default "processes"
+  scheduler over a ``dask.dataframe`` made from the subsample, a partition per shard) run on
+  a subsample (``--snorkel-rows``; 5,000 by default: Snorkel runs at tens of rows/s here), and the run
+  checks that Snorkel's L equals explicate's on it (Dask's string conversion of the token
+  column is turned off: with it, LFs fail and ``fault_tolerant`` hides it as abstains).
+  explicate runs on the same subsample too, for a same-size ratio.
+
+The box is shared: the load average is printed with every figure. The last line is one JSON
+object with all figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+RULES = REPO / "examples" / "sms" / "sms.lf"
+VOCAB = 20_000
+SEED = 0
+sys.path.insert(0, str(REPO))  # this checkout's explicate, in this process and the children
+
+
+# ------------------------------------------------------------------------------ the corpus
+def planted_phrases() -> list[str]:
+    """Every word or phrase the rules look for (the planted keywords)."""
+    import pandas as pd
+
+    from explicate import ir
+    from explicate.runtime.apply import compile_for, load_rules
+
+    program, _ = compile_for(load_rules(RULES), pd.DataFrame({"text": ["x"]}))
+    return sorted({n.text for lf in program.lowered for n in ir.walk(lf.when)
+                   if isinstance(n, ir.Phrase)})
+
+
+def ensure_corpus(work: Path, n: int, shards: int) -> Path:
+    """``shards`` Parquet files of ``n`` rows in all (seeded; written once, then reused)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    where = work / f"corpus-{n}-{shards}"
+    done = where / "DONE"
+    if done.is_file():
+        return where
+    where.mkdir(parents=True, exist_ok=True)
+    phrases = np.array(planted_phrases(), dtype=object)
+    vocab = np.array([f"w{i}" for i in range(VOCAB)], dtype=object)
+    bounds = np.linspace(0, n, shards + 1).astype(np.int64)
+    for s in range(shards):
+        rows = int(bounds[s + 1] - bounds[s])
+        rng = np.random.default_rng([SEED, n, s])
+        lengths = rng.integers(5, 31, size=rows)
+        words = vocab[(rng.zipf(1.2, size=int(lengths.sum())) - 1) % VOCAB]
+        ends = np.cumsum(lengths)
+        plant = rng.random(rows) < 0.3
+        texts = []
+        for i, e in enumerate(ends.tolist()):
+            msg = words[e - lengths[i] : e].tolist()
+            if plant[i]:
+                for p in rng.choice(phrases, size=int(rng.integers(1, 4))):
+                    msg.insert(int(rng.integers(0, len(msg) + 1)), p)
+            texts.append(" ".join(msg))
+        pq.write_table(pa.table({"text": pa.array(texts, pa.string())}),
+                       where / f"part-{s:05d}.parquet")
+    done.write_text(str(n))
+    return where
+
+
+# ------------------------------------------------------------------------------ measuring
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            tree.setdefault(ppid, []).append(int(d))
+    return tree
+
+
+def _rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def tree_rss(root: int) -> int:
+    tree, total, todo = _children(), 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += _rss(pid)
+        todo.extend(tree.get(pid, ()))
+    return total
+
+
+def measured(args: list[str]) -> dict[str, Any]:
+    """Run ``python benchmarks/scale.py ARGS`` under ``/usr/bin/time -v``; its JSON line plus
+    wall seconds and peak RSS (process tree, and the largest single process)."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), *args]
+    time_v = Path("/usr/bin/time")
+    if time_v.is_file():
+        cmd = [str(time_v), "-v", *cmd]
+    t0 = time.perf_counter()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=REPO, env=env)
+    peak = [0]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            peak[0] = max(peak[0], tree_rss(proc.pid))
+            stop.wait(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
+    stop.set()
+    sampler.join()
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"{args} failed ({proc.returncode}):\n{err[-3000:]}")
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    maxrss = [ln for ln in err.splitlines() if "Maximum resident set size" in ln]
+    if maxrss:
+        result["max_single_rss_mb"] = round(int(maxrss[0].split(":")[1]) / 1024, 1)
+    else:
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        result["max_single_rss_mb"] = round(kids / 1024, 1)
+    result["peak_tree_rss_mb"] = round(peak[0] / 2**20, 1)
+    result["wall_s"] = round(wall, 2)
+    result["load_1m"] = round(os.getloadavg()[0], 2)
+    return result
+
+
+# ------------------------------------------------------------------------------ children
+def child_explicate(a: argparse.Namespace) -> dict[str, Any]:
+    from explicate.runtime.engine import apply_shards, fit_shards, make_engine
+
+    work = Path(a.out)
+    t0 = time.perf_counter()
+    engine = make_engine(a.engine, a.workers)  # a local cluster starts here (timed apart)
+    t_start = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    run = apply_shards(RULES, a.data, work / "L", engine=engine)
+    t_apply = time.perf_counter() - t1
+    rows = run.manifest["rows"]
+    report = fit_shards(work / "L", work / "P", method="auto", engine=engine)
+    engine.close()
+    return {"engine": a.engine, "rows": rows, "shards": len(run.manifest["shards"]),
+            "start_s": round(t_start, 2), "apply_s": round(t_apply, 2),
+            "rows_per_s": round(rows / t_apply),
+            "fit_s": report["fit_seconds"], "predict_s": report["predict_seconds"],
+            "patterns": report["patterns"], "stats_bytes": report["stats_bytes"],
+            "total_s": round(time.perf_counter() - t0, 2)}
+
+
+def snorkel_lfs() -> tuple[list[Any], Any]:
+    """The 73 rules as Snorkel LFs over a ``toks`` column (see the module docstring)."""
+    import pandas as pd
+    from snorkel.labeling import LabelingFunction
+
+    from explicate.compiler.reference import PlainRow, vote
+    from explicate.runtime.apply import compile_for, load_rules
+    from explicate.runtime.features import tokenize
+
+    program, _ = compile_for(load_rules(RULES), pd.DataFrame({"text": ["x"]}))
+    phrase_tokens = {p: tokenize(p) for p in planted_phrases()}
+
+    def make(lf: Any) -> LabelingFunction:
+        def f(x: Any) -> int:
+            toks = x.toks
+            text = x.text
+            row = PlainRow({"text": text}, {},
+                           lambda s: toks if s == text else phrase_tokens.get(s) or tokenize(s))
+            return vote(lf, row)
+
+        return LabelingFunction(name=lf.name, f=f)
+
+    return [make(lf) for lf in program.lowered], program
+
+
+def child_snorkel(a: argparse.Namespace) -> dict[str, Any]:
+    import dask.dataframe as dd
+    import pandas as pd
+    from snorkel.labeling import PandasLFApplier
+    from snorkel.labeling.apply.dask import DaskLFApplier
+
+    from explicate.runtime.engine import read_blocks
+    from explicate.runtime.features import tokenize
+
+    lfs, _ = snorkel_lfs()
+    files = sorted(Path(a.data).glob("*.parquet"))
+    df = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    t0 = time.perf_counter()
+    df["toks"] = [tokenize(t) for t in df["text"]]
+    t_tok = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    if a.engine == "snorkel-pandas":
+        L = PandasLFApplier(lfs).apply(df, progress_bar=False)
+    else:
+        import dask
+
+        # Dask would turn the token column into strings (dataframe.convert-string); keep it.
+        with dask.config.set({"dataframe.convert-string": False}):
+            ddf = dd.from_pandas(df, npartitions=max(2, len(files)))
+        L = DaskLFApplier(lfs).apply(ddf, fault_tolerant=True)
+    t_apply = time.perf_counter() - t1
+    same = None
+    if a.check:
+        same = bool(np.array_equal(np.asarray(L, dtype=np.int8), read_blocks(a.check)))
+    total = t_tok + t_apply
+    return {"engine": a.engine, "rows": len(df), "tokenize_s": round(t_tok, 2),
+            "apply_s": round(total, 2), "rows_per_s": round(len(df) / total),
+            "same_L_as_explicate": same}
+
+
+# ------------------------------------------------------------------------------ the run
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="100000,1000000")
+    ap.add_argument("--shards", type=int, default=16)
+    ap.add_argument("--engines", default="serial,threads,dask")
+    ap.add_argument("--big-engines", default="dask",
+                    help="engines for sizes of 1M rows and more (each such run takes minutes)")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--snorkel-rows", type=int, default=5_000)
+    ap.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "explicate-scale"))
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--child", choices=["explicate", "snorkel"])
+    ap.add_argument("--engine", default="serial")
+    ap.add_argument("--data", default="")
+    ap.add_argument("--out", default="")
+    ap.add_argument("--check", default="")
+    a = ap.parse_args()
+    if a.child:
+        fn = child_explicate if a.child == "explicate" else child_snorkel
+        print(json.dumps(fn(a)))
+        return
+    if a.quick:
+        a.sizes, a.snorkel_rows, a.shards = "20000", 5_000, 8
+    work = Path(a.work)
+    work.mkdir(parents=True, exist_ok=True)
+    sizes = [int(s) for s in a.sizes.split(",")]
+    engines = a.engines.split(",")
+    print(f"load before: {os.getloadavg()[0]:.2f}, cores {os.cpu_count()}, rules {RULES.name}, "
+          f"sizes {sizes}, {a.shards} shards, workers {a.workers}", flush=True)
+    runs: list[dict[str, Any]] = []
+
+    def explicate_run(n: int, shards: int, engine: str) -> dict[str, Any]:
+        data = ensure_corpus(work, n, shards)
+        out = work / f"run-{n}-{engine}"
+        r = measured(["--child", "explicate", "--engine", engine, "--data", str(data), "--out",
+                      str(out), "--workers", str(a.workers)])
+        r["n"] = n
+        print(f"  explicate {engine:8s} {n:>10,} rows: {r['rows_per_s']:>9,} rows/s apply, "
+              f"wall {r['wall_s']:.1f} s, fit {r['fit_s']:.3f} s, {r['patterns']:,} patterns "
+              f"({r['stats_bytes'] / 1024:.0f} KiB), peak RSS {r['peak_tree_rss_mb']:.0f} MB "
+              f"tree / {r['max_single_rss_mb']:.0f} MB largest, load {r['load_1m']}", flush=True)
+        return r
+
+    for n in sizes:
+        for engine in engines if n < 1_000_000 else a.big_engines.split(","):
+            runs.append(explicate_run(n, a.shards, engine))
+    # The same-size comparison with Snorkel, on a subsample.
+    m = a.snorkel_rows
+    small = {e: explicate_run(m, 2, e) for e in ("serial", "dask")}
+    snorkel = {}
+    for engine in ("snorkel-pandas", "snorkel-dask"):
+        r = measured(["--child", "snorkel", "--engine", engine, "--data",
+                      str(ensure_corpus(work, m, 2)), "--check", str(work / f"run-{m}-serial/L")])
+        snorkel[engine] = r
+        print(f"  {engine:18s} {m:>10,} rows: {r['rows_per_s']:>9,} rows/s (incl. "
+              f"{r['tokenize_s']:.1f} s tokenizing), wall {r['wall_s']:.1f} s, peak RSS "
+              f"{r['peak_tree_rss_mb']:.0f} MB, same L: {r['same_L_as_explicate']}, load "
+              f"{r['load_1m']}", flush=True)
+
+    def best(engine: str) -> dict[str, Any] | None:
+        mine = [r for r in runs if r["engine"] == engine]
+        return max(mine, key=lambda r: r["n"]) if mine else None
+
+    ratios: dict[str, float] = {}
+    sd = snorkel["snorkel-dask"]["rows_per_s"]
+    for e in engines:
+        r = best(e)
+        if r:
+            ratios[f"{e}_at_{r['n']}_vs_snorkel_dask"] = round(r["rows_per_s"] / sd, 1)
+    ratios["dask_vs_snorkel_dask_same_rows"] = round(small["dask"]["rows_per_s"] / sd, 1)
+    ratios["serial_vs_snorkel_pandas_same_rows"] = round(
+        small["serial"]["rows_per_s"] / snorkel["snorkel-pandas"]["rows_per_s"], 1)
+    ser, thr = best("serial"), best("threads")
+    if ser and thr and ser["n"] == thr["n"]:
+        ratios["threads_vs_serial"] = round(thr["rows_per_s"] / ser["rows_per_s"], 2)
+    for k, v in ratios.items():
+        print(f"  ratio {k}: {v}x")
+    print(json.dumps({"benchmark": "scale", "rules": RULES.name, "cores": os.cpu_count(),
+                      "runs": runs, "subsample": small, "snorkel": snorkel, "ratios": ratios,
+                      "load_1m_after": round(os.getloadavg()[0], 2)}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+"""``threads``: tasks on a pool of threads in this process (numpy kernels release the GIL;
+spaCy's tokenizer does not, so tokenizing shards does not run in parallel)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from explicate.runtime.engine.registry import LocalEngine, engines
+
+R = TypeVar("R")
+
+
+class ThreadEngine(LocalEngine):
+    name = "threads"
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="explicate")
+
+    def map(self, fn: Callable[..., R], items: Sequence[Any], **shared: Any) -> list[R]:
+        futures = [self._pool.submit(fn, item, **shared) for item in items]
+        return [f.result() for f in futures]  # task order, whatever order they finish in
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+@engines.register("threads")
+def _threads(workers: int | None, scheduler: str | None) -> ThreadEngine:
+    return ThreadEngine(workers)

@@ -345,12 +345,22 @@ class RuleFile(Expr):
 # --- traversal -------------------------------------------------------------------------------------
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    """The fields of an IR class but its span (``dataclasses.fields`` is slow on hot paths)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls)
+                                          if f.name != "span")
+    return names
+
+
 def children(node: Expr) -> Iterator[Expr]:
     """The direct child expressions of ``node``, in field order."""
-    for f in dataclasses.fields(node):
-        if f.name == "span":
-            continue
-        value = getattr(node, f.name)
+    for name in _field_names(type(node)):
+        value = getattr(node, name)
         if isinstance(value, Expr):
             yield value
         elif isinstance(value, tuple):
@@ -380,19 +390,17 @@ def transform(node: Expr, fn: Callable[[Expr], Expr],
     if done is not None:
         return done
     changes: dict[str, Any] = {}
-    for f in dataclasses.fields(node):
-        if f.name == "span":
-            continue
-        value = getattr(node, f.name)
+    for name in _field_names(type(node)):
+        value = getattr(node, name)
         if isinstance(value, Expr):
             new = transform(value, fn, memo)
             if new is not value:
-                changes[f.name] = new
+                changes[name] = new
         elif isinstance(value, tuple) and any(isinstance(v, Expr) for v in value):
             new_items = tuple(transform(v, fn, memo) if isinstance(v, Expr) else v
                               for v in value)
             if any(a is not b for a, b in zip(new_items, value, strict=True)):
-                changes[f.name] = new_items
+                changes[name] = new_items
     rebuilt = dataclasses.replace(node, **changes) if changes else node
     out = fn(rebuilt)
     memo[id(node)] = out

@@ -17,8 +17,8 @@ from lark.lexer import PatternStr
 
 from explicate import ir
 from explicate.errors import Diagnostic, ParseError
-from explicate.grammar.syntax import grammar_text
-from explicate.grammar.to_ir import ESCAPE_HELP, BadEscape, DslLimitError, ToIR
+from explicate.grammar.syntax import grammar_text, keywords
+from explicate.grammar.to_ir import ESCAPE_HELP, BadEscape, DslLimitError, ToIR, unquote
 
 _STATEMENT_START = re.compile(r"^[ \t]*(?:lf|labels|words|spans|let)\b",
                               re.IGNORECASE | re.MULTILINE)
@@ -167,6 +167,10 @@ class _TooDeep(Exception):
 
 
 def _parse_chunk(source: ir.Source, start: int, end: int) -> ir.Expr:
+    if end - start >= FAST_WORDS_CHARS:
+        words = _words_list(source, start, end)
+        if words is not None:
+            return words
     tree = _parser().parse(source.text[start:end])
     deep = _too_deep(tree, source, start)
     if deep is not None:
@@ -239,3 +243,47 @@ def _strip_comments(chunk: str) -> str:
         stripped = re.sub(r"#[^\"'\n]*$", "", line)
         lines.append(stripped)
     return "\n".join(lines)
+
+
+# --- word lists: a scanner for long `words NAME = "a", "b", ...` statements ------------------------
+# lark builds a tree node per item; a 100,000-word list would take seconds. A statement this long
+# that is nothing but a plain list (names that are no keyword, items with valid escapes) is read
+# by the regexes below, which accept a subset of what the grammar accepts and give the same IR;
+# anything else (a mistake included) goes to lark, which reports it.
+FAST_WORDS_CHARS = 4096
+_IGNORED = r"(?:[ \t\f\r\n]|#[^\n]*+)*+"  # the grammar's %ignore WS and COMMENT
+_STRING = r"\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'"  # the grammar's STRING
+_WORDS_HEAD = re.compile(
+    rf"{_IGNORED}(words)[ \t\f\r\n]+([A-Za-z_][A-Za-z0-9_]*){_IGNORED}={_IGNORED}", re.IGNORECASE)
+_WORDS_ITEM = re.compile(rf"(case[ \t\f\r\n]+)?({_STRING})(?:{_IGNORED}(,){_IGNORED})?",
+                         re.IGNORECASE)
+_WORDS_END = re.compile(rf"{_IGNORED}\Z")
+
+
+def _words_list(source: ir.Source, start: int, end: int) -> ir.WordsDecl | None:
+    """The statement as a word list, or None when it is not one the scanner reads."""
+    text = source.text
+    head = _WORDS_HEAD.match(text, start, end)
+    if head is None or head.group(2).lower() in keywords():
+        return None
+    items: list[ir.Phrase] = []
+    pos, more, last = head.end(), True, head.end()
+    for item in _WORDS_ITEM.finditer(text, pos, end):
+        if item.start() != pos or not more:
+            break  # not the next item, or an item after one with no comma
+        case, quoted, comma = item.group(1, 2, 3)
+        more = comma is not None
+        if "\\" in quoted:
+            try:
+                value = unquote(quoted)
+            except BadEscape:
+                return None
+        else:
+            value = quoted[1:-1]
+        at = item.start() if case else item.start(2)
+        items.append(ir.Phrase(value, case_sensitive=case is not None,
+                               span=ir.Span(source, at, item.end(2))))
+        last, pos = item.end(2), item.end()
+    if more or not items or _WORDS_END.match(text, pos, end) is None:
+        return None
+    return ir.WordsDecl(head.group(2), tuple(items), span=ir.Span(source, head.start(1), last))

@@ -24,10 +24,16 @@ from spacy.language import Language
 from explicate import ir
 from explicate.compiler import FieldKind, Program, Schema
 from explicate.primitives.columns import ObjectColumn, Occurrences, SpanColumn, TextColumn
+from explicate.primitives.phrases import PhraseIndex, find_phrases
 from explicate.primitives.text import find_phrase, merge_occurrences
 from explicate.runtime.data.detections import object_column
 from explicate.runtime.data.normalize import normalize_texts
 from explicate.runtime.data.problems import RowProblem
+from explicate.runtime.phrase_ids import phrase_token_ids
+
+# One-phrase queries on a column served by scans before its sorted index is built (a scan costs
+# a pass over the tokens; the index about as much as a few dozen).
+INDEX_AFTER = 32
 
 _ATTRS = [LOWER, ORTH, IDX, LENGTH, IS_SPACE]
 
@@ -104,7 +110,8 @@ class Batch:
     valids: dict[str, np.ndarray] = field(default_factory=dict)
     objects: dict[str, ObjectColumn] = field(default_factory=dict)  # image objects fields
     _occ: dict[tuple[str, ir.Expr], Occurrences] = field(default_factory=dict)
-    _phrase_ids: dict[tuple[str, bool], np.ndarray] = field(default_factory=dict)
+    _index: dict[tuple[str, bool], PhraseIndex] = field(default_factory=dict)
+    _asked: dict[tuple[str, bool], int] = field(default_factory=dict)
 
     def text(self, name: str) -> TextColumn:
         return self.texts[name]
@@ -122,26 +129,38 @@ class Batch:
         return self.objects[name]
 
     def phrase_ids(self, phrase: ir.Phrase) -> np.ndarray:
-        key = (phrase.text, phrase.case_sensitive)
-        ids = self._phrase_ids.get(key)
-        if ids is None:
-            doc = tokenizer().tokenizer(phrase.text)
-            attr = ORTH if phrase.case_sensitive else LOWER
-            arr = doc.to_array([attr, IS_SPACE]).view(np.uint64).reshape(-1, 2)
-            ids = np.ascontiguousarray(arr[arr[:, 1] == 0, 0])
-            self._phrase_ids[key] = ids
-        return ids
+        return phrase_token_ids([phrase.text], phrase.case_sensitive, tokenizer().tokenizer).only()
 
     def occurrences(self, name: str, words: ir.Expr) -> Occurrences:
         key = (name, words)
         occ = self._occ.get(key)
         if occ is None:
-            col = self.texts[name]
-            occ = merge_occurrences(
-                [find_phrase(col, self.phrase_ids(p), p.case_sensitive) for p in ir.phrases(words)]
-            )
+            items = ir.phrases(words)
+            occ = merge_occurrences([self._find(name, case, [p.text for p in items
+                                                             if p.case_sensitive is case])
+                                     for case in (False, True)])
             self._occ[key] = occ
         return occ
+
+    def _find(self, name: str, case_sensitive: bool, texts: list[str]) -> Occurrences:
+        """Occurrences of any of the phrase texts: a word list in one pass
+        (``primitives.phrases``); one phrase by a scan, or through the column's sorted index
+        once the column has been asked about more than ``INDEX_AFTER`` phrases."""
+        if not texts:
+            return merge_occurrences([])
+        col = self.texts[name]
+        tokens = col.orth if case_sensitive else col.lower
+        ids = phrase_token_ids(texts, case_sensitive, tokenizer().tokenizer)
+        if len(ids) > 1:
+            return find_phrases(tokens, col.doc_of, ids.single, ids.longer)
+        where = (name, case_sensitive)
+        index = self._index.get(where)
+        if index is None:
+            asked = self._asked[where] = self._asked.get(where, 0) + 1
+            if asked <= INDEX_AFTER:
+                return find_phrase(col, ids.only(), case_sensitive)
+            index = self._index[where] = PhraseIndex(tokens, col.doc_of)
+        return index.find(ids.only())
 
 
 def _text_values(series: pd.Series, name: str, base: int,

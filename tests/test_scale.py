@@ -1,0 +1,139 @@
+"""Huge rules stay linear: word lists matched in one pass, many one-phrase queries through a sorted
+index, long word lists read by the scanner — each giving exactly what the simple way gives."""
+
+from __future__ import annotations
+
+import importlib
+import time
+
+import hypothesis.strategies as st
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+
+from explicate import ir
+from explicate.primitives.columns import TextColumn
+from explicate.primitives.phrases import PhraseIndex, find_phrases
+from explicate.primitives.text import find_phrase, merge_occurrences
+from explicate.runtime.apply import apply_rules
+from explicate.runtime.features import INDEX_AFTER, Batch, tokenize_column, tokenizer
+from explicate.runtime.phrase_ids import phrase_token_ids
+
+parse_mod = importlib.import_module("explicate.grammar.parse")
+SETTINGS = settings(max_examples=80, deadline=None, derandomize=True, database=None)
+
+
+def _column(rows: list[list[int]]) -> TextColumn:
+    flat = np.array([t for r in rows for t in r], dtype=np.uint64)
+    doc_of = np.repeat(np.arange(len(rows)), [len(r) for r in rows]).astype(np.int64)
+    offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum([len(r) for r in rows], out=offsets[1:])
+    empty = np.zeros(len(flat), dtype=np.int64)
+    return TextColumn(flat, flat, offsets, doc_of, empty, empty, np.array([]), None)  # type: ignore[arg-type]
+
+
+rows_st = st.lists(st.lists(st.integers(1, 4), max_size=8), min_size=1, max_size=6)
+phrase_st = st.lists(st.lists(st.integers(1, 4), max_size=3), max_size=8)
+
+
+@SETTINGS
+@given(rows_st, phrase_st)
+def test_find_phrases_is_the_union_of_one_phrase_scans(rows: list[list[int]],
+                                                       phrases: list[list[int]]) -> None:
+    col = _column(rows)
+    ids = [np.array(p, dtype=np.uint64) for p in phrases]
+    expected = merge_occurrences([find_phrase(col, p, False) for p in ids])
+    single = np.array([p[0] for p in ids if len(p) == 1], dtype=np.uint64)
+    got = find_phrases(col.lower, col.doc_of, single, [p for p in ids if len(p) != 1])
+    assert np.array_equal(got[0], expected[0]) and np.array_equal(got[1], expected[1])
+    index = PhraseIndex(col.lower, col.doc_of)
+    for p in ids:
+        one, want = index.find(p), find_phrase(col, p, False)
+        assert np.array_equal(one[0], want[0]) and np.array_equal(one[1], want[1])
+
+
+def test_colliding_phrase_keys_are_still_matched_exactly(monkeypatch) -> None:
+    # Force every key to collide: each phrase is then checked on its own, token by token.
+    from explicate.primitives import phrases
+    monkeypatch.setattr(phrases, "_MIX", np.uint64(0))
+    col = _column([[1, 2, 3], [3, 1, 2], [2, 3]])
+    ids = [np.array([1, 2], dtype=np.uint64), np.array([5, 2], dtype=np.uint64),
+           np.array([2, 3], dtype=np.uint64)]
+    starts, ends = find_phrases(col.lower, col.doc_of, np.zeros(0, dtype=np.uint64), ids)
+    assert starts.tolist() == [0, 1, 4, 6] and (ends - starts).tolist() == [2, 2, 2, 2]
+
+
+TEXTS = ["wife", "Wife", "cannot", "Gonna", "don't", "5km", "42", "e-mail", "new  york", "",
+         " ", "U.S.", "hello world", "naïve", "ab1", "it's", "the end.", "Im", "\tx"]
+
+
+def test_phrase_ids_are_the_tokenizers_ids() -> None:
+    tok = tokenizer().tokenizer
+    for case in (False, True):
+        got = phrase_token_ids(TEXTS, case, tok)
+        assert len(got) == len(TEXTS)
+        want_single, want_longer = [], []
+        for text in TEXTS:
+            doc = tok(text)
+            ids = [t.orth if case else t.lower for t in doc if not t.is_space]
+            (want_single.append(ids[0]) if len(ids) == 1 else
+             want_longer.append(ids))
+        assert sorted(got.single.tolist()) == sorted(want_single)
+        assert sorted(x.tolist() for x in got.longer) == sorted(want_longer)
+
+
+def _tree_ir(text: str) -> ir.Expr:
+    source = ir.Source("t.lf", text)
+    return parse_mod.ToIR(source, base=0).transform(parse_mod._parser().parse(text))
+
+
+def test_long_word_lists_read_by_the_scanner_equal_the_grammars_reading() -> None:
+    items = [f'"w{i}"' if i % 3 else f"case 'W\\u00e9{i}'" for i in range(600)]
+    text = "words big = " + ", # note\n  ".join(items) + "  # end\n"
+    assert len(text) > parse_mod.FAST_WORDS_CHARS
+    fast = parse_mod._words_list(ir.Source("t.lf", text), 0, len(text))
+    slow = _tree_ir(text)
+    assert fast is not None and fast == slow and fast.span == slow.span
+    assert [p.span for p in fast.items] == [p.span for p in slow.items]  # type: ignore[attr-defined]
+
+
+def test_long_word_lists_with_mistakes_still_get_the_grammars_diagnostics() -> None:
+    body = ", ".join(f'"w{i}"' for i in range(800))
+    for bad, code in ((f'words big = {body}, "a\\q"', "E104"), (f"words big = {body},", "E101"),
+                      (f'words big = {body} "x"', "E101")):
+        assert parse_mod._words_list(ir.Source("t", bad), 0, len(bad)) is None
+        _, problems = parse_mod.parse_partial(bad + "\n", "t.lf")
+        assert [d.code for d in problems] == [code]
+
+
+def test_many_one_phrase_queries_through_the_index_match_scans() -> None:
+    texts = ["the cat sat on the mat", "a dog and a cat", "", "cat"] * 5
+    col = tokenize_column(texts)
+    batch = Batch(len(texts), texts={"text": col})
+    words = [ir.Phrase(w) for w in ["cat", "the", "a dog", "mat", "on the", "zebra"]]
+    want = [find_phrase(col, batch.phrase_ids(w), False) for w in words]
+    for _ in range(INDEX_AFTER + 1):  # past the threshold the index serves the queries
+        batch._occ.clear()
+        got = [batch.occurrences("text", w) for w in words]
+    assert batch._index
+    for (a, b), (c, d) in zip(got, want, strict=True):
+        assert np.array_equal(a, c) and np.array_equal(b, d)
+
+
+def test_huge_and_and_word_list_check_and_apply_in_linear_time() -> None:
+    words = [f"w{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}{chr(97 + i // 676 % 26)}"
+             for i in range(20_000)]
+    df = pd.DataFrame({"text": [" ".join(words[j * 7 % 20_000] for j in range(r, r + 20))
+                                for r in range(500)]})
+    conds = " and ".join(f'not text contains "{w}"' for w in words[:2000])
+    rules = ("labels: A, B\nwords big = " + ", ".join(f'"{w}"' for w in words) +
+             f"\nlf a: text contains @big -> A\nlf b: {conds} -> B\n")
+    t = time.process_time()
+    applied = apply_rules(rules, df)
+    took = time.process_time() - t
+    assert (applied.L[:, 0] == 0).all()  # every row has words of the list
+    first = set(words[:2000])
+    none_of_them = [not first & set(t.split()) for t in df["text"]]
+    assert any(none_of_them) and not all(none_of_them)
+    assert ((applied.L[:, 1] == 1) == np.array(none_of_them)).all()
+    assert took < 6.0, f"{took:.1f} s of CPU for a 20k-word list and a 2,000-term 'and'"

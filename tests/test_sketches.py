@@ -212,3 +212,58 @@ def test_cli_fill(tmp_path: Path) -> None:
     assert report["sketches"][0]["sketch"] == "kw" and report["log"]
     bad = runner.invoke(app, [*args[:7], "nope", *args[8:]])
     assert bad.exit_code == 2 and "gold column 'nope'" in bad.output
+
+
+# --- the pipeline hook --------------------------------------------------------------------------
+
+def _sketch_pipeline(tmp_path: Path, sketches: str = '"s.lf"', dev: bool = True) -> Path:
+    pool, dev_rows, test = corpus(400, 0.3, 1), corpus(100, 0.3, 2), corpus(100, 0.3, 3)
+    for name, df in (("train", pool), ("dev", dev_rows), ("test", test)):
+        df.assign(label=df.label.map({0: "ham", 1: "spam"})).to_csv(tmp_path / f"{name}.csv",
+                                                                     index=False)
+    (tmp_path / "rules.lf").write_text('labels: ham, spam\nlf lol: text contains "lol" -> ham\n')
+    (tmp_path / "s.lf").write_text("labels: ham, spam\nlf kw: text contains ?w -> spam\n"
+                                   "lf kw_ham: text contains ?w -> ham\n")
+    (tmp_path / "p.toml").write_text(
+        '[data]\ntrain = "train.csv"\n' + ('dev = "dev.csv"\n' if dev else "")
+        + 'test = "test.csv"\nlabel_column = "label"\n'
+        f'[rules]\nfiles = ["rules.lf"]\nsketches = [{sketches}]\n'
+        '[end_model]\nepochs = 3\n[output]\ndir = "out"\n')
+    return tmp_path / "p.toml"
+
+
+def test_pipeline_fills_sketches_from_the_dev_labels(tmp_path: Path) -> None:
+    from explicate.runtime.pipeline import run_pipeline
+
+    result = run_pipeline(_sketch_pipeline(tmp_path))
+    sketches = result.info["sketches"]["s.lf"]
+    assert sketches["dev_rows_labeled"] == 100 and sketches["dev_labels_train_end_model"] is False
+    fills = {f["name"]: f for s in sketches["sketches"] for f in s["fills"]}
+    assert fills and all(f["name"].startswith(f["sketch"] + "_") for f in fills.values())
+    table = result.lf_table
+    assert table.loc["lol", "Sketch"] == ""  # plain LFs pass through, ungrouped
+    for name, f in fills.items():
+        assert table.loc[name, "Sketch"] == f["sketch"]  # summaries group fills by sketch
+    # The filled LFs vote: the spam fills are right on train (the label model's input).
+    assert result.metrics["label_model"]["test"]["accuracy"] > 0.8
+    rules = (tmp_path / "out" / "rules.lf").read_text()
+    assert "# sketch: lf kw: text contains ?w -> spam" in rules
+    assert rules.index("# sketch: lf kw:") < rules.index(next(n for n in fills
+                                                              if fills[n]["sketch"] == "kw"))
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert "## Sketches" in report and "gold labels of 100 dev rows were used" in report
+    assert "do not train the end model but pick its epoch" in report
+
+
+def test_pipeline_sketches_need_a_labeled_dev_split(tmp_path: Path) -> None:
+    from explicate.errors import ExplicateError
+    from explicate.runtime.pipeline import run_pipeline
+
+    with pytest.raises(ExplicateError) as info:
+        run_pipeline(_sketch_pipeline(tmp_path, dev=False))
+    (d,) = info.value.diagnostics
+    assert d.code == "E501" and "[data] has no 'dev'" in d.message
+    with pytest.raises(ExplicateError) as info:
+        run_pipeline(_sketch_pipeline(tmp_path, sketches='"s.lf", "nope.lf"'))
+    assert any("sketch file" in d.message and "nope.lf" in d.message
+               for d in info.value.diagnostics)

@@ -143,7 +143,43 @@ def test_list_and_like_constraints() -> None:
     result = fill(parse('labels: ham, spam\nlf kw: text contains ?w like "money" -> spam\n'),
                   pool[["text"]], dev[["text"]], dev["label"].to_numpy(), nearest=nearest)
     assert seen == [["money"]]
-    assert {f.values["w"] for f in result.fills} <= {"cash", "prize"}
+    # Each word alone, or the nearest words as one value ("any of"), never a word not near.
+    assert {f.values["w"] for f in result.fills} <= {"cash", "prize",
+                                                     'any of (cash, prize)'}
+
+
+def test_like_hole_fills_a_concept_too_rare_word_by_word() -> None:
+    # Seven money words, each in one or two dev spam rows (under min_support = 3): no single
+    # word can be measured, the set of the nearest can.
+    money = ["cash", "prize", "reward", "bonus", "voucher", "jackpot", "award"]
+    rng = np.random.default_rng(0)
+
+    def rows(n: int, seed: int) -> pd.DataFrame:
+        r = np.random.default_rng(seed)
+        spam = r.random(n) < 0.3
+        texts = [f"claim your {r.choice(money)} now" if s else str(r.choice(HAM)) for s in spam]
+        return pd.DataFrame({"text": texts, "label": spam.astype(int)})
+
+    pool, dev = rows(800, 1), rows(100, 2)
+    dev = dev.iloc[rng.permutation(len(dev))].reset_index(drop=True)
+    # Keep at most two dev rows per money word.
+    seen: dict[str, int] = {}
+    keep = []
+    for t in dev["text"]:
+        w = next((m for m in money if m in t.split()), None)
+        seen[w or ""] = seen.get(w or "", 0) + 1
+        keep.append(w is None or seen[w] <= 2)
+    dev = dev[keep].reset_index(drop=True)
+    ranked = [*money, "lunch", "home"]
+    result = fill(parse('labels: ham, spam\nlf money: text contains ?w like "money" -> spam\n'),
+                  pool[["text"]], dev[["text"]], dev["label"].to_numpy(),
+                  nearest=lambda s, w, k: [x for x in ranked if x in w][:k])
+    values = [f.values["w"] for f in result.fills]
+    assert values and all(v.startswith("any of (cash, prize") for v in values)
+    assert "lunch" not in values[0]  # the chosen set stops before the ham words
+    filled = result.to_dsl()
+    assert 'text contains any of ("cash", "prize"' in filled
+    compile_rules(parse(filled))
 
 
 def test_floors_and_prior_on_an_imbalanced_set() -> None:

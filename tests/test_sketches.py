@@ -303,3 +303,47 @@ def test_pipeline_sketches_need_a_labeled_dev_split(tmp_path: Path) -> None:
         run_pipeline(_sketch_pipeline(tmp_path, sketches='"s.lf", "nope.lf"'))
     assert any("sketch file" in d.message and "nope.lf" in d.message
                for d in info.value.diagnostics)
+
+
+# --- English sketches ---------------------------------------------------------------------------
+
+ENGLISH = [
+    ("label HAM because the comment is short", ("HAM", "SPAM"), "count(text) < ?n -> HAM"),
+    ("label SPAM because the text is long", ("HAM", "SPAM"), "count(text) > ?n -> SPAM"),
+    ("label SPAM because a money word appears", ("HAM", "SPAM"),
+     'text contains ?w like "money" -> SPAM'),
+    ("label SPAM because the text contains a money word", ("HAM", "SPAM"),
+     'text contains ?w like "money" -> SPAM'),
+    ("label RIDING because the person is close to the bike", ("NOT_RIDING", "RIDING"),
+     'min distance("person", "bike") < ?t -> RIDING'),
+    ("label NOT_RIDING because the person is far from the bike", ("NOT_RIDING", "RIDING"),
+     'min distance("person", "bike") > ?t -> NOT_RIDING'),
+]
+
+
+@pytest.mark.parametrize(("text", "labels", "dsl"), ENGLISH)
+def test_english_naming_a_concept_but_no_value_is_a_sketch(text: str, labels: tuple[str, ...],
+                                                           dsl: str) -> None:
+    from explicate.grammar.explanation import Context, parse_explanation
+
+    objects = ("objects",) if "RIDING" in labels else ()
+    ctx = Context(labels=labels, texts=() if objects else ("text",), objects=objects)
+    (reading,) = parse_explanation(text, ctx).readings
+    lf = ir.LF("e", ir.Label(reading.label), reading.when)
+    assert ir.holes(lf)  # a sketch: the value is left to the data
+    printed = to_dsl(lf)
+    assert printed == f"lf e: {dsl}"
+    # It prints as a sketch the DSL reads back, and the compiler types its holes.
+    assert parse_lf(printed) == lf
+    compile_rules(parse(f"labels: {', '.join(labels)}\n{printed}\n"), holes=True)
+
+
+def test_an_english_sketch_is_filled_like_a_written_one() -> None:
+    from explicate.grammar.explanation import Context, parse_explanation
+
+    (reading,) = parse_explanation("label ham because the message is short",
+                                   Context(labels=("ham", "spam"), texts=("text",))).readings
+    lf = ir.LF("short", ir.Label(reading.label), reading.when)
+    result = run_fill(to_dsl(lf) + "\n")
+    fills = result.fills  # type: ignore[attr-defined]
+    assert fills and all(f.label == "ham" and float(f.values["n"]) <= 5 for f in fills)

@@ -16,6 +16,7 @@ from lark import Token, Transformer
 
 from explicate import ir
 from explicate.grammar.explanation.lexicon import Context, Symbol, in_example
+from explicate.grammar.explanation.sketches import SketchClauses
 from explicate.grammar.explanation.roles import (
     CountWords,
     Ent,
@@ -46,7 +47,7 @@ def _size(p: Parts, text: ir.Expr) -> ir.Expr:
     return prim.Chars(text=text) if p.chars else prim.Count(text=text)
 
 
-class ExplanationToIR(Transformer[Token, Any]):
+class ExplanationToIR(SketchClauses, Transformer[Token, Any]):
     """Builds ``(label or None, condition)`` from one derivation."""
 
     def __init__(self, at: dict[int, Symbol], ctx: Context):

@@ -16,7 +16,6 @@ from lark import Token, Transformer
 
 from explicate import ir
 from explicate.grammar.explanation.lexicon import Context, Symbol, in_example
-from explicate.grammar.explanation.sketches import SketchClauses
 from explicate.grammar.explanation.roles import (
     CountWords,
     Ent,
@@ -35,6 +34,7 @@ from explicate.grammar.explanation.roles import (
     over_pairs,
     over_words,
 )
+from explicate.grammar.explanation.sketches import SketchClauses
 from explicate.primitives import image
 from explicate.primitives import text as prim
 from explicate.primitives import text_extra as extra

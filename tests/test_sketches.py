@@ -143,7 +143,43 @@ def test_list_and_like_constraints() -> None:
     result = fill(parse('labels: ham, spam\nlf kw: text contains ?w like "money" -> spam\n'),
                   pool[["text"]], dev[["text"]], dev["label"].to_numpy(), nearest=nearest)
     assert seen == [["money"]]
-    assert {f.values["w"] for f in result.fills} <= {"cash", "prize"}
+    # Each word alone, or the nearest words as one value ("any of"), never a word not near.
+    assert {f.values["w"] for f in result.fills} <= {"cash", "prize",
+                                                     'any of (cash, prize)'}
+
+
+def test_like_hole_fills_a_concept_too_rare_word_by_word() -> None:
+    # Seven money words, each in one or two dev spam rows (under min_support = 3): no single
+    # word can be measured, the set of the nearest can.
+    money = ["cash", "prize", "reward", "bonus", "voucher", "jackpot", "award"]
+    rng = np.random.default_rng(0)
+
+    def rows(n: int, seed: int) -> pd.DataFrame:
+        r = np.random.default_rng(seed)
+        spam = r.random(n) < 0.3
+        texts = [f"claim your {r.choice(money)} now" if s else str(r.choice(HAM)) for s in spam]
+        return pd.DataFrame({"text": texts, "label": spam.astype(int)})
+
+    pool, dev = rows(800, 1), rows(100, 2)
+    dev = dev.iloc[rng.permutation(len(dev))].reset_index(drop=True)
+    # Keep at most two dev rows per money word.
+    seen: dict[str, int] = {}
+    keep = []
+    for t in dev["text"]:
+        w = next((m for m in money if m in t.split()), None)
+        seen[w or ""] = seen.get(w or "", 0) + 1
+        keep.append(w is None or seen[w] <= 2)
+    dev = dev[keep].reset_index(drop=True)
+    ranked = [*money, "lunch", "home"]
+    result = fill(parse('labels: ham, spam\nlf money: text contains ?w like "money" -> spam\n'),
+                  pool[["text"]], dev[["text"]], dev["label"].to_numpy(),
+                  nearest=lambda s, w, k: [x for x in ranked if x in w][:k])
+    values = [f.values["w"] for f in result.fills]
+    assert values and all(v.startswith("any of (cash, prize") for v in values)
+    assert "lunch" not in values[0]  # the chosen set stops before the ham words
+    filled = result.to_dsl()
+    assert 'text contains any of ("cash", "prize"' in filled
+    compile_rules(parse(filled))
 
 
 def test_floors_and_prior_on_an_imbalanced_set() -> None:
@@ -212,3 +248,102 @@ def test_cli_fill(tmp_path: Path) -> None:
     assert report["sketches"][0]["sketch"] == "kw" and report["log"]
     bad = runner.invoke(app, [*args[:7], "nope", *args[8:]])
     assert bad.exit_code == 2 and "gold column 'nope'" in bad.output
+
+
+# --- the pipeline hook --------------------------------------------------------------------------
+
+def _sketch_pipeline(tmp_path: Path, sketches: str = '"s.lf"', dev: bool = True) -> Path:
+    pool, dev_rows, test = corpus(400, 0.3, 1), corpus(100, 0.3, 2), corpus(100, 0.3, 3)
+    for name, df in (("train", pool), ("dev", dev_rows), ("test", test)):
+        df.assign(label=df.label.map({0: "ham", 1: "spam"})).to_csv(tmp_path / f"{name}.csv",
+                                                                     index=False)
+    (tmp_path / "rules.lf").write_text('labels: ham, spam\nlf lol: text contains "lol" -> ham\n')
+    (tmp_path / "s.lf").write_text("labels: ham, spam\nlf kw: text contains ?w -> spam\n"
+                                   "lf kw_ham: text contains ?w -> ham\n")
+    (tmp_path / "p.toml").write_text(
+        '[data]\ntrain = "train.csv"\n' + ('dev = "dev.csv"\n' if dev else "")
+        + 'test = "test.csv"\nlabel_column = "label"\n'
+        f'[rules]\nfiles = ["rules.lf"]\nsketches = [{sketches}]\n'
+        '[end_model]\nepochs = 3\n[output]\ndir = "out"\n')
+    return tmp_path / "p.toml"
+
+
+def test_pipeline_fills_sketches_from_the_dev_labels(tmp_path: Path) -> None:
+    from explicate.runtime.pipeline import run_pipeline
+
+    result = run_pipeline(_sketch_pipeline(tmp_path))
+    sketches = result.info["sketches"]["s.lf"]
+    assert sketches["dev_rows_labeled"] == 100 and sketches["dev_labels_train_end_model"] is False
+    fills = {f["name"]: f for s in sketches["sketches"] for f in s["fills"]}
+    assert fills and all(f["name"].startswith(f["sketch"] + "_") for f in fills.values())
+    table = result.lf_table
+    assert table.loc["lol", "Sketch"] == ""  # plain LFs pass through, ungrouped
+    for name, f in fills.items():
+        assert table.loc[name, "Sketch"] == f["sketch"]  # summaries group fills by sketch
+    # The filled LFs vote: the spam fills are right on train (the label model's input).
+    assert result.metrics["label_model"]["test"]["accuracy"] > 0.8
+    rules = (tmp_path / "out" / "rules.lf").read_text()
+    assert "# sketch: lf kw: text contains ?w -> spam" in rules
+    assert rules.index("# sketch: lf kw:") < rules.index(next(n for n in fills
+                                                              if fills[n]["sketch"] == "kw"))
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert "## Sketches" in report and "gold labels of 100 dev rows were used" in report
+    assert "do not train the end model but pick its epoch" in report
+
+
+def test_pipeline_sketches_need_a_labeled_dev_split(tmp_path: Path) -> None:
+    from explicate.errors import ExplicateError
+    from explicate.runtime.pipeline import run_pipeline
+
+    with pytest.raises(ExplicateError) as info:
+        run_pipeline(_sketch_pipeline(tmp_path, dev=False))
+    (d,) = info.value.diagnostics
+    assert d.code == "E501" and "[data] has no 'dev'" in d.message
+    with pytest.raises(ExplicateError) as info:
+        run_pipeline(_sketch_pipeline(tmp_path, sketches='"s.lf", "nope.lf"'))
+    assert any("sketch file" in d.message and "nope.lf" in d.message
+               for d in info.value.diagnostics)
+
+
+# --- English sketches ---------------------------------------------------------------------------
+
+ENGLISH = [
+    ("label HAM because the comment is short", ("HAM", "SPAM"), "count(text) < ?n -> HAM"),
+    ("label SPAM because the text is long", ("HAM", "SPAM"), "count(text) > ?n -> SPAM"),
+    ("label SPAM because a money word appears", ("HAM", "SPAM"),
+     'text contains ?w like "money" -> SPAM'),
+    ("label SPAM because the text contains a money word", ("HAM", "SPAM"),
+     'text contains ?w like "money" -> SPAM'),
+    ("label RIDING because the person is close to the bike", ("NOT_RIDING", "RIDING"),
+     'min distance("person", "bike") < ?t -> RIDING'),
+    ("label NOT_RIDING because the person is far from the bike", ("NOT_RIDING", "RIDING"),
+     'min distance("person", "bike") > ?t -> NOT_RIDING'),
+]
+
+
+@pytest.mark.parametrize(("text", "labels", "dsl"), ENGLISH)
+def test_english_naming_a_concept_but_no_value_is_a_sketch(text: str, labels: tuple[str, ...],
+                                                           dsl: str) -> None:
+    from explicate.grammar.explanation import Context, parse_explanation
+
+    objects = ("objects",) if "RIDING" in labels else ()
+    ctx = Context(labels=labels, texts=() if objects else ("text",), objects=objects)
+    (reading,) = parse_explanation(text, ctx).readings
+    lf = ir.LF("e", ir.Label(reading.label), reading.when)
+    assert ir.holes(lf)  # a sketch: the value is left to the data
+    printed = to_dsl(lf)
+    assert printed == f"lf e: {dsl}"
+    # It prints as a sketch the DSL reads back, and the compiler types its holes.
+    assert parse_lf(printed) == lf
+    compile_rules(parse(f"labels: {', '.join(labels)}\n{printed}\n"), holes=True)
+
+
+def test_an_english_sketch_is_filled_like_a_written_one() -> None:
+    from explicate.grammar.explanation import Context, parse_explanation
+
+    (reading,) = parse_explanation("label ham because the message is short",
+                                   Context(labels=("ham", "spam"), texts=("text",))).readings
+    lf = ir.LF("short", ir.Label(reading.label), reading.when)
+    result = run_fill(to_dsl(lf) + "\n")
+    fills = result.fills  # type: ignore[attr-defined]
+    assert fills and all(f.label == "ham" and float(f.values["n"]) <= 5 for f in fills)

@@ -34,6 +34,7 @@ from explicate.grammar.explanation.roles import (
     over_pairs,
     over_words,
 )
+from explicate.grammar.explanation.sketches import SketchClauses
 from explicate.primitives import image
 from explicate.primitives import text as prim
 from explicate.primitives import text_extra as extra
@@ -46,7 +47,7 @@ def _size(p: Parts, text: ir.Expr) -> ir.Expr:
     return prim.Chars(text=text) if p.chars else prim.Count(text=text)
 
 
-class ExplanationToIR(Transformer[Token, Any]):
+class ExplanationToIR(SketchClauses, Transformer[Token, Any]):
     """Builds ``(label or None, condition)`` from one derivation."""
 
     def __init__(self, at: dict[int, Symbol], ctx: Context):

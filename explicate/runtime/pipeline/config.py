@@ -16,6 +16,7 @@ A pipeline file (paths are relative to it)::
 
     [rules]
     files = ["rules.lf"]
+    sketches = ["sketches.lf"]            # LFs with holes, filled from the dev split's gold labels
     explanations = ["explanations.csv"]   # English; needs `labels` unless a rule file gives them
     labels = ["NOT_SPOUSE", "SPOUSE"]
     explanation_label_map = { "1" = "SPOUSE", "2" = "NOT_SPOUSE" }
@@ -90,6 +91,10 @@ class RulesSection:
     """``[rules]``: rule files and English explanations."""
 
     files: list[str] | None = _key(".lf rule files")
+    sketches: list[str] | None = _key(".lf files of sketches (LFs with holes), filled from the "
+                                      "[data] dev split's gold labels")
+    sketch_dependencies: bool = _key("declare the fills of one sketch dependent to the label "
+                                     "model", False)
     explanations: list[str] | None = _key("English explanation files")
     labels: list[str] | None = _key("label names in id order")
     explanation_label_map: dict[str, str] | None = _key("explanation label value -> label name")
@@ -215,6 +220,8 @@ class PipelineConfig:
     text: tuple[str, ...] | None = None
     mentions: tuple[str, str] | None = None
     rule_files: tuple[Path, ...] = ()
+    sketch_files: tuple[Path, ...] = ()
+    sketch_dependencies: bool = False
     explanations: tuple[Path, ...] = ()
     labels: tuple[str, ...] | None = None
     explanation_label_map: dict[str, str] = field(default_factory=dict)
@@ -317,8 +324,14 @@ def config_from_dict(raw: Mapping[str, Any], base: str | Path = ".",
     raw_data = raw.get("data")
     if not isinstance(raw_data, dict) or "train" not in raw_data:
         bad("data", None, "[data] needs 'train': the data file the rules label")
-    if not rules.files and not rules.explanations:
-        bad("rules", None, "[rules] needs 'files' (.lf rule files) or 'explanations'")
+    if not rules.files and not rules.explanations and not rules.sketches:
+        bad("rules", None, "[rules] needs 'files' (.lf rule files), 'sketches' or 'explanations'")
+    if rules.sketches and (data.dev is None or data.label_column is None):
+        bad("rules", "sketches", "[rules] sketches are filled from the gold labels of the dev "
+            "split, but " + ("[data] has no 'dev'" if data.dev is None else
+                             "[data] names no 'label_column'"),
+            'set [data] dev = "dev.csv" and label_column = "label" (the labeled rows that fill '
+            "the holes)")
     if data.mentions is not None and len(data.mentions) != 2:
         bad("data", "mentions", "[data] mentions must name exactly two fields")
     _check_ranges(tables, bad)
@@ -340,6 +353,8 @@ def config_from_dict(raw: Mapping[str, Any], base: str | Path = ".",
         text=tuple(data.text) if data.text is not None else None,
         mentions=(data.mentions[0], data.mentions[1]) if data.mentions is not None else None,
         rule_files=tuple(path(f) for f in rules.files or ()),
+        sketch_files=tuple(path(f) for f in rules.sketches or ()),
+        sketch_dependencies=rules.sketch_dependencies,
         explanations=tuple(path(f) for f in rules.explanations or ()),
         labels=tuple(rules.labels) if rules.labels is not None else None,
         explanation_label_map={str(k): str(v)

@@ -4,6 +4,7 @@ accuracy."""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +26,15 @@ METHOD_NAMES = {
 
 
 def lf_table(L: np.ndarray, names: tuple[str, ...], labels: tuple[str, ...],
-             gold: np.ndarray | None) -> pd.DataFrame:
-    """The LF summary of the train split (with Emp. Acc. where gold labels are known)."""
+             gold: np.ndarray | None, sketch_of: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The LF summary of the train split (with Emp. Acc. where gold labels are known); with
+    sketches, a first column names the sketch each fill fills (fills of one sketch together)."""
     table = lf_summary(L, names, labels, gold if gold is not None and (gold >= 0).any() else None)
     table["Polarity"] = [", ".join(map(str, p)) for p in table["Polarity"]]
-    return table.drop(columns=["j"])
+    table = table.drop(columns=["j"])
+    if sketch_of:
+        table.insert(0, "Sketch", [sketch_of.get(str(n), "") for n in table.index])
+    return table
 
 
 def _fmt(v: Any) -> str:
@@ -130,6 +135,37 @@ def plot_lfs(table: pd.DataFrame, path: Path) -> bool:
     return True
 
 
+def sketch_section(reports: Mapping[str, Any]) -> list[str]:
+    """report.md lines for the sketch files: how the dev labels were used, then each sketch with
+    its fills (dev evidence, the held-out interval, pool coverage)."""
+    lines: list[str] = []
+    for name, r in reports.items():
+        trains = "also train" if r["dev_labels_train_end_model"] else "do not train"
+        epoch = (" but pick its epoch (early stopping), so the dev scores above are optimistic"
+                 if r["dev_labels_pick_end_model_epoch"] else "")
+        lines.append(f"**{name}**: the gold labels of {r['dev_rows_labeled']} dev rows were used "
+                     f"for {r['dev_labels_used_for']}; they {trains} the end model{epoch}. "
+                     f"Fills of one sketch were "
+                     f"{'declared' if r['dependencies_declared'] else 'not declared'} dependent "
+                     f"to the label model. Filling took {r['seconds']:.1f}s.")
+        lines.append("")
+        rows: list[list[str]] = []
+        for sk in r["sketches"]:
+            rows.append([f"`{sk['sketch']}` ({sk['tried']} values tried, "
+                         f"{len(sk['fills'])} filled)", "", "", "", ""])
+            for f in sk["fills"]:
+                h = f["held_out"]
+                held = (f"{h['correct']}/{h['fires']} ({h['interval'][0]:.2f}-"
+                        f"{h['interval'][1]:.2f})" if h["fires"] else "no held-out votes")
+                rows.append([f"&nbsp;&nbsp;`{f['name']}`", f["label"],
+                             f"{f['dev']['correct']}/{f['dev']['fires']}", held,
+                             f"{100 * f['pool_coverage']:.1f}%"])
+        lines.append(_markdown_table(["sketch / fill", "label", "dev", "held-out (95%)",
+                                      "train coverage"], rows))
+        lines += ["", "Stopping: " + "; ".join(r["log"][-3:]) if r["log"] else "", ""]
+    return lines
+
+
 def write_report(result: PipelineResult, rules_dsl: str) -> None:
     """``report.md`` (and ``lf_plot.png``) in the output folder."""
     out = result.output
@@ -183,6 +219,8 @@ def write_report(result: PipelineResult, rules_dsl: str) -> None:
         for name, t in info["explanations"].items():
             parts.append(f"- {name}: {t['explanations']} explanations, {t['parsed']} parsed, "
                          f"{t['lfs']} LFs kept")
+    if info.get("sketches"):
+        parts += ["", "## Sketches", ""] + sketch_section(info["sketches"])
     parts += ["", "## Time", ""]
     parts.append(_markdown_table(["stage", "seconds"],
                                  [[k, f"{v:.2f}"] for k, v in result.timings.items()]))

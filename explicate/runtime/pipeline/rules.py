@@ -28,6 +28,7 @@ from explicate.runtime.engine import Engine, apply_frame
 from explicate.runtime.explain import explain, word_lists_from_file
 from explicate.runtime.pipeline.artifacts import write_atomic
 from explicate.runtime.pipeline.config import E_CONFIG, PipelineConfig
+from explicate.runtime.pipeline.splits import gold_labels
 
 Log = Callable[[str], None]
 
@@ -44,6 +45,10 @@ class RuleSet:
     schemas: dict[str, Schema] = field(default_factory=dict)
     explain_reports: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # Sketch files: per file the fill report (with how the dev labels were used), and per filled
+    # LF (by its final name) the sketch it fills, as written.
+    sketch_reports: dict[str, Any] = field(default_factory=dict)
+    sketch_of: dict[str, str] = field(default_factory=dict)
 
     @property
     def lf_names(self) -> tuple[str, ...]:
@@ -61,8 +66,19 @@ class RuleSet:
         lines += [f"spans: {', '.join(s)} in {t}" for t, s in spans.items()]
         for name, program in self.programs:
             lines.append(f"\n# from {name}")
-            lines += [to_dsl(lf) for lf in program.lowered]
+            last = None
+            for lf in program.lowered:
+                sketch = self.sketch_of.get(lf.name)
+                if sketch is not None and sketch != last:
+                    lines.append(f"# sketch: {sketch}")
+                last = sketch
+                lines.append(to_dsl(lf))
         return "\n".join(lines) + "\n"
+
+    def sketch_names(self) -> dict[str, str]:
+        """The name of the sketch each filled LF fills (plain LFs are not in it)."""
+        return {lf: re.sub(r"^lf\s+([^:]+):.*$", r"\1", dsl, flags=re.S)
+                for lf, dsl in self.sketch_of.items()}
 
 
 @dataclass
@@ -73,6 +89,8 @@ class _Sources:
     schemas: dict[str, Schema] = field(default_factory=dict)
     dependencies: list[tuple[int, int]] = field(default_factory=list)
     reports: dict[str, Any] = field(default_factory=dict)
+    sketch_reports: dict[str, Any] = field(default_factory=dict)
+    sketch_of: dict[tuple[str, str], str] = field(default_factory=dict)  # (source, LF) -> sketch
 
     def add(self, name: str, program: Program, schema: Schema | None) -> None:
         assert schema is not None
@@ -126,6 +144,53 @@ def _explanation_files(cfg: PipelineConfig, labels: tuple[str, ...], pool: pd.Da
         found.add(f"{f.name} (explanations)", program, schema)
 
 
+def _sketch_files(cfg: PipelineConfig, labels: tuple[str, ...] | None, pool: pd.DataFrame,
+                  dev: pd.DataFrame | None, found: _Sources, log: Log,
+                  diags: list[Diagnostic]) -> None:
+    """Fill every sketch file from the pool (train) and the dev split's gold labels."""
+    from explicate.runtime.sketch import fill
+
+    gold_col = cfg.label_column
+    for f in cfg.sketch_files:
+        if not f.is_file():
+            diags.append(Diagnostic(E_CONFIG, f"[rules] sketch file '{f}' not found",
+                                    cfg.where("rules", "sketches")))
+            continue
+        rules, syntax = parse_partial(f.read_text(encoding="utf-8"), str(f))
+        file_labels = labels or rules.labels
+        if dev is None or gold_col is None or gold_col not in dev.columns or not file_labels:
+            continue  # reported by the config and column checks
+        try:
+            gold = gold_labels(dev, gold_col, file_labels, cfg.label_map, "dev")
+            result = fill(rules, pool, dev.drop(columns=[gold_col]), gold,
+                          seed=cfg.label_model_seed, base_dir=f.parent,
+                          syntax_errors=tuple(syntax))
+            program, schema = compile_for(RuleSource(result.rules, (), f.parent), pool)
+        except ExplicateError as exc:
+            diags.extend(exc.diagnostics)
+            continue
+        source = f"{f.name} (sketches)"
+        sketches = {lf.name: to_dsl(lf) for lf in result.source.lfs}
+        for fl in result.fills:
+            found.sketch_of[(source, fl.name)] = sketches[fl.sketch]
+        offset = sum(len(p.lfs) for _, p in found.programs)
+        index = {lf.name: i for i, lf in enumerate(program.lfs)}
+        if cfg.sketch_dependencies:
+            found.dependencies += [(offset + index[a], offset + index[b])
+                                   for a, b in result.dependencies]
+        labeled = int((gold != ir.ABSTAIN).sum())
+        found.sketch_reports[f.name] = {
+            "dev_rows": len(dev), "dev_rows_labeled": labeled,
+            "dev_labels_used_for": "filling the sketches (choosing their values)",
+            "dev_labels_train_end_model": False,
+            "dev_labels_pick_end_model_epoch": True,
+            "dependencies_declared": cfg.sketch_dependencies,
+            **result.report()}
+        log(f"sketches {f.name}: {len(result.sketches)} sketches, {len(result.fills)} fills "
+            f"chosen on {labeled} labeled dev rows ({result.seconds:.1f}s)")
+        found.add(source, program, schema)
+
+
 def _unique_names(programs: list[tuple[str, Program]], notes: list[str]
                   ) -> list[tuple[str, Program]]:
     """LF names unique across sources: later duplicates get their source's name in front."""
@@ -146,12 +211,16 @@ def _unique_names(programs: list[tuple[str, Program]], notes: list[str]
 
 
 def compile_sources(cfg: PipelineConfig, pool: pd.DataFrame, log: Log,
-                    diags: list[Diagnostic]) -> RuleSet | None:
-    """Compile every rule file and turn every explanation file into LFs (all errors at once;
+                    diags: list[Diagnostic], dev: pd.DataFrame | None = None) -> RuleSet | None:
+    """Compile every rule file, fill every sketch file from ``dev`` (the dev split with its
+    gold column) and turn every explanation file into LFs (all errors at once; sketches and
     explanations, which take seconds, only when nothing else is wrong)."""
     found = _Sources()
     _rule_files(cfg, pool, found, diags)
     labels = cfg.labels or next((p.labels for _, p in found.programs), None)
+    if cfg.sketch_files and not diags:
+        _sketch_files(cfg, labels, pool, dev, found, log, diags)
+        labels = labels or next((p.labels for _, p in found.programs), None)
     if cfg.explanations and not diags:
         if labels is None:
             diags.append(Diagnostic(E_CONFIG, "[rules] explanations need the labels",
@@ -172,7 +241,12 @@ def compile_sources(cfg: PipelineConfig, pool: pd.DataFrame, log: Log,
     renamed = _unique_names(found.programs, notes)
     if not renamed:
         diags.append(Diagnostic(E_CONFIG, "no rules: the rule sources hold no LF"))
-    return RuleSet(labels, renamed, found.dependencies, found.schemas, found.reports, notes)
+    sketch_of = {new.name: found.sketch_of[(name, old.name)]
+                 for (name, before), (_, after) in zip(found.programs, renamed, strict=True)
+                 for old, new in zip(before.lfs, after.lfs, strict=True)
+                 if (name, old.name) in found.sketch_of}
+    return RuleSet(labels, renamed, found.dependencies, found.schemas, found.reports, notes,
+                   found.sketch_reports, sketch_of)
 
 
 def _hashable(df: pd.DataFrame) -> pd.DataFrame:

@@ -266,11 +266,13 @@ def _finish(run: _Run, metrics: dict[str, dict[str, dict[str, float]]], lm: Labe
         "end_model": {"kind": run.kind, "epochs_run": len(end.history), "fit": end.fit_info,
                       "spec": run.spec.to_json(), "history": end.history},
         "explanations": {n: r["totals"] for n, r in rules.explain_reports.items()},
+        "sketches": rules.sketch_reports,
         "problems": run.problems,
         "warnings": run.warnings,
     }
     run.timings["total"] = time.perf_counter() - t0
-    table = lf_table(run.Ls["train"], rules.lf_names, labels, run.gold.get("train"))
+    table = lf_table(run.Ls["train"], rules.lf_names, labels, run.gold.get("train"),
+                     rules.sketch_names())
     result = PipelineResult(metrics, table, run.timings, labels, out, run.files, info)
     t = time.perf_counter()
     write_report(result, rules.dsl())
@@ -298,7 +300,7 @@ def run_pipeline(config: PipelineConfig | str | Path, *, log: Log | None = None,
     _read(run, diags)
     run.timed("read", t0)
     t = time.perf_counter()
-    run.rules = compile_sources(cfg, run.visible["train"], run.say, diags)
+    run.rules = compile_sources(cfg, run.visible["train"], run.say, diags, run.frames.get("dev"))
     run.timed("rules", t)
     if diags or run.rules is None:
         raise ExplicateError(diags)

@@ -26,7 +26,7 @@ import numpy as np
 from explicate import ir
 from explicate.primitives.text import Contains, TextColumn
 
-Value = ir.Phrase | ir.Num | ir.Label
+Value = ir.Phrase | ir.AnyOf | ir.Num | ir.Label
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class CandidateConfig:
     max_joint: int = 2500  # assignments tried per sketch (several holes: a beam per hole)
     quantiles: int = 19  # number candidates: the 5%, 10%, ..., 95% quantiles
     like_k: int = 25  # pool words kept nearest to `like` seeds
+    like_sets: tuple[int, ...] = (3, 6, 12, 25)  # `like` holes: also the nearest j words as one
 
 
 @dataclass
@@ -128,12 +129,15 @@ def vocabulary(col: TextColumn, n_pool: int, strings: Callable[[int], str]) -> V
 
 def word_candidates(site: HoleSite, vocab: Vocabulary, n_pool: int, cfg: CandidateConfig,
                     nearest: Callable[[list[str], list[str], int], list[str]] | None,
-                    limit: int) -> list[ir.Phrase]:
-    """Words worth trying in a words hole, most frequent in dev first (then in the pool)."""
+                    limit: int) -> list[ir.Phrase | ir.AnyOf]:
+    """Words worth trying in a words hole, most frequent in dev first (then in the pool). A
+    ``like`` hole also gets the concept as a whole: the nearest 3, 6, ... words as one value
+    (``any of (...)``), which can be measured on dev where each word alone is too rare."""
     hole = site.hole
     assert isinstance(hole, ir.Hole)
     if hole.within is not None:
-        return list(ir.phrases(hole.within))[:limit]
+        listed: list[ir.Phrase | ir.AnyOf] = [*ir.phrases(hole.within)]
+        return listed[:limit]
     floor = max(cfg.min_df, math.ceil(cfg.min_df_frac * n_pool))
     ceiling = cfg.max_df_frac * n_pool
     keep = [i for i, w in enumerate(vocab.words)
@@ -142,13 +146,21 @@ def word_candidates(site: HoleSite, vocab: Vocabulary, n_pool: int, cfg: Candida
         # Nearness is judged over the pool's words, before the dev rows narrow them down.
         if nearest is None:
             raise RuntimeError("`like` needs the MiniLM embeddings")
-        chosen = set(nearest([p.text for p in hole.like], [vocab.words[i] for i in keep],
-                             cfg.like_k))
+        ranked = nearest([p.text for p in hole.like], [vocab.words[i] for i in keep],
+                         cfg.like_k)
+        chosen = set(ranked)
         keep = [i for i in keep if vocab.words[i] in chosen]
+        sets: list[ir.Phrase | ir.AnyOf] = []
+        for j in sorted({min(j, len(ranked)) for j in cfg.like_sets}):
+            if j > 1:
+                sets.append(ir.AnyOf(tuple(ir.Phrase(w) for w in ranked[:j])))
+    else:
+        sets = []
     if not site.negated:
         keep = [i for i in keep if vocab.dev_df[i] >= cfg.min_support]
     keep.sort(key=lambda i: (-int(vocab.dev_df[i]), -int(vocab.pool_df[i]), vocab.words[i]))
-    return [ir.Phrase(vocab.words[i]) for i in keep[:limit]]
+    singles: list[ir.Phrase | ir.AnyOf] = [ir.Phrase(vocab.words[i]) for i in keep[:limit]]
+    return singles + sets
 
 
 def object_candidates(names: np.ndarray, n_pool_objects: int, n_pool: int, row_of: np.ndarray,
@@ -208,7 +220,7 @@ def assignments(names: list[str], options: list[list[Value]]) -> Iterator[dict[s
             return
 
 
-def proxy(site: HoleSite, word: ir.Phrase) -> ir.Expr | None:
+def proxy(site: HoleSite, word: ir.Phrase | ir.AnyOf) -> ir.Expr | None:
     """A condition that holds wherever ``word`` in this hole could make its LF vote: the word
     occurs in the hole's field (used to rank words of several-hole sketches)."""
     if site.text_field is not None:

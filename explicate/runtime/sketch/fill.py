@@ -191,7 +191,7 @@ def _beam(site: cands.HoleSite, words: list[cands.Value], size: int, ev: Evaluat
     Wilson bound over the prior): the beam of a words hole in a several-hole sketch."""
     scored = []
     for i, w in enumerate(words):
-        cond = cands.proxy(site, w) if isinstance(w, ir.Phrase) else None
+        cond = cands.proxy(site, w) if isinstance(w, ir.Phrase | ir.AnyOf) else None
         if cond is None:
             scored.append((0.0, i))
             continue
@@ -224,8 +224,8 @@ _SLUG = re.compile(r"[^A-Za-z0-9]+")
 def _fill_name(sketch: str, values: dict[str, cands.Value], taken: set[str]) -> str:
     parts = []
     for v in values.values():
-        text = v.text if isinstance(v, ir.Phrase) else (
-            v.name if isinstance(v, ir.Label) else f"{v.value:g}")
+        text = (f"{_show(v.items[0])}_and_{len(v.items) - 1}_near"
+                if isinstance(v, ir.AnyOf) else _show(v))
         parts.append(_SLUG.sub("_", text).strip("_").lower())
     base = "_".join([sketch, *[p for p in parts if p]])[:60]
     name, i = base, 2
@@ -268,6 +268,8 @@ def _fills(sel: Selection, held: dict[int, HeldOut], built: list[tuple[int, dict
 def _show(v: cands.Value) -> str:
     if isinstance(v, ir.Phrase):
         return v.text
+    if isinstance(v, ir.AnyOf):
+        return "any of (" + ", ".join(_show(w) for w in v.items) + ")"
     if isinstance(v, ir.Label):
         return v.name
     return f"{v.value:g}"

@@ -15,7 +15,8 @@ LFs of the file included; fills of one sketch declared dependent) over pool and 
 labeled dev rows it is unsure of (top probability below ``confident``, or no vote) are the ones to
 fix. Each open sketch then takes its best admissible candidate by ``lift + feedback * gain``
 (``gain``: unsure rows it labels right minus wrong, over their number) that is not redundant with
-a fill already chosen for the same label (pool Jaccard above ``max_overlap``).
+a fill already chosen for the same label (the overlap coefficient on the pool,
+``|A & B| / min(|A|, |B|)``, above ``max_overlap``: nested fills are redundant).
 
 Stopping rule (logged): a sketch closes when it has ``max_fills`` fills, when no admissible
 candidate is left, or when its best one has no positive gain (it only repeats what the label
@@ -235,13 +236,16 @@ def select(p: Pool, y: np.ndarray, use: np.ndarray, k: int, cfg: SelectConfig, s
 
 def _redundant(mask: np.ndarray, label: int, chosen: Sequence[int],
                pool_masks: dict[int, np.ndarray], p: Pool, max_overlap: float) -> bool:
-    """True when ``mask`` nearly repeats (pool Jaccard) a chosen fill of the same label."""
+    """True when ``mask`` nearly repeats a chosen fill of the same label: most of the smaller
+    of the two lies inside the other (overlap coefficient on the pool). Jaccard would let nested
+    fills through (``count(text) < 3`` inside ``< 5``), which vote twice on the same rows."""
+    n = np.count_nonzero(mask)
     for c in chosen:
         if p.label[c] != label:
             continue
         other = pool_masks[c]
-        union = np.count_nonzero(mask | other)
-        if union and np.count_nonzero(mask & other) / union > max_overlap:
+        smaller = min(n, np.count_nonzero(other))
+        if smaller and np.count_nonzero(mask & other) / smaller > max_overlap:
             return True
     return False
 

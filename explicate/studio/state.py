@@ -30,6 +30,7 @@ from explicate.runtime.matrix import lf_summary, majority_vote
 from explicate.studio import figures
 from explicate.studio.history import RuleHistory
 from explicate.studio.reading import Reader, Reading
+from explicate.studio.rulefile import RuleText
 from explicate.studio.votes import LabelModelCache
 
 ABSTAIN = ir.ABSTAIN
@@ -119,9 +120,8 @@ class Studio:
         dev_df = self._frame(self.dev) if self.dev is not None else None
         self.rules_path = Path(self.rules) if self.rules is not None else None
         step("reading rules", 0.05)
-        header, lfs, header_text = self._read_rules()
+        header, lfs, self.rule_file = self._read_rules()
         self.header = header
-        self.header_text = header_text
         self.base_dir = self.rules_path.parent if self.rules_path else Path(".")
         self.schema: Schema = infer_schema(pool_df, declared_spans(ir.RuleFile(tuple(header))))
         program = compile_rules(ir.RuleFile((*header, *lfs)), self.schema, self.base_dir)
@@ -157,6 +157,7 @@ class Studio:
         step("applying the rules", 0.8)
         kept = tuple(Kept(lf, low, to_dsl(lf)) for lf, low in
                      zip(program.lfs, program.lowered, strict=True))
+        self.loaded = kept
         self._cache_columns(program, kept)
         self.history = RuleHistory(self.rules_path) if self.rules_path else None
         self.states: list[tuple[Kept, ...]] = [kept]
@@ -193,29 +194,32 @@ class Studio:
             return source.reset_index(drop=True)
         return read_table(source, self.columns)
 
-    def _read_rules(self) -> tuple[list[ir.Expr], list[ir.LF], str]:
+    def _read_rules(self) -> tuple[list[ir.Expr], list[ir.LF], RuleText]:
         labels_decl: list[ir.Expr] = [ir.LabelsDecl(tuple(self.labels))] if self.labels else []
         path = self.rules_path
         if path is None or not path.exists():
             if not labels_decl:
                 raise studio_error("no labels: a new rule file needs --labels A,B", code="E205")
-            return labels_decl, [], to_dsl(labels_decl[0]) + "\n"
+            return labels_decl, [], RuleText((to_dsl(labels_decl[0]) + "\n\n",), ())
         source = load_rules(path)
         if source.syntax_errors:
             raise ExplicateError(list(source.syntax_errors))
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8-sig")  # as load_rules reads it: same offsets
         header = [s for s in source.rules.statements if not isinstance(s, ir.LF)]
         lfs = list(source.rules.lfs)
+        shift = 0
         if not any(isinstance(s, ir.LabelsDecl) for s in header):
             if not labels_decl:
                 raise studio_error(f"'{path}' has no 'labels:' line", "give --labels A,B",
                                    code="E205")
             header = labels_decl + header
-            text = to_dsl(labels_decl[0]) + "\n" + text
-        # The file's own text up to its first LF (comments, declarations as written) is kept
-        # verbatim on save; LFs are printed canonically below it.
-        first = min((lf.span.start for lf in lfs if lf.span), default=len(text))
-        return header, lfs, text[:first].rstrip() + "\n"
+            line = to_dsl(labels_decl[0]) + "\n"
+            text, shift = line + text, len(line)
+        # The file's own text is kept (comments, blank lines, declarations as written): saving
+        # leaves out removed LFs and appends kept ones (rulefile.RuleText).
+        spans = [(lf.span.start + shift, lf.span.end + shift) for lf in lfs if lf.span]
+        assert len(spans) == len(lfs), "every LF read from a file has its span"
+        return header, lfs, RuleText.of(text, spans)
 
     def _positive(self) -> int:
         if self.positive is None:
@@ -262,15 +266,17 @@ class Studio:
         return self.states[self.at]
 
     def rule_text(self, kept: Sequence[Kept]) -> str:
-        """The rule file of a state: the original header, then each LF (English rules under
-        their sentence as a comment)."""
-        lines = [self.header_text.rstrip("\n"), ""]
+        """The rule file of a state: the loaded file's text without the LFs the state dropped,
+        then each LF kept since (an English one under its sentence as a comment)."""
+        present = [k in kept for k in self.loaded]
+        added = []
         for k in kept:
+            if k in self.loaded:
+                continue
             dsl = to_dsl(k.lf)
-            if k.kind == "english":
-                lines.append("# " + " ".join(k.source.split()))
-            lines.append(dsl)
-        return "\n".join(lines).rstrip("\n") + "\n"
+            added.append(f"# {' '.join(k.source.split())}\n{dsl}" if k.kind == "english"
+                         else dsl)
+        return self.rule_file.render(present, added)
 
     def _move(self, kept: tuple[Kept, ...] | None, op: str, at: int | None = None) -> dict[str, Any]:
         warm = None

@@ -26,7 +26,7 @@ from explicate.grammar import to_dsl
 from explicate.runtime.apply import declared_spans, load_rules
 from explicate.runtime.data import RowProblem, gold_ids, infer_schema, read_table
 from explicate.runtime.features import Batch, build_batch
-from explicate.runtime.matrix import lf_summary, majority_vote
+from explicate.runtime.matrix import majority_vote
 from explicate.studio import figures
 from explicate.studio.history import RuleHistory
 from explicate.studio.reading import Reader, Reading
@@ -79,6 +79,7 @@ class StateFigures:
     L: dict[str, np.ndarray]
     lm: LabelModelCache
     version: str | None = None
+    problems: dict[str, list[RowProblem]] = field(default_factory=dict)  # per split, when asked
 
 
 @dataclass
@@ -439,7 +440,7 @@ class Studio:
                                    "metrics": self.metrics()}
             lm = self._figures.lm
             for name, split in self.splits.items():
-                out[name] = _summarize(self._figures.L[name], names, self.labels_, split.gold,
+                out[name] = figures.summarize(self._figures.L[name], names, self.labels_, split.gold,
                                        lm.accuracies if name == "pool" else None)
                 out[name]["problems"] = len(self._problems(split))
             return out
@@ -449,14 +450,14 @@ class Studio:
         fig = self._figures
         dev = self.splits.get("dev")
         out: dict[str, Any] = {"lfs": fig.L["pool"].shape[1],
-                               "pool_coverage": _coverage(fig.L["pool"])}
+                               "pool_coverage": figures.coverage(fig.L["pool"])}
         if dev is not None and dev.gold is not None:
             k = len(self.labels_)
             mv = majority_vote(fig.L["dev"], k)
             out["dev_majority"] = figures.dev_scores(mv, dev.gold, k, self.positive_id)
             out["dev_label_model"] = figures.dev_scores(fig.lm.dev_pred(), dev.gold, k,
                                                         self.positive_id)
-        return _clean(out)
+        return figures.clean(out)
 
     def example(self, split: str, row: int) -> dict[str, Any]:
         """One example: its fields, mentions, the kept LFs' votes, gold and the model's view."""
@@ -489,7 +490,7 @@ class Studio:
             L = self._figures.L[split]
             mask = np.ones(s.n, dtype=bool)
             voted = L != ABSTAIN
-            conflicting = _conflicts(L)
+            conflicting = figures.conflicts(L)
             if filter == "uncovered":
                 mask &= ~voted.any(axis=1)
             elif filter == "conflicting":
@@ -571,9 +572,9 @@ class Studio:
                                 if kb is None else "changed",
                                 "before": to_dsl(ka.lf) if ka else None,
                                 "after": to_dsl(kb.lf) if kb else None,
-                                "coverage_before": _coverage(ca[:, None]) if ca is not None
+                                "coverage_before": figures.coverage(ca[:, None]) if ca is not None
                                 else None,
-                                "coverage_after": _coverage(cb[:, None]) if cb is not None
+                                "coverage_after": figures.coverage(cb[:, None]) if cb is not None
                                 else None,
                                 "votes_differ": differ})
             return {"a": va.as_json(), "b": vb.as_json(), "rules": changes}
@@ -606,11 +607,14 @@ class Studio:
     def _problems(self, split: Split) -> list[RowProblem]:
         """Row problems of the fields the kept LFs read (a column no rule reads, such as a
         list of votes, is not a problem)."""
-        read: set[str] = set()
-        for k in self.kept:
-            for f in ir.fields_read(k.lowered.when):
-                read.update((f, self.spans.get(f, f)))
-        return [p for p in split.problems if p.field in read]
+        memo = self._figures.problems
+        if split.name not in memo:
+            read: set[str] = set()
+            for k in self.kept:
+                for f in ir.fields_read(k.lowered.when):
+                    read.update((f, self.spans.get(f, f)))
+            memo[split.name] = [p for p in split.problems if p.field in read]
+        return memo[split.name]
 
     def _row(self, split: str, row: int) -> int:
         if split not in self.splits:
@@ -654,47 +658,3 @@ def _missing(v: Any) -> bool:
 
 def _plain(v: Any) -> bool:
     return v is None or isinstance(v, str | int | float | bool | np.generic) or _missing(v)
-
-
-def _coverage(L: np.ndarray) -> float:
-    return float((L != ABSTAIN).any(axis=1).mean()) if L.shape[0] and L.shape[1] else 0.0
-
-
-def _conflicts(L: np.ndarray) -> np.ndarray:
-    if not L.shape[1]:
-        return np.zeros(L.shape[0], dtype=bool)
-    voted = L != ABSTAIN
-    hi = np.where(voted, L, -1).max(axis=1)
-    lo = np.where(voted, L, 127).min(axis=1)
-    return voted.any(axis=1) & (hi != lo)
-
-
-def _clean(value: Any) -> Any:
-    """JSON-safe: NaN becomes None (as ``explicate summary --json`` writes it)."""
-    if isinstance(value, float) and value != value:
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    return value
-
-
-def _summarize(L: np.ndarray, names: tuple[str, ...], labels: tuple[str, ...],
-               gold: np.ndarray | None, learned: np.ndarray | None) -> dict[str, Any]:
-    """``explicate summary --json``'s ``lfs`` and ``majority_vote`` for one split."""
-    table = lf_summary(L, names, labels, gold, learned if learned is not None and len(names)
-                       else None) if names else pd.DataFrame()
-    records = [{"LF": name, **{k: v for k, v in row.items() if k != "j"}}
-               for name, row in table.to_dict(orient="index").items()]
-    mv = majority_vote(L, len(labels)) if L.shape[1] else np.full(L.shape[0], ABSTAIN)
-    n = len(mv)
-    majority: dict[str, Any] = {"rows": n, "labeled": int((mv != ABSTAIN).sum()),
-                                "coverage": float((mv != ABSTAIN).mean()) if n else 0.0,
-                                "counts": {lab: int((mv == i).sum()) for i, lab in
-                                           enumerate(labels)}}
-    if gold is not None:
-        scored = (mv != ABSTAIN) & (gold != ABSTAIN)
-        majority["accuracy"] = float((mv[scored] == gold[scored]).mean()) if scored.any() else None
-    return _clean({"lfs": records, "majority_vote": majority})
-

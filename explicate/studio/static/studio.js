@@ -3,18 +3,25 @@
 "use strict";
 (function () {
   const $ = (id) => document.getElementById(id);
-  const state = { split: "pool", row: null, seq: 0, timer: null };
+  const state = { split: "pool", row: null, seq: 0, timer: null, inflight: null };
   // Per answered keystroke: ms from the keystroke (incl. the debounce) and from the request to
   // the painted result (benchmarks/studio.py reads them).
   const timings = (window.__studioTimings = []);
 
-  async function api(method, path, body) {
+  // A stale answer is not worth waiting for: a new keystroke aborts the request in flight.
+  async function api(method, path, body, signal) {
     const sep = path.includes("?") ? "&" : "?";
-    const res = await fetch(path + sep + "html=1", {
-      method, headers: body ? { "Content-Type": "application/json" } : {},
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const data = await res.json();
+    let res, data;
+    try {
+      res = await fetch(path + sep + "html=1", {
+        method, headers: body ? { "Content-Type": "application/json" } : {},
+        body: body ? JSON.stringify(body) : undefined, signal,
+      });
+      data = await res.json();
+    } catch (err) {
+      if (err.name === "AbortError") return null;
+      throw err;
+    }
     if (!res.ok) { showErrors(data); return null; }
     return data;
   }
@@ -45,17 +52,23 @@
     return { text: $("rule").value, example: state.row, split: state.split,
              label: $("label").value || null };
   }
+  function abortStale() {
+    if (state.inflight) state.inflight.abort();
+    state.inflight = null;
+  }
   async function tryRule(t0) {
     const seq = state.seq, tSend = performance.now();
     if (t0 === undefined) t0 = tSend;
+    abortStale();
+    const ctl = (state.inflight = new AbortController());
     // Readings and their figures first; the label model's change (a refit) follows.
     const data = await api("POST", "/api/try",
-                           Object.assign(rulePayload(), { label_model: false }));
+                           Object.assign(rulePayload(), { label_model: false }), ctl.signal);
     if (seq !== state.seq) return; // a newer keystroke is on its way: drop this answer
     if (data) swap(data.html);
     painted(t0, tSend, seq);
     if (!data || !data.readings.some((r) => r.dev)) return;
-    const lm = await api("POST", "/api/impact", rulePayload());
+    const lm = await api("POST", "/api/impact", rulePayload(), ctl.signal);
     if (seq !== state.seq || !lm) return;
     lm.html.forEach((frag, i) => { const el = document.querySelector('[data-lm="' + i + '"]');
                                    if (el && frag) el.innerHTML = frag; });
@@ -68,6 +81,7 @@
   function scheduleTry() {
     const seq = ++state.seq, t0 = performance.now();
     document.body.dataset.pending = String(seq);
+    abortStale();
     clearTimeout(state.timer);
     state.timer = setTimeout(() => tryRule(t0), 120);
   }

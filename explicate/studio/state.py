@@ -474,6 +474,7 @@ class Studio:
                     "votes": votes,
                     "gold": None if s.gold is None or s.gold[row] == ABSTAIN
                     else self.labels_[int(s.gold[row])],
+                    "gold_column": self.gold if s.gold is not None else None,
                     "probs": None if probs is None else
                     {lab: round(float(p), 4) for lab, p in zip(self.labels_, probs, strict=True)},
                     "problems": [str(p) for p in self._problems(s) if p.row == row + 1]}

@@ -9,6 +9,8 @@ columns, refits the label model and saves the rule file with its history.
 
 from __future__ import annotations
 
+import copy
+import gc
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -35,6 +37,7 @@ from explicate.studio.votes import LabelModelCache
 
 ABSTAIN = ir.ABSTAIN
 Progress = Callable[[str, float], None]
+RECENT_STATES = 8  # states whose figures (L, label model, tables) are kept for undo/redo
 
 
 def studio_error(message: str, *hints: str, code: str = "E702") -> ExplicateError:
@@ -80,6 +83,7 @@ class StateFigures:
     lm: LabelModelCache
     version: str | None = None
     problems: dict[str, list[RowProblem]] = field(default_factory=dict)  # per split, when asked
+    tables: dict[str, dict[str, Any]] = field(default_factory=dict)  # the LF table per split
 
 
 @dataclass
@@ -168,12 +172,18 @@ class Studio:
         self._seen: set[tuple[str, int]] = set()
         step("fitting the label model", 0.9)
         self._figures = self._state_figures(kept)
+        self._recent: dict[int, StateFigures] = {0: self._figures}  # by state, most recent last
         if self.history is not None:
             self._figures.version = self.history.save(self.rule_text(kept), "load",
                                                       tuple(k.lf.name for k in kept),
                                                       self.metrics()).hash
         step("warming up", 0.95)
         self._warm_up()
+        # What is loaded lives as long as the session: out of the collector's sight, a full
+        # collection (200+ ms over the ~350k objects of a 100k-row session) cannot land in the
+        # middle of a keystroke's answer.
+        gc.collect()
+        gc.freeze()
         step("ready", 1.0)
         self.ready = True
         return self
@@ -287,13 +297,19 @@ class Studio:
         if kept is not None:
             del self.states[self.at + 1 :]
             del self.ops[self.at + 1 :]
+            for i in [i for i in self._recent if i > self.at]:
+                del self._recent[i]
             self.states.append(kept)
             self.ops.append(op)
             self.at = len(self.states) - 1
         else:
             assert at is not None
             self.at = at
-        self._figures = self._state_figures(self.kept, warm)
+        # Undo and redo return to a state seen lately: its L, label model and tables stand.
+        fig = self._recent.pop(self.at, None) or self._state_figures(self.kept, warm)
+        self._recent[self.at] = self._figures = fig
+        while len(self._recent) > RECENT_STATES:
+            del self._recent[next(iter(self._recent))]
         if self.history is not None:
             self._figures.version = self.history.save(self.rule_text(self.kept), op,
                                                       tuple(k.lf.name for k in self.kept),
@@ -439,10 +455,14 @@ class Studio:
                                               "source": k.source} for k in self.kept],
                                    "metrics": self.metrics()}
             lm = self._figures.lm
+            tables = self._figures.tables
             for name, split in self.splits.items():
-                out[name] = figures.summarize(self._figures.L[name], names, self.labels_, split.gold,
-                                       lm.accuracies if name == "pool" else None)
-                out[name]["problems"] = len(self._problems(split))
+                if name not in tables:
+                    tables[name] = figures.summarize(
+                        self._figures.L[name], names, self.labels_, split.gold,
+                        lm.accuracies if name == "pool" else None)
+                    tables[name]["problems"] = len(self._problems(split))
+                out[name] = copy.deepcopy(tables[name])
             return out
 
     def metrics(self) -> dict[str, Any]:

@@ -99,7 +99,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         _wait_for_port(port, proc)
         with sync_api.sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page = browser.new_page(viewport={"width": 1400, "height": 800})
             page.goto(f"http://127.0.0.1:{port}/")
             page.wait_for_selector("body[data-booted=true]")
             yield {"page": page, "pool": pool, "rules": rules, "shots": shots}
@@ -145,7 +145,7 @@ def _summary(rules: Path, data: Path, *extra: str) -> dict[str, Any]:
 
 def test_replay_expert_session_figures_match_explicate_summary(session: dict[str, Any]) -> None:
     page, shots = session["page"], session["shots"]
-    page.screenshot(path=str(shots / "0-start.png"))
+    page.screenshot(path=str(shots / "0-start.png"), full_page=True)
     for i, (label, phrase, rule) in enumerate(SESSION):
         _open(page, phrase)
         page.keyboard.press("Alt+E")
@@ -159,15 +159,15 @@ def test_replay_expert_session_figures_match_explicate_summary(session: dict[str
         assert f"on this example: {label}" in first.inner_text(), (rule, first.inner_text())
         assert page.locator("#example mark").count() > 0  # what the rule matched is marked
         if i == 0:
-            page.screenshot(path=str(shots / "1-dsl-reading.png"))
+            page.screenshot(path=str(shots / "1-dsl-reading.png"), full_page=True)
         if i == 7:
-            page.screenshot(path=str(shots / "2-english-reading.png"))
+            page.screenshot(path=str(shots / "2-english-reading.png"), full_page=True)
         page.keyboard.press("Alt+1")  # keep the first reading
         page.wait_for_selector(f"body[data-kept='{i + 1}']")
-    page.screenshot(path=str(shots / "3-kept.png"))
+    page.screenshot(path=str(shots / "3-kept.png"), full_page=True)
     page.keyboard.press("Alt+U")  # undo the last keep
     page.wait_for_selector(f"body[data-kept='{len(SESSION) - 1}']")
-    page.screenshot(path=str(shots / "4-undone.png"))
+    page.screenshot(path=str(shots / "4-undone.png"), full_page=True)
 
     pool_cli = _summary(session["rules"], session["pool"], "--label-model", "auto")
     dev_cli = _summary(session["rules"], SMS / "valid.json", "--gold", "label")
@@ -212,7 +212,7 @@ def test_keyboard_redo_filters_and_dev_chips(session: dict[str, Any]) -> None:
     page.wait_for_selector(f"body[data-row='dev:{row}']")
     _settled(page)
     assert "gold" in page.locator("#example .where").inner_text()
-    page.screenshot(path=str(shots / "5-dev-example.png"))
+    page.screenshot(path=str(shots / "5-dev-example.png"), full_page=True)
     page.click("table.lfs th button[data-col='Coverage']")  # sort by coverage, largest first
     values = [float(v) for v in page.locator("table.lfs td[data-col='Coverage']").evaluate_all(
         "cells => cells.map(c => c.dataset.v)")]

@@ -40,12 +40,21 @@
     const saved = document.querySelector("[data-version]");
     if (saved) document.body.dataset.version = saved.dataset.version;
   }
+  // Runs ``fn`` just after the next paint: a frame callback comes before the paint, a task it
+  // posts runs once the frame is painted.
+  function afterPaint(fn) {
+    requestAnimationFrame(() => {
+      const ch = new MessageChannel();
+      ch.port1.onmessage = fn;
+      ch.port2.postMessage(null);
+    });
+  }
   function painted(t0, tSend, seq) {
-    requestAnimationFrame(() => requestAnimationFrame(() => {
+    afterPaint(() => {
       const now = performance.now();
       timings.push({ kind: "readings", sinceKey: now - t0, sinceSend: now - tSend });
       document.body.dataset.painted = String(seq);
-    }));
+    });
   }
 
   function rulePayload() {
@@ -72,10 +81,10 @@
     if (seq !== state.seq || !lm) return;
     lm.html.forEach((frag, i) => { const el = document.querySelector('[data-lm="' + i + '"]');
                                    if (el && frag) el.innerHTML = frag; });
-    requestAnimationFrame(() => requestAnimationFrame(() => {
+    afterPaint(() => {
       timings.push({ kind: "label_model", sinceKey: performance.now() - t0 });
       document.body.dataset.impact = String(seq);
-    }));
+    });
   }
   // Debounced: each keystroke restarts the wait; the timing runs from the last keystroke.
   function scheduleTry() {
@@ -86,8 +95,16 @@
     state.timer = setTimeout(() => tryRule(t0), 120);
   }
 
+  // Discarding (Esc) also drops whatever answer is still on its way for the discarded text.
+  function discard() {
+    clearTimeout(state.timer); abortStale();
+    const seq = String(++state.seq);
+    $("rule").value = ""; $("readings").innerHTML = "";
+    document.body.dataset.pending = document.body.dataset.painted = seq;
+  }
   async function keep(i) {
     if (!$("rule").value.trim()) return;
+    clearTimeout(state.timer); abortStale();
     const data = await api("POST", "/api/keep", Object.assign(rulePayload(), { reading: i }));
     if (!data) return;
     swap(data.html);
@@ -147,7 +164,7 @@
     else if (t.id === "undo") step("undo");
     else if (t.id === "redo") step("redo");
     else if (t.id === "next") nextExample();
-    else if (t.id === "discard") { $("rule").value = ""; $("readings").innerHTML = ""; }
+    else if (t.id === "discard") discard();
   });
   document.addEventListener("keydown", (ev) => {
     const inText = ev.target === $("rule") || ev.target === $("search");
@@ -162,7 +179,7 @@
       scheduleTry();
     }
     else if (ev.ctrlKey && ev.key === "Enter") { ev.preventDefault(); keep(0); }
-    else if (ev.key === "Escape") { $("rule").value = ""; $("readings").innerHTML = ""; $("rule").focus(); }
+    else if (ev.key === "Escape") { discard(); $("rule").focus(); }
     else if (ev.key === "Enter" && ev.target === $("search")) { ev.preventDefault(); nextExample(); }
     else if (ev.key === "/" && !inText) { ev.preventDefault(); $("search").focus(); }
   });

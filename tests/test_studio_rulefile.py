@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from explicate.grammar.parse import parse_partial
 from explicate.studio.rulefile import RuleText
 
 pytest.importorskip("fastapi", reason="the studio extra (fastapi) is not installed")
@@ -113,3 +116,47 @@ def test_a_file_without_labels_gets_the_given_labels_line_and_nothing_else_chang
     assert rules.read_text(encoding="utf-8") == "labels: HAM, SPAM\n" + body
     studio.remove("ok")
     assert rules.read_text(encoding="utf-8") == "labels: HAM, SPAM\n"
+
+
+GAP_LINES = ("", "# a note", 'words w = "a", "b"', "   ")
+LF_COMMENTS = ("# about the next LF", "  # indented")
+
+
+@st.composite
+def _files(draw: st.DrawFn) -> tuple[list[str], list[str]]:
+    """A rule file as its pieces: gaps (blank lines, comments and declarations, never ending in
+    a comment, which would belong to the LF below) and LFs (with their own comments above)."""
+    n = draw(st.integers(0, 5))
+    gaps = []
+    for _ in range(n + 1):
+        lines = draw(st.lists(st.sampled_from(GAP_LINES), max_size=3))
+        if lines and lines[-1].lstrip().startswith("#"):
+            lines.append("")
+        gaps.append("".join(line + "\n" for line in lines))
+    gaps[0] = "labels: A, B\n" + gaps[0]
+    lfs = []
+    for j in range(n):
+        above = draw(st.lists(st.sampled_from(LF_COMMENTS), max_size=2))
+        tail = draw(st.sampled_from(["", "   # why", " "]))
+        two = draw(st.booleans())
+        body = f'lf r{j}: text contains "w{j}"' + ('\n    and text contains "x"' if two else "")
+        lfs.append("".join(c + "\n" for c in above) + f"{body} -> A{tail}\n")
+    return gaps, lfs
+
+
+@settings(max_examples=60, deadline=None)
+@given(_files(), st.data())
+def test_any_file_is_cut_into_its_own_pieces(pieces: tuple[list[str], list[str]],
+                                             data: st.DataObject) -> None:
+    gaps, lfs = pieces
+    text = gaps[0] + "".join(lf + gap for lf, gap in zip(lfs, gaps[1:], strict=True))
+    rules, problems = parse_partial(text, "r.lf")
+    assert not problems
+    spans = [(lf.span.start, lf.span.end) for lf in rules.lfs if lf.span]
+    cut = RuleText.of(text, spans)
+    assert (list(cut.gaps), list(cut.lfs)) == (gaps, lfs)
+    assert cut.render([True] * len(lfs), []) == text
+    keep = data.draw(st.lists(st.booleans(), min_size=len(lfs), max_size=len(lfs)))
+    want = gaps[0] + "".join((lf if k else "") + gap
+                             for lf, k, gap in zip(lfs, keep, gaps[1:], strict=True))
+    assert cut.render(keep, []) == want

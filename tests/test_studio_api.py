@@ -278,3 +278,29 @@ def test_studio_imports_only_lower_layers() -> None:
                 if name.startswith("explicate.runtime.pipeline"):
                     bad.append(f"{path.name} imports {name}")
     assert not bad, bad
+
+
+def test_remove_status_and_export_equal_the_command_line(client, files, tmp_path) -> None:
+    status = client.get("/api/status").json()
+    assert status["ready"] and status["labels"] == ["HAM", "SPAM"]
+    assert status["splits"]["pool"] == {"rows": 300, "problems": 0, "gold": False}
+    assert status["splits"]["dev"]["gold"] and status["fields"]["text"] == "text"
+    client.post("/api/keep", json={"text": 'text contains "free" -> SPAM'})
+    s = client.post("/api/remove", json={"name": "thanks"}).json()
+    assert [r["name"] for r in s["rules"]] == ["money", "free"]
+    pool_cli = _summary_cli(files["rules"], files["pool"], "--label-model", "auto")
+    _same_records(s["pool"]["lfs"], pool_cli["lfs"])
+    assert s["pool"]["majority_vote"] == pool_cli["majority_vote"]
+    # The probabilistic labels are those `explicate export` writes from the saved rule file,
+    # on every row some LF votes on (the command leaves the others empty).
+    out = tmp_path / "cli.csv"
+    res = CliRunner().invoke(cli, ["export", str(files["rules"]), "--data", str(files["pool"]),
+                                   "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    want = pd.read_csv(out)
+    got = pd.read_csv(io.StringIO(client.get("/api/export?format=csv").text))
+    voted = want["p:SPAM"].notna().to_numpy()
+    assert 0 < voted.sum() < len(want)
+    assert np.allclose(got["p_SPAM"][voted], want["p:SPAM"][voted], atol=1e-5)
+    assert got["label"][voted].tolist() == want["predicted"][voted].tolist()
+    assert got["label"][~voted].isna().all()  # no LF votes: no label

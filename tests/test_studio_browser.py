@@ -99,7 +99,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         _wait_for_port(port, proc)
         with sync_api.sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page = browser.new_page(viewport={"width": 1400, "height": 800})
             page.goto(f"http://127.0.0.1:{port}/")
             page.wait_for_selector("body[data-booted=true]")
             yield {"page": page, "pool": pool, "rules": rules, "shots": shots}
@@ -124,6 +124,15 @@ def _open(page: Any, phrase: str) -> None:
                            "?.textContent.includes(p)", arg=phrase)
 
 
+def _choose_label(page: Any, label: str) -> None:
+    """Alt+L steps through the labels, by keyboard alone."""
+    for _ in range(page.locator("#label option").count()):
+        if page.eval_on_selector("#label", "s => s.value") == label:
+            return
+        page.keyboard.press("Alt+L")
+    raise AssertionError(f"label {label} not offered")
+
+
 def _summary(rules: Path, data: Path, *extra: str) -> dict[str, Any]:
     from typer.testing import CliRunner
 
@@ -136,12 +145,11 @@ def _summary(rules: Path, data: Path, *extra: str) -> dict[str, Any]:
 
 def test_replay_expert_session_figures_match_explicate_summary(session: dict[str, Any]) -> None:
     page, shots = session["page"], session["shots"]
-    page.screenshot(path=str(shots / "0-start.png"))
+    page.screenshot(path=str(shots / "0-start.png"), full_page=True)
     for i, (label, phrase, rule) in enumerate(SESSION):
         _open(page, phrase)
         page.keyboard.press("Alt+E")
-        page.select_option("#label", label)
-        page.keyboard.press("Alt+E")
+        _choose_label(page, label)
         if i % 4 == 0:
             page.keyboard.type(rule)  # key by key: answers to earlier keystrokes are dropped
         else:
@@ -151,17 +159,17 @@ def test_replay_expert_session_figures_match_explicate_summary(session: dict[str
         assert f"on this example: {label}" in first.inner_text(), (rule, first.inner_text())
         assert page.locator("#example mark").count() > 0  # what the rule matched is marked
         if i == 0:
-            page.screenshot(path=str(shots / "1-dsl-reading.png"))
+            page.screenshot(path=str(shots / "1-dsl-reading.png"), full_page=True)
         if i == 7:
-            page.screenshot(path=str(shots / "2-english-reading.png"))
+            page.screenshot(path=str(shots / "2-english-reading.png"), full_page=True)
         page.keyboard.press("Alt+1")  # keep the first reading
         page.wait_for_selector(f"body[data-kept='{i + 1}']")
-    page.screenshot(path=str(shots / "3-kept.png"))
+    page.screenshot(path=str(shots / "3-kept.png"), full_page=True)
     page.keyboard.press("Alt+U")  # undo the last keep
     page.wait_for_selector(f"body[data-kept='{len(SESSION) - 1}']")
-    page.screenshot(path=str(shots / "4-undone.png"))
+    page.screenshot(path=str(shots / "4-undone.png"), full_page=True)
 
-    pool_cli = _summary(session["rules"], session["pool"])
+    pool_cli = _summary(session["rules"], session["pool"], "--label-model", "auto")
     dev_cli = _summary(session["rules"], SMS / "valid.json", "--gold", "label")
     rows = page.locator("table.lfs tbody tr")
     assert rows.count() == len(SESSION) - 1 == len(pool_cli["lfs"])
@@ -170,11 +178,15 @@ def test_replay_expert_session_figures_match_explicate_summary(session: dict[str
         assert cell["LF"] == want["LF"]
         assert cell["Coverage"] == f"{want['Coverage']:.3f}"
         assert cell["Conflicts"] == f"{want['Conflicts']:.3f}"
+        assert cell["Learned Acc."] == f"{want['Learned Acc.']:.3f}"
         assert (int(cell["Correct"]), int(cell["Incorrect"])) == (dev["Correct"],
                                                                  dev["Incorrect"])
-    mv = pool_cli["majority_vote"]
-    assert f"majority vote labels {mv['labeled']:,} of {mv['rows']:,}" in \
-        page.locator("#metrics").inner_text()
+    mv, dev_mv = pool_cli["majority_vote"], dev_cli["majority_vote"]
+    metrics = page.locator("#metrics").inner_text()
+    assert f"majority vote labels {mv['labeled']:,} of {mv['rows']:,}" in metrics
+    assert f"dev majority vote: accuracy {100 * dev_mv['coverage'] * dev_mv['accuracy']:.1f}% " \
+        f"({100 * dev_mv['accuracy']:.1f}% on the {100 * dev_mv['coverage']:.1f}% it labels)" \
+        in metrics
 
 
 def test_keyboard_redo_filters_and_dev_chips(session: dict[str, Any]) -> None:
@@ -184,7 +196,9 @@ def test_keyboard_redo_filters_and_dev_chips(session: dict[str, Any]) -> None:
     page.wait_for_selector(f"body[data-kept='{len(SESSION)}']")
     page.keyboard.press("Alt+F")
     page.keyboard.press("Backspace")  # no search
-    page.select_option("#filter", "uncovered")
+    page.focus("#filter")
+    page.keyboard.press("ArrowDown")  # all -> uncovered, by keyboard
+    assert page.eval_on_selector("#filter", "s => s.value") == "uncovered"
     page.keyboard.press("Alt+N")
     page.wait_for_function("document.querySelector('#example .votes')?.textContent"
                            ".includes('no LF votes here')")
@@ -193,11 +207,12 @@ def test_keyboard_redo_filters_and_dev_chips(session: dict[str, Any]) -> None:
     _settled(page)
     chip = page.locator("#readings [data-open-dev]").first
     row = chip.get_attribute("data-open-dev")
-    chip.click()  # open a dev example the rule votes on
+    chip.focus()
+    page.keyboard.press("Enter")  # open a dev example the rule votes on (a chip is a button)
     page.wait_for_selector(f"body[data-row='dev:{row}']")
     _settled(page)
     assert "gold" in page.locator("#example .where").inner_text()
-    page.screenshot(path=str(shots / "5-dev-example.png"))
+    page.screenshot(path=str(shots / "5-dev-example.png"), full_page=True)
     page.click("table.lfs th button[data-col='Coverage']")  # sort by coverage, largest first
     values = [float(v) for v in page.locator("table.lfs td[data-col='Coverage']").evaluate_all(
         "cells => cells.map(c => c.dataset.v)")]

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from explicate import ir
 from explicate.runtime.features import Batch
+from explicate.runtime.matrix import lf_summary, majority_vote
 from explicate.runtime.metrics import scores
 
 ABSTAIN = ir.ABSTAIN
@@ -170,3 +172,47 @@ def mention_marks(batch: Batch, row: int) -> list[Mark]:
         out.append(Mark(span.text, int(col.char_start[base + s]), int(col.char_end[base + e - 1]),
                         f"mention:{name}"))
     return out
+
+
+def coverage(L: np.ndarray) -> float:
+    return float((L != ABSTAIN).any(axis=1).mean()) if L.shape[0] and L.shape[1] else 0.0
+
+
+def conflicts(L: np.ndarray) -> np.ndarray:
+    if not L.shape[1]:
+        return np.zeros(L.shape[0], dtype=bool)
+    voted = L != ABSTAIN
+    hi = np.where(voted, L, -1).max(axis=1)
+    lo = np.where(voted, L, 127).min(axis=1)
+    return voted.any(axis=1) & (hi != lo)
+
+
+def clean(value: Any) -> Any:
+    """JSON-safe: NaN becomes None (as ``explicate summary --json`` writes it)."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean(v) for v in value]
+    return value
+
+
+def summarize(L: np.ndarray, names: tuple[str, ...], labels: tuple[str, ...],
+               gold: np.ndarray | None, learned: np.ndarray | None) -> dict[str, Any]:
+    """``explicate summary --json``'s ``lfs`` and ``majority_vote`` for one split."""
+    table = lf_summary(L, names, labels, gold, learned if learned is not None and len(names)
+                       else None) if names else pd.DataFrame()
+    records = [{"LF": name, **{k: v for k, v in row.items() if k != "j"}}
+               for name, row in table.to_dict(orient="index").items()]
+    mv = majority_vote(L, len(labels)) if L.shape[1] else np.full(L.shape[0], ABSTAIN)
+    n = len(mv)
+    majority: dict[str, Any] = {"rows": n, "labeled": int((mv != ABSTAIN).sum()),
+                                "coverage": float((mv != ABSTAIN).mean()) if n else 0.0,
+                                "counts": {lab: int((mv == i).sum()) for i, lab in
+                                           enumerate(labels)}}
+    if gold is not None:
+        scored = (mv != ABSTAIN) & (gold != ABSTAIN)
+        majority["accuracy"] = float((mv[scored] == gold[scored]).mean()) if scored.any() else None
+    return clean({"lfs": records, "majority_vote": majority})
+

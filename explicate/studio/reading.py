@@ -23,6 +23,7 @@ from explicate.grammar import to_dsl
 from explicate.grammar.parse import parse_partial
 from explicate.runtime.explain import explain
 
+MEMO = 64  # read results remembered (the last typed texts)
 _OPERATORS = ("contains", "starts", "ends", "matches", "is", "same", "followed")
 _LF_START = re.compile(r"\s*lf\b", re.IGNORECASE)
 _NAME_WORD = re.compile(r"[a-z0-9]+")
@@ -83,9 +84,26 @@ class Reader:
         self.base_dir = base_dir
         self.labels = labels
         self.word_lists = dict(word_lists)
+        self._memo: dict[Any, ReadResult] = {}
 
     def read(self, text: str, label: str | None, example: Mapping[str, Any] | None,
              taken: set[str], name: str | None = None) -> ReadResult:
+        """The readings of ``text`` (memoized: the page asks for the same text twice, for its
+        figures and then for the label model's change; English is the slow part)."""
+        key = (text, label, tuple(example.items()) if example is not None else None,
+               frozenset(taken), name)
+        try:
+            hit = self._memo.get(key)
+        except TypeError:  # a value that does not hash: read it anew
+            return self._read(text, label, example, taken, name)
+        if hit is None:
+            hit = self._memo[key] = self._read(text, label, example, taken, name)
+            while len(self._memo) > MEMO:
+                self._memo.pop(next(iter(self._memo)))
+        return hit
+
+    def _read(self, text: str, label: str | None, example: Mapping[str, Any] | None,
+              taken: set[str], name: str | None = None) -> ReadResult:
         if not text.strip():
             return ReadResult("empty")
         explicit = bool(_LF_START.match(text))

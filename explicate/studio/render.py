@@ -54,6 +54,8 @@ def example(ex: dict[str, Any], extra_marks: Sequence[dict[str, Any]] = ()) -> s
     marks = [*ex["marks"], *extra_marks]
     rows = []
     for name, value in ex["fields"].items():
+        if name == ex.get("gold_column"):  # shown as the gold chip
+            continue
         if isinstance(value, str):
             mine = [m for m in marks if m["field"] == name]
             body = marked(value, mine)
@@ -68,7 +70,8 @@ def example(ex: dict[str, Any], extra_marks: Sequence[dict[str, Any]] = ()) -> s
     probs = ""
     if ex.get("probs"):
         probs = " ".join(f"{escape(k)} {v:.2f}" for k, v in ex["probs"].items())
-        probs = f'<span class="muted">label model: {probs}</span>'
+        what = "label model" if ex["votes"] else "label model (no votes: its prior)"
+        probs = f'<span class="muted">{what}: {probs}</span>'
     problems = "".join(f'<div class="problem">{escape(p)}</div>' for p in ex.get("problems", []))
     matching = (f' · {ex["matching"]:,} matching' if ex.get("matching") is not None else "")
     return (f'<div class="example" data-split="{ex["split"]}" data-row="{ex["row"]}">'
@@ -182,7 +185,7 @@ def metrics(summary: dict[str, Any]) -> str:
         if key in m:
             s = m[key]
             parts.append(f'<span class="fig" data-fig="{key}">dev {name}: accuracy '
-                         f'{_pct(s["accuracy"])} ({_num(s["covered_accuracy"])} on the '
+                         f'{_pct(s["accuracy"])} ({_pct(s["covered_accuracy"])} on the '
                          f'{_pct(s["coverage"])} it labels), F1 {_num(s["f1"])}</span>')
     undo = (f'<button id="undo" title="undo {escape(summary["undo"] or "")} (Alt+U)"'
             f'{"" if summary["can_undo"] else " disabled"}>undo <kbd>Alt+U</kbd></button>')

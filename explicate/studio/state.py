@@ -9,6 +9,8 @@ columns, refits the label model and saves the rule file with its history.
 
 from __future__ import annotations
 
+import copy
+import gc
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -26,14 +28,16 @@ from explicate.grammar import to_dsl
 from explicate.runtime.apply import declared_spans, load_rules
 from explicate.runtime.data import RowProblem, gold_ids, infer_schema, read_table
 from explicate.runtime.features import Batch, build_batch
-from explicate.runtime.matrix import lf_summary, majority_vote
+from explicate.runtime.matrix import majority_vote
 from explicate.studio import figures
 from explicate.studio.history import RuleHistory
 from explicate.studio.reading import Reader, Reading
+from explicate.studio.rulefile import RuleText
 from explicate.studio.votes import LabelModelCache
 
 ABSTAIN = ir.ABSTAIN
 Progress = Callable[[str, float], None]
+RECENT_STATES = 8  # states whose figures (L, label model, tables) are kept for undo/redo
 
 
 def studio_error(message: str, *hints: str, code: str = "E702") -> ExplicateError:
@@ -78,6 +82,8 @@ class StateFigures:
     L: dict[str, np.ndarray]
     lm: LabelModelCache
     version: str | None = None
+    problems: dict[str, list[RowProblem]] = field(default_factory=dict)  # per split, when asked
+    tables: dict[str, dict[str, Any]] = field(default_factory=dict)  # the LF table per split
 
 
 @dataclass
@@ -119,9 +125,8 @@ class Studio:
         dev_df = self._frame(self.dev) if self.dev is not None else None
         self.rules_path = Path(self.rules) if self.rules is not None else None
         step("reading rules", 0.05)
-        header, lfs, header_text = self._read_rules()
+        header, lfs, self.rule_file = self._read_rules()
         self.header = header
-        self.header_text = header_text
         self.base_dir = self.rules_path.parent if self.rules_path else Path(".")
         self.schema: Schema = infer_schema(pool_df, declared_spans(ir.RuleFile(tuple(header))))
         program = compile_rules(ir.RuleFile((*header, *lfs)), self.schema, self.base_dir)
@@ -157,6 +162,7 @@ class Studio:
         step("applying the rules", 0.8)
         kept = tuple(Kept(lf, low, to_dsl(lf)) for lf, low in
                      zip(program.lfs, program.lowered, strict=True))
+        self.loaded = kept
         self._cache_columns(program, kept)
         self.history = RuleHistory(self.rules_path) if self.rules_path else None
         self.states: list[tuple[Kept, ...]] = [kept]
@@ -166,12 +172,18 @@ class Studio:
         self._seen: set[tuple[str, int]] = set()
         step("fitting the label model", 0.9)
         self._figures = self._state_figures(kept)
+        self._recent: dict[int, StateFigures] = {0: self._figures}  # by state, most recent last
         if self.history is not None:
             self._figures.version = self.history.save(self.rule_text(kept), "load",
                                                       tuple(k.lf.name for k in kept),
                                                       self.metrics()).hash
         step("warming up", 0.95)
         self._warm_up()
+        # What is loaded lives as long as the session: out of the collector's sight, a full
+        # collection (200+ ms over the ~350k objects of a 100k-row session) cannot land in the
+        # middle of a keystroke's answer.
+        gc.collect()
+        gc.freeze()
         step("ready", 1.0)
         self.ready = True
         return self
@@ -193,29 +205,32 @@ class Studio:
             return source.reset_index(drop=True)
         return read_table(source, self.columns)
 
-    def _read_rules(self) -> tuple[list[ir.Expr], list[ir.LF], str]:
+    def _read_rules(self) -> tuple[list[ir.Expr], list[ir.LF], RuleText]:
         labels_decl: list[ir.Expr] = [ir.LabelsDecl(tuple(self.labels))] if self.labels else []
         path = self.rules_path
         if path is None or not path.exists():
             if not labels_decl:
                 raise studio_error("no labels: a new rule file needs --labels A,B", code="E205")
-            return labels_decl, [], to_dsl(labels_decl[0]) + "\n"
+            return labels_decl, [], RuleText((to_dsl(labels_decl[0]) + "\n\n",), ())
         source = load_rules(path)
         if source.syntax_errors:
             raise ExplicateError(list(source.syntax_errors))
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8-sig")  # as load_rules reads it: same offsets
         header = [s for s in source.rules.statements if not isinstance(s, ir.LF)]
         lfs = list(source.rules.lfs)
+        shift = 0
         if not any(isinstance(s, ir.LabelsDecl) for s in header):
             if not labels_decl:
                 raise studio_error(f"'{path}' has no 'labels:' line", "give --labels A,B",
                                    code="E205")
             header = labels_decl + header
-            text = to_dsl(labels_decl[0]) + "\n" + text
-        # The file's own text up to its first LF (comments, declarations as written) is kept
-        # verbatim on save; LFs are printed canonically below it.
-        first = min((lf.span.start for lf in lfs if lf.span), default=len(text))
-        return header, lfs, text[:first].rstrip() + "\n"
+            line = to_dsl(labels_decl[0]) + "\n"
+            text, shift = line + text, len(line)
+        # The file's own text is kept (comments, blank lines, declarations as written): saving
+        # leaves out removed LFs and appends kept ones (rulefile.RuleText).
+        spans = [(lf.span.start + shift, lf.span.end + shift) for lf in lfs if lf.span]
+        assert len(spans) == len(lfs), "every LF read from a file has its span"
+        return header, lfs, RuleText.of(text, spans)
 
     def _positive(self) -> int:
         if self.positive is None:
@@ -262,15 +277,17 @@ class Studio:
         return self.states[self.at]
 
     def rule_text(self, kept: Sequence[Kept]) -> str:
-        """The rule file of a state: the original header, then each LF (English rules under
-        their sentence as a comment)."""
-        lines = [self.header_text.rstrip("\n"), ""]
+        """The rule file of a state: the loaded file's text without the LFs the state dropped,
+        then each LF kept since (an English one under its sentence as a comment)."""
+        present = [k in kept for k in self.loaded]
+        added = []
         for k in kept:
+            if k in self.loaded:
+                continue
             dsl = to_dsl(k.lf)
-            if k.kind == "english":
-                lines.append("# " + " ".join(k.source.split()))
-            lines.append(dsl)
-        return "\n".join(lines).rstrip("\n") + "\n"
+            added.append(f"# {' '.join(k.source.split())}\n{dsl}" if k.kind == "english"
+                         else dsl)
+        return self.rule_file.render(present, added)
 
     def _move(self, kept: tuple[Kept, ...] | None, op: str, at: int | None = None) -> dict[str, Any]:
         warm = None
@@ -280,13 +297,19 @@ class Studio:
         if kept is not None:
             del self.states[self.at + 1 :]
             del self.ops[self.at + 1 :]
+            for i in [i for i in self._recent if i > self.at]:
+                del self._recent[i]
             self.states.append(kept)
             self.ops.append(op)
             self.at = len(self.states) - 1
         else:
             assert at is not None
             self.at = at
-        self._figures = self._state_figures(self.kept, warm)
+        # Undo and redo return to a state seen lately: its L, label model and tables stand.
+        fig = self._recent.pop(self.at, None) or self._state_figures(self.kept, warm)
+        self._recent[self.at] = self._figures = fig
+        while len(self._recent) > RECENT_STATES:
+            del self._recent[next(iter(self._recent))]
         if self.history is not None:
             self._figures.version = self.history.save(self.rule_text(self.kept), op,
                                                       tuple(k.lf.name for k in self.kept),
@@ -432,10 +455,14 @@ class Studio:
                                               "source": k.source} for k in self.kept],
                                    "metrics": self.metrics()}
             lm = self._figures.lm
+            tables = self._figures.tables
             for name, split in self.splits.items():
-                out[name] = _summarize(self._figures.L[name], names, self.labels_, split.gold,
-                                       lm.accuracies if name == "pool" else None)
-                out[name]["problems"] = len(self._problems(split))
+                if name not in tables:
+                    tables[name] = figures.summarize(
+                        self._figures.L[name], names, self.labels_, split.gold,
+                        lm.accuracies if name == "pool" else None)
+                    tables[name]["problems"] = len(self._problems(split))
+                out[name] = copy.deepcopy(tables[name])
             return out
 
     def metrics(self) -> dict[str, Any]:
@@ -443,14 +470,14 @@ class Studio:
         fig = self._figures
         dev = self.splits.get("dev")
         out: dict[str, Any] = {"lfs": fig.L["pool"].shape[1],
-                               "pool_coverage": _coverage(fig.L["pool"])}
+                               "pool_coverage": figures.coverage(fig.L["pool"])}
         if dev is not None and dev.gold is not None:
             k = len(self.labels_)
             mv = majority_vote(fig.L["dev"], k)
             out["dev_majority"] = figures.dev_scores(mv, dev.gold, k, self.positive_id)
             out["dev_label_model"] = figures.dev_scores(fig.lm.dev_pred(), dev.gold, k,
                                                         self.positive_id)
-        return _clean(out)
+        return figures.clean(out)
 
     def example(self, split: str, row: int) -> dict[str, Any]:
         """One example: its fields, mentions, the kept LFs' votes, gold and the model's view."""
@@ -467,6 +494,7 @@ class Studio:
                     "votes": votes,
                     "gold": None if s.gold is None or s.gold[row] == ABSTAIN
                     else self.labels_[int(s.gold[row])],
+                    "gold_column": self.gold if s.gold is not None else None,
                     "probs": None if probs is None else
                     {lab: round(float(p), 4) for lab, p in zip(self.labels_, probs, strict=True)},
                     "problems": [str(p) for p in self._problems(s) if p.row == row + 1]}
@@ -483,7 +511,7 @@ class Studio:
             L = self._figures.L[split]
             mask = np.ones(s.n, dtype=bool)
             voted = L != ABSTAIN
-            conflicting = _conflicts(L)
+            conflicting = figures.conflicts(L)
             if filter == "uncovered":
                 mask &= ~voted.any(axis=1)
             elif filter == "conflicting":
@@ -565,9 +593,9 @@ class Studio:
                                 if kb is None else "changed",
                                 "before": to_dsl(ka.lf) if ka else None,
                                 "after": to_dsl(kb.lf) if kb else None,
-                                "coverage_before": _coverage(ca[:, None]) if ca is not None
+                                "coverage_before": figures.coverage(ca[:, None]) if ca is not None
                                 else None,
-                                "coverage_after": _coverage(cb[:, None]) if cb is not None
+                                "coverage_after": figures.coverage(cb[:, None]) if cb is not None
                                 else None,
                                 "votes_differ": differ})
             return {"a": va.as_json(), "b": vb.as_json(), "rules": changes}
@@ -600,11 +628,14 @@ class Studio:
     def _problems(self, split: Split) -> list[RowProblem]:
         """Row problems of the fields the kept LFs read (a column no rule reads, such as a
         list of votes, is not a problem)."""
-        read: set[str] = set()
-        for k in self.kept:
-            for f in ir.fields_read(k.lowered.when):
-                read.update((f, self.spans.get(f, f)))
-        return [p for p in split.problems if p.field in read]
+        memo = self._figures.problems
+        if split.name not in memo:
+            read: set[str] = set()
+            for k in self.kept:
+                for f in ir.fields_read(k.lowered.when):
+                    read.update((f, self.spans.get(f, f)))
+            memo[split.name] = [p for p in split.problems if p.field in read]
+        return memo[split.name]
 
     def _row(self, split: str, row: int) -> int:
         if split not in self.splits:
@@ -648,47 +679,3 @@ def _missing(v: Any) -> bool:
 
 def _plain(v: Any) -> bool:
     return v is None or isinstance(v, str | int | float | bool | np.generic) or _missing(v)
-
-
-def _coverage(L: np.ndarray) -> float:
-    return float((L != ABSTAIN).any(axis=1).mean()) if L.shape[0] and L.shape[1] else 0.0
-
-
-def _conflicts(L: np.ndarray) -> np.ndarray:
-    if not L.shape[1]:
-        return np.zeros(L.shape[0], dtype=bool)
-    voted = L != ABSTAIN
-    hi = np.where(voted, L, -1).max(axis=1)
-    lo = np.where(voted, L, 127).min(axis=1)
-    return voted.any(axis=1) & (hi != lo)
-
-
-def _clean(value: Any) -> Any:
-    """JSON-safe: NaN becomes None (as ``explicate summary --json`` writes it)."""
-    if isinstance(value, float) and value != value:
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    return value
-
-
-def _summarize(L: np.ndarray, names: tuple[str, ...], labels: tuple[str, ...],
-               gold: np.ndarray | None, learned: np.ndarray | None) -> dict[str, Any]:
-    """``explicate summary --json``'s ``lfs`` and ``majority_vote`` for one split."""
-    table = lf_summary(L, names, labels, gold, learned if learned is not None and len(names)
-                       else None) if names else pd.DataFrame()
-    records = [{"LF": name, **{k: v for k, v in row.items() if k != "j"}}
-               for name, row in table.to_dict(orient="index").items()]
-    mv = majority_vote(L, len(labels)) if L.shape[1] else np.full(L.shape[0], ABSTAIN)
-    n = len(mv)
-    majority: dict[str, Any] = {"rows": n, "labeled": int((mv != ABSTAIN).sum()),
-                                "coverage": float((mv != ABSTAIN).mean()) if n else 0.0,
-                                "counts": {lab: int((mv == i).sum()) for i, lab in
-                                           enumerate(labels)}}
-    if gold is not None:
-        scored = (mv != ABSTAIN) & (gold != ABSTAIN)
-        majority["accuracy"] = float((mv[scored] == gold[scored]).mean()) if scored.any() else None
-    return _clean({"lfs": records, "majority_vote": majority})
-

@@ -68,8 +68,13 @@ class LabelModelCache:
         return self._proba[split]
 
     def proba(self, split: str, row: int) -> np.ndarray | None:
-        p = self._probs(split)
-        return None if p is None else p[row]
+        """One row's class probabilities: from the split's when computed, else for that row
+        alone (opening an example must not cost a pass over 100k rows)."""
+        if self.model is None:
+            return None
+        if split in self._proba:
+            return self._proba[split][row]
+        return self.model.predict_proba(self.L[split][row : row + 1])[0]
 
     def pool_proba(self) -> np.ndarray:
         p = self._probs("pool")

@@ -3,18 +3,25 @@
 "use strict";
 (function () {
   const $ = (id) => document.getElementById(id);
-  const state = { split: "pool", row: null, seq: 0, timer: null };
+  const state = { split: "pool", row: null, seq: 0, timer: null, inflight: null };
   // Per answered keystroke: ms from the keystroke (incl. the debounce) and from the request to
   // the painted result (benchmarks/studio.py reads them).
   const timings = (window.__studioTimings = []);
 
-  async function api(method, path, body) {
+  // A stale answer is not worth waiting for: a new keystroke aborts the request in flight.
+  async function api(method, path, body, signal) {
     const sep = path.includes("?") ? "&" : "?";
-    const res = await fetch(path + sep + "html=1", {
-      method, headers: body ? { "Content-Type": "application/json" } : {},
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const data = await res.json();
+    let res, data;
+    try {
+      res = await fetch(path + sep + "html=1", {
+        method, headers: body ? { "Content-Type": "application/json" } : {},
+        body: body ? JSON.stringify(body) : undefined, signal,
+      });
+      data = await res.json();
+    } catch (err) {
+      if (err.name === "AbortError") return null;
+      throw err;
+    }
     if (!res.ok) { showErrors(data); return null; }
     return data;
   }
@@ -33,47 +40,71 @@
     const saved = document.querySelector("[data-version]");
     if (saved) document.body.dataset.version = saved.dataset.version;
   }
+  // Runs ``fn`` just after the next paint: a frame callback comes before the paint, a task it
+  // posts runs once the frame is painted.
+  function afterPaint(fn) {
+    requestAnimationFrame(() => {
+      const ch = new MessageChannel();
+      ch.port1.onmessage = fn;
+      ch.port2.postMessage(null);
+    });
+  }
   function painted(t0, tSend, seq) {
-    requestAnimationFrame(() => requestAnimationFrame(() => {
+    afterPaint(() => {
       const now = performance.now();
       timings.push({ kind: "readings", sinceKey: now - t0, sinceSend: now - tSend });
       document.body.dataset.painted = String(seq);
-    }));
+    });
   }
 
   function rulePayload() {
     return { text: $("rule").value, example: state.row, split: state.split,
              label: $("label").value || null };
   }
+  function abortStale() {
+    if (state.inflight) state.inflight.abort();
+    state.inflight = null;
+  }
   async function tryRule(t0) {
     const seq = state.seq, tSend = performance.now();
     if (t0 === undefined) t0 = tSend;
+    abortStale();
+    const ctl = (state.inflight = new AbortController());
     // Readings and their figures first; the label model's change (a refit) follows.
     const data = await api("POST", "/api/try",
-                           Object.assign(rulePayload(), { label_model: false }));
+                           Object.assign(rulePayload(), { label_model: false }), ctl.signal);
     if (seq !== state.seq) return; // a newer keystroke is on its way: drop this answer
     if (data) swap(data.html);
     painted(t0, tSend, seq);
     if (!data || !data.readings.some((r) => r.dev)) return;
-    const lm = await api("POST", "/api/impact", rulePayload());
+    const lm = await api("POST", "/api/impact", rulePayload(), ctl.signal);
     if (seq !== state.seq || !lm) return;
     lm.html.forEach((frag, i) => { const el = document.querySelector('[data-lm="' + i + '"]');
                                    if (el && frag) el.innerHTML = frag; });
-    requestAnimationFrame(() => requestAnimationFrame(() => {
+    afterPaint(() => {
       timings.push({ kind: "label_model", sinceKey: performance.now() - t0 });
       document.body.dataset.impact = String(seq);
-    }));
+    });
   }
   // Debounced: each keystroke restarts the wait; the timing runs from the last keystroke.
   function scheduleTry() {
     const seq = ++state.seq, t0 = performance.now();
     document.body.dataset.pending = String(seq);
+    abortStale();
     clearTimeout(state.timer);
     state.timer = setTimeout(() => tryRule(t0), 120);
   }
 
+  // Discarding (Esc) also drops whatever answer is still on its way for the discarded text.
+  function discard() {
+    clearTimeout(state.timer); abortStale();
+    const seq = String(++state.seq);
+    $("rule").value = ""; $("readings").innerHTML = "";
+    document.body.dataset.pending = document.body.dataset.painted = seq;
+  }
   async function keep(i) {
     if (!$("rule").value.trim()) return;
+    clearTimeout(state.timer); abortStale();
     const data = await api("POST", "/api/keep", Object.assign(rulePayload(), { reading: i }));
     if (!data) return;
     swap(data.html);
@@ -133,7 +164,7 @@
     else if (t.id === "undo") step("undo");
     else if (t.id === "redo") step("redo");
     else if (t.id === "next") nextExample();
-    else if (t.id === "discard") { $("rule").value = ""; $("readings").innerHTML = ""; }
+    else if (t.id === "discard") discard();
   });
   document.addEventListener("keydown", (ev) => {
     const inText = ev.target === $("rule") || ev.target === $("search");
@@ -148,7 +179,7 @@
       scheduleTry();
     }
     else if (ev.ctrlKey && ev.key === "Enter") { ev.preventDefault(); keep(0); }
-    else if (ev.key === "Escape") { $("rule").value = ""; $("readings").innerHTML = ""; $("rule").focus(); }
+    else if (ev.key === "Escape") { discard(); $("rule").focus(); }
     else if (ev.key === "Enter" && ev.target === $("search")) { ev.preventDefault(); nextExample(); }
     else if (ev.key === "/" && !inText) { ev.preventDefault(); $("search").focus(); }
   });

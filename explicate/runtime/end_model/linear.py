@@ -18,6 +18,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from explicate.runtime.device import blas_threads
 from explicate.runtime.end_model.inputs import Bags, hashed_features
 from explicate.runtime.end_model.nets import LinearNet
 from explicate.runtime.end_model.registry import (
@@ -78,9 +79,12 @@ class Linear(BaseKind):
                 p = np.exp(z)
                 return score(p / p.sum(1, keepdims=True))
 
-        sol = solver.fit_lbfgs(x, problem.probs[rows], problem.row_weights, l2,
-                               ITERATIONS_PER_EPOCH * problem.hyper.epochs, dev_score=dev_score,
-                               patience=problem.patience)
+        # The solver's BLAS work is vector updates the model's size: one thread (more only
+        # spin, see runtime.device.blas_threads); its sparse products are single-threaded.
+        with blas_threads(1):
+            sol = solver.fit_lbfgs(x, problem.probs[rows], problem.row_weights, l2,
+                                   ITERATIONS_PER_EPOCH * problem.hyper.epochs,
+                                   dev_score=dev_score, patience=problem.patience)
         net = LinearNet(self.ctx.buckets, self.ctx.cardinality)
         with torch.no_grad():
             net.bag.weight[torch.from_numpy(used)] = torch.from_numpy(sol.W.astype(np.float32))

@@ -214,9 +214,30 @@ def tokenize_texts(strings: Sequence[str], spans: bool = True) -> Tokens:
                   char_start=start_u[pos], char_end=end_u[pos])
 
 
-def _char_ngrams(token: str, sizes: tuple[int, ...] = (3, 4)) -> list[str]:
-    t = f"<{token}>"
-    return [t[i : i + s] for s in sizes for i in range(len(t) - s + 1)]
+def char_ngram_hashes(words: Sequence[str], sizes: tuple[int, ...] = (3, 4)
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """``(owner, hash)``: every character n-gram (``sizes``) of each word padded as ``<word>``,
+    grouped by word (``owner`` ascending), hashed from the code points in numpy (no Python per
+    n-gram)."""
+    padded = [f"<{w}>" for w in words]
+    lens = np.fromiter(map(len, padded), dtype=np.int64, count=len(padded))
+    cp = np.frombuffer("".join(padded).encode("utf-32-le"), dtype=np.uint32).astype(_U64)
+    starts = np.zeros(len(padded), dtype=np.int64)
+    if len(padded) > 1:
+        np.cumsum(lens[:-1], out=starts[1:])
+    owners, hashes = [], []
+    for size in sizes:
+        n_g = np.maximum(lens - size + 1, 0)
+        pos = np.arange(n_g.sum(), dtype=np.int64) - np.repeat(np.cumsum(n_g) - n_g - starts, n_g)
+        h = cp[pos]
+        with np.errstate(over="ignore"):
+            for j in range(1, size):
+                h = h * _U64(0x100000001B3) + cp[pos + j]
+        hashes.append(_mix(h ^ _U64(size)))
+        owners.append(np.repeat(np.arange(len(padded), dtype=np.int64), n_g))
+    owner = np.concatenate(owners)
+    order = np.argsort(owner, kind="stable")
+    return owner[order], np.concatenate(hashes)[order]
 
 
 def _char_features(tok: Tokens, select: np.ndarray,
@@ -227,9 +248,8 @@ def _char_features(tok: Tokens, select: np.ndarray,
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=_U64)
     codes, docs = tok.codes[select], tok.doc_of[select]
     uniq, which = np.unique(codes, return_inverse=True)
-    grams = [_char_ngrams(w) for w in tok.vocab[uniq].tolist()]
-    lens = np.array([len(g) for g in grams], dtype=np.int64)
-    flat = pd.util.hash_array(np.array([x for g in grams for x in g], dtype=object))
+    owner, flat = char_ngram_hashes(tok.vocab[uniq].tolist())
+    lens = np.bincount(owner, minlength=len(uniq)).astype(np.int64)
     starts = np.zeros(len(uniq) + 1, dtype=np.int64)
     np.cumsum(lens, out=starts[1:])
     tok_lens = lens[which]

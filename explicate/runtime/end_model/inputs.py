@@ -169,6 +169,7 @@ class Tokens:
     char_end: np.ndarray  # int64
 
 
+_GAP = re.compile(r"(\s*)(?:\w+|[^\w\s])")  # the whitespace before each token of _TOKEN
 _SEP = "\x00"  # between texts when a column is tokenized as one string (a token of its own)
 
 
@@ -180,12 +181,13 @@ def tokenize_texts(strings: Sequence[str], spans: bool = True) -> Tokens:
     text_of = text_of.astype(np.int64)
     texts = [t.replace(_SEP, " ") for t in uniq.tolist()]
     big = "".join(t + _SEP for t in texts)
-    if spans:
-        found = [(m.start(), m.group()) for m in _TOKEN.finditer(big)]
-        words = [w for _, w in found]
-        pos_big = np.fromiter((p for p, _ in found), dtype=np.int64, count=len(found))
+    words = _TOKEN.findall(big)
+    if spans:  # each token's start: the whitespace before it and the tokens so far
+        gaps = _GAP.findall(big)
+        tok_len = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+        gap_len = np.fromiter(map(len, gaps), dtype=np.int64, count=len(gaps))
+        pos_big = np.cumsum(gap_len + tok_len) - tok_len
     else:
-        words = _TOKEN.findall(big)
         pos_big = np.zeros(len(words), dtype=np.int64)
     raw_codes, raw_vocab = pd.factorize(pd.Series(words, dtype=object), sort=False)
     # Lowercase the distinct forms only, then merge the forms that lowercase alike.

@@ -145,3 +145,20 @@ def test_length_batches_cover_every_text_once_within_the_token_budget() -> None:
     longest = [int(lengths[b].max()) for b in batches]
     assert longest == sorted(longest, reverse=True)  # length-sorted: little padding
     assert len(length_batches(np.array([5000]), 4096, 64)[0]) == 1
+
+
+def test_thread_policy_caps_blas_threads_and_restores_them(monkeypatch: Any) -> None:
+    from threadpoolctl import threadpool_info
+
+    from explicate.runtime import device
+
+    def blas() -> list[int]:
+        return [int(i["num_threads"]) for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas()
+    monkeypatch.setenv(device.ENV, "2")
+    with device.thread_policy(10):  # small work: one thread
+        assert all(n == 1 for n in blas())
+    with device.blas_threads(1):
+        assert all(n == 1 for n in blas())
+    assert blas() == before

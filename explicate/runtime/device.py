@@ -32,7 +32,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import torch
@@ -104,6 +104,24 @@ def thread_policy(work: int) -> Iterator[int]:
             torch.set_num_threads(before)
 
 
+_CONTROLLER: tuple[int, Any] | None = None
+
+
+def _blas_controller() -> Any:
+    """A ``threadpoolctl.ThreadpoolController`` of the loaded libraries (finding them costs
+    about 5 ms, so it is kept, and found again only after more modules were imported, which may
+    have loaded another BLAS); None without threadpoolctl."""
+    global _CONTROLLER
+    loaded = len(sys.modules)
+    if _CONTROLLER is None or _CONTROLLER[0] != loaded:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:  # pragma: no cover - a core dependency
+            return None
+        _CONTROLLER = (len(sys.modules), ThreadpoolController())
+    return _CONTROLLER[1]
+
+
 @contextmanager
 def blas_threads(n: int) -> Iterator[None]:
     """Cap the BLAS libraries' threads (numpy's OpenBLAS) at ``n`` inside the block.
@@ -112,12 +130,11 @@ def blas_threads(n: int) -> Iterator[None]:
     2-core machine scipy's L-BFGS-B (its vector updates are BLAS calls) ran 20x slower with two
     of them than with one. Without ``threadpoolctl`` installed the block runs unchanged.
     """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - a core dependency
+    controller = _blas_controller()
+    if controller is None:  # pragma: no cover - a core dependency
         yield
         return
-    with threadpool_limits(limits=n, user_api="blas"):
+    with controller.limit(limits=n, user_api="blas"):
         yield
 
 

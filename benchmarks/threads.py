@@ -144,11 +144,11 @@ def _end_model_case(n: int) -> float:
     rng = np.random.default_rng(0)
     p = rng.random(len(df)).astype(np.float32)
     probs = np.stack([p, 1 - p], axis=1)
-    model = EndModel(kind="linear", cardinality=2, spec=TextSpec(("text",)), epochs=2, progress=False,
+    model = EndModel(kind="linear", cardinality=2, spec=TextSpec(("text",)), progress=False,
                      device="cpu")
-    model.fit(df, probs)
+    model.fit(df, probs)  # full-batch L-BFGS to convergence on the CPU
     info = model.fit_info
-    return info["rows"] * info["epochs"] / info["train_seconds"]  # training rows per second
+    return info["rows"] / info["train_seconds"]  # training rows per second
 
 
 def _minilm_case(n: int) -> float:

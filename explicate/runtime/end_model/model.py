@@ -22,7 +22,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from explicate.runtime.device import resolve_device
+from explicate.runtime.device import resolve_device, thread_policy
 from explicate.runtime.end_model.encoder import SentenceEncoder
 from explicate.runtime.end_model.inputs import TextSpec
 
@@ -31,7 +31,13 @@ from explicate.runtime.end_model.linear import Linear  # noqa: F401
 from explicate.runtime.end_model.minilm import MiniLM  # noqa: F401
 from explicate.runtime.end_model.nets import confidence, soft_cross_entropy
 from explicate.runtime.end_model.progress import Progress
-from explicate.runtime.end_model.registry import EndModelKind, Hyper, KindContext, get_kind
+from explicate.runtime.end_model.registry import (
+    EndModelKind,
+    Hyper,
+    KindContext,
+    TrainProblem,
+    get_kind,
+)
 from explicate.runtime.metrics import score_predictions
 
 _FORMAT = "explicate.end_model/1"
@@ -117,15 +123,33 @@ class EndModel:
         feats = self._features(df)
         dev_feats = self._features(dev_df) if dev_df is not None and dev_y is not None else None
         t1 = time.perf_counter()
-        net = self._kind.new_net(feats).to(self.torch_device)
-        best = self._train(net, feats, probs, rows_all, hyper, dev_feats, dev_y)
-        if best is not None:
-            net.load_state_dict(best[2])
+        row_w = confidence(probs) if self.confidence_weighted else None
+        dev_score = None
+        if dev_feats is not None:
+            assert dev_y is not None
+            y = np.asarray(dev_y)
+
+            def dev_score(p: np.ndarray) -> float:
+                return self._dev_score(p, y)
+
+        own = self._kind.train_full(feats, TrainProblem(
+            probs, rows_all, row_w[rows_all] if row_w is not None else None, hyper, self.seed,
+            self.patience, dev_feats, dev_score))
+        extra: dict[str, float] = {}
+        if own is not None:
+            net, self.history, best_at, extra = own.net, own.history, own.best, own.info
+        else:
+            net = self._kind.new_net(feats).to(self.torch_device)
+            with thread_policy(hyper.batch_size * self._kind.row_work(feats)):
+                best = self._train(net, feats, probs, rows_all, hyper, dev_feats, dev_y, row_w)
+            best_at = best[1] if best is not None else None
+            if best is not None:
+                net.load_state_dict(best[2])
         self._net = net
         self.fit_info = {"features_seconds": t1 - t0, "train_seconds": time.perf_counter() - t1,
                          "rows": float(len(rows_all)), "epochs": float(len(self.history)),
-                         "best_epoch": float(best[1] + 1) if best is not None
-                         else float(len(self.history))}
+                         "best_epoch": float(best_at + 1) if best_at is not None
+                         else float(len(self.history)), **extra}
         return self
 
     def _training_rows(self, probs: np.ndarray, n: int, covered: np.ndarray | None) -> np.ndarray:
@@ -142,14 +166,15 @@ class EndModel:
         return rows
 
     def _train(self, net: nn.Module, feats: Any, probs: np.ndarray, rows_all: np.ndarray,
-               hyper: Hyper, dev_feats: Any, dev_y: np.ndarray | None
+               hyper: Hyper, dev_feats: Any, dev_y: np.ndarray | None,
+               confidences: np.ndarray | None
                ) -> tuple[float, int, dict[str, torch.Tensor]] | None:
         """Minibatch epochs; the best epoch on dev as (score, epoch, weights), None without dev."""
         rng = np.random.default_rng(self.seed)
         opt = self._kind.optimizer(net, hyper)
         targets = torch.from_numpy(probs).to(self.torch_device)
-        row_w = torch.from_numpy(confidence(probs)).to(self.torch_device) \
-            if self.confidence_weighted else None
+        row_w = torch.from_numpy(confidences).to(self.torch_device) \
+            if confidences is not None else None
         epochs, bs = hyper.epochs, hyper.batch_size
         best: tuple[float, int, dict[str, torch.Tensor]] | None = None
         self.history = []
@@ -205,7 +230,7 @@ class EndModel:
         n = self._kind.n_rows(feats)
         out = np.zeros((n, self.cardinality), dtype=np.float32)
         step = self._kind.predict_batch
-        with torch.inference_mode():
+        with torch.inference_mode(), thread_policy(step * self._kind.row_work(feats)):
             for s in range(0, n, step):
                 rows = np.arange(s, min(n, s + step))
                 out[s : s + len(rows)] = torch.softmax(self._kind.forward(net, feats, rows),

@@ -27,6 +27,7 @@ and the docs read the names from here (:func:`kinds`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
@@ -67,6 +68,34 @@ class KindContext:
     progress: bool | None = None
 
 
+@dataclass(frozen=True)
+class TrainProblem:
+    """What a kind's own trainer (:meth:`EndModelKind.train_full`) gets: the training rows, their
+    target distributions ``probs[rows]`` (float32 ``[n, k]`` for all rows), row weights (None:
+    equal), the settings, and a dev split with its scorer (``dev_score(probs) -> float``,
+    higher is better) when there is one."""
+
+    probs: np.ndarray
+    rows: np.ndarray
+    row_weights: np.ndarray | None
+    hyper: Hyper
+    seed: int
+    patience: int
+    dev_feats: Any = None
+    dev_score: Callable[[np.ndarray], float] | None = None
+
+
+@dataclass
+class FullBatch:
+    """A kind's own training result: the network (weights set), one history record per check
+    (``epoch``, ``loss``, ``dev_score`` with a dev split) and the index of the kept record."""
+
+    net: nn.Module
+    history: list[dict[str, float]]
+    best: int | None
+    info: dict[str, float]
+
+
 class EndModelKind(Protocol):
     """What a registered kind provides (see the module docstring)."""
 
@@ -93,6 +122,13 @@ class EndModelKind(Protocol):
         """Logits ``[len(rows), k]`` of the given rows of ``feats``."""
 
     def optimizer(self, net: nn.Module, hyper: Hyper) -> Optimizers: ...
+
+    def train_full(self, feats: Any, problem: TrainProblem) -> FullBatch | None:
+        """Train without the generic minibatch loop (e.g. full-batch L-BFGS), or None to use
+        it."""
+
+    def row_work(self, feats: Any) -> int:
+        """Elements one row costs in a forward pass (sizes the thread policy's regions)."""
 
     def meta(self) -> dict[str, Any]:
         """JSON-able settings saved with the weights (read back by ``net_from_state``)."""
@@ -128,6 +164,13 @@ class BaseKind:
 
     def optimizer(self, net: nn.Module, hyper: Hyper) -> Optimizers:
         return optimizer(net, hyper.lr, hyper.weight_decay)
+
+    def train_full(self, feats: Any, problem: TrainProblem) -> FullBatch | None:
+        return None
+
+    def row_work(self, feats: Any) -> int:
+        shape = getattr(feats, "shape", None)
+        return int(np.prod(shape[1:])) if shape is not None and len(shape) > 1 else 1
 
     def meta(self) -> dict[str, Any]:
         return {}

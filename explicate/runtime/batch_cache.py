@@ -101,7 +101,7 @@ class BatchCache:
     @classmethod
     def from_env(cls) -> BatchCache | None:
         root = cache_dir()
-        return cls(root) if root is not None else None
+        return cls(root, MIN_CHARS) if root is not None else None
 
     @property
     def entries(self) -> Path:

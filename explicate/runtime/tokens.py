@@ -27,6 +27,8 @@ import spacy
 from spacy.attrs import IDX, IS_SPACE, LENGTH, LOWER, ORTH
 from spacy.language import Language
 
+from explicate.errors import Diagnostic, ExplicateError
+
 SEPARATOR = "\n"
 """Joins rows before tokenizing: whitespace, so no token of a row can reach into the next."""
 
@@ -68,13 +70,11 @@ def default_jobs() -> int:
     raw = os.environ.get(JOBS_ENV, "").strip()
     if not raw:
         return usable_cores()
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"{JOBS_ENV} must be a positive integer, got {raw!r}") from None
-    if value < 1:
-        raise ValueError(f"{JOBS_ENV} must be a positive integer, got {raw!r}")
-    return value
+    if not raw.isdigit() or int(raw) < 1:
+        raise ExplicateError([Diagnostic(
+            "E605", f"{JOBS_ENV} must be a positive integer, got {raw!r}", None, "",
+            (f"unset {JOBS_ENV} to use every core, or pass --jobs N",))])
+    return int(raw)
 
 
 @functools.cache

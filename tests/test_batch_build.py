@@ -20,8 +20,13 @@ from explicate.runtime import tokens as tokens_mod
 from explicate.runtime.apply import apply_rules
 from explicate.runtime.batch_cache import BatchCache
 from explicate.runtime.features import tokenize_column
-from explicate.runtime.tokens import TokenArrays, default_jobs, token_arrays, tokenize_strings, \
-    tokenizer
+from explicate.runtime.tokens import (
+    TokenArrays,
+    default_jobs,
+    token_arrays,
+    tokenize_strings,
+    tokenizer,
+)
 
 FIELDS = ("lower", "orth", "offsets", "char_start", "char_end")
 PIECES = ["win", "Free", "don't", "U.S.", "e.g.", ":)", "£100", "?!", "http://x.co/a", "日本",

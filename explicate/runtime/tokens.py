@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import spacy
 from spacy.attrs import IDX, IS_SPACE, LENGTH, LOWER, ORTH
 from spacy.language import Language
@@ -33,7 +34,10 @@ SEPARATOR = "\n"
 """Joins rows before tokenizing: whitespace, so no token of a row can reach into the next."""
 
 GROUP_CHARS = 1 << 20
-"""Characters per joined text (bounds the size of one ``Doc``)."""
+"""Characters per joined text of distinct chunks (bounds the size of one ``Doc``)."""
+
+ROW_GROUP_CHARS = 1 << 24
+"""Characters of rows cut into chunks at a time (bounds the memory of the code point arrays)."""
 
 PARALLEL_CHARS = 1 << 21
 """Below this many characters the rows are tokenized in this process whatever ``jobs`` says:
@@ -87,18 +91,68 @@ def _tokenizer() -> Any:
     return tokenizer().tokenizer
 
 
-def _groups(lengths: np.ndarray) -> list[tuple[int, int]]:
-    """Row ranges whose joined text is about ``GROUP_CHARS`` characters (at least one row)."""
+def groups(lengths: np.ndarray, limit: int | None = None) -> list[tuple[int, int]]:
+    """Row ranges whose joined text is about ``limit`` (default ``GROUP_CHARS``) characters (at
+    least one row each)."""
+    limit = GROUP_CHARS if limit is None else limit
     ends = np.cumsum(lengths + 1)
     out: list[tuple[int, int]] = []
     lo, n = 0, len(lengths)
     while lo < n:
         base = ends[lo - 1] if lo else 0
-        hi = int(np.searchsorted(ends, base + GROUP_CHARS, side="right"))
+        hi = int(np.searchsorted(ends, base + limit, side="right"))
         hi = min(max(hi, lo + 1), n)
         out.append((lo, hi))
         lo = hi
     return out
+
+
+def _starts(lengths: np.ndarray) -> np.ndarray:
+    """Where each string begins once they are joined with one separator character."""
+    starts = np.zeros(len(lengths), dtype=np.int64)
+    np.cumsum(lengths[:-1] + 1, out=starts[1:])
+    return starts
+
+
+def _joined_tokens(strings: Sequence[str], tok: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Non-space tokens of ``strings`` tokenized as a few joined texts: uint64[T, 4] (lower,
+    orth, character offset in its string, length) and int64[T], the string of each token."""
+    lengths = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
+    parts: list[np.ndarray] = []
+    rows: list[np.ndarray] = []
+    for lo, hi in groups(lengths):
+        starts = _starts(lengths[lo:hi])
+        doc = tok(SEPARATOR.join(strings[lo:hi]))
+        arr = doc.to_array(_ATTRS).view(np.uint64).reshape(-1, len(_ATTRS))
+        arr = arr[arr[:, 4] == 0, :4]
+        row = np.searchsorted(starts, arr[:, 2].astype(np.int64), side="right") - 1
+        arr[:, 2] -= starts[row].astype(np.uint64)
+        parts.append(arr)
+        rows.append(row + lo)
+    if not parts:
+        return np.zeros((0, 4), dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(parts), np.concatenate(rows)
+
+
+@functools.cache
+def _space_table() -> np.ndarray:
+    """bool[0x3001]: which code points are whitespace (``str.isspace``; none lies above)."""
+    return np.array([chr(c).isspace() for c in range(0x3001)], dtype=bool)
+
+
+def _is_space(cps: np.ndarray) -> np.ndarray:
+    table = _space_table()
+    out = np.zeros(len(cps), dtype=bool)
+    low = cps < len(table)
+    out[low] = table[cps[low]]
+    return out
+
+
+def _ragged_take(first: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Concatenated ranges ``[first[i], first[i] + count[i])``."""
+    total = int(count.sum())
+    ends = np.cumsum(count)
+    return np.repeat(first - (ends - count), count) + np.arange(total, dtype=np.int64)
 
 
 def token_arrays(strings: Sequence[str], tok: Any = None) -> TokenArrays:
@@ -109,25 +163,36 @@ def token_arrays(strings: Sequence[str], tok: Any = None) -> TokenArrays:
     lengths = np.fromiter(map(len, strings), dtype=np.int64, count=n)
     parts: list[np.ndarray] = []
     rows: list[np.ndarray] = []
-    starts_all: list[np.ndarray] = []
-    for lo, hi in _groups(lengths):
-        # starts[i]: where row lo + i begins in the joined text
-        starts = np.zeros(hi - lo, dtype=np.int64)
-        np.cumsum(lengths[lo : hi - 1] + 1, out=starts[1:])
-        doc = tok(SEPARATOR.join(strings[lo:hi]))
-        arr = doc.to_array(_ATTRS).view(np.uint64).reshape(-1, len(_ATTRS))
-        arr = arr[arr[:, 4] == 0]
-        idx = arr[:, 2].astype(np.int64)
-        row = np.searchsorted(starts, idx, side="right") - 1
-        parts.append(arr)
+    char_starts: list[np.ndarray] = []
+    for lo, hi in groups(lengths, ROW_GROUP_CHARS):
+        text = SEPARATOR.join(strings[lo:hi])
+        chunks = text.split()  # the tokenizer's whitespace-free chunks, in order
+        if not chunks:
+            continue
+        cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        space = _is_space(cps)
+        begins = np.flatnonzero(~space & np.concatenate(([True], space[:-1])))
+        if len(begins) != len(chunks):  # pragma: no cover - str.split and isspace agree
+            raise AssertionError("chunk boundaries disagree")
+        codes, unique = pd.factorize(np.array(chunks, dtype=object), sort=False)
+        u_tokens, u_of = _joined_tokens(unique.tolist(), tok)
+        u_count = np.bincount(u_of, minlength=len(unique))
+        u_first = np.zeros(len(unique), dtype=np.int64)
+        np.cumsum(u_count[:-1], out=u_first[1:])
+        count = u_count[codes]
+        toks = u_tokens[_ragged_take(u_first[codes], count)]
+        at = np.repeat(begins, count) + toks[:, 2].astype(np.int64)
+        starts = _starts(lengths[lo:hi])
+        row = np.searchsorted(starts, at, side="right") - 1
+        parts.append(toks)
         rows.append(row + lo)
-        starts_all.append(starts[row])
+        char_starts.append(at - starts[row])
     if parts:
         flat = np.concatenate(parts)
         doc_of = np.concatenate(rows)
-        char_start = flat[:, 2].astype(np.int64) - np.concatenate(starts_all)
+        char_start = np.concatenate(char_starts)
     else:
-        flat = np.zeros((0, len(_ATTRS)), dtype=np.uint64)
+        flat = np.zeros((0, 4), dtype=np.uint64)
         doc_of = char_start = np.zeros(0, dtype=np.int64)
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(doc_of, minlength=n), out=offsets[1:])

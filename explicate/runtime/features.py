@@ -134,7 +134,7 @@ def _text_values(series: pd.Series, name: str, base: int,
                  problems: list[RowProblem]) -> tuple[list[str], np.ndarray]:
     values = series.to_numpy(dtype=object)
     valid = np.ones(len(values), dtype=bool)
-    if all(isinstance(v, str) for v in values):
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":  # every value is a str
         return values.tolist(), valid
     out: list[str] = []
     for i, v in enumerate(values):

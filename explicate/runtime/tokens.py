@@ -114,7 +114,7 @@ def _starts(lengths: np.ndarray) -> np.ndarray:
     return starts
 
 
-def _joined_tokens(strings: Sequence[str], tok: Any) -> tuple[np.ndarray, np.ndarray]:
+def joined_tokens(strings: Sequence[str], tok: Any) -> tuple[np.ndarray, np.ndarray]:
     """Non-space tokens of ``strings`` tokenized as a few joined texts: uint64[T, 4] (lower,
     orth, character offset in its string, length) and int64[T], the string of each token."""
     lengths = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
@@ -175,7 +175,7 @@ def token_arrays(strings: Sequence[str], tok: Any = None) -> TokenArrays:
         if len(begins) != len(chunks):  # pragma: no cover - str.split and isspace agree
             raise AssertionError("chunk boundaries disagree")
         codes, unique = pd.factorize(np.array(chunks, dtype=object), sort=False)
-        u_tokens, u_of = _joined_tokens(unique.tolist(), tok)
+        u_tokens, u_of = joined_tokens(unique.tolist(), tok)
         u_count = np.bincount(u_of, minlength=len(unique))
         u_first = np.zeros(len(unique), dtype=np.int64)
         np.cumsum(u_count[:-1], out=u_first[1:])

@@ -43,12 +43,21 @@ def _settings(
     threads: Annotated[int | None, typer.Option("--threads", min=1, help="Most threads a large "
                        "computation may use (default: EXPLICATE_THREADS, else every core); small "
                        "ones always run on one.")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", min=1, help="Processes that tokenize "
+                    "large data (default: EXPLICATE_JOBS, else every core).")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Tokenize again instead of using "
+                        "the batch cache (EXPLICATE_CACHE, default ~/.cache/explicate).")] = False,
 ) -> None:
-    """Process settings for every command: threads, and spaCy loaded without torch."""
+    """Process settings for every command: threads, processes, the batch cache, and spaCy loaded
+    without torch."""
     from explicate.runtime.device import ENV, keep_torch_out_of_spacy
 
     if threads is not None:
         os.environ[ENV] = str(threads)
+    if jobs is not None:
+        os.environ["EXPLICATE_JOBS"] = str(jobs)
+    if no_cache:
+        os.environ["EXPLICATE_CACHE"] = "off"
     # Idle OpenMP threads sleep instead of spinning (read when torch loads; the user's setting
     # wins): on a shared CPU the spinning threads take the cores the work needs.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")

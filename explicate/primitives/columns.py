@@ -8,6 +8,7 @@ Python values).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,12 +32,16 @@ class TextColumn:
     doc_of: np.ndarray  # int64[T]: the row of each token
     char_start: np.ndarray  # int64[T]: character offset of each token in its row's text
     char_end: np.ndarray  # int64[T]
-    strings: np.ndarray  # StringDType[n]: the raw text ("" where missing)
-    arrow: pa.Array  # the same strings as an Arrow array (for RE2 regex kernels)
+    arrow: pa.Array  # the text of each row as the rules see it ("" where missing), for RE2 kernels
 
     @property
     def n(self) -> int:
         return len(self.offsets) - 1
+
+    @functools.cached_property
+    def strings(self) -> np.ndarray:
+        """StringDType[n]: the same text as a numpy array (built when first asked for)."""
+        return np.array(self.arrow.to_numpy(zero_copy_only=False), dtype=np.dtypes.StringDType())
 
 
 @dataclass(frozen=True)

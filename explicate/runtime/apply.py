@@ -15,6 +15,7 @@ from explicate import ir
 from explicate.compiler import Program, Schema, compile_rules
 from explicate.errors import Diagnostic, ExplicateError
 from explicate.grammar.parse import parse_partial
+from explicate.runtime.batch_cache import FROM_ENV, CacheChoice
 from explicate.runtime.data import RowProblem, infer_schema, read_problems, read_table
 from explicate.runtime.features import build_batch, iter_chunks
 from explicate.runtime.matrix import LabelMatrix
@@ -77,10 +78,12 @@ def compile_for(source: RuleSource | ir.RuleFile, df: pd.DataFrame | None
 
 
 def apply_program(program: Program, df: pd.DataFrame, schema: Schema, *,
-                  progress: bool | None = None, chunk_rows: int = CHUNK_ROWS) -> Applied:
+                  progress: bool | None = None, chunk_rows: int = CHUNK_ROWS,
+                  jobs: int | None = None, cache: CacheChoice = FROM_ENV
+                  ) -> Applied:
     """Run a compiled program over every row of ``df`` (rows are never dropped). The problems are
     the records the reader could not read (see ``read_problems``) and every field some LF could
-    not read, all of them, by row."""
+    not read, all of them, by row. ``jobs`` and ``cache``: see ``features.build_batch``."""
     n = len(df)
     L = np.full((n, len(program.lfs)), ir.ABSTAIN, dtype=ir.label_dtype(len(program.labels)))
     problems: list[RowProblem] = read_problems(df)
@@ -90,7 +93,8 @@ def apply_program(program: Program, df: pd.DataFrame, schema: Schema, *,
                   disable=not show, transient=True) as bar:
         task = bar.add_task("apply", total=n, m=len(program.lfs))
         for start, chunk in iter_chunks(df, chunk_rows):
-            batch = build_batch(chunk, program, schema, base=start, problems=problems)
+            batch = build_batch(chunk, program, schema, base=start, problems=problems, jobs=jobs,
+                                cache=cache)
             L[start : start + len(chunk)] = program.apply(batch)
             bar.advance(task, len(chunk))
     problems.sort(key=lambda p: (p.row, p.field))

@@ -8,17 +8,13 @@ lookups are integer comparisons over one flat array.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import spacy
-from spacy.attrs import IDX, IS_SPACE, LENGTH, LOWER, ORTH
 from spacy.language import Language
 
 from explicate import ir
@@ -26,22 +22,16 @@ from explicate.compiler import FieldKind, Program, Schema
 from explicate.primitives.columns import ObjectColumn, Occurrences, SpanColumn, TextColumn
 from explicate.primitives.phrases import PhraseIndex, find_phrases
 from explicate.primitives.text import find_phrase, merge_occurrences
+from explicate.runtime.batch_cache import FROM_ENV, CacheChoice, Entry, resolve
 from explicate.runtime.data.detections import object_column
 from explicate.runtime.data.normalize import normalize_texts
 from explicate.runtime.data.problems import RowProblem
 from explicate.runtime.phrase_ids import phrase_token_ids
+from explicate.runtime.tokens import token_arrays, tokenize_strings, tokenizer
 
 # One-phrase queries on a column served by scans before its sorted index is built (a scan costs
 # a pass over the tokens; the index about as much as a few dozen).
 INDEX_AFTER = 32
-
-_ATTRS = [LOWER, ORTH, IDX, LENGTH, IS_SPACE]
-
-
-@functools.cache
-def tokenizer() -> Language:
-    """The shared blank English pipeline (tokenizer only; no model download)."""
-    return spacy.blank("en")
 
 
 def tokenize(text: str) -> list[tuple[str, int]]:
@@ -49,35 +39,30 @@ def tokenize(text: str) -> list[tuple[str, int]]:
     return [(t.text, t.idx) for t in tokenizer().tokenizer(text) if not t.is_space]
 
 
-def tokenize_column(strings: list[str], nlp: Language | None = None) -> TextColumn:
-    """Tokenize a column of strings into flat arrays (one spaCy pass over all rows)."""
-    nlp = nlp or tokenizer()
-    tok: Any = nlp.tokenizer
-    arrays = [doc.to_array(_ATTRS) for doc in tok.pipe(strings, batch_size=2048)]
-    n = len(strings)
-    lengths = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=n)
-    if lengths.sum():
-        flat = np.concatenate([a for a in arrays if len(a)]).view(np.uint64)
-    else:
-        flat = np.zeros((0, len(_ATTRS)), dtype=np.uint64)
-    keep = flat[:, 4] == 0  # drop whitespace tokens
-    doc_of_all = np.repeat(np.arange(n, dtype=np.int64), lengths)
-    flat, doc_of = flat[keep], doc_of_all[keep]
-    counts = np.bincount(doc_of, minlength=n)
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(counts, out=offsets[1:])
-    char_start = flat[:, 2].astype(np.int64)
-    as_np = np.array(strings, dtype=np.dtypes.StringDType())
-    return TextColumn(
-        lower=np.ascontiguousarray(flat[:, 0]),
-        orth=np.ascontiguousarray(flat[:, 1]),
-        offsets=offsets,
-        doc_of=doc_of,
-        char_start=char_start,
-        char_end=char_start + flat[:, 3].astype(np.int64),
-        strings=as_np,
-        arrow=pa.array(strings, type=pa.string()),
-    )
+def tokenize_column(strings: list[str], nlp: Language | None = None, *, normalize: bool = False,
+                    jobs: int | None = 1, cache: CacheChoice = FROM_ENV
+                    ) -> TextColumn:
+    """Tokenize a column of strings into flat arrays (``runtime.tokens``: rows joined into a few
+    large texts; ``jobs`` processes, None for the default). With ``normalize`` the rules see
+    ``data.normalize``'s text. A column seen before (same content, tokenizer and normalization)
+    comes from the batch cache (``runtime.batch_cache``) instead; a custom ``nlp`` is never
+    cached."""
+    raw = pa.array(strings, type=pa.string())
+    store = resolve(cache)
+    if nlp is not None or store is None or not store.wants(raw):
+        store = None
+    key = store.key(raw, normalize) if store is not None else ""
+    entry = store.get(key) if store is not None else None
+    if entry is None:
+        seen = normalize_texts(strings) if normalize else strings
+        tokens = (token_arrays(seen, nlp.tokenizer) if nlp is not None
+                  else tokenize_strings(seen, jobs))
+        entry = Entry(tokens, pa.array(seen, type=pa.string()) if normalize else raw)
+        if store is not None:
+            store.put(key, entry)
+    t = entry.tokens
+    return TextColumn(lower=t.lower, orth=t.orth, offsets=t.offsets, doc_of=t.doc_of(),
+                      char_start=t.char_start, char_end=t.char_end, arrow=entry.text)
 
 
 def locate_mentions(text: TextColumn, starts: np.ndarray, ends: np.ndarray,
@@ -166,8 +151,10 @@ class Batch:
 def _text_values(series: pd.Series, name: str, base: int,
                  problems: list[RowProblem]) -> tuple[list[str], np.ndarray]:
     values = series.to_numpy(dtype=object)
-    out: list[str] = []
     valid = np.ones(len(values), dtype=bool)
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":  # every value is a str
+        return values.tolist(), valid
+    out: list[str] = []
     for i, v in enumerate(values):
         if isinstance(v, str):
             out.append(v)
@@ -180,18 +167,19 @@ def _text_values(series: pd.Series, name: str, base: int,
     return out, valid
 
 
-def _before_tokenizing(values: list[str], name: str, df: pd.DataFrame,
-                       span_of: dict[str, str]) -> list[str]:
-    """Text as the rules see it: normalized (``data.normalize``: no zero-width characters or
-    BOMs, NFC), unless a mention points into it by character offsets (they index the raw text)."""
-    if any(host == name and f"{m}_start" in df.columns for m, host in span_of.items()):
-        return values
-    return normalize_texts(values)
+def _normalized(name: str, df: pd.DataFrame, span_of: dict[str, str]) -> bool:
+    """Whether rules see a text field normalized (``data.normalize``: no zero-width characters
+    or BOMs, NFC): yes, unless a mention points into it by character offsets (they index the raw
+    text)."""
+    return not any(host == name and f"{m}_start" in df.columns for m, host in span_of.items())
 
 
 def build_batch(df: pd.DataFrame, program: Program, schema: Schema, *, base: int = 0,
-                problems: list[RowProblem] | None = None) -> Batch:
-    """Featurize the fields a program reads. ``base`` numbers rows for problem reports."""
+                problems: list[RowProblem] | None = None, jobs: int | None = None,
+                cache: CacheChoice = FROM_ENV) -> Batch:
+    """Featurize the fields a program reads. ``base`` numbers rows for problem reports; ``jobs``
+    worker processes tokenize (None: ``EXPLICATE_JOBS``, else the cores; the batch is the same
+    whatever it is); text columns seen before come from ``cache`` (default: the environment's)."""
     problems = problems if problems is not None else []
     n = len(df)
     batch = Batch(n)
@@ -202,18 +190,30 @@ def build_batch(df: pd.DataFrame, program: Program, schema: Schema, *, base: int
             text_fields.setdefault(span_of[name], None)
         if kind in (FieldKind.TEXT, FieldKind.SPAN) and name in df.columns:
             text_fields.setdefault(name, None)
-    raw: dict[str, list[str]] = {}
+    strings: dict[str, list[str]] = {}
+    normalize: dict[str, bool] = {}
+    seen: dict[str, list[str]] = {}
+
+    def text_of(name: str) -> list[str]:
+        """The field's text as the rules see it (normalized where they see it normalized)."""
+        if name not in seen:
+            seen[name] = normalize_texts(strings[name]) if normalize[name] else strings[name]
+        return seen[name]
+
     for name in text_fields:
-        raw[name], batch.valids[name] = _text_values(df[name], name, base, problems)
-        raw[name] = _before_tokenizing(raw[name], name, df, span_of)
-        batch.texts[name] = tokenize_column(raw[name])
+        strings[name], batch.valids[name] = _text_values(df[name], name, base, problems)
+        normalize[name] = _normalized(name, df, span_of)
+        batch.texts[name] = tokenize_column(strings[name], normalize=normalize[name], jobs=jobs,
+                                            cache=cache)
+    raw: dict[str, list[str]] = {}
     for name, kind in program.field_kinds.items():
         if kind is FieldKind.SPAN and name not in df.columns:
             # A mention given only by offsets: its own text is that slice of its host.
-            starts, ends, _ = _mention_chars(df, name, None, raw[span_of[name]])
+            host = text_of(span_of[name])
+            starts, ends, _ = _mention_chars(df, name, None, host)
             raw[name] = [h[s:e] if s >= 0 else "" for h, s, e in
-                         zip(raw[span_of[name]], starts.tolist(), ends.tolist(), strict=True)]
-            batch.texts[name] = tokenize_column(raw[name])
+                         zip(host, starts.tolist(), ends.tolist(), strict=True)]
+            batch.texts[name] = tokenize_column(raw[name], jobs=jobs, cache=cache)
     for name, kind in program.field_kinds.items():
         if kind is FieldKind.NUM:
             values = pd.to_numeric(df[name], errors="coerce").to_numpy(dtype=np.float64,
@@ -229,7 +229,8 @@ def build_batch(df: pd.DataFrame, program: Program, schema: Schema, *, base: int
                                                                     problems=problems)
         elif kind is FieldKind.SPAN:
             parent = span_of[name]
-            starts, ends, given = _mention_chars(df, name, raw.get(name), raw[parent])
+            mention = raw[name] if name in raw else text_of(name) if name in strings else None
+            starts, ends, given = _mention_chars(df, name, mention, text_of(parent))
             span = locate_mentions(batch.texts[parent], starts, ends, parent)
             batch.spans[name] = span
             valid = span.found & batch.valids[parent]

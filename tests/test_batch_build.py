@@ -1,0 +1,207 @@
+"""Batch building: joined tokenization == per-row tokenization, parallel == one process, and the
+on-disk batch cache (hit, miss on any change, corrupt entries rebuilt, switched off)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from explicate.cli import app
+from explicate.errors import ExplicateError
+from explicate.runtime import batch_cache
+from explicate.runtime import tokens as tokens_mod
+from explicate.runtime.apply import apply_rules
+from explicate.runtime.batch_cache import BatchCache
+from explicate.runtime.features import tokenize_column
+from explicate.runtime.tokens import (
+    TokenArrays,
+    default_jobs,
+    token_arrays,
+    tokenize_strings,
+    tokenizer,
+)
+
+FIELDS = ("lower", "orth", "offsets", "char_start", "char_end")
+PIECES = ["win", "Free", "don't", "U.S.", "e.g.", ":)", "£100", "?!", "http://x.co/a", "日本",
+          "café", "e\u0301", "\u200b", " ", "  ", "\n", "\t", "\r\n", "\xa0", "\u3000", "-", "'s"]
+
+
+def per_row(strings: list[str]) -> TokenArrays:
+    """The specification: each row tokenized on its own, whitespace tokens dropped."""
+    tok = tokenizer().tokenizer
+    rows = [[t for t in tok(s) if not t.is_space] for s in strings]
+    flat = [t for r in rows for t in r]
+    offsets = np.zeros(len(strings) + 1, dtype=np.int64)
+    np.cumsum([len(r) for r in rows], out=offsets[1:])
+    return TokenArrays(
+        lower=np.array([t.lower for t in flat], dtype=np.uint64),
+        orth=np.array([t.orth for t in flat], dtype=np.uint64),
+        offsets=offsets,
+        char_start=np.array([t.idx for t in flat], dtype=np.int64),
+        char_end=np.array([t.idx + len(t.text) for t in flat], dtype=np.int64),
+    )
+
+
+def same(a: TokenArrays, b: TokenArrays) -> bool:
+    return all(np.array_equal(getattr(a, f), getattr(b, f)) for f in FIELDS)
+
+
+texts = st.lists(st.lists(st.sampled_from(PIECES), max_size=8).map("".join), max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(texts)
+def test_joined_tokenization_is_per_row_tokenization(strings: list[str]) -> None:
+    assert same(token_arrays(strings), per_row(strings))
+
+
+def test_rows_split_across_several_joined_texts(monkeypatch: pytest.MonkeyPatch) -> None:
+    strings = ["a b c", "", "dd ee", "f", " g ", "hh"] * 7
+    monkeypatch.setattr(tokens_mod, "GROUP_CHARS", 9)  # several rows per text, some alone
+    assert same(token_arrays(strings), per_row(strings))
+
+
+def test_parallel_equals_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    strings = [f"row {i} says win a Free prize :) {'x' * (i % 5)}" for i in range(300)]
+    monkeypatch.setattr(tokens_mod, "PARALLEL_CHARS", 0)
+    one = tokenize_strings(strings, jobs=1)
+    assert same(one, per_row(strings))
+    for jobs in (2, 3):
+        assert same(tokenize_strings(strings, jobs=jobs), one)
+
+
+def test_jobs_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EXPLICATE_JOBS", "3")
+    assert default_jobs() == 3
+    monkeypatch.setenv("EXPLICATE_JOBS", "many")
+    with pytest.raises(ExplicateError) as err:
+        default_jobs()
+    assert err.value.diagnostics[0].code == "E605"
+
+
+# --- the cache --------------------------------------------------------------------------------
+
+
+def column_strings(n: int = 200) -> list[str]:
+    return [f"message {i}: call now to win \u200bcash" if i % 3 else f"ok see you {i}"
+            for i in range(n)]
+
+
+def entries(root: Path) -> list[Path]:
+    return sorted(p for p in root.glob("columns-v*/*/*") if p.is_dir())
+
+
+def cols_equal(a: object, b: object) -> bool:
+    return all(np.array_equal(getattr(a, f), getattr(b, f))
+               for f in ("lower", "orth", "offsets", "doc_of", "char_start", "char_end")) \
+        and a.arrow.equals(b.arrow)  # type: ignore[attr-defined]
+
+
+def test_cache_hit_gives_the_same_column(tmp_path: Path) -> None:
+    cache = BatchCache(tmp_path, min_chars=0)
+    strings = column_strings()
+    built = tokenize_column(strings, normalize=True, cache=cache)
+    assert len(entries(tmp_path)) == 1
+    again = tokenize_column(strings, normalize=True, cache=cache)
+    assert isinstance(again.lower, np.memmap)  # served from disk, memory-mapped
+    assert cols_equal(built, again)
+    assert cols_equal(built, tokenize_column(strings, normalize=True, cache=None))
+    assert "\u200b" not in again.strings[1]  # the normalized text is what is cached
+
+
+def test_any_change_is_a_miss(tmp_path: Path) -> None:
+    cache = BatchCache(tmp_path, min_chars=0)
+    strings = column_strings()
+    tokenize_column(strings, normalize=True, cache=cache)
+    changed = list(strings)
+    changed[58] = changed[58].replace("win", "won")
+    assert changed[58] != strings[58]
+    col = tokenize_column(changed, normalize=True, cache=cache)
+    assert len(entries(tmp_path)) == 2
+    assert cols_equal(col, tokenize_column(changed, normalize=True, cache=None))
+    tokenize_column(strings, normalize=False, cache=cache)  # normalization is in the key
+    tokenize_column(strings[:-1], normalize=True, cache=cache)  # so are the rows
+    tokenize_column(strings[:2] + ["".join(strings[2:4])] + strings[4:], normalize=True,
+                    cache=cache)  # and where one row ends
+    assert len(entries(tmp_path)) == 5
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "meta", "missing"])
+def test_corrupt_entry_is_rebuilt_not_served(tmp_path: Path, damage: str) -> None:
+    cache = BatchCache(tmp_path, min_chars=0)
+    strings = column_strings()
+    good = tokenize_column(strings, normalize=True, cache=None)
+    tokenize_column(strings, normalize=True, cache=cache)
+    (entry,) = entries(tmp_path)
+    target = entry / "lower.npy"
+    data = bytearray(target.read_bytes())
+    if damage == "flip":
+        data[-5] ^= 0x10
+        target.write_bytes(bytes(data))
+    elif damage == "truncate":
+        target.write_bytes(bytes(data[: len(data) // 2]))
+    elif damage == "meta":
+        (entry / "meta.json").write_text("{not json")
+    else:
+        (entry / "orth.npy").unlink()
+    again = tokenize_column(strings, normalize=True, cache=cache)
+    assert cols_equal(good, again)
+    (rebuilt,) = entries(tmp_path)  # rewritten, and good now
+    meta = json.loads((rebuilt / "meta.json").read_text())
+    assert meta["n"] == len(strings)
+    assert cols_equal(good, tokenize_column(strings, normalize=True, cache=cache))
+
+
+def test_small_columns_are_not_cached(tmp_path: Path) -> None:
+    cache = BatchCache(tmp_path)  # the default threshold
+    tokenize_column(column_strings(20), cache=cache)
+    assert entries(tmp_path) == []
+
+
+def test_commands_share_the_cache_and_no_cache_turns_it_off(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "cache"
+    monkeypatch.setenv("EXPLICATE_CACHE", str(root))
+    monkeypatch.setattr(batch_cache, "MIN_CHARS", 0)  # cache even this small file
+    data = tmp_path / "d.csv"
+    pd.DataFrame({"text": column_strings(300)}).to_csv(data, index=False)
+    rules = tmp_path / "r.lf"
+    rules.write_text('labels: HAM, SPAM\nlf win: text contains "win" -> SPAM\n'
+                     'lf ok: text starts with "ok" -> HAM\n')
+    runner = CliRunner()
+    first = runner.invoke(app, ["summary", str(rules), "--data", str(data)])
+    assert first.exit_code == 0, first.output
+    assert len(entries(root)) == 1
+    stamp = {p: p.stat().st_mtime_ns for p in entries(root)}
+    second = runner.invoke(app, ["apply", str(rules), "--data", str(data), "-o", str(tmp_path / "L.npz")])
+    assert second.exit_code == 0, second.output
+    assert {p: p.stat().st_mtime_ns for p in entries(root)} == stamp  # served, not rewritten
+    off = runner.invoke(app, ["--no-cache", "summary", str(rules), "--data", str(data)])
+    assert off.exit_code == 0 and off.stdout == first.stdout
+    pd.DataFrame({"text": column_strings(301)}).to_csv(data, index=False)
+    with_off = runner.invoke(app, ["--no-cache", "summary", str(rules), "--data", str(data)])
+    assert with_off.exit_code == 0
+    assert len(entries(root)) == 1  # --no-cache neither reads nor writes
+
+
+def test_same_labels_with_and_without_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    df = pd.DataFrame({"text": column_strings(400) + [None, 3]})  # type: ignore[list-item]
+    rules = 'labels: HAM, SPAM\nlf win: "call" followed by "win" in text -> SPAM\n' \
+            'lf see: text contains "see you" -> HAM\nlf re: text matches /[0-9]+1/ -> SPAM\n'
+    monkeypatch.setenv("EXPLICATE_CACHE", "off")
+    plain = apply_rules(rules, df)
+    monkeypatch.setenv("EXPLICATE_CACHE", str(tmp_path))
+    monkeypatch.setattr(batch_cache, "MIN_CHARS", 0)
+    cold, warm = apply_rules(rules, df), apply_rules(rules, df)
+    assert len(entries(tmp_path)) == 1
+    for got in (cold, warm):
+        assert np.array_equal(got.L, plain.L)
+        assert got.problems == plain.problems  # missing and non-text rows still reported
+    assert len(plain.problems) == 2

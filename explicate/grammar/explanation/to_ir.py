@@ -112,6 +112,9 @@ class ExplanationToIR(Transformer[Token, Any]):
     def and_(self, c: list[Any]) -> ir.Expr:
         return ir.And(args=(c[0], c[-1]))
 
+    def unless(self, c: list[Any]) -> ir.Expr:
+        return ir.And(args=(c[0], ir.Not(arg=c[-1])))
+
     def not_(self, c: list[Any]) -> ir.Expr:
         return ir.Not(arg=c[-1])
 

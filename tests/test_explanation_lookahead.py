@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lark.exceptions import UnexpectedInput, UnexpectedToken
+from lark.parsers import earley
 
 from explicate.grammar.explanation import classify, parser, render, scan
 from explicate.grammar.explanation.lookahead import LookaheadEarley, full_error
@@ -31,12 +32,15 @@ def _symbol_strings() -> list[str]:
 
 
 def _plain(text: str) -> object:
+    """The parse by lark's own Earley parser over the same tables."""
     lark = parser()
     inner = lark.parser.parser
     assert isinstance(inner, LookaheadEarley)
+    plain = object.__new__(earley.Parser)
+    plain.__dict__.update(inner.__dict__)
+    plain.predictions = inner._full
     try:
-        return inner.parse_full(lark.parser._make_lexer_thread(text), clause_kinds(
-            set(text.split())))
+        return plain.parse(lark.parser._make_lexer_thread(text), clause_kinds(set(text.split())))
     except UnexpectedInput as exc:
         return exc
 

@@ -105,10 +105,18 @@ class LookaheadEarley(earley.Parser):
         return table
 
     def parse(self, lexer: Any, start: Any) -> Any:
+        return self._run(lexer, start, ahead=True)
+
+    def parse_full(self, lexer: Any, start: Any) -> Any:
+        """The parse without lookahead (for the complete ``expected`` set of a parse error);
+        each rule is still predicted once per column."""
+        return self._run(lexer, start, ahead=False)
+
+    def _run(self, lexer: Any, start: Any, ahead: bool) -> Any:
         tokens = list(lexer.lex(None))
         with self._lock:
-            self._next = [t.type for t in tokens] + [None]
-            self.predictions = self._table(self._next[0])
+            self._next = [t.type for t in tokens] + [None] if ahead else []
+            self.predictions = self._table(self._next[0]) if ahead else self._full
             try:
                 return super().parse(_Tokens(tokens), start)
             finally:
@@ -116,16 +124,9 @@ class LookaheadEarley(earley.Parser):
 
     def predict_and_complete(self, i: int, to_scan: Any, columns: Any, transitives: Any,
                              node_cache: Any) -> Any:
-        if self._next:
-            self.predictions = _Once(self._table(self._next[i]))  # type: ignore[assignment]
+        table = self._table(self._next[i]) if self._next else self._full
+        self.predictions = _Once(table)  # type: ignore[assignment]
         return super().predict_and_complete(i, to_scan, columns, transitives, node_cache)
-
-    def parse_full(self, lexer: Any, start: Any) -> Any:
-        """The parse without lookahead (for the complete ``expected`` set of a parse error)."""
-        with self._lock:
-            self.predictions = self._full
-            self._next = []
-            return earley.Parser.parse(self, lexer, start)
 
 
 def install(lark: Lark) -> LookaheadEarley:

@@ -11,7 +11,7 @@ from lark.exceptions import UnexpectedInput, UnexpectedToken
 from explicate import ir
 from explicate.errors import Diagnostic
 from explicate.grammar.explanation.lexicon import WORD_CLASSES, Context, Symbol
-from explicate.grammar.explanation.parser import parser, render
+from explicate.grammar.explanation.parser import full_error, parser, render
 
 # Phrasings the grammar knows, as templates over the task's own names: {A} and {B} are its first
 # two mentions, {T} its text field, {W} a quoted word of the user's sentence, {L} a word list, {N}
@@ -66,6 +66,7 @@ def diagnose(source: ir.Source, symbols: list[Symbol], exc: UnexpectedInput | No
     """E103 at the first symbol the grammar could not read, with what it expected there and
     the nearest phrasing it knows in the task's own names."""
     text = source.text
+    exc = full_error(exc) if exc is not None else None
     if isinstance(exc, UnexpectedToken) and exc.token.type != "$END":
         index = _symbol_index(symbols, exc)
         sym = symbols[index] if index is not None and index < len(symbols) else symbols[-1]

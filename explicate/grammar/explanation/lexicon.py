@@ -61,8 +61,8 @@ WORD_CLASSES: dict[str, tuple[str, ...]] = {
     "CHARS": ("character", "characters", "chars", "letters"),
     "CONTAINS": ("contains", "contain", "has", "have", "includes", "include", "mentions", "says",
                  "say", "uses", "use"),
-    "STARTS": ("starts", "start", "begins", "begin"),
-    "ENDS": ("ends", "end"),
+    "STARTS": ("starts", "start", "begins", "begin", "opens", "open"),
+    "ENDS": ("ends", "end", "finishes", "finish", "concludes", "conclude"),
     "FOLLOWS": ("follows", "follow"),
     "PRECEDES": ("precedes", "precede"),
     "ENTTYPE": ("person", "people", "location", "place", "organization", "company", "date",
@@ -76,6 +76,7 @@ WORD_CLASSES: dict[str, tuple[str, ...]] = {
     "JOINED": ("separated", "joined", "linked", "connected", "divided", "bridged"),
     "LESS": ("less", "fewer", "smaller", "lower", "shorter"),
     "MORE": ("more", "greater", "larger", "bigger", "higher", "longer"),
+    "WHOLLY": ("entirely", "fully", "completely", "wholly", "totally"),
 }
 _CLASS_OF = {w: c for c, words in WORD_CLASSES.items() for w in words}
 

@@ -19,6 +19,7 @@ from functools import cache, lru_cache
 from lark import Lark, Tree
 from lark.exceptions import UnexpectedInput
 
+from explicate.grammar.explanation import lookahead
 from explicate.grammar.explanation.lexicon import Symbol, grammar_text
 
 CLAUSE_KINDS = ("words_clause", "mention_clause", "text_clause", "number_clause", "const_clause",
@@ -56,8 +57,10 @@ def parser() -> Lark:
     """The Earley parser with every start symbol (built once; ~1 s)."""
     grammar = grammar_text() + "\n" + _instances() + "\n"
     starts = [start_symbol(m) for m in range(2 ** len(CLAUSE_KINDS))]
-    return Lark(grammar, parser="earley", lexer="basic", ambiguity="explicit",
+    lark = Lark(grammar, parser="earley", lexer="basic", ambiguity="explicit",
                 propagate_positions=False, start=starts)
+    lookahead.install(lark)
+    return lark
 
 
 def clause_kinds(names: set[str]) -> str:
@@ -74,7 +77,17 @@ def parse_symbols(text: str) -> Tree | UnexpectedInput:
     try:
         return parser().parse(text, start=clause_kinds(set(text.split())))
     except UnexpectedInput as exc:
+        exc.symbols = text  # type: ignore[attr-defined]  # for full_error
         return exc
+
+
+def full_error(exc: UnexpectedInput) -> UnexpectedInput:
+    """A parse error of ``parse_symbols`` with every terminal the grammar expected there (the
+    lookahead parser's own error names none; ``lookahead.full_error`` re-parses)."""
+    text = getattr(exc, "symbols", None)
+    if text is None:
+        return exc
+    return lookahead.full_error(parser(), text, clause_kinds(set(text.split()))) or exc
 
 
 def render(symbols: Sequence[Symbol]) -> tuple[str, dict[int, Symbol]]:

@@ -13,6 +13,7 @@ Sentences that still have no reading get a diagnostic (``diagnose``).
 
 from __future__ import annotations
 
+import gc
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -93,7 +94,22 @@ def parse_explanation(text: str, ctx: Context | None = None, name: str = "<expla
                       max_readings: int = MAX_READINGS) -> Parsed:
     """Every reading of an English explanation (see the module docstring). An explanation over
     the reading budget (``MAX_CHARS`` characters, ``MAX_SYMBOLS`` grammar symbols) is not parsed:
-    it gets an E105 "too long to read" diagnostic, since Earley parsing grows fast with length."""
+    it gets an E105 "too long to read" diagnostic, since Earley parsing grows fast with length.
+
+    Python's cyclic garbage collector is paused while one explanation is read: the Earley chart
+    allocates tens of thousands of short-lived objects, which otherwise trigger full collections
+    over the whole heap (seconds on a loaded machine); the parse's garbage is collected after.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _parse(text, ctx, name, max_readings)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Parsed:
     ctx = ctx or Context()
     source = ir.Source(name, text)
     out = Parsed(text)

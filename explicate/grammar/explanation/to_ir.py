@@ -113,6 +113,9 @@ class ExplanationToIR(SketchClauses, Transformer[Token, Any]):
     def and_(self, c: list[Any]) -> ir.Expr:
         return ir.And(args=(c[0], c[-1]))
 
+    def unless(self, c: list[Any]) -> ir.Expr:
+        return ir.And(args=(c[0], ir.Not(arg=c[-1])))
+
     def not_(self, c: list[Any]) -> ir.Expr:
         return ir.Not(arg=c[-1])
 
@@ -407,6 +410,17 @@ class ExplanationToIR(SketchClauses, Transformer[Token, Any]):
         a, b = p.mentions
         return p.maybe_not(over_pairs(a, b, lambda x, y: prim.SameText(left=x, right=y)))
 
+    def mention_pair_same(self, c: list[Any]) -> ir.Expr:  # X and Y are the same
+        p = Parts.of(c)
+        left, right = p.two()
+        return p.maybe_not(prim.SameText(left=left, right=right))
+
+    def mention_pair_differ(self, c: list[Any]) -> ir.Expr:  # X and Y are different
+        return ir.Not(arg=self.mention_pair_same(c))
+
+    def mention_differ(self, c: list[Any]) -> ir.Expr:  # X is different from Y
+        return ir.Not(arg=self.mention_same(c))
+
     def mention_length(self, c: list[Any]) -> ir.Expr:
         p = Parts.of(c)
         n, op = p.amount, p.op()
@@ -447,6 +461,21 @@ class ExplanationToIR(SketchClauses, Transformer[Token, Any]):
 
     def text_contains(self, c: list[Any]) -> ir.Expr:
         return self._text_words(c, prim.Contains)
+
+    def text_equals(self, c: list[Any]) -> ir.Expr:  # the title is "..."
+        p = Parts.of(c)
+        return p.maybe_not(prim.Equals(text=p.texts[0], words=p.phrases[0]))
+
+    def words_then(self, c: list[Any], reverse: bool = False) -> ir.Expr:
+        """'free' is followed by 'cruise' (in the body); ``reverse``: the second comes first."""
+        p = Parts.of(c)
+        t = p.texts[0] if p.texts else self._default_text()
+        first, second = p.words[::-1] if reverse else p.words
+        return p.maybe_not(over_words(first, lambda a: over_words(
+            second, lambda b: prim.FollowedBy(first=a, second=b, text=t, within=p.within))))
+
+    def words_after(self, c: list[Any]) -> ir.Expr:  # 'cruise' comes after 'claim'
+        return self.words_then(c, reverse=True)
 
     def text_starts(self, c: list[Any]) -> ir.Expr:
         return self._text_words(c, prim.StartsWith)

@@ -23,8 +23,16 @@ from spacy.language import Language
 
 from explicate import ir
 from explicate.compiler import FieldKind, Program, Schema
-from explicate.primitives.columns import ObjectColumn, Occurrences, SpanColumn, TextColumn
+from explicate.errors import Diagnostic, ExplicateError
+from explicate.primitives.columns import (
+    EntityColumn,
+    ObjectColumn,
+    Occurrences,
+    SpanColumn,
+    TextColumn,
+)
 from explicate.primitives.text import find_phrase, merge_occurrences
+from explicate.runtime import entities as ner
 from explicate.runtime.data.detections import object_column
 from explicate.runtime.data.normalize import normalize_texts
 from explicate.runtime.data.problems import RowProblem
@@ -103,6 +111,7 @@ class Batch:
     numbers: dict[str, np.ndarray] = field(default_factory=dict)
     valids: dict[str, np.ndarray] = field(default_factory=dict)
     objects: dict[str, ObjectColumn] = field(default_factory=dict)  # image objects fields
+    _ents: dict[str, EntityColumn] = field(default_factory=dict)  # named entities, on demand
     _occ: dict[tuple[str, ir.Expr], Occurrences] = field(default_factory=dict)
     _phrase_ids: dict[tuple[str, bool], np.ndarray] = field(default_factory=dict)
 
@@ -120,6 +129,18 @@ class Batch:
 
     def object_table(self, name: str) -> ObjectColumn:
         return self.objects[name]
+
+    def entities(self, name: str) -> EntityColumn:
+        """The named entities of a text field, recognized on first use (``runtime.entities``:
+        the ``ner`` extra), so only programs with entity types pay for the recognizer."""
+        ents = self._ents.get(name)
+        if ents is None:
+            why = ner.active().available()
+            if why is not None:
+                raise ExplicateError([Diagnostic(
+                    "E620", f"entity types need the `ner` extra ({ner.INSTALL}): {why}")])
+            ents = self._ents[name] = ner.recognize_column(self.texts[name])
+        return ents
 
     def phrase_ids(self, phrase: ir.Phrase) -> np.ndarray:
         key = (phrase.text, phrase.case_sensitive)
@@ -174,6 +195,7 @@ def build_batch(df: pd.DataFrame, program: Program, schema: Schema, *, base: int
                 problems: list[RowProblem] | None = None) -> Batch:
     """Featurize the fields a program reads. ``base`` numbers rows for problem reports."""
     problems = problems if problems is not None else []
+    ner.require(program)  # entity types without the `ner` extra: say so before any work
     n = len(df)
     batch = Batch(n)
     span_of = {**schema.span_of, **program.spans}

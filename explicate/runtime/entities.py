@@ -102,6 +102,11 @@ def use_recognizer(name: str) -> Iterator[None]:
         _active.pop()
 
 
+def recognize_one(text: str) -> list[Entity]:
+    """The active recognizer on one text (for the reference interpreter, ``PlainRow``)."""
+    return active().recognize([text])[0]
+
+
 def entity_nodes(program: Program) -> list[ir.Expr]:
     """The entity primitives of a program's LFs (each LF's first one)."""
     out = []
@@ -111,6 +116,14 @@ def entity_nodes(program: Program) -> list[ir.Expr]:
                 out.append(node)
                 break
     return out
+
+
+def missing_for(lf: ir.LF) -> str | None:
+    """Why an LF that reads entity types cannot run here (None when it can, or reads none)."""
+    if not any(getattr(n, "needs_entities", False) for n in ir.walk(lf.when)):
+        return None
+    why = active().available()
+    return None if why is None else f"entity types need the `ner` extra ({INSTALL}): {why}"
 
 
 def require(program: Program) -> None:

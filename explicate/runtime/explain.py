@@ -29,6 +29,7 @@ from explicate.compiler.schema import FieldKind
 from explicate.errors import DataError, Diagnostic, ExplicateError
 from explicate.grammar import to_dsl
 from explicate.grammar.explanation import Context, Parsed, parse_explanation
+from explicate.runtime import entities as ner
 from explicate.runtime.apply import apply_program
 from explicate.runtime.data import infer_schema, label_of, read_table
 from explicate.runtime.select import (
@@ -272,6 +273,9 @@ def _filter(explained: list[Explained], labels: tuple[str, ...], lists: dict[str
                 e.partial_kept.append(name)
             candidate = Candidate(e.index, ir.LF(name, ir.Label(label), reading.when), dsl)
             rejection = compile_filter(candidate, decls, schema)
+            missing = ner.missing_for(candidate.lf)
+            if rejection is None and missing is not None:
+                rejection = Rejection(dsl, Reason.NEEDS_EXTRA, missing)
             if rejection is not None:
                 e.rejections.append(rejection)
                 continue

@@ -137,6 +137,10 @@ class ExplanationToIR(Transformer[Token, Any]):
             raise Unsupported(f"unquoted words '{words}' do not occur in the example; quote them")
         return ir.Phrase(text=words)
 
+    def concept(self, c: list[Any]) -> ir.Expr:  # words related to marriage
+        """A word list named for the concept, filled from the data (``runtime.concepts``)."""
+        return ir.WordList(name=Parts.of(c).plain[-1].lower())
+
     def one_word(self, c: list[Any]) -> Words:
         return Words(items=tuple(Parts.of(c).exprs[:1]), mode="one")
 
@@ -431,6 +435,12 @@ class ExplanationToIR(Transformer[Token, Any]):
         owner = ir.Field(name=p.ents[-1])
         return over_words(p.words[0], lambda w: prim.Near(words=w, target=owner, side="right",
                                                           within=1))
+
+    def pair_concept(self, c: list[Any]) -> ir.Expr:  # they are married
+        p = Parts.of(c)
+        left, right = p.two()
+        concept = ir.WordList(name=p.plain[-1].lower())
+        return p.maybe_not(prim.Between(words=concept, left=left, right=right))
 
     # entity types (the `ner` extra): "person2 is a location", "no people between X and Y"
     def ENTTYPE(self, tok: Token) -> Tree[Any]:  # noqa: N802

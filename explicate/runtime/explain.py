@@ -260,6 +260,7 @@ def _filter(explained: list[Explained], labels: tuple[str, ...], lists: dict[str
     """Run every reading through the filter bank (``runtime.select``), recording on each
     explanation what was kept and why the rest was dropped."""
     decls = declarations(labels, lists, {})
+    gaps = dict(unfilled or {})  # concepts the data did not fill
     candidates: list[Candidate] = []
     for e in explained:
         seen: set[str] = set()
@@ -288,8 +289,8 @@ def _filter(explained: list[Explained], labels: tuple[str, ...], lists: dict[str
             if reading.partial:
                 e.partial_kept.append(name)
             candidate = Candidate(e.index, ir.LF(name, ir.Label(label), reading.when), dsl)
-            concept = next((unfilled[n.name] for n in ir.walk(reading.when) if isinstance(
-                n, ir.WordList) and n.name in (unfilled or {})), None)
+            concept = next((gaps[n.name] for n in ir.walk(reading.when) if isinstance(
+                n, ir.WordList) and n.name in gaps), None)
             if concept is not None:
                 e.rejections.append(Rejection(dsl, Reason.NEEDS_EXTRA if concept.missing_extra
                                               else Reason.COMPILE, concept.message))

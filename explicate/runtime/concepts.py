@@ -2,7 +2,7 @@
 the English reading names a word list for the concept (``@marriage``) and the data fills it.
 
 The words are those of the pool (its text fields, each word in at least ``min_df`` rows and at
-most ``max_df_frac`` of them) nearest to the concept word in the shipped MiniLM embedding space
+most ``max_df_frac`` of them, the ``max_words`` most frequent) nearest to the concept word in the shipped MiniLM embedding space
 (``runtime.sketch.embed``, the ``encoder`` extra): the ``k`` nearest with cosine similarity at
 least ``min_similarity``. The filled list is shown as DSL (``words marriage = "married", ...``)
 and every reading that uses it goes through the filters like any other.
@@ -31,9 +31,10 @@ Similar = Callable[[str, list[str]], np.ndarray]
 class ConceptConfig:
     k: int = 15  # at most this many words per concept
     min_similarity: float = 0.65  # cosine to the concept word, in MiniLM space
-    min_df: int = 2  # a word must occur in this many pool rows (1 for pools under 50 rows)
+    min_df: int = 3  # a word must occur in this many pool rows (1 for pools under 50 rows)
     max_df_frac: float = 0.3  # and in at most this share of them (not "the", "and")
     min_chars: int = 3
+    max_words: int = 4000  # the most frequent words of the pool only (embedding them is the cost)
 
 
 @dataclass(frozen=True)
@@ -74,14 +75,15 @@ def pool_words(data: pd.DataFrame, fields: Sequence[str], cfg: ConceptConfig) ->
     floor = cfg.min_df if n >= 50 else 1
     ceiling = max(cfg.max_df_frac * n, floor)
     strings = tokenizer().vocab.strings
-    out: dict[str, None] = {}
+    freq: dict[str, int] = {}
     for name in fields:
         values = [v if isinstance(v, str) else "" for v in data[name].tolist()]
         vocab = vocabulary(tokenize_column(values), n, lambda i: strings[i])
         for w, df in zip(vocab.words, vocab.pool_df.tolist(), strict=True):
             if floor <= df <= ceiling and len(w) >= cfg.min_chars and w.isalpha():
-                out.setdefault(w, None)
-    return sorted(out)
+                freq[w] = max(freq.get(w, 0), df)
+    frequent = sorted(freq, key=lambda w: (-freq[w], w))[: cfg.max_words]
+    return sorted(frequent)
 
 
 def minilm_similar(seed: str, words: list[str]) -> np.ndarray:

@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	# torch first: the CPU wheel 2.13.0; a bare `torch` requirement would pull CUDA wheels.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e ".[dev,encoder,studio,dask]"
+	$(BIN)/pip install -q -e ".[dev,encoder,studio,dask,ner]"
 	touch $(STAMP)
 
 demo: $(STAMP)

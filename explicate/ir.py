@@ -140,6 +140,14 @@ class Regex(Expr):
     flags: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class EntityTypes(Expr):
+    """Named-entity types (``a PERSON``, ``a (GPE or LOC)``): an entity of any one of ``labels``,
+    as the entity recognizer of the ``ner`` extra labels it (see ``primitives.entities``)."""
+
+    labels: tuple[str, ...]
+
+
 def phrases(words: Expr) -> tuple[Phrase, ...]:
     """The phrases a resolved words expression stands for."""
     match words:

@@ -40,6 +40,9 @@ def words(vocab: list[str] | None = None) -> st.SearchStrategy[ir.Expr]:
     )
 
 
+# Entity types the toy recognizer (tests/toy_recognizer.py) finds, and one it never does.
+ENTITY_LABELS = ["PERSON", "ORG", "GPE", "MONEY", "CARDINAL", "PRODUCT", "DATE"]
+
 regexes = st.sampled_from(
     [ir.Regex(r"call\s+now", "i"), ir.Regex(r"^the", ""), ir.Regex(r"[0-9]", ""),
      ir.Regex(r"wife|husband", "i"), ir.Regex(r"!$", ""), ir.Regex(r"e-mail", "")]
@@ -66,6 +69,9 @@ def _placeholder(rule: str, vocab: list[str] | None) -> st.SearchStrategy[Any]:
         return st.integers(0, 4)
     if rule == "REGEX":
         return regexes
+    if rule == "ENTITY_TYPES":
+        return st.lists(st.sampled_from(ENTITY_LABELS), min_size=1, max_size=2, unique=True).map(
+            lambda labels: ir.EntityTypes(tuple(labels)))
     raise ValueError(f"no strategy for placeholder rule {rule!r}")
 
 
@@ -81,7 +87,8 @@ def field_choices(reg: registry.Registered, a: registry.Alt) -> tuple[tuple[ir.F
     primitive's own type rule accepts (other operands filled with a simple value of their rule),
     so operands are chosen by type, never by the placeholder's name."""
     slots = [f for f, r in a.placeholders if r == "value"]
-    simple = {"words": ir.Phrase("x"), "INT": 1, "REGEX": ir.Regex("x", "")}
+    simple = {"words": ir.Phrase("x"), "INT": 1, "REGEX": ir.Regex("x", ""),
+              "ENTITY_TYPES": ir.EntityTypes(("PERSON",))}
     others = {f: simple[r] for f, r in a.placeholders if r != "value"}
     valid = []
     for combo in itertools.product(FIELDS, repeat=len(slots)):

@@ -17,9 +17,11 @@ from explicate.compiler.reference import apply_reference
 from explicate.grammar import parse, to_dsl
 from explicate.primitives import registry
 from explicate.runtime.data import infer_schema
+from explicate.runtime.entities import use_recognizer
 from explicate.runtime.features import build_batch, tokenize
 
 from .strategies import cases, conditions, field_choices, predicates, primitive_of, text_primitives
+from .toy_recognizer import toy_entities
 
 HEADER = "labels: NO, YES\nspans: person1, person2 in sentence\n"
 SETTINGS = settings(max_examples=100, deadline=None,
@@ -39,10 +41,12 @@ def compiled_and_reference(conds: list[ir.Expr], examples: list[dict[str, object
     df = _frame(examples)
     schema = infer_schema(df, {"person1": "sentence", "person2": "sentence"})
     program = compile_rules(rules, schema)
-    fast = program.apply(build_batch(df, program, schema))
+    with use_recognizer("toy"):  # entity types: the toy recognizer, on both sides
+        fast = program.apply(build_batch(df, program, schema))
     records = [{k: (None if isinstance(v, float) and math.isnan(v) and k != "score" else v)
                 for k, v in r.items()} for r in df.to_dict("records")]
-    slow = np.array(apply_reference(program, records, tokenize, program.spans), dtype=np.int8)
+    slow = np.array(apply_reference(program, records, tokenize, program.spans, toy_entities),
+                    dtype=np.int8)
     return fast, slow.reshape(fast.shape)
 
 

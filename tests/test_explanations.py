@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -17,7 +18,10 @@ from explicate.cli import app
 from explicate.compiler.reference import PlainRow, evaluate
 from explicate.grammar.explanation import Context, parse_explanation
 from explicate.grammar.parse import parse_lf
+from explicate.runtime import entities as ner
+from explicate.runtime.entities import use_recognizer
 from explicate.runtime.features import tokenize
+from tests import toy_recognizer  # noqa: F401 - registers the "toy" recognizer
 from tests.explanation_cases import CONTEXT, EXAMPLE, render
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -131,8 +135,6 @@ ARTICLE = ("City land records show that GM President Daniel Ammann and his wife,
 NOT_YET = {
     "'wife' is less than 10 characters to the left of Y": "character distances from words",
     "'wife' is more than 5 characters to the right of X": "character distances from words",
-    "there are no people between X and Y": "entity types need an NER model",
-    "there are not three people in the sentence": "entity types need an NER model",
     "at least one word to the left of X is lower case": "quantifying over single words",
     "at least one word to the left of Y starts with a spouse word": "quantifying over words",
     "the pair (X, Y) is the same as the tuple ('foo', 'bar')": "tuples",
@@ -164,13 +166,17 @@ def test_babble_parser_case(group: str, case: dict[str, object]) -> None:
                   {k: tuple(map(str, v)) for k, v in aliases.items()}, example)
     condition = str(case["condition"])
     parsed = parse_explanation(condition, ctx)
+    reads_entities = any(getattr(n, "needs_entities", False)
+                         for r in parsed.readings for n in ir.walk(r.when))
+    if reads_entities and ner.active().available() is not None:
+        pytest.skip("entity types: the `ner` extra is not installed")
     if condition in NOT_YET:
         assert not parsed.readings
         assert parsed.unsupported or parsed.diagnostics
         return
     # BabbleLabble's harness: at least one correct reading, at most three readings.
     assert 1 <= len(parsed.readings) <= 3, parsed
-    row = PlainRow(example, spans, tokenize)
+    row = PlainRow(example, spans, tokenize, ner.recognize_one)
     assert any(evaluate(r.when, row) is True for r in parsed.readings), \
         [to_dsl(r.when) for r in parsed.readings]
 
@@ -301,8 +307,16 @@ def test_spouse_grad_explanations_end_to_end() -> None:
 
     ex = read_table(GRAD)[["label", "explanation", "sentence", "person1", "person2"]]
     pool = read_table(SPOUSE_DEV, ["sentence", "person1", "person2", "doc_id", "gold"])
-    result = explain(ex, ["NOT_SPOUSE", "SPOUSE"], pool=pool[["sentence", "person1", "person2"]],
-                     label_map={"1": "SPOUSE", "2": "NOT_SPOUSE"})
+    # Concepts and entity types by stand-ins (the concept word itself; the toy recognizer), so
+    # the test stays quick: MiniLM over the pool's words and spaCy's NER over the pool take
+    # minutes here (benchmarks/concepts_entities.py measures the real ones).
+    def concept_word(seed: str, words: list[str]) -> np.ndarray:
+        return np.array([float(w == seed) for w in words])
+
+    with use_recognizer("toy"):
+        result = explain(ex, ["NOT_SPOUSE", "SPOUSE"],
+                         pool=pool[["sentence", "person1", "person2"]],
+                         label_map={"1": "SPOUSE", "2": "NOT_SPOUSE"}, similar=concept_word)
     totals = result.totals
     assert totals["explanations"] == 51
     assert totals["parse_rate"] >= 0.8

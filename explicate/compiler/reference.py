@@ -15,6 +15,8 @@ from explicate.compiler.lower import Program
 from explicate.primitives.columns import Obj, parse_objects
 
 Tokenize = Callable[[str], list[tuple[str, int]]]  # text -> [(token text, char offset)]
+# text -> [(start char, end char, TYPE)]: the named entities (``runtime.entities``)
+Recognize = Callable[[str], list[tuple[int, int, str]]]
 
 @dataclass
 class PlainRow:
@@ -23,6 +25,7 @@ class PlainRow:
     values: Mapping[str, Any]
     spans: Mapping[str, str]  # mention field -> its text field
     tokenize: Tokenize
+    recognize: Recognize | None = None
     _tokens: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
     def _tok(self, name: str) -> list[tuple[str, int]]:
@@ -67,6 +70,18 @@ class PlainRow:
         if not inside:
             return None
         return text_field, inside[0], inside[-1] + 1
+
+    def entities(self, name: str) -> list[tuple[int, int, str]]:
+        """(first token, end token, type) of each entity of a text field: the tokens its
+        characters overlap (entities over no token are left out)."""
+        assert self.recognize is not None, "entity types need a recognizer"
+        toks = self._tok(name)
+        out = []
+        for cs, ce, label in self.recognize(self.string(name)):
+            inside = [i for i, (t, off) in enumerate(toks) if off < ce and off + len(t) > cs]
+            if inside:
+                out.append((inside[0], inside[-1] + 1, label))
+        return out
 
     def number(self, name: str) -> float:
         value = self.values.get(name)
@@ -124,10 +139,11 @@ def vote(lf: ir.LF, row: PlainRow) -> int:
 
 
 def apply_reference(program: Program, rows: list[Mapping[str, Any]], tokenize: Tokenize,
-                    spans: Mapping[str, str]) -> list[list[int]]:
+                    spans: Mapping[str, str], recognize: Recognize | None = None
+                    ) -> list[list[int]]:
     """The label matrix, row by row (slow; for tests)."""
     out = []
     for values in rows:
-        row = PlainRow(values, spans, tokenize)
+        row = PlainRow(values, spans, tokenize, recognize)
         out.append([vote(lf, row) for lf in program.lowered])
     return out

@@ -30,6 +30,7 @@ _TERMINAL_NAMES = {
     "NUMBER": "a number",
     "INT": "a whole number",
     "REGEX": "a /regular expression/",
+    "ENTITY_TYPES": "an entity type (a PERSON, an ORG, a GPE/LOC)",
     "COMPARE_OP": "a comparison (<, <=, >, >=, ==, !=)",
     "ADD_OP": "arithmetic (+, -, *, /, ^)",
     "MUL_OP": "arithmetic (+, -, *, /, ^)",

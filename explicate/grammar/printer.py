@@ -6,7 +6,7 @@ import re
 
 from explicate import ir
 from explicate.grammar.syntax import keywords
-from explicate.primitives import registry
+from explicate.primitives import entities, registry
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -101,6 +101,8 @@ def to_dsl(node: ir.Expr) -> str:
             return "any of (" + ", ".join(to_dsl(p) for p in items) + ")"
         case ir.WordList(name=wname):
             return f"any of @{name(wname)}"
+        case ir.EntityTypes(labels=labels):
+            return f"{entities.article(labels[0])} " + "/".join(labels)
         case ir.Regex(pattern=pattern, flags=flags):
             return "/" + pattern.replace("/", "\\/") + "/" + flags
     if isinstance(node, ir.Primitive):

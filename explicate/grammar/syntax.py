@@ -7,6 +7,7 @@ import re
 from importlib import resources
 
 from explicate.primitives import registry
+from explicate.primitives.entities import ENTITY_TYPES
 from explicate.primitives.image import RELATIONS
 
 
@@ -14,7 +15,14 @@ def grammar_text() -> str:
     """The full DSL grammar: ``dsl.lark`` plus the alternatives generated from the registry."""
     base = resources.files("explicate.grammar").joinpath("dsl.lark").read_text(encoding="utf-8")
     return (base + "\n// generated from the primitive registry\n" + registry.grammar_rules()
-            + relation_rule())
+            + relation_rule() + entity_terminal())
+
+
+def entity_terminal() -> str:
+    """``ENTITY_TYPES``: an article and one or more entity types joined by ``/`` (``a GPE/LOC``),
+    one token, so ``a`` stays free as a field name."""
+    label = "(" + "|".join(ENTITY_TYPES) + ")"
+    return f"ENTITY_TYPES.2: /\\b[aA][nN]?[ \\t]+{label}(\\/{label})*(?![A-Za-z0-9_])/\n"
 
 
 def relation_alias(relation: str) -> str:

@@ -119,6 +119,10 @@ class ToIR(Transformer[Token, Any]):
         # "\/" inside the literal stands for a slash; RE2 would read "\/" as "/" too.
         return ir.Regex(body.replace("\\/", "/"), flags, span=self._tok_span(tok))
 
+    def ENTITY_TYPES(self, tok: Token) -> ir.EntityTypes:  # noqa: N802 - "a GPE/LOC"
+        labels = str(tok).split(maxsplit=1)[1].split("/")
+        return ir.EntityTypes(tuple(labels), span=self._tok_span(tok))
+
     # names
     def name(self, children: list[Token]) -> Token:
         tok = children[0]

@@ -1,6 +1,6 @@
 """Primitives: the registry and every built-in primitive (importing this registers them)."""
 
-from explicate.primitives import image, text, text_extra
+from explicate.primitives import entities, image, text, text_extra
 from explicate.primitives.registry import REGISTRY, primitive, registered
 
-__all__ = ["REGISTRY", "image", "primitive", "registered", "text", "text_extra"]
+__all__ = ["REGISTRY", "entities", "image", "primitive", "registered", "text", "text_extra"]

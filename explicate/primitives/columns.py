@@ -54,6 +54,25 @@ class SpanColumn:
     found: np.ndarray  # bool[n]: the mention was located in the text
 
 
+@dataclass(frozen=True)
+class EntityColumn:
+    """The named entities of one text field for ``n`` rows (the ``ner`` extra): entity ``e`` is
+    tokens ``[start[e], end[e])`` of row ``row[e]`` (local token indices, every token the
+    recognizer's character range overlaps), of type ``types[label[e]]``; sorted by row, then
+    start."""
+
+    row: np.ndarray  # int64[E]
+    start: np.ndarray  # int64[E]
+    end: np.ndarray  # int64[E]
+    label: np.ndarray  # int64[E]: index into ``types``
+    types: tuple[str, ...]
+
+    def of_types(self, labels: Sequence[str]) -> np.ndarray:
+        """bool[E]: the entities whose type is one of ``labels``."""
+        ids = [i for i, t in enumerate(self.types) if t in labels]
+        return np.isin(self.label, np.array(ids, dtype=np.int64))
+
+
 @dataclass(frozen=True, slots=True)
 class Obj:
     """One object of an image, parsed: missing or non-numeric coordinates are NaN."""
@@ -184,6 +203,8 @@ class Batch(Protocol):
 
     def object_table(self, name: str) -> ObjectColumn: ...
 
+    def entities(self, name: str) -> EntityColumn: ...
+
 
 class Row(Protocol):
     """What reference semantics read: one example, as plain Python values."""
@@ -199,3 +220,7 @@ class Row(Protocol):
     def objects(self, name: str) -> list[Obj]: ...
 
     def number(self, name: str) -> float: ...
+
+    def entities(self, name: str) -> list[tuple[int, int, str]]:
+        """(first token, end token, type) of each named entity of a text field."""
+        ...

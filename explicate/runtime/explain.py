@@ -29,7 +29,9 @@ from explicate.compiler.schema import FieldKind
 from explicate.errors import DataError, Diagnostic, ExplicateError
 from explicate.grammar import to_dsl
 from explicate.grammar.explanation import Context, Parsed, parse_explanation
+from explicate.runtime import entities as ner
 from explicate.runtime.apply import apply_program
+from explicate.runtime.concepts import Concept, Similar, Unfilled, concept_names, fill_concepts
 from explicate.runtime.data import infer_schema, label_of, read_table
 from explicate.runtime.select import (
     Candidate,
@@ -103,6 +105,8 @@ class ExplainResult:
     spans: dict[str, str]
     seconds: float
     pool_rows: int
+    # Concepts the readings named ("indication of marriage"), filled from the data.
+    concepts: dict[str, Concept] = field(default_factory=dict)
 
     @property
     def lfs(self) -> list[ir.LF]:
@@ -151,7 +155,10 @@ class ExplainResult:
 
     @property
     def report(self) -> dict[str, Any]:
-        return {"explanations": [e.as_json() for e in self.explained], "totals": self.totals}
+        out = {"explanations": [e.as_json() for e in self.explained], "totals": self.totals}
+        if self.concepts:
+            out["concepts"] = {k: c.as_json() for k, c in self.concepts.items()}
+        return out
 
     @property
     def dsl(self) -> str:
@@ -182,6 +189,7 @@ def explain(
     label_map: Mapping[str, str] | None = None,
     keep: str = "all",
     columns: Sequence[str] | None = None,
+    similar: Similar | None = None,
 ) -> ExplainResult:
     """Turn explanations into labeling functions.
 
@@ -189,7 +197,9 @@ def explain(
     label name, or a 1-based index into ``labels``), an ``explanation`` column, and the example's
     own fields. ``pool`` is unlabeled data for the uniform and duplicate-signature filters
     (``columns`` names its columns when it has no header). ``label_map`` rewrites label values
-    first (``{"1": "SPOUSE", "2": "NOT_SPOUSE"}``).
+    first (``{"1": "SPOUSE", "2": "NOT_SPOUSE"}``). A reading that names a concept ("no
+    indication of marriage") gets a word list from the pool's words nearest the concept
+    (``runtime.concepts``; ``similar`` replaces the MiniLM similarity).
     """
     t0 = time.perf_counter()
     labels = tuple(labels)
@@ -226,9 +236,15 @@ def explain(
         parsed = parse_explanation(text, ctx, name=f"explanation {i + 1}")
         explained.append(Explained(i + 1, text, label, parsed))
 
-    _filter(explained, labels, lists, schema, examples, pool_df, keep)
+    source = pool_df if pool_df is not None else examples
+    names = concept_names((r.when for e in explained for r in e.parsed.readings), lists)
+    concepts, unfilled = fill_concepts(names, source, [t for t in texts if t in source.columns],
+                                       similar=similar)
+    lists.update({name: c.words for name, c in concepts.items()})
+    _filter(explained, labels, lists, schema, examples, pool_df, keep, unfilled)
     return ExplainResult(labels, explained, lists, dict(schema.span_of),
-                         time.perf_counter() - t0, 0 if pool_df is None else len(pool_df))
+                         time.perf_counter() - t0, 0 if pool_df is None else len(pool_df),
+                         concepts)
 
 
 def _restrict(schema: Schema, examples: pd.DataFrame) -> Schema:
@@ -239,10 +255,12 @@ def _restrict(schema: Schema, examples: pd.DataFrame) -> Schema:
 
 
 def _filter(explained: list[Explained], labels: tuple[str, ...], lists: dict[str, tuple[str, ...]],
-            schema: Schema, examples: pd.DataFrame, pool: pd.DataFrame | None, keep: str) -> None:
+            schema: Schema, examples: pd.DataFrame, pool: pd.DataFrame | None, keep: str,
+            unfilled: Mapping[str, Unfilled] | None = None) -> None:
     """Run every reading through the filter bank (``runtime.select``), recording on each
     explanation what was kept and why the rest was dropped."""
     decls = declarations(labels, lists, {})
+    gaps = dict(unfilled or {})  # concepts the data did not fill
     candidates: list[Candidate] = []
     for e in explained:
         seen: set[str] = set()
@@ -271,7 +289,16 @@ def _filter(explained: list[Explained], labels: tuple[str, ...], lists: dict[str
             if reading.partial:
                 e.partial_kept.append(name)
             candidate = Candidate(e.index, ir.LF(name, ir.Label(label), reading.when), dsl)
+            concept = next((gaps[n.name] for n in ir.walk(reading.when) if isinstance(
+                n, ir.WordList) and n.name in gaps), None)
+            if concept is not None:
+                e.rejections.append(Rejection(dsl, Reason.NEEDS_EXTRA if concept.missing_extra
+                                              else Reason.COMPILE, concept.message))
+                continue
             rejection = compile_filter(candidate, decls, schema)
+            missing = ner.missing_for(candidate.lf)
+            if rejection is None and missing is not None:
+                rejection = Rejection(dsl, Reason.NEEDS_EXTRA, missing)
             if rejection is not None:
                 e.rejections.append(rejection)
                 continue

@@ -19,9 +19,17 @@ from spacy.language import Language
 
 from explicate import ir
 from explicate.compiler import FieldKind, Program, Schema
-from explicate.primitives.columns import ObjectColumn, Occurrences, SpanColumn, TextColumn
+from explicate.errors import Diagnostic, ExplicateError
+from explicate.primitives.columns import (
+    EntityColumn,
+    ObjectColumn,
+    Occurrences,
+    SpanColumn,
+    TextColumn,
+)
 from explicate.primitives.phrases import PhraseIndex, find_phrases
 from explicate.primitives.text import find_phrase, merge_occurrences
+from explicate.runtime import entities as ner
 from explicate.runtime.batch_cache import FROM_ENV, CacheChoice, Entry, resolve
 from explicate.runtime.data.detections import object_column
 from explicate.runtime.data.normalize import normalize_texts
@@ -94,6 +102,7 @@ class Batch:
     numbers: dict[str, np.ndarray] = field(default_factory=dict)
     valids: dict[str, np.ndarray] = field(default_factory=dict)
     objects: dict[str, ObjectColumn] = field(default_factory=dict)  # image objects fields
+    _ents: dict[str, EntityColumn] = field(default_factory=dict)  # named entities, on demand
     _occ: dict[tuple[str, ir.Expr], Occurrences] = field(default_factory=dict)
     _index: dict[tuple[str, bool], PhraseIndex] = field(default_factory=dict)
     _asked: dict[tuple[str, bool], int] = field(default_factory=dict)
@@ -112,6 +121,18 @@ class Batch:
 
     def object_table(self, name: str) -> ObjectColumn:
         return self.objects[name]
+
+    def entities(self, name: str) -> EntityColumn:
+        """The named entities of a text field, recognized on first use (``runtime.entities``:
+        the ``ner`` extra), so only programs with entity types pay for the recognizer."""
+        ents = self._ents.get(name)
+        if ents is None:
+            why = ner.active().available()
+            if why is not None:
+                raise ExplicateError([Diagnostic(
+                    "E620", f"entity types need the `ner` extra ({ner.INSTALL}): {why}")])
+            ents = self._ents[name] = ner.recognize_column(self.texts[name])
+        return ents
 
     def phrase_ids(self, phrase: ir.Phrase) -> np.ndarray:
         return phrase_token_ids([phrase.text], phrase.case_sensitive, tokenizer().tokenizer).only()
@@ -181,6 +202,7 @@ def build_batch(df: pd.DataFrame, program: Program, schema: Schema, *, base: int
     worker processes tokenize (None: ``EXPLICATE_JOBS``, else the cores; the batch is the same
     whatever it is); text columns seen before come from ``cache`` (default: the environment's)."""
     problems = problems if problems is not None else []
+    ner.require(program)  # entity types without the `ner` extra: say so before any work
     n = len(df)
     batch = Batch(n)
     span_of = {**schema.span_of, **program.spans}

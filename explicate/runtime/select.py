@@ -40,6 +40,7 @@ class Reason(enum.Enum):
     DUPLICATE_MEANING = "duplicate_meaning"
     DUPLICATE_SIGNATURE = "duplicate_signature"
     POLICY = "policy"
+    NEEDS_EXTRA = "needs_extra"  # entity types without the `ner` extra installed
 
     @property
     def duplicate(self) -> bool:

@@ -66,7 +66,10 @@ WORD_CLASSES: dict[str, tuple[str, ...]] = {
     "FOLLOWS": ("follows", "follow"),
     "PRECEDES": ("precedes", "precede"),
     "ENTTYPE": ("person", "people", "location", "place", "organization", "company", "date",
-                "country", "city"),
+                "country", "city",
+                # entity types (primitives.entities.ENGLISH): plurals and spellings
+                "persons", "locations", "places", "organizations", "organisation",
+                "organisations", "companies", "dates", "countries", "cities"),
     "RELATING": ("relating", "related", "referring", "about"),
     "IMMED": ("immediately", "directly", "just", "straight"),
     "LINKS": ("links", "link", "connects", "connect", "joins", "join", "separates", "separate",

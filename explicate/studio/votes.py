@@ -18,6 +18,7 @@ from explicate.runtime.label_model import LabelModel, VoteStats
 from explicate.studio import figures
 
 ABSTAIN = ir.ABSTAIN
+REMEMBERED = 32  # tried columns whose fit and change a state remembers
 
 
 def _row_groups(L: np.ndarray) -> np.ndarray:
@@ -128,12 +129,21 @@ class LabelModelCache:
             after = _predict(model, new_dev, None)
             if key is not None:  # keeping this LF next starts from this fit
                 self.next[key] = (model, inv.reshape(-1).astype(np.int64))
+                _bound(self.next)
         out = {"before": figures.dev_scores(before, gold, self.k, positive),
                "after": figures.dev_scores(after, gold, self.k, positive),
                "flips": figures.flips(before, after, gold, labels)}
         if key is not None:
             self._changes[key] = out
+            _bound(self._changes)
         return out
+
+
+def _bound(memo: dict[Any, Any]) -> None:
+    """Forget the oldest entries past ``REMEMBERED`` (a warm start holds a row→pattern array of
+    the pool's size: a long session must not keep one per rule ever tried)."""
+    while len(memo) > REMEMBERED:
+        del memo[next(iter(memo))]
 
 
 def _predict(model: LabelModel, L: np.ndarray, probs: np.ndarray | None) -> np.ndarray:

@@ -77,6 +77,10 @@
     if (data) swap(data.html);
     painted(t0, tSend, seq);
     if (!data || !data.readings.some((r) => r.dev)) return;
+    // The refit is asked for once the readings are on screen, and only if no newer keystroke
+    // came meanwhile (a refit for a superseded prefix would only slow the next answer down).
+    await new Promise((done) => afterPaint(done));
+    if (seq !== state.seq) return;
     const lm = await api("POST", "/api/impact", rulePayload(), ctl.signal);
     if (seq !== state.seq || !lm) return;
     lm.html.forEach((frag, i) => { const el = document.querySelector('[data-lm="' + i + '"]');

@@ -1,7 +1,8 @@
 """English explanations → readings in the LF IR.
 
 An explanation is one sentence an expert wrote about one example ("label SPOUSE because 'his wife'
-is between person1 and person2"). The front end is five modules (and the parser's ``lookahead``), each feeding the next:
+is between person1 and person2"). The front end is five modules (and the parser's
+``lookahead``), each feeding the next:
 
 - ``lexicon``: ``scan`` cuts the text into lexemes; ``classify`` maps them to grammar symbols
   using the ``Context`` (the task's mention and text fields, word lists, labels and the example's

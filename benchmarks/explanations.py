@@ -28,15 +28,15 @@ from pathlib import Path
 
 import numpy as np
 
-from explicate import explain, to_dsl
-from explicate.grammar import explanation as nl
-from explicate.runtime.data import read_table
-from explicate.runtime.explain import votes
-from explicate.runtime.metrics import precision_recall_f1
-
+# This checkout's explicate (not an installed copy) and its corpus loader (with the tests).
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # the corpus loader lives with the tests
+sys.path.insert(0, str(ROOT))
 
+from explicate import explain, to_dsl  # noqa: E402
+from explicate.grammar import explanation as nl  # noqa: E402
+from explicate.runtime.data import read_table  # noqa: E402
+from explicate.runtime.explain import votes  # noqa: E402
+from explicate.runtime.metrics import precision_recall_f1  # noqa: E402
 from tests.explanation_cases import (  # noqa: E402
     corpus,
     corpus_context,

@@ -486,3 +486,21 @@ def test_mention_offsets_in_explanation_rows_pick_the_occurrence() -> None:
     assert [to_dsl(lf.when) for lf in with_offsets.lfs] == ['"his wife" between person1 and person2']
     first = explain(pd.DataFrame([row]), ["NOT_SPOUSE", "SPOUSE"])
     assert not first.lfs and first.explained[0].rejections[0].reason.value == "semantic"
+
+
+@pytest.mark.parametrize("text,dsl", [
+    ("John Smith and his wife, Mary Smith", '"and his wife" between person1 and person2'),
+    ("his wife, Mary Smith", '"his wife" within 1 words left of person2'),
+    ("and his wife, Mary Smith.", '"and his wife" within 1 words left of person2'),
+])
+def test_a_bare_excerpt_of_the_example_reads_as_its_words_around_the_mentions(
+        text: str, dsl: str) -> None:
+    """An explanation that is only a verbatim piece of the example (kind 2 of issue 11)."""
+    df = pd.DataFrame([{"label": "SPOUSE", "explanation": text, **EXAMPLE}])
+    result = explain(df, ["NOT_SPOUSE", "SPOUSE"])
+    assert [to_dsl(lf.when) for lf in result.lfs] == [dsl]
+    # Not a piece of the example (or too short): not read as an excerpt.
+    assert parse_explanation("his wife", CONTEXT).diagnostics
+    other = pd.DataFrame([{"label": "SPOUSE", "explanation": "John Smith and his sister",
+                           **EXAMPLE}])
+    assert not explain(other, ["NOT_SPOUSE", "SPOUSE"]).lfs

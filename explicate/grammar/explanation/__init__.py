@@ -1,13 +1,15 @@
 """English explanations → readings in the LF IR.
 
 An explanation is one sentence an expert wrote about one example ("label SPOUSE because 'his wife'
-is between person1 and person2"). The front end is five modules, each feeding the next:
+is between person1 and person2"). The front end is five modules (and the parser's
+``lookahead``), each feeding the next:
 
 - ``lexicon``: ``scan`` cuts the text into lexemes; ``classify`` maps them to grammar symbols
   using the ``Context`` (the task's mention and text fields, word lists, labels and the example's
   own strings); synonyms become one class symbol each (``WORD_CLASSES``).
 - ``parser``: lark's Earley parser over the symbol string (``explanation.lark``, every derivation
-  kept), its logic rules instantiated once per set of clause kinds, with a forest cache.
+  kept), its logic rules instantiated once per set of clause kinds, with a forest cache; its
+  predictor uses one symbol of lookahead (``lookahead``).
 - ``to_ir``: ``ExplanationToIR``, one method per construction, building IR by keyword from the
   children sorted by role (``roles.Parts``).
 - ``readings``: ``parse_explanation``, the reading search (whole sentence, then without unknown

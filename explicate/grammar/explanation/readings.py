@@ -38,6 +38,7 @@ from explicate.grammar.explanation.lexicon import (
 from explicate.grammar.explanation.parser import parse_symbols, render
 from explicate.grammar.explanation.roles import Unsupported
 from explicate.grammar.explanation.to_ir import ExplanationToIR
+from explicate.primitives.text import Between, Near
 
 MAX_READINGS = 16  # readings kept per explanation; more is reported as a warning
 
@@ -117,6 +118,11 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
         out.diagnostics.append(_too_long(source, f"{len(text):,} characters", MAX_CHARS,
                                          "characters"))
         return out
+    excerpt = bare_excerpt(text, ctx)
+    if excerpt is not None:
+        out.readings = [Reading(excerpt)]
+        out.warnings.append("read as a piece of the example's text (a bare excerpt)")
+        return out
     lexemes, diags = scan(text, source)
     if diags:
         out.diagnostics.extend(diags)
@@ -168,6 +174,46 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
         out.diagnostics.append(diagnose(source, symbols, first_error, ctx))
     return out
 
+
+
+def bare_excerpt(text: str, ctx: Context) -> ir.Expr | None:
+    """A bare excerpt: the whole explanation is a verbatim piece (3 words or more, any case) of
+    the example's text with the example's mentions in it ("Depp's wife actress Amber Heard").
+    Read as the words between the first two mentions in it, else as the words right before and
+    after its one mention; None when it is not such a piece."""
+    body = text.strip().strip(" .\"'“”‘’")
+    name = ctx.default_text
+    source = ctx.example.get(name) if name else None
+    if not isinstance(source, str) or len(body.split()) < 3:
+        return None
+    at = source.lower().find(body.lower())
+    if at < 0:
+        return None
+    piece = source[at:at + len(body)]
+    found = sorted((piece.find(v), piece.find(v) + len(v), m) for m, t in ctx.spans.items()
+                   if t == name and isinstance(v := ctx.example.get(m), str) and v.strip()
+                   and piece.find(v) >= 0)
+
+    def phrase(s: str) -> ir.Phrase:
+        return ir.Phrase(text=s.strip(" ,;:"), case_sensitive=False)
+
+    if len(found) >= 2:
+        (_, end, a), (start, _, b) = found[0], found[1]
+        if end < start and piece[end:start].strip(" ,;:"):
+            return Between(words=phrase(piece[end:start]), left=ir.Field(name=a),
+                           right=ir.Field(name=b))
+        return None
+    if len(found) == 1:
+        start, end, m = found[0]
+        # Punctuation between the words and the mention counts as tokens in between.
+        left, right = piece[:start], piece[end:]
+        gaps = {"left": left[len(left.rstrip(" ,;:")):], "right": right[:len(right) - len(
+            right.lstrip(" ,;:"))]}
+        sides = [Near(words=phrase(w), target=ir.Field(name=m), side=side,
+                      within=sum(ch in ",;:" for ch in gaps[side]))
+                 for w, side in ((left, "left"), (right, "right")) if w.strip(" ,;:")]
+        return (ir.And(args=tuple(sides)) if len(sides) > 1 else sides[0]) if sides else None
+    return None
 
 
 def _readings(symbols: Sequence[Symbol], ctx: Context, out: Parsed, cap: int

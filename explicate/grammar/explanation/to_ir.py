@@ -604,6 +604,14 @@ class ExplanationToIR(SketchClauses, Transformer[Token, Any]):
         return p.maybe_not(combine(subj.mode, [combine(obj.mode, [
             ir.Compare(op=op, left=s, right=o) for o in obj.items]) for s in subj.items]))
 
+    def num_compare_chars(self, c: list[Any]) -> ir.Expr:  # the length of X is over 5 characters
+        expr = self.num_compare(c)
+        out = ir.transform(expr, lambda n: prim.Chars(text=n.text) if isinstance(n, prim.Count)
+                           else n)
+        if out == expr:
+            raise Unsupported("only a length can be said in characters")
+        return out
+
     def num_equal(self, c: list[Any]) -> ir.Expr:
         p = Parts.of(c)
         n = ir.Num(value=float(int(p.numbers[0])))

@@ -113,6 +113,9 @@ def test_the_recognizer_runs_only_for_entity_rules_once_per_field() -> None:
     with use_recognizer("counting"):
         program.apply(build_batch(ROWS, program, SCHEMA))
     assert Counting.calls == [list(ROWS["sentence"])]  # one batched call, one field
+    with use_recognizer("counting"):  # the same texts again (explain, then apply): read once
+        again = program.apply(build_batch(ROWS.iloc[::-1], program, SCHEMA))
+    assert len(Counting.calls) == 1 and again.shape == (4, 2)
 
 
 def test_without_the_extra_a_coded_diagnostic_names_the_extra() -> None:

@@ -2,10 +2,11 @@
 the English reading names a word list for the concept (``@marriage``) and the data fills it.
 
 The words are those of the pool (its text fields, each word in at least ``min_df`` rows and at
-most ``max_df_frac`` of them, the ``max_words`` most frequent) nearest to the concept word in the shipped MiniLM embedding space
-(``runtime.sketch.embed``, the ``encoder`` extra): the ``k`` nearest with cosine similarity at
-least ``min_similarity``. The filled list is shown as DSL (``words marriage = "married", ...``)
-and every reading that uses it goes through the filters like any other.
+most ``max_df_frac`` of them, the ``max_words`` most frequent) nearest to the concept word in
+the shipped MiniLM embedding space (``runtime.sketch.embed``, the ``encoder`` extra): the ``k``
+nearest with cosine similarity at least ``min_similarity``. The filled list is shown as DSL
+(``words marriage = "married", ...``) and every reading that uses it goes through the filters
+like any other.
 """
 
 from __future__ import annotations

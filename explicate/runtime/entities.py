@@ -75,10 +75,15 @@ def _spacy_ner() -> Any:
 _active: list[str] = []
 
 
+def active_name() -> str:
+    """The name of the recognizer in use (``use_recognizer``, else ``EXPLICATE_NER``, else
+    ``spacy``)."""
+    return _active[-1] if _active else os.environ.get("EXPLICATE_NER", "spacy")
+
+
 def active() -> Recognizer:
-    """The recognizer in use (``use_recognizer``, else ``EXPLICATE_NER``, else ``spacy``)."""
-    name = _active[-1] if _active else os.environ.get("EXPLICATE_NER", "spacy")
-    return _instance(name)
+    """The recognizer in use."""
+    return _instance(active_name())
 
 
 @functools.cache
@@ -104,7 +109,7 @@ def use_recognizer(name: str) -> Iterator[None]:
 
 def recognize_one(text: str) -> list[Entity]:
     """The active recognizer on one text (for the reference interpreter, ``PlainRow``)."""
-    return active().recognize([text])[0]
+    return recognize_texts([text])[0]
 
 
 def entity_nodes(program: Program) -> list[ir.Expr]:
@@ -168,7 +173,24 @@ def entity_column(col: TextColumn, found: Sequence[Sequence[Entity]]) -> EntityC
                         labels[keep][order], types)
 
 
+# Entities per (recognizer, text), kept for the process: explain's filters, then the pipeline's
+# apply, read the same pool rows; NER is the slow part, so each distinct text is read once.
+_MEMO: dict[tuple[str, str], list[Entity]] = {}
+MEMO_LIMIT = 200_000
+
+
+def recognize_texts(texts: Sequence[str]) -> list[list[Entity]]:
+    """The active recognizer over ``texts`` (each distinct text not seen before, in one batch)."""
+    name = active_name()
+    todo = list(dict.fromkeys(t for t in texts if (name, t) not in _MEMO))
+    if todo:
+        if len(_MEMO) + len(todo) > MEMO_LIMIT:
+            _MEMO.clear()
+        found = active().recognize(todo)
+        _MEMO.update(((name, t), f) for t, f in zip(todo, found, strict=True))
+    return [_MEMO[(name, t)] for t in texts]
+
+
 def recognize_column(col: TextColumn) -> EntityColumn:
     """Run the active recognizer over a text column's rows."""
-    texts = [str(s) for s in col.strings]
-    return entity_column(col, active().recognize(texts))
+    return entity_column(col, recognize_texts([str(s) for s in col.strings]))

@@ -12,9 +12,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from lark import Token, Transformer, Tree
+from lark import Token, Transformer
 
 from explicate import ir
+from explicate.grammar.explanation.entity_clauses import EntityClauses
 from explicate.grammar.explanation.lexicon import Context, Symbol, in_example
 from explicate.grammar.explanation.roles import (
     CountWords,
@@ -35,7 +36,7 @@ from explicate.grammar.explanation.roles import (
     over_words,
 )
 from explicate.grammar.explanation.sketches import SketchClauses
-from explicate.primitives import entities, image
+from explicate.primitives import image
 from explicate.primitives import text as prim
 from explicate.primitives import text_extra as extra
 
@@ -47,7 +48,7 @@ def _size(p: Parts, text: ir.Expr) -> ir.Expr:
     return prim.Chars(text=text) if p.chars else prim.Count(text=text)
 
 
-class ExplanationToIR(SketchClauses, Transformer[Token, Any]):
+class ExplanationToIR(SketchClauses, EntityClauses, Transformer[Token, Any]):
     """Builds ``(label or None, condition)`` from one derivation."""
 
     def __init__(self, at: dict[int, Symbol], ctx: Context):
@@ -140,10 +141,6 @@ class ExplanationToIR(SketchClauses, Transformer[Token, Any]):
         if self.ctx.example and not in_example(words, self.ctx):
             raise Unsupported(f"unquoted words '{words}' do not occur in the example; quote them")
         return ir.Phrase(text=words)
-
-    def concept(self, c: list[Any]) -> ir.Expr:  # words related to marriage
-        """A word list named for the concept, filled from the data (``runtime.concepts``)."""
-        return ir.WordList(name=Parts.of(c).plain[-1].lower())
 
     def one_word(self, c: list[Any]) -> Words:
         return Words(items=tuple(Parts.of(c).exprs[:1]), mode="one")
@@ -450,46 +447,6 @@ class ExplanationToIR(SketchClauses, Transformer[Token, Any]):
         owner = ir.Field(name=p.ents[-1])
         return over_words(p.words[0], lambda w: prim.Near(words=w, target=owner, side="right",
                                                           within=1))
-
-    def pair_concept(self, c: list[Any]) -> ir.Expr:  # they are married
-        p = Parts.of(c)
-        left, right = p.two()
-        concept = ir.WordList(name=p.plain[-1].lower())
-        return p.maybe_not(prim.Between(words=concept, left=left, right=right))
-
-    # entity types (the `ner` extra): "person2 is a location", "no people between X and Y"
-    def ENTTYPE(self, tok: Token) -> Tree[Any]:  # noqa: N802
-        return Tree("enttype", [str(self._sym(tok).value)])
-
-    def ent_type(self, c: list[Any]) -> ir.EntityTypes:
-        word = str(c[0].children[0])
-        types = entities.english_types(word)
-        if types is None:
-            raise Unsupported(f"'{word}' is not an entity type explicate knows")
-        return ir.EntityTypes(labels=types)
-
-    def entity_type(self, c: list[Any]) -> ir.Expr:
-        p = Parts.of(c)
-        types = next(e for e in p.exprs if isinstance(e, ir.EntityTypes))
-        return p.maybe_not(over_mentions(p.mentions[0],
-                                         lambda m: entities.IsEntity(target=m, types=types)))
-
-    def entity_count(self, c: list[Any]) -> ir.Expr:
-        p = Parts.of(c)
-        types = next(e for e in p.exprs if isinstance(e, ir.EntityTypes))
-        if p.pairs:
-            if p.numbers:
-                raise Unsupported("a number of entities between two mentions")
-            left, right = p.two()
-            return p.maybe_not(entities.EntityBetween(types=types, left=left, right=right))
-        t = p.texts[0] if p.texts else self._default_text()
-        if p.numbers:
-            return p.maybe_not(ir.Compare(op=p.op(), left=entities.EntityCount(
-                types=types, text=t), right=p.amount))
-        return p.maybe_not(entities.HasEntity(text=t, types=types))
-
-    def entity_none(self, c: list[Any]) -> ir.Expr:
-        return ir.Not(arg=self.entity_count(c))
 
     # clauses over a text
     def _text_words(self, c: list[Any], make: Callable[..., ir.Expr]) -> ir.Expr:

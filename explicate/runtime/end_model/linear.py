@@ -34,6 +34,10 @@ L2_PER_ROW = 0.1
 valid and Disease dev splits among 0.01-30 (``1 / rows``, i.e. ``C = 1``, was 3-5 F1 points
 lower on both)."""
 
+FEATURES = "regex-tokens/2"
+"""The hashed-feature layout a saved model was trained on (saved in its meta): the buckets of an
+older layout mean other n-grams, so such a model is refused, not misread."""
+
 ITERATIONS_PER_EPOCH = 10
 """Full-batch training: at most ``10 * epochs`` L-BFGS iterations (each a pass over the rows)."""
 
@@ -99,6 +103,9 @@ class Linear(BaseKind):
                 "converged": float(sol.converged), "l2": float(l2)}
         return FullBatch(net, sol.history, sol.best_check, info)
 
+    def meta(self) -> dict[str, Any]:
+        return {"features": FEATURES}
+
     def pack_state(self, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         # Most hashed buckets are never used: store the non-zero rows only.
         state = dict(state)
@@ -108,6 +115,10 @@ class Linear(BaseKind):
         return state
 
     def net_from_state(self, state: dict[str, torch.Tensor], meta: dict[str, Any]) -> nn.Module:
+        if meta.get("features") != FEATURES:
+            raise ValueError("this linear end model was saved with another feature layout "
+                             f"({meta.get('features', 'spaCy tokens/1')}, now {FEATURES}); "
+                             "train it again")
         state = dict(state)
         w = torch.zeros(self.ctx.buckets, self.ctx.cardinality)
         w[state.pop("bag.used")] = state.pop("bag.rows")

@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from explicate.runtime.end_model import EndModel, TextSpec, end_models, hashed_features  # noqa: E402
-from explicate.runtime.end_model.linear import Linear  # noqa: E402
+from explicate.runtime.end_model.linear import L2_PER_ROW, Linear  # noqa: E402
 from explicate.runtime.end_model.registry import FullBatch, TrainProblem  # noqa: E402
 from explicate.runtime.end_model.solver import design_matrix  # noqa: E402
 
@@ -163,7 +163,7 @@ def run_task(t: Task, repeats: int, minibatch: bool, as_installed: bool) -> dict
     out["features_vs_countvectorizer"] = round(min(cv_f) / min(ours_f), 2)
     # ---- training on the same matrix and loss
     x, used = design_matrix(bags)
-    l2 = 1.0 / n
+    l2 = L2_PER_ROW / n  # the linear kind's default
     k = t.q.shape[1]
     # Same objective: binary sklearn has one vector w = w1 - w0 and penalty ||w||^2 / (2 C n);
     # ours, in that form, l2/4 ||w||^2.  Multinomial: 1/(2 C n) = l2/2.

@@ -162,3 +162,21 @@ def test_thread_policy_caps_blas_threads_and_restores_them(monkeypatch: Any) -> 
     with device.blas_threads(1):
         assert all(n == 1 for n in blas())
     assert blas() == before
+
+
+def test_a_model_saved_with_another_feature_layout_is_refused(tmp_path: Any) -> None:
+    import json
+
+    import pytest
+    import torch
+
+    df, y, _ = _cue_data(100, 4)
+    model = EndModel("linear", 2, TextSpec(("text",)), device="cpu", progress=False)
+    model.fit(df, np.eye(2, dtype=np.float32)[y]).save(tmp_path / "m.pt")
+    assert np.allclose(EndModel.load(tmp_path / "m.pt").predict_proba(df), model.predict_proba(df))
+    blob = torch.load(tmp_path / "m.pt", weights_only=True)
+    meta = json.loads(blob["meta"])
+    del meta["features"]  # as the previous versions saved it
+    torch.save({"meta": json.dumps(meta), "state": blob["state"]}, tmp_path / "old.pt")
+    with pytest.raises(ValueError, match="another feature layout"):
+        EndModel.load(tmp_path / "old.pt")

@@ -3,7 +3,8 @@
 :class:`EndModel` (``model.py``) is the facade; each kind is one registered class (``registry.py``:
 ``linear.py``, ``minilm.py``); ``inputs.py`` turns rows into what a kind reads (hashed n-grams,
 mention offsets, encoder texts), ``encoder.py`` is the MiniLM sentence encoder and its embedding
-cache, ``nets.py`` the torch modules, the noise-aware loss and the optimizers.
+cache, ``nets.py`` the torch modules, the noise-aware loss and the optimizers, ``solver.py`` the
+linear kind's full-batch L-BFGS training on the CPU.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from explicate.runtime.device import thread_policy
 from explicate.runtime.end_model.progress import Progress
 
 MINILM = "all-MiniLM-L6-v2"
-TOKENS_PER_BATCH = 4096
+TOKENS_PER_BATCH = 1024
 """Padded tokens per embedding batch (dynamic batching; see :meth:`SentenceEncoder.encode`)."""
 EMBED_WORK = 384 * 4
 """Elements per token of one encoder layer's largest product (hidden 384, feed-forward 1536):

@@ -212,9 +212,16 @@ def _work(lo: int, hi: int) -> TokenArrays:
     return token_arrays(_SHARED[lo:hi])
 
 
+def fork_context() -> Any:
+    """The ``fork`` start method where the OS has it (workers inherit spaCy and the data), else
+    None."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return multiprocessing.get_context("fork")
+
+
 def _context() -> Any:
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    return fork_context() or multiprocessing.get_context("spawn")
 
 
 def concat(parts: Sequence[TokenArrays]) -> TokenArrays:

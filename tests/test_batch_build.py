@@ -212,7 +212,7 @@ def test_parallel_apply_gives_the_same_labels_and_problems(monkeypatch: pytest.M
 
     df = pd.DataFrame({"text": column_strings(90) + [None] + column_strings(40)})
     rules = 'labels: HAM, SPAM\nlf win: "call" followed by "win" in text -> SPAM\n' \
-            'lf see: text contains "see you" -> HAM\n'
+            'lf see: text contains "see you" -> HAM\nlf re: text matches /[0-9]+1/ -> SPAM\n'
     monkeypatch.setenv("EXPLICATE_CACHE", "off")
     monkeypatch.setenv("EXPLICATE_JOBS", "1")
     one = apply_rules(rules, df)

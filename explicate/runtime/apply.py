@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -117,6 +118,7 @@ def apply_program(program: Program, df: pd.DataFrame, schema: Schema, *,
         task = bar.add_task("apply", total=n, m=len(program.lfs))
         if forked:
             _JOB = (program, df, schema, cache)
+            gc.freeze()  # forked workers then leave the parent's objects (and pages) alone
             try:
                 with ProcessPoolExecutor(max_workers=workers, mp_context=fork_context()) as pool:
                     futures = [(start, pool.submit(_apply_rows, start, min(start + size, n)))
@@ -128,6 +130,7 @@ def apply_program(program: Program, df: pd.DataFrame, schema: Schema, *,
                         bar.advance(task, len(part))
             finally:
                 _JOB = None
+                gc.unfreeze()
         else:
             for start, chunk in iter_chunks(df, size):
                 batch = build_batch(chunk, program, schema, base=start, problems=problems,

@@ -15,6 +15,7 @@ loaded again); the arrays are the same as one process builds.
 from __future__ import annotations
 
 import functools
+import gc
 import multiprocessing
 import os
 from collections.abc import Sequence
@@ -252,6 +253,7 @@ def tokenize_strings(strings: Sequence[str], jobs: int | None = None) -> TokenAr
     ctx = _context()
     shared = ctx.get_start_method() == "fork"
     _SHARED = strings
+    gc.freeze()  # forked workers then leave the parent's objects (and pages) alone
     try:
         with ProcessPoolExecutor(max_workers=jobs - 1, mp_context=ctx) as pool:
             if shared:
@@ -264,4 +266,5 @@ def tokenize_strings(strings: Sequence[str], jobs: int | None = None) -> TokenAr
             parts = [first, *(f.result() for f in futures)]
     finally:
         _SHARED = ()
+        gc.unfreeze()
     return concat(parts)

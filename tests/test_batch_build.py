@@ -205,3 +205,19 @@ def test_same_labels_with_and_without_cache(tmp_path: Path, monkeypatch: pytest.
         assert np.array_equal(got.L, plain.L)
         assert got.problems == plain.problems  # missing and non-text rows still reported
     assert len(plain.problems) == 2
+
+
+def test_parallel_apply_gives_the_same_labels_and_problems(monkeypatch: pytest.MonkeyPatch) -> None:
+    from explicate.runtime import apply as apply_mod
+
+    df = pd.DataFrame({"text": column_strings(90) + [None] + column_strings(40)})
+    rules = 'labels: HAM, SPAM\nlf win: "call" followed by "win" in text -> SPAM\n' \
+            'lf see: text contains "see you" -> HAM\nlf re: text matches /[0-9]+1/ -> SPAM\n'
+    monkeypatch.setenv("EXPLICATE_CACHE", "off")
+    monkeypatch.setenv("EXPLICATE_JOBS", "1")
+    one = apply_rules(rules, df)
+    monkeypatch.setattr(apply_mod, "PARALLEL_ROWS", 10)
+    monkeypatch.setenv("EXPLICATE_JOBS", "3")
+    three = apply_rules(rules, df)
+    assert np.array_equal(one.L, three.L)
+    assert one.problems == three.problems and [p.row for p in one.problems] == [91]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from explicate.runtime.batch_cache import FROM_ENV, CacheChoice
 from explicate.runtime.data import RowProblem, infer_schema, read_problems, read_table
 from explicate.runtime.features import build_batch, iter_chunks
 from explicate.runtime.matrix import LabelMatrix
+from explicate.runtime.tokens import default_jobs, fork_context
 
 CHUNK_ROWS = 50_000
 
@@ -77,26 +80,63 @@ def compile_for(source: RuleSource | ir.RuleFile, df: pd.DataFrame | None
     return program, schema
 
 
+PARALLEL_ROWS = 20_000
+"""Below this many rows ``apply_program`` runs in one process whatever ``jobs`` says."""
+
+_JOB: tuple[Program, pd.DataFrame, Schema, CacheChoice] | None = None  # read by forked workers
+
+
+def _apply_rows(lo: int, hi: int) -> tuple[np.ndarray, list[RowProblem]]:
+    """Rows ``[lo, hi)`` of the job: featurize and evaluate (in a worker process)."""
+    assert _JOB is not None
+    program, df, schema, cache = _JOB
+    problems: list[RowProblem] = []
+    batch = build_batch(df.iloc[lo:hi], program, schema, base=lo, problems=problems, jobs=1,
+                        cache=cache)
+    return program.apply(batch), problems
+
+
 def apply_program(program: Program, df: pd.DataFrame, schema: Schema, *,
                   progress: bool | None = None, chunk_rows: int = CHUNK_ROWS,
-                  jobs: int | None = None, cache: CacheChoice = FROM_ENV
-                  ) -> Applied:
+                  jobs: int | None = None, cache: CacheChoice = FROM_ENV) -> Applied:
     """Run a compiled program over every row of ``df`` (rows are never dropped). The problems are
     the records the reader could not read (see ``read_problems``) and every field some LF could
-    not read, all of them, by row. ``jobs`` and ``cache``: see ``features.build_batch``."""
+    not read, all of them, by row. With ``jobs`` > 1 (None: ``EXPLICATE_JOBS``, else the cores)
+    and at least ``PARALLEL_ROWS`` rows, row ranges are featurized and evaluated in that many
+    forked processes; ``L`` and the problems are the same. ``cache``: see ``build_batch``."""
+    global _JOB
     n = len(df)
     L = np.full((n, len(program.lfs)), ir.ABSTAIN, dtype=ir.label_dtype(len(program.labels)))
     problems: list[RowProblem] = read_problems(df)
+    workers = default_jobs() if jobs is None else max(1, jobs)
+    forked = workers > 1 and n >= PARALLEL_ROWS and fork_context() is not None
+    size = min(chunk_rows, -(-n // workers)) if forked else chunk_rows
     show = sys.stderr.isatty() and n > chunk_rows if progress is None else progress
     with Progress(TextColumn("applying {task.fields[m]} LFs"), BarColumn(),
                   TextColumn("{task.completed:,}/{task.total:,} rows"), TimeRemainingColumn(),
                   disable=not show, transient=True) as bar:
         task = bar.add_task("apply", total=n, m=len(program.lfs))
-        for start, chunk in iter_chunks(df, chunk_rows):
-            batch = build_batch(chunk, program, schema, base=start, problems=problems, jobs=jobs,
-                                cache=cache)
-            L[start : start + len(chunk)] = program.apply(batch)
-            bar.advance(task, len(chunk))
+        if forked:
+            _JOB = (program, df, schema, cache)
+            gc.freeze()  # forked workers then leave the parent's objects (and pages) alone
+            try:
+                with ProcessPoolExecutor(max_workers=workers, mp_context=fork_context()) as pool:
+                    futures = [(start, pool.submit(_apply_rows, start, min(start + size, n)))
+                               for start in range(0, n, size)]
+                    for start, future in futures:
+                        part, found = future.result()
+                        L[start : start + len(part)] = part
+                        problems.extend(found)
+                        bar.advance(task, len(part))
+            finally:
+                _JOB = None
+                gc.unfreeze()
+        else:
+            for start, chunk in iter_chunks(df, size):
+                batch = build_batch(chunk, program, schema, base=start, problems=problems,
+                                    jobs=jobs, cache=cache)
+                L[start : start + len(chunk)] = program.apply(batch)
+                bar.advance(task, len(chunk))
     problems.sort(key=lambda p: (p.row, p.field))
     return Applied(LabelMatrix(L, program.names, program.labels), problems)
 

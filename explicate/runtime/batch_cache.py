@@ -18,7 +18,7 @@ served.
 
 Where: ``EXPLICATE_CACHE`` (a directory; ``off`` turns caching off), else
 ``$XDG_CACHE_HOME/explicate``, else ``~/.cache/explicate``. ``explicate --no-cache`` turns it off
-for one command. Columns under :data:`MIN_CHARS` characters are not cached (tokenizing them is
+for one command. Columns under :data:`MIN_CHARS` bytes of text are not cached (tokenizing them is
 quicker than the disk).
 """
 
@@ -45,7 +45,7 @@ OFF = ("off", "none", "no", "0", "false")
 FORMAT = 1
 NORMALIZATION = 1  # bump when runtime.data.normalize changes what rules see
 MIN_CHARS = 1 << 16
-"""Columns with fewer characters are tokenized, not cached."""
+"""Columns with fewer bytes of text (UTF-8) are tokenized, not cached."""
 
 _ARRAYS = ("lower", "orth", "offsets", "char_start", "char_end", "text_offsets", "text_data")
 

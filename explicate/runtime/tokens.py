@@ -15,6 +15,7 @@ loaded again); the arrays are the same as one process builds.
 from __future__ import annotations
 
 import functools
+import gc
 import multiprocessing
 import os
 from collections.abc import Sequence
@@ -212,9 +213,16 @@ def _work(lo: int, hi: int) -> TokenArrays:
     return token_arrays(_SHARED[lo:hi])
 
 
+def fork_context() -> Any:
+    """The ``fork`` start method where the OS has it (workers inherit spaCy and the data), else
+    None."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return multiprocessing.get_context("fork")
+
+
 def _context() -> Any:
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    return fork_context() or multiprocessing.get_context("spawn")
 
 
 def concat(parts: Sequence[TokenArrays]) -> TokenArrays:
@@ -245,6 +253,7 @@ def tokenize_strings(strings: Sequence[str], jobs: int | None = None) -> TokenAr
     ctx = _context()
     shared = ctx.get_start_method() == "fork"
     _SHARED = strings
+    gc.freeze()  # forked workers then leave the parent's objects (and pages) alone
     try:
         with ProcessPoolExecutor(max_workers=jobs - 1, mp_context=ctx) as pool:
             if shared:
@@ -257,4 +266,5 @@ def tokenize_strings(strings: Sequence[str], jobs: int | None = None) -> TokenAr
             parts = [first, *(f.result() for f in futures)]
     finally:
         _SHARED = ()
+        gc.unfreeze()
     return concat(parts)

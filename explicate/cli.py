@@ -44,7 +44,7 @@ def _settings(
                        "computation may use (default: EXPLICATE_THREADS, else every core); small "
                        "ones always run on one.")] = None,
     jobs: Annotated[int | None, typer.Option("--jobs", min=1, help="Processes that tokenize "
-                    "large data (default: EXPLICATE_JOBS, else every core).")] = None,
+                    "large data (default: EXPLICATE_JOBS, else 1).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Tokenize again instead of using "
                         "the batch cache (EXPLICATE_CACHE, default ~/.cache/explicate).")] = False,
 ) -> None:

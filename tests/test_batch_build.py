@@ -78,6 +78,8 @@ def test_parallel_equals_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_jobs_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EXPLICATE_JOBS", raising=False)
+    assert default_jobs() == 1  # one process unless asked
     monkeypatch.setenv("EXPLICATE_JOBS", "3")
     assert default_jobs() == 3
     monkeypatch.setenv("EXPLICATE_JOBS", "many")

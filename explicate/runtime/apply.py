@@ -101,7 +101,7 @@ def apply_program(program: Program, df: pd.DataFrame, schema: Schema, *,
                   jobs: int | None = None, cache: CacheChoice = FROM_ENV) -> Applied:
     """Run a compiled program over every row of ``df`` (rows are never dropped). The problems are
     the records the reader could not read (see ``read_problems``) and every field some LF could
-    not read, all of them, by row. With ``jobs`` > 1 (None: ``EXPLICATE_JOBS``, else the cores)
+    not read, all of them, by row. With ``jobs`` > 1 (None: ``EXPLICATE_JOBS``, else one)
     and at least ``PARALLEL_ROWS`` rows, row ranges are featurized and evaluated in that many
     forked processes; ``L`` and the problems are the same. ``cache``: see ``build_batch``."""
     global _JOB

@@ -199,7 +199,7 @@ def build_batch(df: pd.DataFrame, program: Program, schema: Schema, *, base: int
                 problems: list[RowProblem] | None = None, jobs: int | None = None,
                 cache: CacheChoice = FROM_ENV) -> Batch:
     """Featurize the fields a program reads. ``base`` numbers rows for problem reports; ``jobs``
-    worker processes tokenize (None: ``EXPLICATE_JOBS``, else the cores; the batch is the same
+    worker processes tokenize (None: ``EXPLICATE_JOBS``, else one; the batch is the same
     whatever it is); text columns seen before come from ``cache`` (default: the environment's)."""
     problems = problems if problems is not None else []
     ner.require(program)  # entity types without the `ner` extra: say so before any work

@@ -29,7 +29,7 @@ def _column(rows: list[list[int]]) -> TextColumn:
     offsets = np.zeros(len(rows) + 1, dtype=np.int64)
     np.cumsum([len(r) for r in rows], out=offsets[1:])
     empty = np.zeros(len(flat), dtype=np.int64)
-    return TextColumn(flat, flat, offsets, doc_of, empty, empty, np.array([]), None)  # type: ignore[arg-type]
+    return TextColumn(flat, flat, offsets, doc_of, empty, empty, None)  # type: ignore[arg-type]
 
 
 rows_st = st.lists(st.lists(st.integers(1, 4), max_size=8), min_size=1, max_size=6)

@@ -137,3 +137,22 @@ def test_huge_and_and_word_list_check_and_apply_in_linear_time() -> None:
     assert any(none_of_them) and not all(none_of_them)
     assert ((applied.L[:, 1] == 1) == np.array(none_of_them)).all()
     assert took < 6.0, f"{took:.1f} s of CPU for a 20k-word list and a 2,000-term 'and'"
+
+
+def test_an_explanation_read_too_many_ways_is_too_long_to_read_whether_cached_or_not() -> None:
+    from explicate.grammar.explanation import Context, parse_explanation
+    from explicate.grammar.explanation.parser import _parse_counted
+
+    text = "theord 'ma" + "," * 200 + "'" + "," * 13
+    verdicts = []
+    for _ in range(2):  # a fresh parse, then one whose pieces are cached: the same verdict
+        parsed = parse_explanation(text)
+        verdicts.append([(d.code, d.message) for d in parsed.diagnostics])
+    _parse_counted.cache_clear()
+    verdicts.append([(d.code, d.message) for d in parse_explanation(text).diagnostics])
+    assert verdicts[0] == verdicts[1] == verdicts[2]
+    assert verdicts[0] == [("E105", "explanation too long to read (it can be read too many ways)")]
+    ctx = Context(("NEG", "POS"), {"X": "sentence", "Y": "sentence"}, ("sentence",), {},
+                  {"sentence": "Ann and his wife Bo", "X": "Ann", "Y": "Bo"})
+    ok = parse_explanation("the word 'wife' is between X and Y", ctx)
+    assert ok.readings and not ok.diagnostics

@@ -197,6 +197,9 @@ def content_key(*parts: Any) -> str:
             h.update(",".join(map(str, part.columns)).encode())
         elif isinstance(part, Path):
             h.update(part.read_bytes())
+        elif isinstance(part, np.ndarray):  # (repr would elide a large array)
+            h.update(f"{part.dtype}{part.shape}".encode())
+            h.update(np.ascontiguousarray(part).tobytes())
         else:
             h.update(repr(part).encode())
         h.update(b"\x00")

@@ -43,12 +43,18 @@ def _settings(
     threads: Annotated[int | None, typer.Option("--threads", min=1, help="Most threads a large "
                        "computation may use (default: EXPLICATE_THREADS, else every core); small "
                        "ones always run on one.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars (they are only "
+                     "drawn on a terminal anyway).")] = False,
 ) -> None:
-    """Process settings for every command: threads, and spaCy loaded without torch."""
+    """Process settings for every command: threads, progress bars, spaCy loaded without torch."""
     from explicate.runtime.device import ENV, keep_torch_out_of_spacy
 
     if threads is not None:
         os.environ[ENV] = str(threads)
+    if quiet:
+        from explicate.runtime.progress import QUIET_ENV
+
+        os.environ[QUIET_ENV] = "1"
     # Idle OpenMP threads sleep instead of spinning (read when torch loads; the user's setting
     # wins): on a shared CPU the spinning threads take the cores the work needs.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")

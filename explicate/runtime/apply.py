@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from explicate import ir
 from explicate.compiler import Program, Schema, compile_rules
@@ -18,6 +16,7 @@ from explicate.grammar.parse import parse_partial
 from explicate.runtime.data import RowProblem, infer_schema, read_problems, read_table
 from explicate.runtime.features import build_batch, iter_chunks
 from explicate.runtime.matrix import LabelMatrix
+from explicate.runtime.progress import Progress
 
 CHUNK_ROWS = 50_000
 
@@ -84,15 +83,12 @@ def apply_program(program: Program, df: pd.DataFrame, schema: Schema, *,
     n = len(df)
     L = np.full((n, len(program.lfs)), ir.ABSTAIN, dtype=ir.label_dtype(len(program.labels)))
     problems: list[RowProblem] = read_problems(df)
-    show = sys.stderr.isatty() and n > chunk_rows if progress is None else progress
-    with Progress(TextColumn("applying {task.fields[m]} LFs"), BarColumn(),
-                  TextColumn("{task.completed:,}/{task.total:,} rows"), TimeRemainingColumn(),
-                  disable=not show, transient=True) as bar:
-        task = bar.add_task("apply", total=n, m=len(program.lfs))
+    with Progress(progress, n, f"applying {len(program.lfs)} LFs (rows)",
+                  least=chunk_rows + 1) as advance:
         for start, chunk in iter_chunks(df, chunk_rows):
             batch = build_batch(chunk, program, schema, base=start, problems=problems)
             L[start : start + len(chunk)] = program.apply(batch)
-            bar.advance(task, len(chunk))
+            advance(len(chunk))
     problems.sort(key=lambda p: (p.row, p.field))
     return Applied(LabelMatrix(L, program.names, program.labels), problems)
 

@@ -219,7 +219,7 @@ def apply_all(rules: RuleSet, df: pd.DataFrame, cache: Path | None,
     parts = []
     seen: set[RowProblem] = set()
     for name, program in rules.programs:
-        applied = apply_program(program, df, rules.schemas[name], progress=False)
+        applied = apply_program(program, df, rules.schemas[name])
         parts.append(applied.L)
         # Each program reports the records the reader could not read; list those once.
         fresh = [p for p in applied.problems if p not in seen]

@@ -45,6 +45,7 @@ from explicate.runtime.pipeline.rules import (
     text_spec,
 )
 from explicate.runtime.pipeline.splits import all_gold, check_columns, read_splits
+from explicate.runtime.progress import Progress
 
 
 @dataclass
@@ -181,8 +182,10 @@ def _label_model(run: _Run, covered: np.ndarray) -> tuple[LabelModel, np.ndarray
     if lm is None:
         lm = LabelModel(cardinality=len(run.ruleset.labels), method=cfg.method,
                         seed=cfg.label_model_seed)
-        lm.fit(run.Ls["train"], dependencies=run.ruleset.dependencies or None,
-               class_balance=cfg.class_balance)
+        with Progress(run.progress, 1, f"fitting the label model ({cfg.method})") as advance:
+            lm.fit(run.Ls["train"], dependencies=run.ruleset.dependencies or None,
+                   class_balance=cfg.class_balance)
+            advance()
         artifacts.write_atomic(cached, lm.save)
     else:
         run.reused.append("label_model")

@@ -156,3 +156,20 @@ def test_an_explanation_read_too_many_ways_is_too_long_to_read_whether_cached_or
                   {"sentence": "Ann and his wife Bo", "X": "Ann", "Y": "Bo"})
     ok = parse_explanation("the word 'wife' is between X and Y", ctx)
     assert ok.readings and not ok.diagnostics
+
+
+piece_st = st.sampled_from(['"a"', "'b c'", 'case "D"', '"\\u00e9"', '"x\\\\"', ",", " ", "\n",
+                            "# c\n", '"\\q"', "'", "words", "=", "caseX", "@w", '""'])
+
+
+@SETTINGS
+@given(st.lists(piece_st, max_size=12), st.sampled_from(["w", "from", "`q`", "case"]))
+def test_the_scanner_reads_a_statement_only_as_the_grammar_does(pieces: list[str],
+                                                               name: str) -> None:
+    text = f"words {name} = " + "".join(pieces)
+    fast = parse_mod._words_list(ir.Source("t.lf", text), 0, len(text))
+    if fast is None:
+        return  # the grammar reads it (or reports it); nothing to compare
+    slow = _tree_ir(text)
+    assert fast == slow and fast.span == slow.span
+    assert [p.span for p in fast.items] == [p.span for p in slow.items]  # type: ignore[attr-defined]

@@ -173,3 +173,19 @@ def test_the_scanner_reads_a_statement_only_as_the_grammar_does(pieces: list[str
     slow = _tree_ir(text)
     assert fast == slow and fast.span == slow.span
     assert [p.span for p in fast.items] == [p.span for p in slow.items]  # type: ignore[attr-defined]
+
+
+def test_the_issues_slow_explanations_are_answered_quickly_with_a_code() -> None:
+    from explicate.grammar.explanation import parse_explanation
+
+    parse_explanation("person1 and person2 are within 3 words")  # the parser is built once
+    slow = ["the words " + ", ".join(f"'w{i}'" for i in range(300)) + " are in the sentence",
+            "person1 and person2 are within 3 words" + "!!!!" * 150,
+            "label SPOUSE because " + "or " * 40 + "'w' is between person1 and person2",
+            "theord 'ma" + "," * 200 + "'" + "," * 13]
+    for text in slow:
+        t = time.process_time()
+        parsed = parse_explanation(text)
+        took = time.process_time() - t
+        assert parsed.diagnostics and all(d.code.startswith("E") for d in parsed.diagnostics)
+        assert took < 2.0, f"{took:.1f} s of CPU for {text[:40]!r}"

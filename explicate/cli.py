@@ -47,9 +47,11 @@ def _settings(
                     "large data (default: EXPLICATE_JOBS, else 1).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Tokenize again instead of using "
                         "the batch cache (EXPLICATE_CACHE, default ~/.cache/explicate).")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars (they are only "
+                     "drawn on a terminal anyway).")] = False,
 ) -> None:
-    """Process settings for every command: threads, processes, the batch cache, and spaCy loaded
-    without torch."""
+    """Process settings for every command: threads, processes, the batch cache, progress bars,
+    and spaCy loaded without torch."""
     from explicate.runtime.device import ENV, keep_torch_out_of_spacy
 
     if threads is not None:
@@ -58,6 +60,10 @@ def _settings(
         os.environ["EXPLICATE_JOBS"] = str(jobs)
     if no_cache:
         os.environ["EXPLICATE_CACHE"] = "off"
+    if quiet:
+        from explicate.runtime.progress import QUIET_ENV
+
+        os.environ[QUIET_ENV] = "1"
     # Idle OpenMP threads sleep instead of spinning (read when torch loads; the user's setting
     # wins): on a shared CPU the spinning threads take the cores the work needs.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")

@@ -215,3 +215,26 @@ def test_a_registered_toy_end_model_runs_in_a_pipeline(tmp_path: Path) -> None:
     # A kind nobody registered is still a pipeline-file mistake, with the known kinds as hints.
     message = _error(_write_small(tmp_path, toml_extra='kind = "toyy"'))
     assert "unknown end model kind 'toyy'" in message and "did you mean 'toy'?" in message
+
+
+def test_an_unchanged_rerun_reuses_the_fitted_models_and_a_changed_one_refits(
+        tmp_path: Path, monkeypatch) -> None:
+    path = _write_small(tmp_path)
+    first = run_pipeline(path)
+    assert first.info["reused"] == []
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("fitted again although nothing changed")
+
+    with monkeypatch.context() as m:
+        m.setattr(LabelModel, "fit", no_fit)
+        m.setattr(EndModel, "fit", no_fit)
+        again = run_pipeline(path)
+    assert again.info["reused"] == ["label_model", "end_model", "gold_end_model"]
+    assert again.metrics == first.metrics
+    total = first.timings["label_model"] + first.timings["end_model"]
+    assert again.timings["label_model"] + again.timings["end_model"] < total
+    # One more epoch: the end models are fitted again, the label model is still valid.
+    path.write_text(path.read_text().replace("epochs = 3", "epochs = 4"))
+    changed = run_pipeline(path)
+    assert changed.info["reused"] == ["label_model"]

@@ -137,3 +137,55 @@ def test_huge_and_and_word_list_check_and_apply_in_linear_time() -> None:
     assert any(none_of_them) and not all(none_of_them)
     assert ((applied.L[:, 1] == 1) == np.array(none_of_them)).all()
     assert took < 6.0, f"{took:.1f} s of CPU for a 20k-word list and a 2,000-term 'and'"
+
+
+def test_an_explanation_read_too_many_ways_is_too_long_to_read_whether_cached_or_not() -> None:
+    from explicate.grammar.explanation import Context, parse_explanation
+    from explicate.grammar.explanation.parser import _parse_counted
+
+    text = "theord 'ma" + "," * 200 + "'" + "," * 13
+    verdicts = []
+    for _ in range(2):  # a fresh parse, then one whose pieces are cached: the same verdict
+        parsed = parse_explanation(text)
+        verdicts.append([(d.code, d.message) for d in parsed.diagnostics])
+    _parse_counted.cache_clear()
+    verdicts.append([(d.code, d.message) for d in parse_explanation(text).diagnostics])
+    assert verdicts[0] == verdicts[1] == verdicts[2]
+    assert verdicts[0] == [("E105", "explanation too long to read (it can be read too many ways)")]
+    ctx = Context(("NEG", "POS"), {"X": "sentence", "Y": "sentence"}, ("sentence",), {},
+                  {"sentence": "Ann and his wife Bo", "X": "Ann", "Y": "Bo"})
+    ok = parse_explanation("the word 'wife' is between X and Y", ctx)
+    assert ok.readings and not ok.diagnostics
+
+
+piece_st = st.sampled_from(['"a"', "'b c'", 'case "D"', '"\\u00e9"', '"x\\\\"', ",", " ", "\n",
+                            "# c\n", '"\\q"', "'", "words", "=", "caseX", "@w", '""'])
+
+
+@SETTINGS
+@given(st.lists(piece_st, max_size=12), st.sampled_from(["w", "from", "`q`", "case"]))
+def test_the_scanner_reads_a_statement_only_as_the_grammar_does(pieces: list[str],
+                                                               name: str) -> None:
+    text = f"words {name} = " + "".join(pieces)
+    fast = parse_mod._words_list(ir.Source("t.lf", text), 0, len(text))
+    if fast is None:
+        return  # the grammar reads it (or reports it); nothing to compare
+    slow = _tree_ir(text)
+    assert fast == slow and fast.span == slow.span
+    assert [p.span for p in fast.items] == [p.span for p in slow.items]  # type: ignore[attr-defined]
+
+
+def test_the_issues_slow_explanations_are_answered_quickly_with_a_code() -> None:
+    from explicate.grammar.explanation import parse_explanation
+
+    parse_explanation("person1 and person2 are within 3 words")  # the parser is built once
+    slow = ["the words " + ", ".join(f"'w{i}'" for i in range(300)) + " are in the sentence",
+            "person1 and person2 are within 3 words" + "!!!!" * 150,
+            "label SPOUSE because " + "or " * 40 + "'w' is between person1 and person2",
+            "theord 'ma" + "," * 200 + "'" + "," * 13]
+    for text in slow:
+        t = time.process_time()
+        parsed = parse_explanation(text)
+        took = time.process_time() - t
+        assert parsed.diagnostics and all(d.code.startswith("E") for d in parsed.diagnostics)
+        assert took < 2.0, f"{took:.1f} s of CPU for {text[:40]!r}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import sys
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -11,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from explicate import ir
 from explicate.compiler import Program, Schema, compile_rules
@@ -21,6 +19,7 @@ from explicate.runtime.batch_cache import FROM_ENV, CacheChoice
 from explicate.runtime.data import RowProblem, infer_schema, read_problems, read_table
 from explicate.runtime.features import build_batch, iter_chunks
 from explicate.runtime.matrix import LabelMatrix
+from explicate.runtime.progress import Progress
 from explicate.runtime.tokens import default_jobs, fork_context
 
 CHUNK_ROWS = 50_000
@@ -111,11 +110,8 @@ def apply_program(program: Program, df: pd.DataFrame, schema: Schema, *,
     workers = default_jobs() if jobs is None else max(1, jobs)
     forked = workers > 1 and n >= PARALLEL_ROWS and fork_context() is not None
     size = min(chunk_rows, -(-n // workers)) if forked else chunk_rows
-    show = sys.stderr.isatty() and n > chunk_rows if progress is None else progress
-    with Progress(TextColumn("applying {task.fields[m]} LFs"), BarColumn(),
-                  TextColumn("{task.completed:,}/{task.total:,} rows"), TimeRemainingColumn(),
-                  disable=not show, transient=True) as bar:
-        task = bar.add_task("apply", total=n, m=len(program.lfs))
+    with Progress(progress, n, f"applying {len(program.lfs)} LFs (rows)",
+                  least=chunk_rows + 1) as advance:
         if forked:
             _JOB = (program, df, schema, cache)
             gc.freeze()  # forked workers then leave the parent's objects (and pages) alone
@@ -127,7 +123,7 @@ def apply_program(program: Program, df: pd.DataFrame, schema: Schema, *,
                         part, found = future.result()
                         L[start : start + len(part)] = part
                         problems.extend(found)
-                        bar.advance(task, len(part))
+                        advance(len(part))
             finally:
                 _JOB = None
                 gc.unfreeze()
@@ -136,7 +132,7 @@ def apply_program(program: Program, df: pd.DataFrame, schema: Schema, *,
                 batch = build_batch(chunk, program, schema, base=start, problems=problems,
                                     jobs=jobs, cache=cache)
                 L[start : start + len(chunk)] = program.apply(batch)
-                bar.advance(task, len(chunk))
+                advance(len(chunk))
     problems.sort(key=lambda p: (p.row, p.field))
     return Applied(LabelMatrix(L, program.names, program.labels), problems)
 

@@ -33,6 +33,7 @@ from explicate.runtime import entities as ner
 from explicate.runtime.apply import apply_program
 from explicate.runtime.concepts import Concept, Similar, Unfilled, concept_names, fill_concepts
 from explicate.runtime.data import infer_schema, label_of, read_table
+from explicate.runtime.progress import Progress
 from explicate.runtime.select import (
     Candidate,
     FilterBank,
@@ -226,15 +227,11 @@ def explain(
     lmap = {str(k): str(v) for k, v in (label_map or {}).items()}
 
     explained: list[Explained] = []
-    for i, row in enumerate(df.itertuples(index=False)):
-        values = dict(zip(map(str, df.columns), row, strict=True))
-        label = label_of(values["label"], labels, lmap, f"row {i + 1}") if pd.notna(values["label"]) \
-            else None
-        text = str(values["explanation"]) if pd.notna(values["explanation"]) else ""
-        example = {k: v for k, v in values.items() if k not in RESERVED}
-        ctx = Context(labels, dict(schema.span_of), texts, lists, example, objects)
-        parsed = parse_explanation(text, ctx, name=f"explanation {i + 1}")
-        explained.append(Explained(i + 1, text, label, parsed))
+    with Progress(None, len(df), "reading explanations", least=50) as advance:
+        for i, row in enumerate(df.itertuples(index=False)):
+            explained.append(_explain_row(i, row, df, labels, lmap, schema, texts, lists,
+                                          objects))
+            advance()
 
     source = pool_df if pool_df is not None else examples
     names = concept_names((r.when for e in explained for r in e.parsed.readings), lists)
@@ -245,6 +242,20 @@ def explain(
     return ExplainResult(labels, explained, lists, dict(schema.span_of),
                          time.perf_counter() - t0, 0 if pool_df is None else len(pool_df),
                          concepts)
+
+
+def _explain_row(i: int, row: tuple[Any, ...], df: pd.DataFrame, labels: tuple[str, ...],
+                 lmap: dict[str, str], schema: Schema, texts: tuple[str, ...],
+                 lists: dict[str, tuple[str, ...]], objects: tuple[str, ...]) -> Explained:
+    """One row of an explanations table, read in the context of its example."""
+    values = dict(zip(map(str, df.columns), row, strict=True))
+    label = label_of(values["label"], labels, lmap, f"row {i + 1}") if pd.notna(values["label"]) \
+        else None
+    text = str(values["explanation"]) if pd.notna(values["explanation"]) else ""
+    example = {k: v for k, v in values.items() if k not in RESERVED}
+    ctx = Context(labels, dict(schema.span_of), texts, lists, example, objects)
+    parsed = parse_explanation(text, ctx, name=f"explanation {i + 1}")
+    return Explained(i + 1, text, label, parsed)
 
 
 def _restrict(schema: Schema, examples: pd.DataFrame) -> Schema:

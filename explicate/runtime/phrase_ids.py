@@ -18,7 +18,7 @@ import numpy as np
 from spacy.attrs import IS_SPACE, LOWER, ORTH
 from spacy.strings import get_string_id
 
-_CACHE_LIMIT = 2_000_000
+_CACHE_LIMIT = 500_000  # phrases (~250 bytes each); cleared when a call finds it fuller
 # (text, case sensitive) -> the id of a one-token phrase, or the ids of any other
 _cache: dict[tuple[str, bool], int | np.ndarray] = {}
 

@@ -9,12 +9,21 @@ of ``explanation.lark`` are lark templates over the clause rule (``frame{c}``, `
 this module instantiates them once per subset of clause kinds (start symbol ``start_<mask>``)
 and parses a sentence from the start symbol whose kinds its symbols can begin
 (``clause_kinds``): a smaller chart, the same readings.
+
+The reading budget (``reading_budget``): Earley work grows fast with ambiguity (runs of commas,
+repeated list words), so every parse is charged the Earley items it creates, a cached parse what
+it cost when it ran, and an explanation whose parses together pass ``MAX_ITEMS`` stops with
+``OverBudget`` (reported as "too long to read") instead of running for seconds. The charge is a
+property of the symbol strings alone, so the verdict never depends on the machine or the cache.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache, lru_cache
+from typing import Any
 
 from lark import Lark, Tree
 from lark.exceptions import UnexpectedInput
@@ -54,13 +63,61 @@ def _instances() -> str:
 
 @cache
 def parser() -> Lark:
-    """The Earley parser with every start symbol (built once; ~1 s)."""
+    """The Earley parser with every start symbol (built once; ~1 s), its work counted."""
     grammar = grammar_text() + "\n" + _instances() + "\n"
     starts = [start_symbol(m) for m in range(2 ** len(CLAUSE_KINDS))]
     lark = Lark(grammar, parser="earley", lexer="basic", ambiguity="explicit",
                 propagate_positions=False, start=starts)
     lookahead.install(lark)
+    _count_items(lark)  # on top of the lookahead parser: it wraps the installed one
     return lark
+
+
+# --- the reading budget -----------------------------------------------------------------------------
+
+# Earley items one explanation's parses may create together. The shared data sets' explanations
+# take at most ~11,000 (spouse_grad_explanations.tsv, the golden cases); 30,000 take ~1 s here.
+MAX_ITEMS = 30_000
+
+
+class OverBudget(Exception):
+    """An explanation's parses created more than their budget of Earley items."""
+
+
+class _Budget(threading.local):
+    left: int | None = None  # items the current explanation may still create; None: no budget
+    spent: int = 0  # items created by the parse running now
+    cap: int | None = None  # the most the parse running now may create
+
+
+_budget = _Budget()
+
+
+@contextmanager
+def reading_budget(items: int = MAX_ITEMS) -> Iterator[None]:
+    """Parses inside the block together create at most ``items`` Earley items, else
+    ``OverBudget``."""
+    outer = _budget.left
+    _budget.left = items
+    try:
+        yield
+    finally:
+        _budget.left = outer
+
+
+def _count_items(lark: Lark) -> None:
+    """Charge each Earley set as the parser completes it (lark's ``predict_and_complete``)."""
+    earley: Any = lark.parser.parser  # the frontend's Earley parser
+    step = earley.predict_and_complete
+
+    def counted(i: int, to_scan: Any, columns: Any, *args: Any) -> Any:
+        result = step(i, to_scan, columns, *args)
+        _budget.spent += len(columns[i])
+        if _budget.cap is not None and _budget.spent > _budget.cap:
+            raise OverBudget(f"more than {MAX_ITEMS:,} parser steps")
+        return result
+
+    earley.predict_and_complete = counted
 
 
 def clause_kinds(names: set[str]) -> str:
@@ -71,14 +128,33 @@ def clause_kinds(names: set[str]) -> str:
 
 
 @lru_cache(maxsize=4096)
-def parse_symbols(text: str) -> Tree | UnexpectedInput:
-    """The parse forest of a symbol string (explanations often share one shape, e.g.
-    ``QUOTE BE between ENT and ENT``), or the parse error."""
+def _parse_counted(text: str) -> tuple[Tree | UnexpectedInput, int]:
+    """The forest (or error) and the Earley items it took; raises ``OverBudget`` (and caches
+    nothing) once the parse passes ``_budget.cap``."""
+    _budget.spent = 0
     try:
-        return parser().parse(text, start=clause_kinds(set(text.split())))
+        result: Tree | UnexpectedInput = parser().parse(text, start=clause_kinds(set(text.split())))
     except UnexpectedInput as exc:
         exc.symbols = text  # type: ignore[attr-defined]  # for full_error
-        return exc
+        result = exc
+    return result, _budget.spent
+
+
+def parse_symbols(text: str) -> Tree | UnexpectedInput:
+    """The parse forest of a symbol string (explanations often share one shape, e.g.
+    ``QUOTE BE between ENT and ENT``, so forests are cached), or the parse error. Inside a
+    ``reading_budget`` a parse is charged its items, cached or not, and raises ``OverBudget``
+    when they pass what is left."""
+    _budget.cap = _budget.left
+    try:
+        result, items = _parse_counted(text)
+    finally:
+        _budget.cap = None
+    if _budget.left is not None:
+        _budget.left -= items
+        if _budget.left < 0:
+            raise OverBudget(f"more than {MAX_ITEMS:,} parser steps")
+    return result
 
 
 def full_error(exc: UnexpectedInput) -> UnexpectedInput:

@@ -35,7 +35,7 @@ from explicate.grammar.explanation.lexicon import (
     in_example,
     scan,
 )
-from explicate.grammar.explanation.parser import parse_symbols, render
+from explicate.grammar.explanation.parser import MAX_ITEMS, OverBudget, parse_symbols, reading_budget, render
 from explicate.grammar.explanation.roles import Unsupported
 from explicate.grammar.explanation.to_ir import ExplanationToIR
 from explicate.primitives.text import Between, Near
@@ -94,8 +94,9 @@ def _too_long(source: ir.Source, size: str, limit: int, unit: str) -> Diagnostic
 def parse_explanation(text: str, ctx: Context | None = None, name: str = "<explanation>",
                       max_readings: int = MAX_READINGS) -> Parsed:
     """Every reading of an English explanation (see the module docstring). An explanation over
-    the reading budget (``MAX_CHARS`` characters, ``MAX_SYMBOLS`` grammar symbols) is not parsed:
-    it gets an E105 "too long to read" diagnostic, since Earley parsing grows fast with length.
+    the reading budget (``MAX_CHARS`` characters, ``MAX_SYMBOLS`` grammar symbols, and
+    ``parser.MAX_ITEMS`` Earley items over all its parses) is not read: it gets an E105 "too long
+    to read" diagnostic, since Earley parsing grows fast with length and ambiguity.
 
     Python's cyclic garbage collector is paused while one explanation is read: the Earley chart
     allocates tens of thousands of short-lived objects, which otherwise trigger full collections
@@ -104,7 +105,14 @@ def parse_explanation(text: str, ctx: Context | None = None, name: str = "<expla
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _parse(text, ctx, name, max_readings)
+        with reading_budget():
+            return _parse(text, ctx, name, max_readings)
+    except OverBudget:
+        out = Parsed(text)
+        out.diagnostics.append(_too_long(ir.Source(name, text), "it can be read too many ways",
+                                         MAX_ITEMS, "parser steps (repeated commas, 'and's or "
+                                         "list words multiply them)"))
+        return out
     finally:
         if enabled:
             gc.enable()

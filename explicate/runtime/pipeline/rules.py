@@ -272,6 +272,9 @@ def content_key(*parts: Any) -> str:
             h.update(",".join(map(str, part.columns)).encode())
         elif isinstance(part, Path):
             h.update(part.read_bytes())
+        elif isinstance(part, np.ndarray):  # (repr would elide a large array)
+            h.update(f"{part.dtype}{part.shape}".encode())
+            h.update(np.ascontiguousarray(part).tobytes())
         else:
             h.update(repr(part).encode())
         h.update(b"\x00")
@@ -292,7 +295,7 @@ def apply_all(rules: RuleSet, df: pd.DataFrame, cache: Path | None,
     parts = []
     seen: set[RowProblem] = set()
     for name, program in rules.programs:
-        applied = apply_program(program, df, rules.schemas[name], progress=False) \
+        applied = apply_program(program, df, rules.schemas[name]) \
             if engine is None else apply_frame(program, df, rules.schemas[name], engine)
         parts.append(applied.L)
         # Each program reports the records the reader could not read; list those once.

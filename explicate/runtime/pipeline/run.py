@@ -37,8 +37,16 @@ from explicate.runtime.pipeline.config import (
 )
 from explicate.runtime.pipeline.report import lf_table, write_report
 from explicate.runtime.pipeline.results import PipelineResult
-from explicate.runtime.pipeline.rules import Log, RuleSet, apply_all, compile_sources, text_spec
+from explicate.runtime.pipeline.rules import (
+    Log,
+    RuleSet,
+    apply_all,
+    compile_sources,
+    content_key,
+    text_spec,
+)
 from explicate.runtime.pipeline.splits import all_gold, check_columns, read_splits
+from explicate.runtime.progress import Progress
 
 
 @dataclass
@@ -61,6 +69,7 @@ class _Run:
     Ls: dict[str, np.ndarray] = field(default_factory=dict)
     problems: dict[str, int] = field(default_factory=dict)  # split -> data problems found
     warnings: list[str] = field(default_factory=list)  # about the fitted label model
+    reused: list[str] = field(default_factory=list)  # stages taken from the cache unchanged
 
     @property
     def ruleset(self) -> RuleSet:
@@ -174,16 +183,28 @@ def _write_matrices(run: _Run) -> None:
 def _label_model(run: _Run, covered: np.ndarray) -> tuple[LabelModel, np.ndarray]:
     cfg, out = run.cfg, run.cfg.output
     t = time.perf_counter()
-    lm = LabelModel(cardinality=len(run.ruleset.labels), method=cfg.method,
-                    seed=cfg.label_model_seed)
-    lm.fit(run.Ls["train"], dependencies=run.ruleset.dependencies or None,
-           class_balance=cfg.class_balance)
+    key = content_key("label_model", run.Ls["train"], cfg.method, cfg.label_model_seed,
+                      run.ruleset.dependencies, cfg.class_balance, len(run.ruleset.labels))
+    cached = out / "cache" / f"label_model-{key}.npz"
+    lm = _load_cached(cached, LabelModel.load)
+    if lm is None:
+        lm = LabelModel(cardinality=len(run.ruleset.labels), method=cfg.method,
+                        seed=cfg.label_model_seed)
+        with Progress(run.progress, 1, f"fitting the label model ({cfg.method})") as advance:
+            lm.fit(run.Ls["train"], dependencies=run.ruleset.dependencies or None,
+                   class_balance=cfg.class_balance)
+            advance()
+        artifacts.write_atomic(cached, lm.save)
+    else:
+        run.reused.append("label_model")
     probs = lm.predict_proba(run.Ls["train"])
     run.timed("label_model", t)
     artifacts.write_atomic(out / "probs.npy", lambda tmp: np.save(tmp, probs))
     artifacts.write_atomic(out / "label_model.npz", lm.save)
     run.files["probs"], run.files["label_model"] = "probs.npy", "label_model.npz"
-    run.say(f"label model ({cfg.method}): {int(covered.sum())}/{len(covered)} train rows covered")
+    again = " (reused: same votes and settings)" if "label_model" in run.reused else ""
+    run.say(f"label model ({cfg.method}): {int(covered.sum())}/{len(covered)} train rows "
+            f"covered{again}")
     return lm, probs
 
 
@@ -198,12 +219,13 @@ def _end_models(run: _Run, probs: np.ndarray, covered: np.ndarray
     common = {"kind": run.kind, "cardinality": k, "spec": run.spec, "positive": run.positive,
               "cache_dir": cfg.output / "cache" / "embeddings", "progress": run.progress,
               **run.em_args}
-    end = EndModel(**common).fit(run.frames["train"], probs, covered=covered, **dev_args)
+    end = _end_model(run, common, probs, covered, dev_args, "end_model")
     run.timed("end_model", t)
-    run.timings["end_model_features"] = end.fit_info["features_seconds"]
+    run.timings["end_model_features"] = end.fit_info.get("features_seconds", 0.0)
     artifacts.write_atomic(cfg.output / "end_model.pt", end.save)
     run.files["end_model"] = "end_model.pt"
-    run.say(f"end model ({run.kind}): {len(end.history)} epochs")
+    again = " (reused: same labels, data and settings)" if "end_model" in run.reused else ""
+    run.say(f"end model ({run.kind}): {len(end.history)} epochs{again}")
     y = run.gold.get("train")
     if not cfg.gold_upper_bound or y is None or not (y >= 0).any():
         return end, None
@@ -211,10 +233,39 @@ def _end_models(run: _Run, probs: np.ndarray, covered: np.ndarray
     known = y >= 0
     onehot = np.zeros((len(y), k), dtype=np.float32)
     onehot[np.flatnonzero(known), y[known]] = 1.0
-    upper = EndModel(**{**common, "include_uncovered": False}).fit(
-        run.frames["train"], onehot, covered=known, **dev_args)
+    upper = _end_model(run, {**common, "include_uncovered": False}, onehot, known, dev_args,
+                       "gold_end_model")
     run.timed("gold_end_model", t)
     return end, upper
+
+
+def _load_cached(path: Path, load: Any) -> Any:
+    """A model saved in the run cache, or None when there is none or it does not load (a bad
+    entry is removed and rebuilt)."""
+    if not path.is_file():
+        return None
+    try:
+        return load(path)
+    except Exception:  # noqa: BLE001 - any unreadable entry is simply fitted again
+        path.unlink(missing_ok=True)
+        return None
+
+
+def _end_model(run: _Run, args: dict[str, Any], targets: np.ndarray, covered: np.ndarray,
+               dev_args: dict[str, Any], stage: str) -> EndModel:
+    """An end model fitted on ``targets``, or the one fitted on the same inputs before."""
+    key = content_key(stage, targets, covered, run.frames["train"], dev_args.get("dev_df"),
+                      dev_args.get("dev_y"), {k: v for k, v in args.items()
+                                              if k not in ("cache_dir", "progress", "spec")},
+                      run.spec.to_json() if run.spec is not None else None)
+    cached = run.cfg.output / "cache" / f"{stage}-{key}.pt"
+    model = _load_cached(cached, lambda p: EndModel.load(p, cache_dir=args.get("cache_dir")))
+    if model is not None:
+        run.reused.append(stage)
+        return model
+    model = EndModel(**args).fit(run.frames["train"], targets, covered=covered, **dev_args)
+    artifacts.write_atomic(cached, model.save)
+    return model
 
 
 def _evaluate(run: _Run, lm: LabelModel, end: EndModel, upper: EndModel | None
@@ -269,6 +320,7 @@ def _finish(run: _Run, metrics: dict[str, dict[str, dict[str, float]]], lm: Labe
         "sketches": rules.sketch_reports,
         "problems": run.problems,
         "warnings": run.warnings,
+        "reused": run.reused,
     }
     run.timings["total"] = time.perf_counter() - t0
     table = lf_table(run.Ls["train"], rules.lf_names, labels, run.gold.get("train"),

@@ -24,6 +24,7 @@ from explicate.compiler.lower import Evaluator
 from explicate.errors import Diagnostic, ExplicateError
 from explicate.runtime.data import RowProblem, infer_schema
 from explicate.runtime.features import Batch, build_batch, tokenizer
+from explicate.runtime.progress import Progress
 from explicate.runtime.sketch import candidates as cands
 from explicate.runtime.sketch.result import Fill, FillConfig, FillResult, HeldOutStats
 from explicate.runtime.sketch.select import HeldOut, Pool, Selection, cross_fit, select, wilson
@@ -90,32 +91,34 @@ def fill(rules: ir.RuleFile, pool: pd.DataFrame, dev: pd.DataFrame, gold: np.nda
     strings = tokenizer().vocab.strings
     built: list[tuple[int, dict[str, cands.Value], int, np.ndarray]] = []
     n_tried: dict[str, int] = {}
-    for s, j in enumerate(sketch_ids):
-        ev = Evaluator(batch)  # one memo per sketch keeps memory bounded; occurrences are shared
-        lf = program.lowered[j]
-        options = _options(lf, program, batch, ev, vocabs, strings, n_pool, gold, known, cfg,
-                           nearest, raw_prior)
-        names = list(options)
-        label_hole = lf.label.name if isinstance(lf.label, ir.LabelHole) else None
-        cond_names = [n for n in names if n != label_hole]
-        tried = 0
-        for values in cands.assignments(cond_names, [options[n] for n in cond_names]):
-            tried += 1
-            mask = _mask(ev, batch, cands.substitute(lf.when, values))
-            dev_votes = mask[n_pool:] & known
-            if dev_votes.sum() < cfg.candidates.min_support:
-                continue
-            labels = [lf.label.id] if label_hole is None else range(k)
-            for c in labels:
-                assert c is not None
-                precision = (gold[dev_votes] == c).mean()
-                if precision <= raw_prior[c]:
-                    continue  # never better than the prior: not a candidate in any fold
-                full = dict(values)
-                if label_hole is not None:
-                    full[label_hole] = ir.Label(program.labels[c], c)
-                built.append((s, full, c, mask))
-        n_tried[lf.name] = tried
+    with Progress(None, len(sketch_ids), "filling sketches", least=1) as advance:
+        for s, j in enumerate(sketch_ids):
+            ev = Evaluator(batch)  # one memo per sketch keeps memory bounded; occurrences are shared
+            lf = program.lowered[j]
+            options = _options(lf, program, batch, ev, vocabs, strings, n_pool, gold, known, cfg,
+                               nearest, raw_prior)
+            names = list(options)
+            label_hole = lf.label.name if isinstance(lf.label, ir.LabelHole) else None
+            cond_names = [n for n in names if n != label_hole]
+            tried = 0
+            for values in cands.assignments(cond_names, [options[n] for n in cond_names]):
+                tried += 1
+                mask = _mask(ev, batch, cands.substitute(lf.when, values))
+                dev_votes = mask[n_pool:] & known
+                if dev_votes.sum() < cfg.candidates.min_support:
+                    continue
+                labels = [lf.label.id] if label_hole is None else range(k)
+                for c in labels:
+                    assert c is not None
+                    precision = (gold[dev_votes] == c).mean()
+                    if precision <= raw_prior[c]:
+                        continue  # never better than the prior: not a candidate in any fold
+                    full = dict(values)
+                    if label_hole is not None:
+                        full[label_hole] = ir.Label(program.labels[c], c)
+                    built.append((s, full, c, mask))
+            n_tried[lf.name] = tried
+            advance()
     p = _pool(built, n_pool, n_dev, plain, [program.lowered[j].name for j in sketch_ids])
     sel = select(p, gold, np.ones(n_dev, dtype=bool), k, cfg.select, seed)
     log.extend(sel.log)

@@ -276,6 +276,9 @@ def test_pipeline_fills_sketches_from_the_dev_labels(tmp_path: Path) -> None:
     assert sketches["dev_rows_labeled"] == 100 and sketches["dev_labels_train_end_model"] is False
     fills = {f["name"]: f for s in sketches["sketches"] for f in s["fills"]}
     assert fills and all(f["name"].startswith(f["sketch"] + "_") for f in fills.values())
+    # Fills of one sketch are declared dependent to the label model (pairs within a sketch).
+    assert sketches["dependencies_declared"] is True and sketches["dependencies"]
+    assert all(fills[a]["sketch"] == fills[b]["sketch"] for a, b in sketches["dependencies"])
     table = result.lf_table
     assert table.loc["lol", "Sketch"] == ""  # plain LFs pass through, ungrouped
     for name, f in fills.items():

@@ -283,8 +283,9 @@ def test_pipeline_fills_sketches_from_the_dev_labels(tmp_path: Path) -> None:
     assert table.loc["lol", "Sketch"] == ""  # plain LFs pass through, ungrouped
     for name, f in fills.items():
         assert table.loc[name, "Sketch"] == f["sketch"]  # summaries group fills by sketch
-    # The filled LFs vote: the spam fills are right on train (the label model's input).
-    assert result.metrics["label_model"]["test"]["accuracy"] > 0.8
+    # The filled LFs vote on train, and rightly (the label model's input).
+    filled = table.loc[list(fills)]
+    assert (filled["Coverage"] > 0).all() and (filled["Emp. Acc."] >= 0.9).all()
     rules = (tmp_path / "out" / "rules.lf").read_text()
     assert "# sketch: lf kw: text contains ?w -> spam" in rules
     assert rules.index("# sketch: lf kw:") < rules.index(next(n for n in fills

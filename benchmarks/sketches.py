@@ -13,10 +13,11 @@ regression (scikit-learn), and is scored on test:
 
 The weak rows (keyword_fill, sketches, wrench_rules) fit the package's label model on train
 (the filled rows declare the fills of one sketch dependent, as the pipeline does; the rows
-``*_auto_deps`` leave it to the label model's own dependency detection), train the end model on the train rows it labels (hard
-labels) plus the 100 dev labels -- the dev labels train the end model here, as they do in
-few-shot. Paired bootstrap over the seeds for sketches vs few-shot and vs keyword fill. For each
-filled LF, whether its reported (cross-fitted) precision interval holds its test precision.
+``*_auto_deps`` leave it to the label model's own dependency detection), train the end model
+on the train rows it labels (hard labels) plus the 100 dev labels -- the dev labels train the
+end model here, as they do in few-shot. Paired bootstrap over the seeds for sketches vs
+few-shot and vs keyword fill. For each filled LF, whether its reported (cross-fitted)
+precision interval holds its test precision.
 
 Visual Genome bike riders (``images/visual_genome_bike_rider``): box sketches
 (``examples/sketches/visual_genome.lf``) filled from 100 labels drawn from train, end model a

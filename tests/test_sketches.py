@@ -246,6 +246,12 @@ def test_cli_fill(tmp_path: Path) -> None:
     compile_rules(parse(text))
     report = json.loads((tmp_path / "fill.json").read_text())
     assert report["sketches"][0]["sketch"] == "kw" and report["log"]
+    # `explicate summary` of the filled file groups the fills under their sketch.
+    summ = runner.invoke(app, ["summary", str(tmp_path / "rules.lf"), "--data",
+                               str(tmp_path / "pool.csv"), "--json"])
+    assert summ.exit_code == 0, summ.output
+    records = json.loads(summ.output)["lfs"]
+    assert records and all(r["Sketch"] == "kw" for r in records)
     bad = runner.invoke(app, [*args[:7], "nope", *args[8:]])
     assert bad.exit_code == 2 and "gold column 'nope'" in bad.output
 

@@ -270,7 +270,7 @@ def _sketch_pipeline(tmp_path: Path, sketches: str = '"s.lf"', dev: bool = True)
         '[data]\ntrain = "train.csv"\n' + ('dev = "dev.csv"\n' if dev else "")
         + 'test = "test.csv"\nlabel_column = "label"\n'
         f'[rules]\nfiles = ["rules.lf"]\nsketches = [{sketches}]\n'
-        '[end_model]\nepochs = 3\n[output]\ndir = "out"\n')
+        '[end_model]\nepochs = 1\ngold_upper_bound = false\n[output]\ndir = "out"\n')
     return tmp_path / "p.toml"
 
 

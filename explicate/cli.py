@@ -247,10 +247,21 @@ def summary(
     applied, df = _run(rules, data, columns)
     result = summarize(applied, df, gold, gold_map, label_model)
     result["dependencies"] = _dependencies(rules, df)
+    _group_fills(result, rules)
     if as_json:
         out.print(json.dumps(result, indent=2), markup=False)
         return
     print_summary(result)
+
+
+def _group_fills(result: dict[str, Any], rules: Path) -> None:
+    """A filled rule file's LFs name the sketch they fill (a ``Sketch`` column after ``LF``)."""
+    from explicate.runtime.sketch.result import sketch_groups
+
+    groups = sketch_groups(rules.read_text(encoding="utf-8"))
+    if groups:
+        result["lfs"] = [{"LF": r["LF"], "Sketch": groups.get(r["LF"], ""),
+                          **{k: v for k, v in r.items() if k != "LF"}} for r in result["lfs"]]
 
 
 def summarize(applied: Applied, df: pd.DataFrame, gold: str | None, gold_map: str | None,
@@ -321,7 +332,7 @@ def print_summary(result: dict[str, Any]) -> None:
     lfs = result["lfs"]
     table = Table(title="LF summary", title_justify="left")
     for col in (lfs[0].keys() if lfs else ["LF"]):
-        table.add_column(col, justify="left" if col in ("LF", "Polarity") else "right")
+        table.add_column(col, justify="left" if col in ("LF", "Sketch", "Polarity") else "right")
     for r in lfs:
         table.add_row(*(_fmt(v if v is not None else float("nan")) for v in r.values()))
     out.print(table)

@@ -94,7 +94,7 @@ class RulesSection:
     sketches: list[str] | None = _key(".lf files of sketches (LFs with holes), filled from the "
                                       "[data] dev split's gold labels")
     sketch_dependencies: bool = _key("declare the fills of one sketch dependent to the label "
-                                     "model", False)
+                                     "model", True)
     explanations: list[str] | None = _key("English explanation files")
     labels: list[str] | None = _key("label names in id order")
     explanation_label_map: dict[str, str] | None = _key("explanation label value -> label name")
@@ -221,7 +221,7 @@ class PipelineConfig:
     mentions: tuple[str, str] | None = None
     rule_files: tuple[Path, ...] = ()
     sketch_files: tuple[Path, ...] = ()
-    sketch_dependencies: bool = False
+    sketch_dependencies: bool = True
     explanations: tuple[Path, ...] = ()
     labels: tuple[str, ...] | None = None
     explanation_label_map: dict[str, str] = field(default_factory=dict)

@@ -8,8 +8,14 @@ label model's feedback, and reports cross-fitted precision per fill. Any front e
 
 from explicate.runtime.sketch.candidates import CandidateConfig
 from explicate.runtime.sketch.fill import fill
-from explicate.runtime.sketch.result import Fill, FillConfig, FillResult, HeldOutStats
+from explicate.runtime.sketch.result import (
+    Fill,
+    FillConfig,
+    FillResult,
+    HeldOutStats,
+    sketch_groups,
+)
 from explicate.runtime.sketch.select import SelectConfig, wilson
 
 __all__ = ["CandidateConfig", "Fill", "FillConfig", "FillResult", "HeldOutStats", "SelectConfig",
-           "fill", "wilson"]
+           "fill", "sketch_groups", "wilson"]

@@ -112,6 +112,13 @@ class Vocabulary:
     words: list[str]
     pool_df: np.ndarray
     dev_df: np.ndarray
+    wordlike: np.ndarray | None = None  # bool per word: not bare punctuation (computed once)
+
+    def usable(self) -> np.ndarray:
+        if self.wordlike is None:
+            self.wordlike = np.fromiter((_wordlike(w) for w in self.words), dtype=bool,
+                                        count=len(self.words))
+        return self.wordlike
 
 
 def vocabulary(col: TextColumn, n_pool: int, strings: Callable[[int], str]) -> Vocabulary:
@@ -140,8 +147,9 @@ def word_candidates(site: HoleSite, vocab: Vocabulary, n_pool: int, cfg: Candida
         return listed[:limit]
     floor = max(cfg.min_df, math.ceil(cfg.min_df_frac * n_pool))
     ceiling = cfg.max_df_frac * n_pool
-    keep = [i for i, w in enumerate(vocab.words)
-            if floor <= vocab.pool_df[i] <= ceiling and _wordlike(w)]
+    # Vectorized: a sketch file may hold 100 word holes over one field's vocabulary.
+    keep = np.flatnonzero((vocab.pool_df >= floor) & (vocab.pool_df <= ceiling)
+                          & vocab.usable()).tolist()
     if hole.like:
         # Nearness is judged over the pool's words, before the dev rows narrow them down.
         if nearest is None:

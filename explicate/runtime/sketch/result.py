@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,3 +123,24 @@ class FillResult:
             "log": self.log,
             "seconds": round(self.seconds, 3),
         }
+
+
+_SKETCH_LINE = re.compile(r"^#\s*sketch:\s*lf\s+([^:\s]+)\s*:", re.M)
+_LF_LINE = re.compile(r"^lf\s+([^:\s]+)\s*:", re.M)
+
+
+def sketch_groups(text: str) -> dict[str, str]:
+    """In a filled rule file (``FillResult.to_dsl``, a pipeline's ``rules.lf``), the sketch each
+    LF fills: the ``# sketch: lf NAME: ...`` comment above it, up to the next sketch comment or
+    blank line. Plain LFs are not in the map."""
+    groups: dict[str, str] = {}
+    current: str | None = None
+    for line in text.splitlines():
+        m = _SKETCH_LINE.match(line)
+        if m:
+            current = m.group(1)
+        elif not line.strip():
+            current = None
+        elif current is not None and (lf := _LF_LINE.match(line)):
+            groups[lf.group(1)] = current
+    return groups

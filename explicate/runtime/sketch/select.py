@@ -29,10 +29,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 
 from explicate.ir import ABSTAIN
-from explicate.runtime.label_model import LabelModel
 
 
 @dataclass(frozen=True)
@@ -139,6 +137,10 @@ def unsure_rows(p: Pool, chosen: Sequence[int], pool_masks: dict[int, np.ndarray
     L_all = np.vstack([L_pool, L_dev])
     if not (L_all != ABSTAIN).any():
         return np.ones(n_dev, dtype=bool)
+    import torch  # here, so that reading a filled file's groups (summary) never loads torch
+
+    from explicate.runtime.label_model import LabelModel
+
     threads = torch.get_num_threads()
     # The fits are small and many: one thread is ~10x faster than several contending ones.
     torch.set_num_threads(1)

@@ -94,11 +94,11 @@ _budget = _Budget()
 
 
 @contextmanager
-def reading_budget(items: int = MAX_ITEMS) -> Iterator[None]:
-    """Parses inside the block together create at most ``items`` Earley items, else
-    ``OverBudget``."""
+def reading_budget(items: int | None = None) -> Iterator[None]:
+    """Parses inside the block together create at most ``items`` Earley items (default
+    ``MAX_ITEMS``, read when the block starts), else ``OverBudget``."""
     outer = _budget.left
-    _budget.left = items
+    _budget.left = MAX_ITEMS if items is None else items
     try:
         yield
     finally:
@@ -114,7 +114,7 @@ def _count_items(lark: Lark) -> None:
         result = step(i, to_scan, columns, *args)
         _budget.spent += len(columns[i])
         if _budget.cap is not None and _budget.spent > _budget.cap:
-            raise OverBudget(f"more than {MAX_ITEMS:,} parser steps")
+            raise OverBudget("over the parser-step budget")
         return result
 
     earley.predict_and_complete = counted
@@ -153,7 +153,7 @@ def parse_symbols(text: str) -> Tree | UnexpectedInput:
     if _budget.left is not None:
         _budget.left -= items
         if _budget.left < 0:
-            raise OverBudget(f"more than {MAX_ITEMS:,} parser steps")
+            raise OverBudget("over the parser-step budget")
     return result
 
 

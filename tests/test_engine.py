@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import operator
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -171,8 +172,11 @@ def test_a_cluster_at_a_scheduler_address(setup, tmp_path) -> None:
     from distributed import LocalCluster
 
     write_shards(setup["df"], [10, 75, 120], tmp_path / "s")
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster:
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Port .* is already in use", UserWarning)
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=None)
+    with cluster:
         address = cluster.scheduler_address
         assert address.startswith("tcp://127.0.0.1:")
         run = apply_shards(setup["rules"], tmp_path / "s", tmp_path / "L", engine="dask",

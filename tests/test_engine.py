@@ -311,3 +311,18 @@ def test_apply_frame_matches_apply_program(setup) -> None:
         applied = apply_frame(program, setup["df"], schema, engine, chunk_rows=17)
         engine.close()
         assert np.array_equal(applied.L, setup["L"]) and applied.problems == setup["problems"]
+
+
+def test_an_empty_shard_keeps_its_place(setup, tmp_path) -> None:
+    df = setup["df"]
+    where = tmp_path / "s"
+    where.mkdir()
+    df.iloc[:70].to_parquet(where / "a.parquet")
+    df.iloc[70:70].to_parquet(where / "b.parquet")
+    df.iloc[70:].reset_index(drop=True).to_parquet(where / "c.parquet")
+    run = apply_shards(setup["rules"], where, tmp_path / "L")
+    assert [s["rows"] for s in run.manifest["shards"]] == [70, 0, N - 70]
+    assert np.array_equal(read_blocks(tmp_path / "L"), setup["L"])
+    fit_shards(tmp_path / "L", tmp_path / "P", method="majority")
+    probs = read_blocks(tmp_path / "P", fmt="explicate.shard_probs/1")
+    assert probs.shape == (N, 2)

@@ -328,9 +328,11 @@ def main() -> None:
     ratios["dask_vs_snorkel_dask_same_rows"] = round(small["dask"]["rows_per_s"] / sd, 1)
     ratios["serial_vs_snorkel_pandas_same_rows"] = round(
         small["serial"]["rows_per_s"] / snorkel["snorkel-pandas"]["rows_per_s"], 1)
-    ser, thr = best("serial"), best("threads")
-    if ser and thr and ser["n"] == thr["n"]:
-        ratios["threads_vs_serial"] = round(thr["rows_per_s"] / ser["rows_per_s"], 2)
+    both = sorted({r["n"] for r in runs if r["engine"] == "serial"}
+                  & {r["n"] for r in runs if r["engine"] == "threads"})
+    if both:  # the largest size both ran at
+        rate = {r["engine"]: r["rows_per_s"] for r in runs if r["n"] == both[-1]}
+        ratios[f"threads_vs_serial_at_{both[-1]}"] = round(rate["threads"] / rate["serial"], 2)
     for k, v in ratios.items():
         print(f"  ratio {k}: {v}x")
     print(json.dumps({"benchmark": "scale", "rules": RULES.name, "cores": os.cpu_count(),

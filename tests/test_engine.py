@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import operator
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -171,8 +172,11 @@ def test_a_cluster_at_a_scheduler_address(setup, tmp_path) -> None:
     from distributed import LocalCluster
 
     write_shards(setup["df"], [10, 75, 120], tmp_path / "s")
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster:
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Port .* is already in use", UserWarning)
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=None)
+    with cluster:
         address = cluster.scheduler_address
         assert address.startswith("tcp://127.0.0.1:")
         run = apply_shards(setup["rules"], tmp_path / "s", tmp_path / "L", engine="dask",
@@ -307,3 +311,18 @@ def test_apply_frame_matches_apply_program(setup) -> None:
         applied = apply_frame(program, setup["df"], schema, engine, chunk_rows=17)
         engine.close()
         assert np.array_equal(applied.L, setup["L"]) and applied.problems == setup["problems"]
+
+
+def test_an_empty_shard_keeps_its_place(setup, tmp_path) -> None:
+    df = setup["df"]
+    where = tmp_path / "s"
+    where.mkdir()
+    df.iloc[:70].to_parquet(where / "a.parquet")
+    df.iloc[70:70].to_parquet(where / "b.parquet")
+    df.iloc[70:].reset_index(drop=True).to_parquet(where / "c.parquet")
+    run = apply_shards(setup["rules"], where, tmp_path / "L")
+    assert [s["rows"] for s in run.manifest["shards"]] == [70, 0, N - 70]
+    assert np.array_equal(read_blocks(tmp_path / "L"), setup["L"])
+    fit_shards(tmp_path / "L", tmp_path / "P", method="majority")
+    probs = read_blocks(tmp_path / "P", fmt="explicate.shard_probs/1")
+    assert probs.shape == (N, 2)

@@ -10,6 +10,7 @@ combined by tasks, so only the final sum (and the first parts) come back to the 
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -51,9 +52,11 @@ class DaskEngine:
         else:
             # Worker processes listen on loopback only; without processes they talk in-process.
             where = {"host": "127.0.0.1"} if processes else {}
-            self._cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1,
-                                         threads_per_worker=1, processes=processes,
-                                         dashboard_address=None, **where)
+            with warnings.catch_warnings():  # the scheduler's health routes: any free port
+                warnings.filterwarnings("ignore", "Port .* is already in use", UserWarning)
+                self._cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1,
+                                             threads_per_worker=1, processes=processes,
+                                             dashboard_address=None, **where)
             self.client = Client(self._cluster)
 
     def _shared(self, shared: dict[str, Any]) -> dict[str, Any]:

@@ -118,7 +118,8 @@ def apply_shards(rules: str | Path, data: str | Path, out: str | Path, *,
                                      "problem": p.problem}) + "\n")
             entries.append({"index": r.index, "source": r.source, "file": r.file,
                             "rows": r.rows, "offset": offset, "sha256": r.sha256,
-                            "problems": len(r.problems)})
+                            "problems": len(r.problems),
+                            "seconds": {k: round(v, 4) for k, v in r.seconds.items()}})
             offset += r.rows
     os.replace(out_dir / f".{PROBLEMS}.tmp", out_dir / PROBLEMS)
     if total.n_rows != offset:

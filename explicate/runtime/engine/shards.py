@@ -13,6 +13,7 @@ import glob
 import hashlib
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,6 +98,7 @@ class ShardResult:
     sha256: str = ""
     problems: list[RowProblem] = field(default_factory=list)
     errors: list[Diagnostic] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # read, label, write: on the worker
 
 
 def _missing_fields(program: Program, schema: Schema, columns: list[str]) -> list[str]:
@@ -120,6 +122,7 @@ def apply_shard(task: ShardTask, *, program: Program, schema: Schema
     program, write the int8 block ``part-NNNNN.npy`` and summarize it as :class:`VoteStats`.
     Row problems are numbered 1-based within the shard."""
     result = ShardResult(task.index, task.source)
+    t0 = time.perf_counter()
     try:
         df = read_table(task.source, list(task.columns) if task.columns else None)
     except ExplicateError as exc:
@@ -133,6 +136,7 @@ def apply_shard(task: ShardTask, *, program: Program, schema: Schema
             ("every shard needs the columns of the first one",))]
         return result, None
     n, m = len(df), len(program.lfs)
+    t1 = time.perf_counter()
     L = np.full((n, m), -1, dtype=np.int8)
     problems = read_problems(df)
     for start, chunk in iter_chunks(df, task.chunk_rows):
@@ -141,10 +145,13 @@ def apply_shard(task: ShardTask, *, program: Program, schema: Schema
     del df
     problems.sort(key=lambda p: (p.row, p.field))
     name = part_name(task.index)
+    t2 = time.perf_counter()
     save_atomic(Path(task.out) / name, L)
     result.file, result.rows, result.sha256 = name, n, content_hash(L)
     result.problems = problems
-    return result, VoteStats.from_matrix(L, program.cardinality)
+    stats = VoteStats.from_matrix(L, program.cardinality)
+    result.seconds = {"read": t1 - t0, "label": t2 - t1, "write": time.perf_counter() - t2}
+    return result, stats
 
 
 def _in_shard(d: Diagnostic, source: str) -> Diagnostic:

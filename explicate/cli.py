@@ -4,7 +4,6 @@ demo, studio."""
 from __future__ import annotations
 
 import json
-import math
 import os
 import sys
 import zipfile
@@ -19,6 +18,15 @@ from rich.table import Table
 
 from explicate import ir
 from explicate.errors import Diagnostic, ExplicateError, did_you_mean
+from explicate.summary import (
+    check_method,
+    gold_column,
+    group_fills,
+    lf_dependencies,
+    parse_pairs,
+    print_summary,
+    summarize,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -90,19 +98,6 @@ def user_errors(fn: F) -> F:
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
-
-
-def _pairs(text: str, option: str) -> dict[str, str]:
-    """``'1=SPOUSE,2=NOT_SPOUSE'`` as a mapping; a pair without '=' is an E605 diagnostic."""
-    out: dict[str, str] = {}
-    for pair in text.split(","):
-        value, eq, label = pair.partition("=")
-        if not eq or not value.strip() or not label.strip():
-            raise ExplicateError([Diagnostic(
-                "E605", f"{option}: '{pair}' is not VALUE=LABEL", None, "",
-                (f"write e.g. {option} '1=SPOUSE,2=NOT_SPOUSE'",))])
-        out[value.strip()] = label.strip()
-    return out
 
 
 def _load_rules(path: Path) -> RuleSource:
@@ -210,25 +205,6 @@ def apply(
     err.print(f"wrote {output}: L {n} x {m}, {covered:.1%} of rows covered", markup=False)
 
 
-def _gold(df: pd.DataFrame, column: str, labels: tuple[str, ...], mapping: str | None
-          ) -> np.ndarray:
-    from explicate.runtime.data import gold_ids
-
-    if column not in df.columns:
-        raise ExplicateError([Diagnostic("E403", f"gold column '{column}' not in the data", None,
-                                         "", (f"columns: {', '.join(map(str, df.columns))}",))])
-    table = _pairs(mapping, "--gold-map") if mapping else {}
-    return gold_ids(df[column], labels, table, what=f"gold column '{column}'")
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return "-" if math.isnan(value) else f"{value:.3f}"
-    if isinstance(value, list):
-        return ", ".join(map(str, value))
-    return str(value)
-
-
 @app.command()
 @user_errors
 def summary(
@@ -246,108 +222,12 @@ def summary(
     and the majority-vote labels."""
     applied, df = _run(rules, data, columns)
     result = summarize(applied, df, gold, gold_map, label_model)
-    result["dependencies"] = _dependencies(rules, df)
-    _group_fills(result, rules)
+    result["dependencies"] = lf_dependencies(rules, df)
+    group_fills(result, rules)
     if as_json:
         out.print(json.dumps(result, indent=2), markup=False)
         return
-    print_summary(result)
-
-
-def _group_fills(result: dict[str, Any], rules: Path) -> None:
-    """A filled rule file's LFs name the sketch they fill (a ``Sketch`` column after ``LF``)."""
-    from explicate.runtime.sketch.result import sketch_groups
-
-    groups = sketch_groups(rules.read_text(encoding="utf-8"))
-    if groups:
-        result["lfs"] = [{"LF": r["LF"], "Sketch": groups.get(r["LF"], ""),
-                          **{k: v for k, v in r.items() if k != "LF"}} for r in result["lfs"]]
-
-
-def summarize(applied: Applied, df: pd.DataFrame, gold: str | None, gold_map: str | None,
-              label_model: str | None = None) -> dict[str, Any]:
-    """LF summary and majority vote as plain data (with ``label_model``: each LF's learned
-    accuracy, from a label model of that method fitted on the rows without gold)."""
-    from explicate.runtime.matrix import lf_summary, majority_vote
-
-    m = applied.matrix
-    Y = _gold(df, gold, m.labels, gold_map) if gold else None
-    learned = _learned_accuracy(m.L, m.cardinality, label_model) if label_model else None
-    table = lf_summary(m.L, m.lf_names, m.labels, Y, learned)
-    mv = majority_vote(m.L, m.cardinality)
-    n = len(mv)
-    majority: dict[str, Any] = {
-        "rows": n,
-        "labeled": int((mv != ir.ABSTAIN).sum()),
-        "coverage": float((mv != ir.ABSTAIN).mean()) if n else 0.0,
-        "counts": {label: int((mv == i).sum()) for i, label in enumerate(m.labels)},
-    }
-    if Y is not None:
-        scored = (mv != ir.ABSTAIN) & (Y != ir.ABSTAIN)
-        majority["accuracy"] = float((mv[scored] == Y[scored]).mean()) if scored.any() else None
-    records = [{"LF": name, **{k: v for k, v in row.items() if k != "j"}}
-               for name, row in table.to_dict(orient="index").items()]
-    for r in records:
-        for k, v in list(r.items()):
-            if isinstance(v, float) and math.isnan(v):
-                r[k] = None
-    return {"lfs": records, "majority_vote": majority, "labels": list(m.labels)}
-
-
-def _check_method(method: str) -> None:
-    """An unknown label-model method is E601, naming the registered ones."""
-    from explicate.runtime.label_model import method_names
-
-    names = method_names()
-    if method not in names:
-        close = did_you_mean(method, names, "methods")[0]
-        hint = close.split("?")[0] + "? " if close.startswith("did you mean") else ""
-        raise ExplicateError([Diagnostic("E601", f"unknown label model method '{method}'",
-                                         hints=(f"{hint}choose one of {', '.join(names)}",))])
-
-
-def _learned_accuracy(L: np.ndarray, cardinality: int, method: str) -> np.ndarray:
-    """Per-LF accuracies learned by a label model of ``method`` (user mistakes: E601, E603)."""
-    from explicate.runtime.label_model import LabelModel
-
-    _check_method(method)
-    if L.shape[0] == 0 or L.shape[1] == 0:
-        raise ExplicateError([Diagnostic("E603", "no rows or no LFs to fit a label model on")])
-    model = LabelModel(cardinality=max(cardinality, 2), method=method).fit(L)
-    assert model.accuracies is not None
-    return model.accuracies
-
-
-def _dependencies(rules: Path, df: pd.DataFrame) -> list[dict[str, Any]]:
-    """Pairs of LFs that read the same primitive (static analysis, as passed to label models)."""
-    from explicate.compiler.dependencies import dependencies
-    from explicate.runtime.apply import compile_for, load_rules
-
-    program, _ = compile_for(load_rules(rules), df)
-    return [{"lfs": list(d.names), "pair": list(d.pair), "shared": d.describe()}
-            for d in dependencies(program.lowered)]
-
-
-def print_summary(result: dict[str, Any]) -> None:
-    lfs = result["lfs"]
-    table = Table(title="LF summary", title_justify="left")
-    for col in (lfs[0].keys() if lfs else ["LF"]):
-        table.add_column(col, justify="left" if col in ("LF", "Sketch", "Polarity") else "right")
-    for r in lfs:
-        table.add_row(*(_fmt(v if v is not None else float("nan")) for v in r.values()))
-    out.print(table)
-    mv = result["majority_vote"]
-    counts = ", ".join(f"{k} {v}" for k, v in mv["counts"].items())
-    line = f"majority vote: {mv['labeled']}/{mv['rows']} rows labeled ({mv['coverage']:.1%}); {counts}"
-    if mv.get("accuracy") is not None:
-        line += f"; accuracy on gold {mv['accuracy']:.3f}"
-    out.print(line, markup=False)
-    deps = result.get("dependencies") or []
-    if deps:
-        out.print(f"dependencies: {len(deps)} pair(s) of LFs read the same primitive "
-                  "(label models count them as one source):", markup=False)
-        for d in deps:
-            out.print(f"  {d['lfs'][0]} ~ {d['lfs'][1]}: {'; '.join(d['shared'])}", markup=False)
+    print_summary(result, out)
 
 
 @app.command()
@@ -367,7 +247,7 @@ def fit(
     are written per shard into the output directory."""
     from explicate.runtime.label_model import fit_label_model_cli
 
-    _check_method(method)
+    check_method(method)
     if matrix.is_dir():
         from explicate.runtime.engine.cli import fit_shards_cli
 
@@ -479,7 +359,7 @@ def explain(
         raise ExplicateError([Diagnostic("E605", f"--keep must be one of {', '.join(KEEP)}, "
                                          f"got '{keep}'", hints=did_you_mean(keep, KEEP, "choices"))])
     names = [n.strip() for n in labels.split(",") if n.strip()]
-    mapping = _pairs(label_map, "--label-map") if label_map else None
+    mapping = parse_pairs(label_map, "--label-map") if label_map else None
     lists = word_lists_from_file(words) if words else None
     result = run_explain(explanations, names, pool=data, word_lists=lists, label_map=mapping,
                          keep=keep, columns=_columns(columns))
@@ -525,7 +405,7 @@ def export(
     if output.suffix.lower() not in (".csv", ".parquet"):
         raise ExplicateError([Diagnostic("E605", f"-o {output}: write .csv or .parquet",
                                          hints=("e.g. -o labeled.csv",))])
-    _check_method(method)
+    check_method(method)
     applied, df = _run(rules, data, columns)
     m = applied.matrix
     table = df.reset_index(drop=True).copy()
@@ -582,7 +462,7 @@ def inspect(
     lists: list[tuple[str, np.ndarray]] = [("votes", voted), ("conflicts with another LF",
                                                                conflicts)]
     if gold:
-        Y = _gold(df, gold, m.labels, gold_map)
+        Y = gold_column(df, gold, m.labels, gold_map)
         lists.insert(1, ("wrong on gold", voted & (Y != ir.ABSTAIN) & (votes != Y)))
     text_cols = [c for c in df.columns if df[c].dtype == object or str(df[c].dtype) == "string"]
     out.print(f"{lf}: votes on {int(voted.sum())} of {len(df)} rows", markup=False)
@@ -630,7 +510,7 @@ def fill(
     if labels is None:
         raise ExplicateError([Diagnostic("E205", "no 'labels:' declaration", None, "",
                                          ("start the file with e.g. 'labels: HAM, SPAM'",))])
-    gold_ids = _gold(dev_df, gold, labels, gold_map)
+    gold_ids = gold_column(dev_df, gold, labels, gold_map)
     config = FillConfig()
     config = dc.replace(config, select=dc.replace(config.select, max_fills=max_fills))
     result = run_fill(source.rules, pool_df, dev_df.drop(columns=[gold]), gold_ids, config=config,

@@ -18,7 +18,8 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,20 @@ P_FORMAT = "explicate.shard_probs/1"
 MANIFEST = "manifest.json"
 STATS = "stats.npz"
 PROBLEMS = "problems.jsonl"
+
+
+
+@contextmanager
+def _using(engine: str | Engine, workers: int | None, scheduler: str | None) -> Iterator[Engine]:
+    """The engine to run on: one made by name is closed after; one passed in stays open."""
+    if not isinstance(engine, str):
+        yield engine
+        return
+    eng = make_engine(engine, workers, scheduler)
+    try:
+        yield eng
+    finally:
+        eng.close()
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -97,13 +112,9 @@ def apply_shards(rules: str | Path, data: str | Path, out: str | Path, *,
     _clear(out_dir)
     cols = tuple(columns) if columns else None
     tasks = [ShardTask(i, str(p), str(out_dir), cols, chunk_rows) for i, p in enumerate(shards)]
-    eng = make_engine(engine, workers, scheduler) if isinstance(engine, str) else engine
-    try:
+    with _using(engine, workers, scheduler) as eng:
         results, total = eng.map_reduce(apply_shard, tasks, add_stats, program=program,
                                         schema=schema)
-    finally:
-        if isinstance(engine, str):
-            eng.close()
     errors = [d for r in results for d in r.errors]
     if errors:
         raise ExplicateError(errors)
@@ -199,13 +210,9 @@ def fit_shards(l_dir: str | Path, out: str | Path, *, method: str = "auto",
     _clear(out_dir)
     tasks = [PredictTask(s["index"], str(Path(l_dir) / s["file"]), s["rows"], s["sha256"],
                          str(out_dir / part_name(s["index"]))) for s in manifest["shards"]]
-    eng = make_engine(engine, workers, scheduler) if isinstance(engine, str) else engine
     t1 = time.perf_counter()
-    try:
+    with _using(engine, workers, scheduler) as eng:
         results = eng.map(predict_shard, tasks, table=table)
-    finally:
-        if isinstance(engine, str):
-            eng.close()
     errors = [d for r in results for d in r.errors]
     if errors:
         raise ExplicateError(errors)

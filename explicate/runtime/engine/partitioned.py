@@ -52,7 +52,6 @@ STATS = "stats.npz"
 PROBLEMS = "problems.jsonl"
 
 
-
 @contextmanager
 def _using(engine: str | Engine, workers: int | None, scheduler: str | None) -> Iterator[Engine]:
     """The engine to run on: one made by name is closed after; one passed in stays open."""

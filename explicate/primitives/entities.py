@@ -22,7 +22,7 @@ from explicate.primitives.text import (
     Batch,
     Row,
     _field_name,
-    _ordered,
+    _inside_pair,
     _ref_ordered,
     _two_mentions,
     rows_with,
@@ -147,10 +147,7 @@ class EntityBetween(EntityPrimitive):
         a, b = batch.span(_field_name(self.left)), batch.span(_field_name(self.right))
         ents = batch.entities(a.text)
         sel = ents.of_types(self.labels())
-        rows, start, end = ents.row[sel], ents.start[sel], ents.end[sel]
-        _, lo, hi, _ = _ordered(a, b)
-        ok = (start >= lo[rows]) & (end <= hi[rows])
-        return rows_with(batch.n, rows[ok]) & a.found & b.found
+        return _inside_pair(batch.n, a, b, ents.row[sel], ents.start[sel], ents.end[sel])
 
     def reference(self, row: Row) -> bool:
         a, b = row.mention(_field_name(self.left)), row.mention(_field_name(self.right))

@@ -120,6 +120,15 @@ def _field_name(expr: ir.Expr) -> str:
     return expr.name
 
 
+
+def _inside_pair(n: int, a: SpanColumn, b: SpanColumn, rows: np.ndarray, start: np.ndarray,
+                 end: np.ndarray) -> np.ndarray:
+    """bool[n]: rows where some token range ``[start, end)`` (of row ``rows``) lies between the
+    two mentions, and both mentions were found."""
+    _, lo, hi, _ = _ordered(a, b)
+    ok = (start >= lo[rows]) & (end <= hi[rows])
+    return rows_with(n, rows[ok]) & a.found & b.found
+
 def _ref_ordered(
     a: tuple[str, int, int], b: tuple[str, int, int]
 ) -> tuple[int, int, int, int]:
@@ -404,9 +413,7 @@ class Between(_MentionPredicate):
         a, b = batch.span(_field_name(self.left)), batch.span(_field_name(self.right))
         col = batch.text(a.text)
         rows, s, e = _local(col, batch.occurrences(a.text, self.words))
-        _, lo, hi, _ = _ordered(a, b)
-        ok = (s >= lo[rows]) & (e <= hi[rows])
-        return rows_with(batch.n, rows[ok]) & a.found & b.found
+        return _inside_pair(batch.n, a, b, rows, s, e)
 
     def reference(self, row: Row) -> bool:
         a, b = row.mention(_field_name(self.left)), row.mention(_field_name(self.right))

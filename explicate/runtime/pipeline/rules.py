@@ -98,14 +98,23 @@ class _Sources:
         self.schemas[name] = schema
 
 
+def _parse_listed(cfg: PipelineConfig, f: Path, kind: str, key: str, diags: list[Diagnostic]
+                  ) -> tuple[ir.RuleFile, list[Diagnostic]] | None:
+    """A file named in ``[rules] key``, parsed (syntax errors kept for the compiler); a missing
+    one is a diagnostic pointing at that key."""
+    if not f.is_file():
+        diags.append(Diagnostic(E_CONFIG, f"[rules] {kind} file '{f}' not found",
+                                cfg.where("rules", key)))
+        return None
+    return parse_partial(f.read_text(encoding="utf-8"), str(f))
+
+
 def _rule_files(cfg: PipelineConfig, pool: pd.DataFrame, found: _Sources,
                 diags: list[Diagnostic]) -> None:
     for f in cfg.rule_files:
-        if not f.is_file():
-            diags.append(Diagnostic(E_CONFIG, f"[rules] rule file '{f}' not found",
-                                    cfg.where("rules", "files")))
+        if (parsed := _parse_listed(cfg, f, "rule", "files", diags)) is None:
             continue
-        rules, syntax = parse_partial(f.read_text(encoding="utf-8"), str(f))
+        rules, syntax = parsed
         try:
             program, schema = compile_for(RuleSource(rules, tuple(syntax), f.parent), pool)
         except ExplicateError as exc:
@@ -152,11 +161,9 @@ def _sketch_files(cfg: PipelineConfig, labels: tuple[str, ...] | None, pool: pd.
 
     gold_col = cfg.label_column
     for f in cfg.sketch_files:
-        if not f.is_file():
-            diags.append(Diagnostic(E_CONFIG, f"[rules] sketch file '{f}' not found",
-                                    cfg.where("rules", "sketches")))
+        if (parsed := _parse_listed(cfg, f, "sketch", "sketches", diags)) is None:
             continue
-        rules, syntax = parse_partial(f.read_text(encoding="utf-8"), str(f))
+        rules, syntax = parsed
         file_labels = labels or rules.labels
         if dev is None or gold_col is None or gold_col not in dev.columns or not file_labels:
             continue  # reported by the config and column checks

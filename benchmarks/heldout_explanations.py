@@ -11,7 +11,7 @@ would compile, or ``unsupported: why`` where the DSL cannot say it. Two styles: 
 
 Each explanation is explained on its own (``explicate.explain`` with its example as the only row,
 the task's word lists, and the task's probe rows plus examples as the pool), and reported per style
-and per task:
+and per task (``--rows FILE`` writes every row's outcome, to compare two grammars row by row):
 
 - parse %: at least one reading;
 - kept %: at least one LF kept;
@@ -20,8 +20,11 @@ and per task:
   exactly as the expected DSL's LF on every probe row and example of the task; for an
   ``unsupported`` one, nothing is kept and the parser said why (an ``unsupported`` note or a
   diagnostic);
+- said unsupported %: the parser's report names the sentence (or a part of it) ``unsupported``;
 - wrong %: something was kept that votes otherwise than expected (a reading that says something
   else than the sentence) or, for an unsupported one, anything kept at all.
+
+Also the parser's latency on these rows alone (no filters): median, p99, max.
 
 Ends with one JSON line of the figures.
 """
@@ -31,6 +34,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import statistics
 import sys
 import time
 from collections.abc import Iterable
@@ -45,6 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's explicate, not an installed copy
 
 from explicate import apply_rules, explain  # noqa: E402
+from explicate.grammar.explanation import Context, parse_explanation  # noqa: E402
 from explicate.runtime.explain import ExplainResult, votes  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "heldout"
@@ -147,8 +152,17 @@ class Outcome:
     full: bool
     correct: bool
     wrong: bool
+    said_unsupported: bool = False  # the parser named the sentence (or a part) unsupported
     kept_dsl: list[str] = field(default_factory=list)
     note: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"line": self.row.line, "task": self.row.task, "style": self.row.style,
+                "explanation": self.row.text, "expected": self.row.expected,
+                "parsed": self.parsed, "kept": self.kept, "full": self.full,
+                "correct": self.correct, "wrong": self.wrong,
+                "said_unsupported": self.said_unsupported, "kept_dsl": self.kept_dsl,
+                "note": self.note}
 
 
 def judge(task: Task, row: Row, expected: np.ndarray | None) -> Outcome:
@@ -171,7 +185,8 @@ def judge(task: Task, row: Row, expected: np.ndarray | None) -> Outcome:
         correct = bool(matches) and all(matches)
         wrong = not all(matches)
         note = "; ".join(r["code"] for r in report["rejected"])
-    return Outcome(row, bool(e.readings), bool(e.kept), e.full, correct, wrong, kept_dsl, note)
+    return Outcome(row, bool(e.readings), bool(e.kept), e.full, correct, wrong,
+                   bool(report["unsupported"]), kept_dsl, note)
 
 
 def _matches(result: ExplainResult, frame: pd.DataFrame, expected: np.ndarray | None) -> list[bool]:
@@ -179,6 +194,26 @@ def _matches(result: ExplainResult, frame: pd.DataFrame, expected: np.ndarray | 
         return []
     got = votes(result, frame)
     return [bool(np.array_equal(got[:, j], expected)) for j in range(got.shape[1])]
+
+
+def parse_ms(tasks: dict[str, Task], rows: list[Row]) -> list[float]:
+    """Milliseconds to parse each row (the parser alone, no filters), after one warm-up parse.
+
+    Every row's text is distinct within its task, so no row is served from the parser's cache."""
+    def context(task: Task, row: Row) -> Context:
+        example = {f: task.examples[row.example][f] for f in task.fields}
+        return Context(task.labels, dict(task.mentions), task.text_fields, dict(task.lists),
+                       example, ())
+
+    if rows:
+        parse_explanation("warm up the parser", context(tasks[rows[0].task], rows[0]))
+    out = []
+    for r in rows:
+        ctx = context(tasks[r.task], r)
+        t0 = time.perf_counter()
+        parse_explanation(r.text, ctx)
+        out.append(1000.0 * (time.perf_counter() - t0))
+    return out
 
 
 def rates(outcomes: Iterable[Outcome]) -> dict[str, float]:
@@ -190,16 +225,20 @@ def rates(outcomes: Iterable[Outcome]) -> dict[str, float]:
 
     return {"n": n, "parse": pct(sum(o.parsed for o in out)), "kept": pct(sum(o.kept for o in out)),
             "full_kept": pct(sum(o.full for o in out)),
-            "correct": pct(sum(o.correct for o in out)), "wrong": pct(sum(o.wrong for o in out))}
+            "correct": pct(sum(o.correct for o in out)), "wrong": pct(sum(o.wrong for o in out)),
+            "said_unsupported": pct(sum(o.said_unsupported for o in out))}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--show", type=int, default=0, help="print N rows that are not correct")
     ap.add_argument("--task", default=None, help="only this task")
+    ap.add_argument("--rows", type=Path, default=None,
+                    help="write every row's outcome here (JSON lines), to compare two grammars")
     args = ap.parse_args()
     tasks = load_tasks()
     rows = [r for r in load_rows() if args.task in (None, r.task)]
+    latency = sorted(parse_ms(tasks, rows))
     t0 = time.perf_counter()
     outcomes = []
     for r in rows:
@@ -208,27 +247,38 @@ def main() -> None:
     seconds = time.perf_counter() - t0
 
     print(f"{len(rows)} held-out explanations over {len(tasks)} task shapes ({seconds:.1f} s)\n")
-    header = f"{'':24} {'n':>4} {'parse%':>7} {'kept%':>7} {'full%':>7} {'correct%':>9} {'wrong%':>7}"
-    print(header)
+    print(f"{'':24} {'n':>4} {'parse%':>7} {'kept%':>7} {'full%':>7} {'correct%':>9} "
+          f"{'wrong%':>7} {'unsup%':>7}")
     figures: dict[str, Any] = {}
     groups: list[tuple[str, list[Outcome]]] = [("all", outcomes)]
     groups += [(f"style={s}", [o for o in outcomes if o.row.style == s]) for s in STYLES]
     groups += [(f"task={t}", [o for o in outcomes if o.row.task == t]) for t in tasks]
     groups += [(f"{t}/{s}", [o for o in outcomes if o.row.task == t and o.row.style == s])
                for t in tasks for s in STYLES]
-    groups += [("unsupported rows", [o for o in outcomes if o.row.unsupported])]
+    groups += [("expressible rows", [o for o in outcomes if not o.row.unsupported]),
+               ("unsupported rows", [o for o in outcomes if o.row.unsupported])]
     for name, group in groups:
         if not group:
             continue
-        r = rates(group)
-        figures[name] = r
-        print(f"{name:24} {r['n']:>4} {r['parse']:>7} {r['kept']:>7} {r['full_kept']:>7} "
-              f"{r['correct']:>9} {r['wrong']:>7}")
+        fig = rates(group)
+        figures[name] = fig
+        print(f"{name:24} {fig['n']:>4} {fig['parse']:>7} {fig['kept']:>7} {fig['full_kept']:>7} "
+              f"{fig['correct']:>9} {fig['wrong']:>7} {fig['said_unsupported']:>7}")
     if args.show:
-        print("\nnot correct (first %d):" % args.show)
+        print(f"\nnot correct (first {args.show}):")
         for o in [o for o in outcomes if not o.correct][: args.show]:
             print(f"  [{o.row.line} {o.row.task}/{o.row.style}] {o.row.text}\n"
                   f"      expected {o.row.expected}\n      kept {o.kept_dsl} {o.note}")
+    if args.rows is not None:
+        args.rows.write_text("".join(json.dumps(o.as_json()) + "\n" for o in outcomes),
+                             encoding="utf-8")
+    if latency:
+        figures["parse_ms"] = {"median": round(statistics.median(latency), 1),
+                               "p99": round(latency[min(len(latency) - 1,
+                                                         int(0.99 * len(latency)))], 1),
+                               "max": round(latency[-1], 1)}
+        print(f"\nparse latency (parser alone): median {figures['parse_ms']['median']} ms, "
+              f"p99 {figures['parse_ms']['p99']} ms, max {figures['parse_ms']['max']} ms")
     figures["seconds"] = round(seconds, 1)
     print(json.dumps({"heldout": figures}, sort_keys=True))
 

@@ -3,17 +3,26 @@
 ``device="auto"`` means CUDA when present, else the CPU.
 
 Threads: torch's default (one OpenMP thread per core, spin-waiting between parallel regions)
-is slow whenever the CPU is shared: each small region wakes every thread, and on a loaded
-machine the waiting threads spin instead of yielding (on a 2-core machine at load ~3.5 the label
-model spent 89% of its time in the barrier spin). The policy here:
+is slow whenever the CPU is shared: each region wakes every thread, and on a loaded machine the
+waiting threads spin instead of yielding (on a 2-core machine at load ~3.5 the label model spent
+89% of its time in the barrier spin); on an idle machine, though, the cores make the same work
+up to 2x faster. So the threads are chosen per region (:func:`thread_policy`, around a fit, a
+prediction, an embedding batch) from the work and from how busy the machine is now:
 
-- one setting, ``EXPLICATE_THREADS`` (or ``explicate --threads N``): the most threads a large
-  region may use; default: the cores this process may run on;
-- work below :data:`SMALL_WORK` elements per region (a 16k-row prediction block, an EM step on
-  the vote patterns, a mini-batch) runs on one thread: it cannot gain from more and is where the
-  spinning happens;
-- larger regions use up to ``EXPLICATE_THREADS``, and the command line asks OpenMP to wait
-  passively (``OMP_WAIT_POLICY=PASSIVE`` unless set) so idle threads sleep instead of spinning.
+- work below :data:`MIN_PARALLEL_WORK` elements runs on one thread (torch would not split it);
+- else ``EXPLICATE_THREADS`` (or ``explicate --threads N``) where set: the user's choice wins;
+- else the cores this process may run on (``os.sched_getaffinity``) that other work leaves
+  free: :func:`busy_cores` is the other processes' CPU time on those cores, from
+  ``/proc/stat`` less this process's own (``/proc/self/stat``), averaged since the previous
+  reading when that was 0.2-5 s ago, else the run queue now (``/proc/loadavg``'s running count
+  less this process's running threads); read at most once a second (about 50 us a reading).
+  ``os.getloadavg()`` is not used: a 1-minute average lags a load that starts or stops;
+- where ``/proc`` cannot be read (not Linux), one thread below :data:`SMALL_WORK`, else the
+  cores.
+
+The command line also asks OpenMP to wait passively (``OMP_WAIT_POLICY=PASSIVE`` unless set,
+in ``explicate.cli._settings``, before torch loads), so idle threads sleep instead of spinning
+when the load rises inside a region. A library user sets it before importing torch, if wanted.
 
 Start-up: torch takes about 2 s and 200 MB to import, and spaCy's ``thinc.compat`` imports it
 whenever it is installed. :func:`import_spacy` loads spaCy with torch hidden from thinc, so the
@@ -237,8 +246,9 @@ def thread_policy(work: int) -> Iterator[int]:
     (numpy's OpenBLAS, through ``threadpoolctl``), restoring both after.
 
     Meant around a loop of similar regions (all prediction blocks, all EM steps, a whole
-    L-BFGS run), not around each small operation: changing the thread counts costs about a
-    millisecond.
+    L-BFGS run, one embedding batch), not around each small operation: entering costs about
+    30 us (measured on 2 cores), plus a load reading at most once per :data:`LOAD_TTL`. The
+    choice holds for the whole block, so a block that runs for minutes should be split.
     """
     import torch
 
@@ -286,15 +296,6 @@ def blas_threads(n: int) -> Iterator[None]:
         return
     with controller.limit(limits=n, user_api="blas"):
         yield
-
-
-def use_thread_setting() -> None:
-    """Apply ``EXPLICATE_THREADS``, where set, as torch's thread count for the whole process
-    (the regions that do not choose their own, e.g. end-model training)."""
-    if os.environ.get(ENV, "").strip():
-        import torch
-
-        torch.set_num_threads(max_threads())
 
 
 class _HideTorch(importlib.abc.MetaPathFinder):

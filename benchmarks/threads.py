@@ -18,7 +18,7 @@ quiet phase is only as quiet as the machine: each child reports the busy cores t
 Cases: label model fit + predict (synthetic votes, k = 2 at n x 50 and k = 4 at n x 200),
 predict only (n x 50), the linear end model's training (rows/s, Disease train) and MiniLM
 embedding (texts/s; skipped where the encoder is not installed). Each is timed ``--inner``
-times in its child; a figure is the median.
+times in its child (fewer once its timings took 4 s); a figure is the median.
 
     .venv/bin/python benchmarks/threads.py [--quick] [--full] [--repeats 1] [--only CASES]
 
@@ -46,6 +46,7 @@ SETTINGS = ("torch", "one", "policy")
 PHASES = ("loaded", "quiet")
 RATE_CASES = ("end_model_linear", "minilm_embed")  # figures are rates (higher is better)
 LOADED_TARGET, QUIET_TARGET = 1.3, 1.1
+CASE_SECONDS = 4.0  # a case's timings stop once they took this long (keeps --quick short)
 SIZES = {  # rows per case: --quick, default, --full (the sizes)
     "lm_fit_predict": (200_000, 1_000_000, 1_000_000),
     "lm_fit_predict_k4": (50_000, 200_000, 10_000_000),
@@ -87,17 +88,19 @@ def _child(setting: str, cases: dict[str, int], inner: int) -> dict[str, Any]:
     out: dict[str, Any] = {"busy": None if busy is None else round(busy, 2),
                            "chose": device.threads_for(1 << 22), "cases": {}}
     for case, n in cases.items():
-        got = []
+        got: list[float] = []
+        start = time.perf_counter()
         for rep in range(inner):
             w0 = time.perf_counter()
             if case == "end_model_linear":  # the case times its own work (not its set-up)
                 got.append(_end_model_case(n))
-                continue
-            if case == "minilm_embed":
+            elif case == "minilm_embed":
                 got.append(_minilm_case(n, rep))
-                continue
-            _label_model_case(case, n)
-            got.append(time.perf_counter() - w0)
+            else:
+                _label_model_case(case, n)
+                got.append(time.perf_counter() - w0)
+            if time.perf_counter() - start > CASE_SECONDS:  # a slow setting: fewer timings
+                break
         out["cases"][case] = _median(got)
     return out
 

@@ -48,9 +48,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @app.callback()
 def _settings(
-    threads: Annotated[int | None, typer.Option("--threads", min=1, help="Most threads a large "
-                       "computation may use (default: EXPLICATE_THREADS, else every core); small "
-                       "ones always run on one.")] = None,
+    threads: Annotated[int | None, typer.Option("--threads", min=1, help="Threads a parallel "
+                       "computation uses (default: EXPLICATE_THREADS, else the cores other work "
+                       "leaves idle, read as it runs); small ones always run on one.")] = None,
     jobs: Annotated[int | None, typer.Option("--jobs", min=1, help="Processes that tokenize "
                     "large data (default: EXPLICATE_JOBS, else 1).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Tokenize again instead of using "

@@ -9,6 +9,7 @@ lookups are integer comparisons over one flat array.
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -33,11 +34,14 @@ from explicate.primitives.text import find_phrase, merge_occurrences
 from explicate.runtime import entities as ner
 from explicate.runtime.batch_cache import FROM_ENV, CacheChoice, Entry, resolve
 from explicate.runtime.data.detections import object_column
-from explicate.runtime.data.normalize import normalize_texts
+from explicate.runtime.data.normalize import INVISIBLE, normalize_text, normalize_texts
 from explicate.runtime.data.problems import RowProblem
 from explicate.runtime.phrase_ids import phrase_token_ids
 from explicate.runtime.tokens import token_arrays, tokenize_strings, tokenizer
 from explicate.runtime.utf8 import text_array
+
+INVISIBLE_CLASS = "[" + INVISIBLE + "]"
+"""The characters normalization removes, as a regex class (RE2, run by Arrow)."""
 
 # One-phrase queries on a column served by scans before its sorted index is built (a scan costs
 # a pass over the tokens; the index about as much as a few dozen).
@@ -79,15 +83,15 @@ def tokenize_column(strings: Sequence[str] | pa.Array | pa.ChunkedArray,
 def normalized(text: pa.Array) -> pa.Array:
     """``data.normalize``'s text of each row of an Arrow text array: Python only for the rows
     that are not ASCII (normalization leaves ASCII as it is)."""
-    if not pa.types.is_string(text.type):  # lone surrogates (binary): the plain way
-        rows = [b.decode("utf-8", "surrogatepass") for b in text.to_pylist()]
-        return text_array(normalize_texts(rows))
     ascii = pc.string_is_ascii(text).to_numpy(zero_copy_only=False)
     where = np.flatnonzero(~ascii)
     if not len(where):
         return text
-    before = text.take(pa.array(where)).to_pylist()
-    after = normalize_texts(before)
+    subset = text.take(pa.array(where))
+    invisible = pc.match_substring_regex(subset, INVISIBLE_CLASS).to_numpy(zero_copy_only=False)
+    before = subset.to_pylist()
+    after = [normalize_text(v) if gone or not unicodedata.is_normalized("NFC", v) else v
+             for v, gone in zip(before, invisible.tolist(), strict=True)]
     changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
     if not changed:
         return text

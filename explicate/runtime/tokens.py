@@ -269,23 +269,17 @@ def _group(offsets: np.ndarray, data: np.ndarray, kind: pa.DataType, store: Chun
     base = int(offsets[0])
     found = utf8.chunks(offsets - base, data[base : int(offsets[-1])], kind)
     encoded = pc.dictionary_encode(found.text)
-    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
     distinct = encoded.dictionary.to_pylist()
-    if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
-        distinct = [b.decode("utf-8", "surrogatepass") for b in distinct]
     u_first, u_count, table = store.lookup(distinct, tok)
     count = u_count[codes]
     take = _ragged_take(u_first[codes], count)
     per_chunk = np.zeros(len(codes) + 1, dtype=np.int64)
     np.cumsum(count, out=per_chunk[1:])
-    char_start = np.repeat(found.char_start, count) + table[2].take(take).astype(np.int64)
-    return TokenArrays(
-        lower=table[0].take(take),
-        orth=table[1].take(take),
-        offsets=per_chunk[found.first],
-        char_start=char_start,
-        char_end=char_start + table[3].take(take).astype(np.int64),
-    )
+    lower, orth, at, length = table[:, take]
+    char_start = np.repeat(found.char_start, count) + at.view(np.int64)
+    return TokenArrays(lower=lower, orth=orth, offsets=per_chunk[found.first],
+                       char_start=char_start, char_end=char_start + length.view(np.int64))
 
 
 _SHARED: pa.Array = pa.array([], type=pa.string())  # what forked workers read (inherited)

@@ -39,17 +39,11 @@ _LEADS[[0xC2, 0xE1, 0xE2, 0xE3]] = True  # the lead bytes of the multi-byte sequ
 
 def text_array(values: Sequence[str] | pa.Array | pa.ChunkedArray) -> pa.Array:
     """``values`` as one Arrow array of UTF-8 text with no nulls (a null becomes ``""``) and
-    offsets starting at 0, sharing the bytes where it can. A Python list is converted once;
-    strings holding lone surrogates (which UTF-8 cannot encode) become a binary array encoded
-    with ``surrogatepass``, which the chunking reads the same way."""
+    offsets starting at 0, sharing the bytes where it can. A Python list is converted once."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
     if not isinstance(values, pa.Array):
-        try:
-            values = pa.array(values, type=pa.string())
-        except UnicodeEncodeError:
-            encoded = [v.encode("utf-8", "surrogatepass") for v in values]
-            values = pa.array(encoded, type=pa.binary())
+        values = pa.array(values, type=pa.string())
     if pa.types.is_large_string(values.type) or pa.types.is_string_view(values.type):
         values = values.cast(pa.string()) if _fits(values) else values.cast(pa.large_string())
     if values.null_count:
@@ -88,7 +82,7 @@ def buffers(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     offsets = np.frombuffer(bufs[1], dtype=kind, count=values.offset + n + 1)[values.offset:]
     data = (np.frombuffer(bufs[2], dtype=np.uint8, count=int(offsets[-1]))
             if bufs[2] is not None and len(bufs[2]) else np.zeros(0, dtype=np.uint8))
-    return offsets.astype(np.int64), data
+    return offsets.astype(np.int64, copy=False), data
 
 
 def space_mask(data: np.ndarray, ascii_only: bool) -> np.ndarray:
@@ -152,16 +146,29 @@ def chunks(offsets: np.ndarray, data: np.ndarray, kind: pa.DataType) -> Chunks:
     np.cumsum(ends - starts, out=chunk_offsets[1:])
     large = len(body) >= (1 << 31) - 1
     if large:
-        kind = pa.large_binary() if pa.types.is_binary(kind) else pa.large_string()
+        kind = pa.large_string()
     text = pa.Array.from_buffers(
         kind, len(starts), [None, pa.py_buffer(chunk_offsets.astype(np.int64 if large
                                                                     else np.int32)),
                             pa.py_buffer(body)])
-    first = np.searchsorted(starts, offsets, side="left").astype(np.int64)
+    first = np.searchsorted(starts, offsets, side="left")
     first[-1] = len(starts)
-    row_start = np.repeat(offsets[:-1], np.diff(first))
-    char_start = starts - row_start
-    if not ascii_only:  # less the continuation bytes between the row start and the chunk
-        cont = np.flatnonzero((data & np.uint8(0xC0)) == np.uint8(0x80))
-        char_start -= np.searchsorted(cont, starts) - np.searchsorted(cont, row_start)
+    char_start = starts - np.repeat(offsets[:-1], np.diff(first))
+    if not ascii_only:
+        _to_characters(char_start, starts, offsets, first, data)
     return Chunks(starts, ends, text, first, char_start)
+
+
+def _to_characters(char_start: np.ndarray, starts: np.ndarray, offsets: np.ndarray,
+                   first: np.ndarray, data: np.ndarray) -> None:
+    """Turn the chunks' byte offsets in their rows into character offsets, in place: less the
+    UTF-8 continuation bytes between the row start and the chunk, counted only in the rows that
+    have any (mostly-ASCII text pays for few)."""
+    cont = np.flatnonzero((data & np.uint8(0xC0)) == np.uint8(0x80))
+    rows = np.unique(np.searchsorted(offsets, cont, side="right") - 1)
+    lo, hi = first[rows], first[rows + 1]
+    count = hi - lo
+    ends = np.cumsum(count)
+    which = np.repeat(lo - (ends - count), count) + np.arange(int(count.sum()), dtype=np.int64)
+    row_start = np.repeat(offsets[rows], count)
+    char_start[which] -= np.searchsorted(cont, starts[which]) - np.searchsorted(cont, row_start)

@@ -34,7 +34,7 @@ from explicate.primitives.text import find_phrase, merge_occurrences
 from explicate.runtime import entities as ner
 from explicate.runtime.batch_cache import FROM_ENV, CacheChoice, Entry, resolve
 from explicate.runtime.data.detections import object_column
-from explicate.runtime.data.normalize import INVISIBLE, normalize_text, normalize_texts
+from explicate.runtime.data.normalize import INVISIBLE, normalize_text
 from explicate.runtime.data.problems import RowProblem
 from explicate.runtime.phrase_ids import phrase_token_ids
 from explicate.runtime.tokens import token_arrays, tokenize_strings, tokenizer

@@ -125,7 +125,6 @@ class Chunks:
 def chunks(offsets: np.ndarray, data: np.ndarray, kind: pa.DataType) -> Chunks:
     """The chunks of the rows ``data[offsets[r]:offsets[r + 1]]`` (``offsets[0] == 0``); no chunk
     crosses from one row into the next."""
-    n = len(offsets) - 1
     ascii_only = not len(data) or int(data.max()) < 0x80
     space = space_mask(data, ascii_only)
     word = ~space

@@ -9,12 +9,14 @@ lookups are integer comparisons over one flat array.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from spacy.language import Language
 
 from explicate import ir
@@ -32,10 +34,14 @@ from explicate.primitives.text import find_phrase, merge_occurrences
 from explicate.runtime import entities as ner
 from explicate.runtime.batch_cache import FROM_ENV, CacheChoice, Entry, resolve
 from explicate.runtime.data.detections import object_column
-from explicate.runtime.data.normalize import normalize_texts
+from explicate.runtime.data.normalize import INVISIBLE, normalize_text
 from explicate.runtime.data.problems import RowProblem
 from explicate.runtime.phrase_ids import phrase_token_ids
 from explicate.runtime.tokens import token_arrays, tokenize_strings, tokenizer
+from explicate.runtime.utf8 import text_array
+
+INVISIBLE_CLASS = "[" + INVISIBLE + "]"
+"""The characters normalization removes, as a regex class (RE2, run by Arrow)."""
 
 # One-phrase queries on a column served by scans before its sorted index is built (a scan costs
 # a pass over the tokens; the index about as much as a few dozen).
@@ -47,30 +53,52 @@ def tokenize(text: str) -> list[tuple[str, int]]:
     return [(t.text, t.idx) for t in tokenizer().tokenizer(text) if not t.is_space]
 
 
-def tokenize_column(strings: list[str], nlp: Language | None = None, *, normalize: bool = False,
-                    jobs: int | None = 1, cache: CacheChoice = FROM_ENV
-                    ) -> TextColumn:
-    """Tokenize a column of strings into flat arrays (``runtime.tokens``: rows joined into a few
-    large texts; ``jobs`` processes, None for the default). With ``normalize`` the rules see
+def tokenize_column(strings: Sequence[str] | pa.Array | pa.ChunkedArray,
+                    nlp: Language | None = None, *, normalize: bool = False,
+                    jobs: int | None = 1, cache: CacheChoice = FROM_ENV) -> TextColumn:
+    """Tokenize a column of strings (Python strings or Arrow text; nulls read as "") into flat
+    arrays (``runtime.tokens``: chunks found in the UTF-8 bytes, distinct chunks tokenized once;
+    ``jobs`` processes, None for the default). With ``normalize`` the rules see
     ``data.normalize``'s text. A column seen before (same content, tokenizer and normalization)
     comes from the batch cache (``runtime.batch_cache``) instead; a custom ``nlp`` is never
     cached."""
-    raw = pa.array(strings, type=pa.string())
+    raw = text_array(strings)
     store = resolve(cache)
     if nlp is not None or store is None or not store.wants(raw):
         store = None
     key = store.key(raw, normalize) if store is not None else ""
     entry = store.get(key) if store is not None else None
     if entry is None:
-        seen = normalize_texts(strings) if normalize else strings
+        seen = normalized(raw) if normalize else raw
         tokens = (token_arrays(seen, nlp.tokenizer) if nlp is not None
                   else tokenize_strings(seen, jobs))
-        entry = Entry(tokens, pa.array(seen, type=pa.string()) if normalize else raw)
+        entry = Entry(tokens, seen)
         if store is not None:
             store.put(key, entry)
     t = entry.tokens
     return TextColumn(lower=t.lower, orth=t.orth, offsets=t.offsets, doc_of=t.doc_of(),
                       char_start=t.char_start, char_end=t.char_end, arrow=entry.text)
+
+
+def normalized(text: pa.Array) -> pa.Array:
+    """``data.normalize``'s text of each row of an Arrow text array: Python only for the rows
+    that are not ASCII (normalization leaves ASCII as it is)."""
+    ascii = pc.string_is_ascii(text).to_numpy(zero_copy_only=False)
+    where = np.flatnonzero(~ascii)
+    if not len(where):
+        return text
+    subset = text.take(pa.array(where))
+    invisible = pc.match_substring_regex(subset, INVISIBLE_CLASS).to_numpy(zero_copy_only=False)
+    before = subset.to_pylist()
+    after = [normalize_text(v) if gone or not unicodedata.is_normalized("NFC", v) else v
+             for v, gone in zip(before, invisible.tolist(), strict=True)]
+    changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
+    if not changed:
+        return text
+    mask = np.zeros(len(text), dtype=bool)
+    mask[where[changed]] = True
+    return text_array(pc.replace_with_mask(text, pa.array(mask),
+                                           pa.array([after[i] for i in changed], pa.string())))
 
 
 def locate_mentions(text: TextColumn, starts: np.ndarray, ends: np.ndarray,
@@ -169,8 +197,19 @@ class Batch:
         return index.find(ids.only())
 
 
-def _text_values(series: pd.Series, name: str, base: int,
-                 problems: list[RowProblem]) -> tuple[list[str], np.ndarray]:
+def _text_values(series: pd.Series, name: str, base: int, problems: list[RowProblem]
+                 ) -> tuple[list[str] | pa.Array | pa.ChunkedArray, np.ndarray]:
+    """The field's text ("" where missing or not text; each such row a problem) and validity.
+    A column already held by Arrow (pandas' default string dtype) stays Arrow: no Python string
+    is made per row."""
+    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow" or \
+            isinstance(series.dtype, pd.ArrowDtype) and pa.types.is_string(
+                series.dtype.pyarrow_dtype):
+        arrow = pa.array(series.array)
+        valid = arrow.is_valid().to_numpy(zero_copy_only=False)
+        problems.extend(RowProblem(base + int(i) + 1, name, "is missing")
+                        for i in np.flatnonzero(~valid))
+        return arrow, valid
     values = series.to_numpy(dtype=object)
     valid = np.ones(len(values), dtype=bool)
     if pd.api.types.infer_dtype(values, skipna=False) == "string":  # every value is a str
@@ -212,21 +251,18 @@ def build_batch(df: pd.DataFrame, program: Program, schema: Schema, *, base: int
             text_fields.setdefault(span_of[name], None)
         if kind in (FieldKind.TEXT, FieldKind.SPAN) and name in df.columns:
             text_fields.setdefault(name, None)
-    strings: dict[str, list[str]] = {}
-    normalize: dict[str, bool] = {}
     seen: dict[str, list[str]] = {}
 
     def text_of(name: str) -> list[str]:
         """The field's text as the rules see it (normalized where they see it normalized)."""
         if name not in seen:
-            seen[name] = normalize_texts(strings[name]) if normalize[name] else strings[name]
+            seen[name] = batch.texts[name].arrow.to_pylist()
         return seen[name]
 
     for name in text_fields:
-        strings[name], batch.valids[name] = _text_values(df[name], name, base, problems)
-        normalize[name] = _normalized(name, df, span_of)
-        batch.texts[name] = tokenize_column(strings[name], normalize=normalize[name], jobs=jobs,
-                                            cache=cache)
+        values, batch.valids[name] = _text_values(df[name], name, base, problems)
+        batch.texts[name] = tokenize_column(values, normalize=_normalized(name, df, span_of),
+                                            jobs=jobs, cache=cache)
     raw: dict[str, list[str]] = {}
     for name, kind in program.field_kinds.items():
         if kind is FieldKind.SPAN and name not in df.columns:
@@ -251,7 +287,8 @@ def build_batch(df: pd.DataFrame, program: Program, schema: Schema, *, base: int
                                                                     problems=problems)
         elif kind is FieldKind.SPAN:
             parent = span_of[name]
-            mention = raw[name] if name in raw else text_of(name) if name in strings else None
+            mention = raw[name] if name in raw else text_of(name) if name in text_fields \
+                else None
             starts, ends, given = _mention_chars(df, name, mention, text_of(parent))
             span = locate_mentions(batch.texts[parent], starts, ends, parent)
             batch.spans[name] = span

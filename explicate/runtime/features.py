@@ -8,6 +8,7 @@ lookups are integer comparisons over one flat array.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from explicate.primitives.columns import (
 from explicate.primitives.phrases import PhraseIndex, find_phrases
 from explicate.primitives.text import find_phrase, merge_occurrences
 from explicate.runtime import entities as ner
-from explicate.runtime.batch_cache import FROM_ENV, CacheChoice, Entry, resolve
+from explicate.runtime.batch_cache import FROM_ENV, CacheChoice, Entry, content_key, resolve
 from explicate.runtime.data.detections import object_column
 from explicate.runtime.data.normalize import normalize_texts
 from explicate.runtime.data.problems import RowProblem
@@ -55,11 +56,18 @@ def tokenize_column(strings: list[str], nlp: Language | None = None, *, normaliz
     ``data.normalize``'s text. A column seen before (same content, tokenizer and normalization)
     comes from the batch cache (``runtime.batch_cache``) instead; a custom ``nlp`` is never
     cached."""
+    return _tokenized(strings, nlp, normalize, jobs, cache)[0]
+
+
+def _tokenized(strings: list[str], nlp: Language | None, normalize: bool, jobs: int | None,
+               cache: CacheChoice) -> tuple[TextColumn, str]:
+    """``tokenize_column`` and the column's content key (``batch_cache.content_key``; "" with a
+    custom ``nlp``, whose tokens the key does not describe)."""
     raw = pa.array(strings, type=pa.string())
+    key = content_key(raw, normalize) if nlp is None else ""
     store = resolve(cache)
     if nlp is not None or store is None or not store.wants(raw):
         store = None
-    key = store.key(raw, normalize) if store is not None else ""
     entry = store.get(key) if store is not None else None
     if entry is None:
         seen = normalize_texts(strings) if normalize else strings
@@ -70,7 +78,24 @@ def tokenize_column(strings: list[str], nlp: Language | None = None, *, normaliz
             store.put(key, entry)
     t = entry.tokens
     return TextColumn(lower=t.lower, orth=t.orth, offsets=t.offsets, doc_of=t.doc_of(),
-                      char_start=t.char_start, char_end=t.char_end, arrow=entry.text)
+                      char_start=t.char_start, char_end=t.char_end, arrow=entry.text), key
+
+
+def _digest(kind: str, *parts: str | np.ndarray) -> str:
+    """A digest of what a batch holds for one field (``Batch.digests``)."""
+    h = hashlib.blake2b(kind.encode(), digest_size=20)
+    for part in parts:
+        h.update(b"|")
+        h.update(part.encode() if isinstance(part, str)
+                 else f"{part.dtype.str}{part.shape}".encode() + np.ascontiguousarray(part).data)
+    return h.hexdigest()
+
+
+def _objects_digest(col: ObjectColumn) -> str:
+    names = "\x1f".join(col.names.tolist())
+    attrs = [part for k in sorted(col.attrs) for part in (k, col.attrs[k])]
+    return _digest("objects", names, col.x, col.y, col.w, col.h, col.offsets, col.image_w,
+                   col.image_h, *attrs)
 
 
 def locate_mentions(text: TextColumn, starts: np.ndarray, ends: np.ndarray,
@@ -102,6 +127,9 @@ class Batch:
     numbers: dict[str, np.ndarray] = field(default_factory=dict)
     valids: dict[str, np.ndarray] = field(default_factory=dict)
     objects: dict[str, ObjectColumn] = field(default_factory=dict)  # image objects fields
+    # Per field, a digest of everything above that belongs to it (content, validity, kind; a
+    # mention's includes its host's): what an LF's votes depend on (runtime.result_cache).
+    digests: dict[str, str] = field(default_factory=dict)
     _ents: dict[str, EntityColumn] = field(default_factory=dict)  # named entities, on demand
     _occ: dict[tuple[str, ir.Expr], Occurrences] = field(default_factory=dict)
     _index: dict[tuple[str, bool], PhraseIndex] = field(default_factory=dict)
@@ -215,6 +243,7 @@ def build_batch(df: pd.DataFrame, program: Program, schema: Schema, *, base: int
     strings: dict[str, list[str]] = {}
     normalize: dict[str, bool] = {}
     seen: dict[str, list[str]] = {}
+    keys: dict[str, str] = {}  # content keys of the tokenized columns
 
     def text_of(name: str) -> list[str]:
         """The field's text as the rules see it (normalized where they see it normalized)."""
@@ -225,8 +254,9 @@ def build_batch(df: pd.DataFrame, program: Program, schema: Schema, *, base: int
     for name in text_fields:
         strings[name], batch.valids[name] = _text_values(df[name], name, base, problems)
         normalize[name] = _normalized(name, df, span_of)
-        batch.texts[name] = tokenize_column(strings[name], normalize=normalize[name], jobs=jobs,
-                                            cache=cache)
+        batch.texts[name], keys[name] = _tokenized(strings[name], None, normalize[name], jobs,
+                                                   cache)
+        batch.digests[name] = _digest("text", keys[name], batch.valids[name])
     raw: dict[str, list[str]] = {}
     for name, kind in program.field_kinds.items():
         if kind is FieldKind.SPAN and name not in df.columns:
@@ -235,7 +265,7 @@ def build_batch(df: pd.DataFrame, program: Program, schema: Schema, *, base: int
             starts, ends, _ = _mention_chars(df, name, None, host)
             raw[name] = [h[s:e] if s >= 0 else "" for h, s, e in
                          zip(host, starts.tolist(), ends.tolist(), strict=True)]
-            batch.texts[name] = tokenize_column(raw[name], jobs=jobs, cache=cache)
+            batch.texts[name], keys[name] = _tokenized(raw[name], None, False, jobs, cache)
     for name, kind in program.field_kinds.items():
         if kind is FieldKind.NUM:
             values = pd.to_numeric(df[name], errors="coerce").to_numpy(dtype=np.float64,
@@ -246,9 +276,12 @@ def build_batch(df: pd.DataFrame, program: Program, schema: Schema, *, base: int
                 what = "is missing" if pd.isna(v) else f"is not a number ({v!r})"
                 problems.append(RowProblem(base + int(i) + 1, name, what))
             batch.numbers[name], batch.valids[name] = values, ok
+            batch.digests[name] = _digest("number", values)
         elif kind is FieldKind.OBJECTS:
             batch.objects[name], batch.valids[name] = object_column(df, name, base=base,
                                                                     problems=problems)
+            batch.digests[name] = _digest("objects", _objects_digest(batch.objects[name]),
+                                          batch.valids[name])
         elif kind is FieldKind.SPAN:
             parent = span_of[name]
             mention = raw[name] if name in raw else text_of(name) if name in strings else None
@@ -263,6 +296,9 @@ def build_batch(df: pd.DataFrame, program: Program, schema: Schema, *, base: int
                 problems.append(RowProblem(base + int(i) + 1, name,
                                            f"is not found {where} ('{parent}')"))
             batch.valids[name] = valid
+            batch.digests[name] = _digest("span", parent, batch.digests[parent],
+                                          keys.get(name, ""), span.start, span.end, span.found,
+                                          valid)
     return batch
 
 

@@ -191,8 +191,8 @@ def resolve(cache: CacheChoice) -> ResultCache | None:
     """The result cache beside a batch cache choice (``FROM_ENV``: the environment's)."""
     if isinstance(cache, FromEnv):
         root = cache_dir()
-        return ResultCache(root) if root is not None else None
-    return ResultCache(cache.root) if cache is not None else None
+        return ResultCache(root, MIN_ROWS) if root is not None else None
+    return ResultCache(cache.root, MIN_ROWS) if cache is not None else None
 
 
 def apply_cached(program: Program, batch: Batch, cache: ResultCache | None) -> np.ndarray:

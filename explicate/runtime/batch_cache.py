@@ -24,6 +24,7 @@ quicker than the disk).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -182,10 +183,8 @@ class BatchCache:
 def touch(path: Path) -> None:
     """Mark an entry used now (``explicate cache prune`` removes the least recently used first;
     access times are not kept by every file system, so hits set the modification time)."""
-    try:
+    with contextlib.suppress(OSError):  # a read-only cache still serves
         os.utime(path)
-    except OSError:
-        pass  # a read-only cache still serves
 
 
 class FromEnv:

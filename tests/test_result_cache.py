@@ -198,13 +198,16 @@ def test_a_damaged_entry_is_removed_and_evaluated_again(tmp_path: Path,
     df = pd.DataFrame({"text": TEXTS})
     cache = BatchCache(tmp_path)
     first = run(RULES, df, cache)
-    files = sorted((tmp_path / f"votes-v{result_cache.FORMAT}").rglob("*.npy"))
+    files = sorted((tmp_path / f"votes-v{result_cache.FORMAT}").rglob("*.bits"))
     assert len(files) == 4
     files[0].write_bytes(b"not an array")
-    np.save(files[1], np.zeros(3, dtype=np.uint8))  # the wrong length
+    files[1].write_bytes(b"\x00" * 3)  # the wrong length
+    flipped = bytearray(files[2].read_bytes())
+    flipped[0] ^= 1
+    files[2].write_bytes(bytes(flipped))  # one bit flipped
     evaluated.clear()
     assert np.array_equal(run(RULES, df, cache), first)
-    assert len(evaluated) == 2
+    assert len(evaluated) == 3
 
 
 def test_small_batches_are_not_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -20,7 +20,7 @@ from explicate.runtime.data import RowProblem, infer_schema, read_problems, read
 from explicate.runtime.features import build_batch, iter_chunks
 from explicate.runtime.matrix import LabelMatrix
 from explicate.runtime.progress import Progress
-from explicate.runtime.result_cache import apply_cached
+from explicate.runtime.result_cache import CachedProgram
 from explicate.runtime.result_cache import resolve as results_of
 from explicate.runtime.tokens import default_jobs, fork_context
 
@@ -94,7 +94,7 @@ def _apply_rows(lo: int, hi: int) -> tuple[np.ndarray, list[RowProblem]]:
     problems: list[RowProblem] = []
     batch = build_batch(df.iloc[lo:hi], program, schema, base=lo, problems=problems, jobs=1,
                         cache=cache)
-    return apply_cached(program, batch, results_of(cache) if lf_cache else None), problems
+    return CachedProgram(program, results_of(cache) if lf_cache else None).apply(batch), problems
 
 
 def apply_program(program: Program, df: pd.DataFrame, schema: Schema, *,
@@ -113,7 +113,7 @@ def apply_program(program: Program, df: pd.DataFrame, schema: Schema, *,
     L = np.full((n, len(program.lfs)), ir.ABSTAIN, dtype=ir.label_dtype(len(program.labels)))
     problems: list[RowProblem] = read_problems(df)
     workers = default_jobs() if jobs is None else max(1, jobs)
-    results = results_of(cache) if lf_cache else None
+    runner = CachedProgram(program, results_of(cache) if lf_cache else None)
     forked = workers > 1 and n >= PARALLEL_ROWS and fork_context() is not None
     size = min(chunk_rows, -(-n // workers)) if forked else chunk_rows
     with Progress(progress, n, f"applying {len(program.lfs)} LFs (rows)",
@@ -137,7 +137,7 @@ def apply_program(program: Program, df: pd.DataFrame, schema: Schema, *,
             for start, chunk in iter_chunks(df, size):
                 batch = build_batch(chunk, program, schema, base=start, problems=problems,
                                     jobs=jobs, cache=cache)
-                L[start : start + len(chunk)] = apply_cached(program, batch, results)
+                L[start : start + len(chunk)] = runner.apply(batch)
                 advance(len(chunk))
     problems.sort(key=lambda p: (p.row, p.field))
     return Applied(LabelMatrix(L, program.names, program.labels), problems)

@@ -15,10 +15,14 @@ Where an LF fires over a batch depends only on
 
 So each entry is a boolean column "the condition holds and every field it reads is valid" (bits
 packed, ``n`` in the key); the LF's label is applied when it is loaded, which is why a changed
-label order or label never needs re-evaluation. Entries are single ``.npy`` files written to a
-temporary name and renamed into place (a reader sees a whole file or none); at n / 8 bytes they
-are read whole (quicker than mapping them). One whose shape or type does not fit is removed and
-the LF evaluated again.
+label order or label never needs re-evaluation. An entry is one file, the packed bits and an
+8-byte digest of them, written under a temporary name and renamed into place (a reader sees a
+whole file or none); at n / 8 bytes it is read whole (quicker than mapping it). One of the wrong
+size or digest is removed and the LF evaluated again. A batch lacking a field's digest, or a
+condition holding a value :func:`canonical` cannot write out, is evaluated, never cached.
+
+Mutable state a kernel could read is deliberately not keyed: phrase and regex memos (they hold
+results of the same computation), and ``Batch``'s occurrence index (a speed-up, same result).
 
 It lives beside the batch cache (``runtime.batch_cache``: the same directory, ``EXPLICATE_CACHE``
 and ``--no-cache``). Batches under :data:`MIN_ROWS` rows are evaluated, not cached (evaluating
@@ -114,26 +118,33 @@ def recognizer_fingerprint() -> str:
     return f"{name}|{cls.__module__}.{cls.__qualname__}|{extra}"
 
 
-def lf_key(lf: ir.LF, batch: Batch, word_lists: dict[str, tuple[ir.Phrase, ...]]) -> str | None:
-    """The key of a lowered LF's votes over ``batch`` (see the module docstring), or None where
-    the batch lacks a digest for a field it reads or the condition cannot be written out."""
+def condition_digest(lf: ir.LF, word_lists: dict[str, tuple[ir.Phrase, ...]]) -> str | None:
+    """The part of a lowered LF's key that does not depend on the batch: its condition, the code
+    and tokenizer fingerprints, and the recognizer where it uses one (None: not cacheable)."""
     try:
         condition = canonical(lf.when)
     except NotCanonical:
         return None
     h = hashlib.blake2b(digest_size=20)
-    h.update(f"{FORMAT}|{code_fingerprint()}|{tokenizer_fingerprint()}|{batch.n}|".encode())
+    h.update(f"{FORMAT}|{code_fingerprint()}|{tokenizer_fingerprint()}|".encode())
     h.update(condition.encode())
     for node in ir.walk(lf.when):
         if isinstance(node, ir.WordList):  # lowering expands them; should one remain, its words
             h.update(f"|@{node.name}={canonical(word_lists.get(node.name))}".encode())
-    for name in ir.fields_read(lf.when):
+    if any(getattr(node, "needs_entities", False) for node in ir.walk(lf.when)):
+        h.update(f"|ner={recognizer_fingerprint()}".encode())
+    return h.hexdigest()
+
+
+def lf_key(condition: str, fields: tuple[str, ...], batch: Batch) -> str | None:
+    """The key of an LF's votes over ``batch``: its ``condition_digest``, the batch's size and
+    the digests of the fields it reads (None where the batch lacks one)."""
+    h = hashlib.blake2b(f"{condition}|{batch.n}".encode(), digest_size=20)
+    for name in fields:
         digest = batch.digests.get(name)
         if digest is None:
             return None
         h.update(f"|{name}={digest}".encode())
-    if any(getattr(node, "needs_entities", False) for node in ir.walk(lf.when)):
-        h.update(f"|ner={recognizer_fingerprint()}".encode())
     return h.hexdigest()
 
 
@@ -149,23 +160,23 @@ class ResultCache:
         return self.root / f"votes-v{FORMAT}"
 
     def _path(self, key: str) -> Path:
-        return self.entries / key[:2] / f"{key}.npy"
+        return self.entries / key[:2] / f"{key}.bits"
 
     def get(self, key: str, n: int) -> np.ndarray | None:
-        """The bool[n] column under ``key``, or None (absent, or unreadable: removed)."""
+        """The bool[n] column under ``key``, or None (absent, or not of its size: removed)."""
         path = self._path(key)
         try:
-            packed = np.load(path, allow_pickle=False)  # n / 8 bytes: reading beats a map
+            packed = np.fromfile(path, dtype=np.uint8)  # n / 8 bytes: reading beats a map
         except FileNotFoundError:
             return None
-        except (OSError, ValueError):
-            path.unlink(missing_ok=True)
-            return None
-        if packed.dtype != np.uint8 or packed.shape != ((n + 7) // 8,):
+        except OSError:
+            packed = np.zeros(0, dtype=np.uint8)
+        size = (n + 7) // 8
+        if len(packed) != size + _CHECK or packed[size:].tobytes() != _check(packed[:size]):
             path.unlink(missing_ok=True)
             return None
         touch(path)
-        return np.unpackbits(packed, count=n).view(bool)
+        return np.unpackbits(packed[:size], count=n).view(bool)
 
     def put(self, key: str, fires: np.ndarray) -> None:
         """Store a bool column atomically; a failure to write is not an error (not cached)."""
@@ -174,17 +185,25 @@ class ResultCache:
             return
         try:
             final.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".tmp-{uuid.uuid4().hex[:8]}-", suffix=".npy",
-                                       dir=final.parent)
+            fd, tmp = tempfile.mkstemp(prefix=f".tmp-{uuid.uuid4().hex[:8]}-", dir=final.parent)
             try:
+                packed = np.packbits(fires)
                 with os.fdopen(fd, "wb") as f:
-                    np.save(f, np.packbits(fires), allow_pickle=False)
+                    f.write(packed.tobytes() + _check(packed))
                 os.replace(tmp, final)
             except OSError:
                 Path(tmp).unlink(missing_ok=True)
                 raise
         except OSError:
             pass  # a read-only or full disk: not cached
+
+
+_CHECK = 8
+
+
+def _check(packed: np.ndarray) -> bytes:
+    """The last bytes of an entry: a digest of the bits before them (a damaged file is caught)."""
+    return hashlib.blake2b(packed.tobytes(), digest_size=_CHECK).digest()
 
 
 def resolve(cache: CacheChoice) -> ResultCache | None:
@@ -195,29 +214,40 @@ def resolve(cache: CacheChoice) -> ResultCache | None:
     return ResultCache(cache.root, MIN_ROWS) if cache is not None else None
 
 
-def apply_cached(program: Program, batch: Batch, cache: ResultCache | None) -> np.ndarray:
-    """``program.apply(batch)``, with every LF whose result is cached loaded instead of evaluated,
-    and the ones evaluated stored (the same ``L``; see the module docstring)."""
-    if cache is None or batch.n < cache.min_rows:
-        return program.apply(batch)
-    m = len(program.lowered)
-    L = np.full((batch.n, m), ir.ABSTAIN, dtype=ir.label_dtype(len(program.labels)))
-    keys = [lf_key(lf, batch, program.word_lists) for lf in program.lowered]
-    todo: list[int] = []
-    for j, (lf, key) in enumerate(zip(program.lowered, keys, strict=True)):
-        fires = cache.get(key, batch.n) if key is not None else None
-        if fires is None:
-            todo.append(j)
-        else:
-            assert lf.label.id is not None
-            L[fires, j] = lf.label.id
-    if todo:
-        part = dataclasses.replace(program, lfs=tuple(program.lfs[j] for j in todo),
-                                   lowered=tuple(program.lowered[j] for j in todo))
-        votes = part.apply(batch)
-        for col, j in enumerate(todo):
-            L[:, j] = votes[:, col]
-            key = keys[j]
-            if key is not None:
-                cache.put(key, votes[:, col] != ir.ABSTAIN)
-    return L
+class CachedProgram:
+    """A program whose LF results are loaded from ``cache`` where present, evaluated (and then
+    stored) where not: ``apply`` gives ``program.apply``'s ``L``. The batch-independent part of
+    each key is computed once here, not per batch."""
+
+    def __init__(self, program: Program, cache: ResultCache | None):
+        self.program, self.cache = program, cache
+        self.conditions = ([condition_digest(lf, program.word_lists) for lf in program.lowered]
+                           if cache is not None else [])
+        self.fields = [ir.fields_read(lf.when) for lf in program.lowered]
+
+    def apply(self, batch: Batch) -> np.ndarray:
+        program, cache = self.program, self.cache
+        if cache is None or batch.n < cache.min_rows:
+            return program.apply(batch)
+        L = np.full((batch.n, len(program.lowered)), ir.ABSTAIN,
+                    dtype=ir.label_dtype(len(program.labels)))
+        keys = [lf_key(c, f, batch) if c is not None else None
+                for c, f in zip(self.conditions, self.fields, strict=True)]
+        todo: list[int] = []
+        for j, (lf, key) in enumerate(zip(program.lowered, keys, strict=True)):
+            fires = cache.get(key, batch.n) if key is not None else None
+            if fires is None:
+                todo.append(j)
+            else:
+                assert lf.label.id is not None
+                L[fires, j] = lf.label.id
+        if todo:
+            part = dataclasses.replace(program, lfs=tuple(program.lfs[j] for j in todo),
+                                       lowered=tuple(program.lowered[j] for j in todo))
+            votes = part.apply(batch)
+            for col, j in enumerate(todo):
+                L[:, j] = votes[:, col]
+                key = keys[j]
+                if key is not None:
+                    cache.put(key, votes[:, col] != ir.ABSTAIN)
+        return L

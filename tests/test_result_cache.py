@@ -15,9 +15,10 @@ from hypothesis import strategies as st
 
 from explicate.compiler import Program
 from explicate.grammar import parse
-from explicate.runtime import result_cache
+from explicate.runtime import features, result_cache
 from explicate.runtime.apply import apply_program, compile_for
 from explicate.runtime.batch_cache import BatchCache
+from explicate.runtime.data import RowProblem
 from explicate.runtime.entities import Entity, recognizers, use_recognizer
 
 from .toy_recognizer import toy_entities
@@ -257,3 +258,41 @@ def test_any_sequence_of_edits_gives_the_uncached_L(tmp_path_factory: pytest.Tem
             f"lf r{i}: {c} -> {'AB'[i % 2]}\n" for i, c in enumerate(conditions))
         df = pd.DataFrame({"text": [TEXTS[i] for i in order], "score": scores})
         same_as_uncached(rules, df, cache)
+
+
+def test_a_second_run_tokenizes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    df = pd.DataFrame({"text": TEXTS})
+    cache = BatchCache(tmp_path, min_chars=0)
+    first = run(RULES, df, cache)
+    calls: list[str] = []
+    real_tokenize, real_get = features.tokenize_strings, BatchCache.get
+    monkeypatch.setattr(features, "tokenize_strings",
+                        lambda *a: calls.append("tokenize") or real_tokenize(*a))
+    monkeypatch.setattr(BatchCache, "get",
+                        lambda self, key: calls.append("load") or real_get(self, key))
+    assert np.array_equal(run(RULES, df, cache), first)
+    assert calls == []  # every LF loaded: the text was neither tokenized nor loaded
+    more = RULES + 'lf home: text contains "home" -> HAM\n'
+    same_as_uncached(more, df, cache)
+    assert "load" in calls  # a new LF reads the column: from the batch cache
+
+
+def test_lazy_text_builds_the_same_batch() -> None:
+    rules = ("labels: N, Y\nspans: p1, p2 in sentence\n"
+             'lf h: "husband" between p1 and p2 -> Y\nlf t: sentence contains "her" -> Y\n')
+    df = pd.DataFrame({"sentence": ["Ann and her husband Bo", "Cy is here", None],
+                       "p1": ["Ann", "Cy", "x"], "p2": ["Bo", "Zed", "y"]})
+    program, schema = compile_for(parse(rules), df)
+    assert schema is not None
+    built = []
+    for lazy in (False, True):
+        problems: list[RowProblem] = []
+        batch = features.build_batch(df, program, schema, problems=problems, cache=None,
+                                     lazy_text=lazy)
+        built.append((batch, problems))
+    (eager, p_eager), (lazy, p_lazy) = built
+    assert p_eager == p_lazy and len(p_eager) == 2
+    assert eager.digests == lazy.digests
+    assert {k: v.tolist() for k, v in eager.valids.items()} == \
+        {k: v.tolist() for k, v in lazy.valids.items()}
+    assert np.array_equal(program.apply(eager), program.apply(lazy))

@@ -93,7 +93,7 @@ def _apply_rows(lo: int, hi: int) -> tuple[np.ndarray, list[RowProblem]]:
     program, df, schema, cache, lf_cache = _JOB
     problems: list[RowProblem] = []
     batch = build_batch(df.iloc[lo:hi], program, schema, base=lo, problems=problems, jobs=1,
-                        cache=cache)
+                        cache=cache, lazy_text=True)
     return CachedProgram(program, results_of(cache) if lf_cache else None).apply(batch), problems
 
 
@@ -136,7 +136,7 @@ def apply_program(program: Program, df: pd.DataFrame, schema: Schema, *,
         else:
             for start, chunk in iter_chunks(df, size):
                 batch = build_batch(chunk, program, schema, base=start, problems=problems,
-                                    jobs=jobs, cache=cache)
+                                    jobs=jobs, cache=cache, lazy_text=True)
                 L[start : start + len(chunk)] = runner.apply(batch)
                 advance(len(chunk))
     problems.sort(key=lambda p: (p.row, p.field))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -63,22 +63,34 @@ def _tokenized(strings: list[str], nlp: Language | None, normalize: bool, jobs: 
                cache: CacheChoice) -> tuple[TextColumn, str]:
     """``tokenize_column`` and the column's content key (``batch_cache.content_key``; "" with a
     custom ``nlp``, whose tokens the key does not describe)."""
+    load, key = _pending(strings, nlp, normalize, jobs, cache)
+    return load(), key
+
+
+def _pending(strings: list[str], nlp: Language | None, normalize: bool, jobs: int | None,
+             cache: CacheChoice) -> tuple[Callable[[], TextColumn], str]:
+    """The column's content key now, its tokens when the returned function is called (from the
+    batch cache, else tokenized and stored)."""
     raw = pa.array(strings, type=pa.string())
     key = content_key(raw, normalize) if nlp is None else ""
-    store = resolve(cache)
-    if nlp is not None or store is None or not store.wants(raw):
-        store = None
-    entry = store.get(key) if store is not None else None
-    if entry is None:
-        seen = normalize_texts(strings) if normalize else strings
-        tokens = (token_arrays(seen, nlp.tokenizer) if nlp is not None
-                  else tokenize_strings(seen, jobs))
-        entry = Entry(tokens, pa.array(seen, type=pa.string()) if normalize else raw)
-        if store is not None:
-            store.put(key, entry)
-    t = entry.tokens
-    return TextColumn(lower=t.lower, orth=t.orth, offsets=t.offsets, doc_of=t.doc_of(),
-                      char_start=t.char_start, char_end=t.char_end, arrow=entry.text), key
+
+    def load() -> TextColumn:
+        store = resolve(cache)
+        if nlp is not None or store is None or not store.wants(raw):
+            store = None
+        entry = store.get(key) if store is not None else None
+        if entry is None:
+            seen = normalize_texts(strings) if normalize else strings
+            tokens = (token_arrays(seen, nlp.tokenizer) if nlp is not None
+                      else tokenize_strings(seen, jobs))
+            entry = Entry(tokens, pa.array(seen, type=pa.string()) if normalize else raw)
+            if store is not None:
+                store.put(key, entry)
+        t = entry.tokens
+        return TextColumn(lower=t.lower, orth=t.orth, offsets=t.offsets, doc_of=t.doc_of(),
+                          char_start=t.char_start, char_end=t.char_end, arrow=entry.text)
+
+    return load, key
 
 
 def _digest(kind: str, *parts: str | np.ndarray) -> str:
@@ -134,9 +146,14 @@ class Batch:
     _occ: dict[tuple[str, ir.Expr], Occurrences] = field(default_factory=dict)
     _index: dict[tuple[str, bool], PhraseIndex] = field(default_factory=dict)
     _asked: dict[tuple[str, bool], int] = field(default_factory=dict)
+    # Text columns not tokenized yet (``build_batch(lazy_text=True)``): loaded on first use.
+    _pending: dict[str, Callable[[], TextColumn]] = field(default_factory=dict)
 
     def text(self, name: str) -> TextColumn:
-        return self.texts[name]
+        col = self.texts.get(name)
+        if col is None:
+            col = self.texts[name] = self._pending.pop(name)()
+        return col
 
     def span(self, name: str) -> SpanColumn:
         return self.spans[name]
@@ -159,7 +176,7 @@ class Batch:
             if why is not None:
                 raise ExplicateError([Diagnostic(
                     "E620", f"entity types need the `ner` extra ({ner.INSTALL}): {why}")])
-            ents = self._ents[name] = ner.recognize_column(self.texts[name])
+            ents = self._ents[name] = ner.recognize_column(self.text(name))
         return ents
 
     def phrase_ids(self, phrase: ir.Phrase) -> np.ndarray:
@@ -182,7 +199,7 @@ class Batch:
         once the column has been asked about more than ``INDEX_AFTER`` phrases."""
         if not texts:
             return merge_occurrences([])
-        col = self.texts[name]
+        col = self.text(name)
         tokens = col.orth if case_sensitive else col.lower
         ids = phrase_token_ids(texts, case_sensitive, tokenizer().tokenizer)
         if len(ids) > 1:
@@ -225,10 +242,13 @@ def _normalized(name: str, df: pd.DataFrame, span_of: dict[str, str]) -> bool:
 
 def build_batch(df: pd.DataFrame, program: Program, schema: Schema, *, base: int = 0,
                 problems: list[RowProblem] | None = None, jobs: int | None = None,
-                cache: CacheChoice = FROM_ENV) -> Batch:
+                cache: CacheChoice = FROM_ENV, lazy_text: bool = False) -> Batch:
     """Featurize the fields a program reads. ``base`` numbers rows for problem reports; ``jobs``
     worker processes tokenize (None: ``EXPLICATE_JOBS``, else one; the batch is the same
-    whatever it is); text columns seen before come from ``cache`` (default: the environment's)."""
+    whatever it is); text columns seen before come from ``cache`` (default: the environment's).
+    With ``lazy_text`` a text field is tokenized (or loaded) when a kernel first reads it
+    (``Batch.text``), so a run whose LF results are all cached tokenizes nothing; validity,
+    digests and problems are the same either way."""
     problems = problems if problems is not None else []
     ner.require(program)  # entity types without the `ner` extra: say so before any work
     n = len(df)
@@ -254,8 +274,11 @@ def build_batch(df: pd.DataFrame, program: Program, schema: Schema, *, base: int
     for name in text_fields:
         strings[name], batch.valids[name] = _text_values(df[name], name, base, problems)
         normalize[name] = _normalized(name, df, span_of)
-        batch.texts[name], keys[name] = _tokenized(strings[name], None, normalize[name], jobs,
-                                                   cache)
+        load, keys[name] = _pending(strings[name], None, normalize[name], jobs, cache)
+        if lazy_text:
+            batch._pending[name] = load
+        else:
+            batch.texts[name] = load()
         batch.digests[name] = _digest("text", keys[name], batch.valids[name])
     raw: dict[str, list[str]] = {}
     for name, kind in program.field_kinds.items():
@@ -286,7 +309,7 @@ def build_batch(df: pd.DataFrame, program: Program, schema: Schema, *, base: int
             parent = span_of[name]
             mention = raw[name] if name in raw else text_of(name) if name in strings else None
             starts, ends, given = _mention_chars(df, name, mention, text_of(parent))
-            span = locate_mentions(batch.texts[parent], starts, ends, parent)
+            span = locate_mentions(batch.text(parent), starts, ends, parent)
             batch.spans[name] = span
             valid = span.found & batch.valids[parent]
             if name in batch.valids:

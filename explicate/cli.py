@@ -1,5 +1,5 @@
 """The ``explicate`` command: check, apply, summary, export, inspect, fit, explain, fill, run,
-demo, studio."""
+demo, studio, cache."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from explicate import ir
+from explicate.cache_cli import cache_app
 from explicate.errors import Diagnostic, ExplicateError, did_you_mean
 from explicate.summary import (
     check_method,
@@ -53,8 +54,9 @@ def _settings(
                        "leaves idle, read as it runs); small ones always run on one.")] = None,
     jobs: Annotated[int | None, typer.Option("--jobs", min=1, help="Processes that tokenize "
                     "large data (default: EXPLICATE_JOBS, else 1).")] = None,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Tokenize again instead of using "
-                        "the batch cache (EXPLICATE_CACHE, default ~/.cache/explicate).")] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Tokenize and evaluate again "
+                        "instead of using the cache of tokenized columns and LF results "
+                        "(EXPLICATE_CACHE, default ~/.cache/explicate).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars (they are only "
                      "drawn on a terminal anyway).")] = False,
 ) -> None:
@@ -587,6 +589,9 @@ def studio(
     err.print(f"explicate studio: http://127.0.0.1:{port}/ ({pool.n:,} pool rows, "
               f"{len(session.kept)} LFs kept)", markup=False)
     uvicorn.run(create_app(session), host="127.0.0.1", port=port, log_level="warning")
+
+
+app.add_typer(cache_app, name="cache")
 
 
 def main() -> None:  # pragma: no cover - console entry point

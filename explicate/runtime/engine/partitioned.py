@@ -43,7 +43,7 @@ from explicate.runtime.engine.shards import (
     part_name,
     predict_shard,
 )
-from explicate.runtime.label_model import LabelModel, VoteStats
+from explicate.runtime.label_model.stats import VoteStats
 
 L_FORMAT = "explicate.shards/1"
 P_FORMAT = "explicate.shard_probs/1"
@@ -196,6 +196,8 @@ def fit_shards(l_dir: str | Path, out: str | Path, *, method: str = "auto",
     grows with the distinct vote patterns, not the rows), then predict every shard's
     probabilities on ``engine`` by pattern lookup; write ``out/part-NNNNN.npy`` (float32
     [rows, k]), ``out/label_model.npz`` and ``out/manifest.json``. Returns a report."""
+    from explicate.runtime.label_model import LabelModel  # torch: the driver only, not workers
+
     manifest = read_manifest(l_dir)
     stats = read_stats(l_dir)
     if stats.n_rows == 0:

@@ -6,8 +6,9 @@ statistics (one row per distinct vote pattern).
 
 An L directory::
 
-    manifest.json    format, labels, LF names, rows, and per shard: source, file, rows,
-                     offset (first global row), sha256 of the block, problem count
+    manifest.json    format, labels, LF names, rows, the CSV column names given, the text
+                     fields the rules read, and per shard: source, file, rows, offset (first
+                     global row), sha256 of the block, problem count
     part-00000.npy   int8 [rows, m] of shard 0 (ABSTAIN = -1), rows in file order
     stats.npz        the summed VoteStats (patterns, counts)
     problems.jsonl   every row problem: shard, row (1-based in the shard), global row, field
@@ -26,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from explicate.compiler import FieldKind
 from explicate.errors import Diagnostic, ExplicateError
 from explicate.ir import label_dtype as ir_label_dtype
 from explicate.runtime.apply import compile_for, load_rules
@@ -142,6 +144,8 @@ def apply_shards(rules: str | Path, data: str | Path, out: str | Path, *,
                 "engine": eng.name, "labels": list(program.labels),
                 "lf_names": list(program.names), "cardinality": program.cardinality,
                 "rows": offset, "patterns": total.n_patterns, "dtype": "int8",
+                "columns": list(cols) if cols else None, "text_fields": [
+                    f for f, kind in program.field_kinds.items() if kind is FieldKind.TEXT],
                 "stats": STATS, "problems": PROBLEMS, "shards": entries}
     _write_text(out_dir / MANIFEST, json.dumps(manifest, indent=1))
     return ShardRun(manifest, total, time.perf_counter() - t0)

@@ -1,5 +1,5 @@
-"""The ``explicate`` command: check, apply, summary, export, inspect, fit, explain, fill, run,
-demo, studio, cache."""
+"""The ``explicate`` command: check, apply, summary, export, inspect, fit, train, explain, fill,
+run, demo, studio, cache."""
 
 from __future__ import annotations
 
@@ -269,6 +269,33 @@ def fit(
         raise ExplicateError([Diagnostic("E602", f"label matrix '{matrix}' is not a readable "
                                          f".npz ({type(exc).__name__}: {exc})", None, "",
                                          ("write it again with `explicate apply`",))]) from None
+    out.print(json.dumps(result, indent=2), markup=False)
+
+
+@app.command()
+@user_errors
+def train(
+    probs: Annotated[Path, typer.Argument(help="Probabilities directory (`explicate fit L/ -o "
+                     "probs/`).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Directory for the model and "
+                      "each shard's predictions.")],
+    data: Annotated[str | None, typer.Option("--data", help="The shards `apply` read (default: "
+                    "the sources its manifest lists).")] = None,
+    text: Annotated[str | None, typer.Option("--text", help="Comma-separated text fields the "
+                    "end model reads (default: those the rules read).")] = None,
+    end_model: Annotated[str, typer.Option("--end-model", help="End model kind.")] = "linear",
+    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Passes over the shards.")] = 3,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1)] = 256,
+    lr: Annotated[float | None, typer.Option("--lr", help="Learning rate (default: the "
+                  "kind's).")] = None,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+) -> None:
+    """Train the end model from shards in streamed minibatches (never all rows in memory) on the
+    label model's per-shard probabilities; write it and every shard's end-model probabilities."""
+    from explicate.runtime.engine.cli import train_shards_cli
+
+    result = train_shards_cli(probs, output, data, _columns(text), end_model, epochs,
+                              batch_size, lr, seed)
     out.print(json.dumps(result, indent=2), markup=False)
 
 

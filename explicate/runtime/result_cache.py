@@ -10,7 +10,7 @@ Where an LF fires over a batch depends only on
   entry and an edited word, list, number or regex is a new one,
 - the code that evaluates it (:func:`code_fingerprint`: a digest of the source of the IR, the
   primitives, the compiler's lowering, batch building and tokenization, plus numpy's and
-  pyarrow's versions, since RE2 comes with pyarrow),
+  pyarrow's versions, since RE2 comes with pyarrow, and Python's Unicode database),
 - for entity primitives, the recognizer in use (its registered name, class, and model version).
 
 So each entry is a boolean column "the condition holds and every field it reads is valid" (bits
@@ -38,6 +38,7 @@ import hashlib
 import importlib.metadata
 import os
 import tempfile
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,10 +71,11 @@ _CODE = ("ir.py", "primitives", "compiler/lower.py", "runtime/features.py", "run
 
 @functools.cache
 def code_fingerprint() -> str:
-    """A digest of the source of the modules in ``_CODE`` and of numpy's and pyarrow's versions."""
+    """A digest of the source of the modules in ``_CODE``, numpy's and pyarrow's versions and
+    Python's Unicode database (``str.split`` and NFC follow it)."""
     package = Path(ir.__file__).resolve().parent
-    h = hashlib.blake2b(f"{FORMAT}|numpy-{np.__version__}|pyarrow-{pa.__version__}".encode(),
-                        digest_size=20)
+    h = hashlib.blake2b(f"{FORMAT}|numpy-{np.__version__}|pyarrow-{pa.__version__}|"
+                        f"unicode-{unicodedata.unidata_version}".encode(), digest_size=20)
     for name in _CODE:
         path = package / name
         for f in sorted(path.rglob("*.py")) if path.is_dir() else [path]:

@@ -17,6 +17,7 @@ from lark.lexer import PatternStr
 
 from explicate import ir
 from explicate.errors import Diagnostic, ParseError
+from explicate.grammar import prebuilt
 from explicate.grammar.syntax import grammar_text, keywords
 from explicate.grammar.to_ir import ESCAPE_HELP, BadEscape, DslLimitError, ToIR, unquote
 
@@ -41,13 +42,9 @@ _TERMINAL_NAMES = {
 
 @functools.cache
 def _parser() -> Lark:
-    return Lark(
-        grammar_text(),
-        start="statement",
-        parser="lalr",
-        propagate_positions=True,
-        maybe_placeholders=False,
-    )
+    """The DSL's LALR parser: built once per machine (a tenth of a second), then loaded."""
+    return prebuilt.lark_parser("dsl-parser", grammar_text(), start="statement", parser="lalr",
+                                propagate_positions=True, maybe_placeholders=False)
 
 
 @functools.cache
@@ -269,9 +266,9 @@ def _words_list(source: ir.Source, start: int, end: int) -> ir.WordsDecl | None:
         return None
     items: list[ir.Phrase] = []
     pos, more, last = head.end(), True, head.end()
-    for item in _WORDS_ITEM.finditer(text, pos, end):
-        if item.start() != pos or not more:
-            break  # not the next item, or an item after one with no comma
+    # Each item is matched where the last one ended (a search would scan the rest of a long
+    # statement for the next item whenever one is not there).
+    while more and (item := _WORDS_ITEM.match(text, pos, end)) is not None:
         case, quoted, comma = item.group(1, 2, 3)
         more = comma is not None
         if "\\" in quoted:

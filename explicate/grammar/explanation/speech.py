@@ -1,0 +1,251 @@
+"""How people actually type explanations: the plain-speech layer between ``scan`` and the parser.
+
+Crowd workers and experts in a hurry write "doesnt", "there's", "the reason is that it says
+lost my bag", "I think its positive because ...", "..., so they are married", "the email body",
+"Obama" for the mention "Barack Obama", and unquoted excerpts that contain keywords ("after
+taking is between the effect and the drug"). This module turns those into what the grammar reads,
+and only where nothing with content is lost:
+
+- ``normalize`` (lexemes, always): contractions written without an apostrophe, "there's",
+  punctuation named in two words ("question mark"), "the reason is that" → "because", and a writer
+  as the text ("the user says" → "it says").
+- ``split_conclusion`` (lexemes, always): a trailing conclusion ("..., so they are married",
+  "which means ...") is the reason for the label, not a condition; it is cut off and reported.
+  A conclusion that quotes words is not cut (a quote is evidence, never dropped silently).
+- ``strip_preamble`` (symbols, always): words before "because" that carry no content ("I think",
+  "label it", "this is urgent") are skipped; a label among them is kept.
+- ``tidy`` (symbols, always): a document noun around a field ("the email body", "the body of the
+  email", "the subject line") and a mention's "'s name" are dropped.
+- ``mention_part`` and ``verbatim_run`` (lexemes, only in the *generous* reading, tried after the
+  sentence as written fails): a name part that is one mention's own (its last word, or a
+  capitalized word of it) stands for the mention; a run of words copied from the example that
+  contains keywords is read as one quoted phrase.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from spacy.lang.en.stop_words import STOP_WORDS
+
+from explicate.grammar.explanation.lexicon import (
+    Context,
+    Lexeme,
+    Symbol,
+    carries_content,
+    in_example,
+    keywords,
+)
+
+# "doesnt" → "doesn't": the lexer's contraction words, as people type them without the apostrophe.
+_BARE_CONTRACTIONS = {
+    "doesnt": "doesn't", "dont": "don't", "isnt": "isn't", "arent": "aren't", "wasnt": "wasn't",
+    "werent": "weren't", "didnt": "didn't", "cant": "cannot", "cannot": "cannot",
+}
+# Pronouns whose "'s" is "is" ("there's", "it's", "that's"), not a possessive.
+_IS_PRONOUNS = frozenset({"there", "it", "that", "here", "what", "who"})
+# Punctuation named in two words.
+_PUNCT_PHRASES = {
+    ("question", "mark"): "?", ("question", "marks"): "?", ("exclamation", "mark"): "!",
+    ("exclamation", "marks"): "!", ("exclamation", "point"): "!", ("exclamation", "points"): "!",
+    ("full", "stop"): ".", ("dollar", "sign"): "$", ("at", "sign"): "@", ("hash", "sign"): "#",
+}
+# Whoever wrote the text, as the subject of a verb of saying: "the user says", "he mentions".
+_WRITERS = frozenset({"user", "writer", "author", "poster", "sender", "reviewer", "tweeter",
+                      "customer", "he", "she", "someone", "commenter", "speaker"})
+_SAYING = frozenset({"says", "said", "mentions", "mentioned", "writes", "wrote", "uses", "used",
+                     "states", "stated", "talks", "reads", "refers", "complains", "claims"})
+# Nouns for the whole document that may decorate a field name ("the email body", "subject line").
+_DOC_NOUNS = frozenset({"email", "e-mail", "mail", "tweet", "post", "letter", "note", "review",
+                        "message", "document", "text", "sentence", "article"})
+_FIELD_SUFFIXES = frozenset({"line", "field", "section", "part", "text"})
+# Words after which the rest of the sentence is the conclusion ("..., so they are married").
+_CONCLUDING = frozenset({"therefore", "hence", "thus", "meaning", "indicating", "suggesting",
+                         "implying", "showing"})
+_SO_FOLLOWERS = frozenset({"it", "its", "it's", "they", "this", "that", "the", "he", "she", "we",
+                           "i", "there", "thats", "theyre", "which", "this's", "obviously",
+                           "clearly", "probably", "likely", "definitely", "must"})
+_BECAUSE = frozenset({"because", "since"})
+_ARTICLES = frozenset({"the", "a", "an"})
+
+
+def _word(lx: Lexeme, text: str | None = None) -> Lexeme:
+    return Lexeme("word", text or lx.text, text or lx.text, lx.start, lx.end)
+
+
+def normalize(lexemes: Sequence[Lexeme]) -> list[Lexeme]:
+    """Lexemes with the spellings of plain speech made regular (see the module docstring)."""
+    out: list[Lexeme] = []
+    i = 0
+    while i < len(lexemes):
+        lx = lexemes[i]
+        low = lx.text.lower() if lx.kind == "word" else ""
+        nxt = lexemes[i + 1] if i + 1 < len(lexemes) else None
+        nlow = nxt.text.lower() if nxt is not None and nxt.kind == "word" else ""
+        if low in _BARE_CONTRACTIONS:
+            out.append(_word(lx, _BARE_CONTRACTIONS[low]))
+        elif lx.kind == "poss" and out and out[-1].kind == "word" \
+                and out[-1].text.lower() in _IS_PRONOUNS:
+            out.append(Lexeme("word", "is", "is", lx.start, lx.end))
+        elif (low, nlow) in _PUNCT_PHRASES and nxt is not None:
+            mark = _PUNCT_PHRASES[(low, nlow)]
+            out.append(Lexeme("quote", f"{lx.text} {nxt.text}", mark, lx.start, nxt.end))
+            i += 2
+            continue
+        elif low == "reason" and nlow in ("is", "being", "was"):
+            # "the reason is (that) ..." → "because ..."
+            if out and out[-1].text.lower() in _ARTICLES:
+                out.pop()
+            k = i + 2
+            if k < len(lexemes) and lexemes[k].text.lower() == "that":
+                k += 1
+            out.append(Lexeme("word", "because", "because", lx.start, lexemes[k - 1].end))
+            i = k
+            continue
+        elif low in _WRITERS and nlow in _SAYING:
+            out.append(_word(lx, "it"))
+        else:
+            out.append(lx)
+        i += 1
+    return out
+
+
+def split_conclusion(lexemes: Sequence[Lexeme]) -> tuple[list[Lexeme], str]:
+    """The lexemes of the condition and the text of a trailing conclusion ("" when none)."""
+    words = [lx.text.lower() if lx.kind == "word" else lx.text for lx in lexemes]
+    for i in range(2, len(lexemes)):
+        w, nxt = words[i], (words[i + 1] if i + 1 < len(words) else "")
+        after_comma = words[i - 1] == ","
+        start = i - 1 if after_comma else i
+        marker = (
+            (w == "so" and (after_comma or nxt in _SO_FOLLOWERS))
+            or (w == "which" and nxt in ("means", "shows", "suggests", "indicates", "implies",
+                                         "is"))
+            or (w in ("this", "that") and nxt in ("means", "shows", "suggests", "indicates"))
+            or (w in _CONCLUDING and (after_comma or i > 2))
+        )
+        if marker and not any(lx.kind == "quote" for lx in lexemes[i:]):
+            rest = lexemes[i:]
+            return list(lexemes[:start]), " ".join(lx.text for lx in rest)
+    return list(lexemes), ""
+
+
+def strip_preamble(symbols: list[Symbol]) -> tuple[list[Symbol], list[Symbol]]:
+    """(symbols, skipped): words before the first "because" that say nothing ("I think it's
+    urgent because ...") are dropped; a label named there is kept ("label it ADE because")."""
+    k = next((i for i, s in enumerate(symbols) if s.name in _BECAUSE), 0)
+    prefix = symbols[:k]
+    if not prefix or any(carries_content(s) or s.name in ("QUOTE", "ENT", "LIST", "NUM", "OBJ")
+                         for s in prefix):
+        return symbols, []
+    if all(s.name in ("LABEL", "label") for s in prefix):
+        return symbols, []  # "label SPOUSE because": the frame itself
+    label = [s for s in prefix if s.name == "LABEL"][:1]
+    return label + symbols[k:], [s for s in prefix if s not in label]
+
+
+def tidy(symbols: list[Symbol]) -> list[Symbol]:
+    """Symbols without document nouns around a field and without a mention's "'s name"."""
+    out: list[Symbol] = []
+    i = 0
+    n = len(symbols)
+    while i < n:
+        s = symbols[i]
+        nxt = symbols[i + 1] if i + 1 < n else None
+        after = symbols[i + 2] if i + 2 < n else None
+        low = str(s.value).lower()
+        if s.name == "WORD" and low in _DOC_NOUNS and nxt is not None and nxt.name == "FIELD":
+            i += 1  # "the email body"
+            continue
+        if s.name == "FIELD" and nxt is not None and nxt.name == "of" and after is not None and (
+                after.name == "FIELD" or (after.name == "WORD" and str(after.value).lower()
+                                          in _DOC_NOUNS)):
+            out.append(s)  # "the body of the email"
+            i += 3
+            continue
+        if s.name == "FIELD" and nxt is not None and nxt.name == "WORD" \
+                and str(nxt.value).lower() in _FIELD_SUFFIXES:
+            out.append(s)  # "the subject line"
+            i += 2
+            continue
+        if s.name == "ENT" and nxt is not None and nxt.name == "'s" and after is not None \
+                and str(after.value).lower() in ("name", "names"):
+            out.append(s)  # "the person's name is followed by ..."
+            i += 3
+            continue
+        out.append(s)
+        i += 1
+    return out
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[A-Za-z0-9][A-Za-z0-9_\-]*", text)
+
+
+def generous(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
+    """The lexemes read generously (tried only after the sentence as written has no reading): a
+    name part that is one mention's own stands for that mention (``mention_part``), and a run of
+    words copied from the example that contains keywords becomes one quoted phrase
+    (``verbatim_run``)."""
+    known = keywords()
+    out: list[Lexeme] = []
+    i = 0
+    while i < len(lexemes):
+        lx = lexemes[i]
+        k = verbatim_run(lexemes, i, ctx, known)
+        if k:
+            body = " ".join(w.text for w in lexemes[i : i + k])
+            out.append(Lexeme("quote", body, body, lx.start, lexemes[i + k - 1].end))
+            i += k
+            continue
+        name = mention_part(lx, ctx, known)
+        out.append(_word(lx, name) if name is not None and " " not in name else lx)
+        i += 1
+    return out
+
+
+def mention_part(lx: Lexeme, ctx: Context, known: frozenset[str]) -> str | None:
+    """The mention a word names by being part of its string ("Obama" → the mention "Barack
+    Obama", "rash" → "severe rash"): the mention's last word, or a capitalized word of it written
+    capitalized; only when exactly one mention has it and the word is not a keyword."""
+    word = lx.text
+    low = word.lower()
+    if lx.kind != "word" or len(low) < 3 or low in STOP_WORDS or low in known:
+        return None
+    owners = []
+    for name in ctx.spans:
+        value = ctx.example.get(name)
+        if not isinstance(value, str):
+            continue
+        parts = _words(value)
+        if len(parts) < 2:
+            continue
+        last = parts[-1].lower() == low
+        capital = word[:1].isupper() and any(p == word for p in parts)
+        if last or capital:
+            owners.append(name)
+    return owners[0] if len(owners) == 1 else None
+
+
+def verbatim_run(lexemes: Sequence[Lexeme], i: int, ctx: Context, known: frozenset[str]) -> int:
+    """How many word lexemes from ``i`` on are one unquoted excerpt of the example that the
+    grammar would otherwise read as keywords ("after taking", "was born in"): the longest run of
+    2 or more words found verbatim in the example, with at least one keyword and one word that is
+    not, not ending in an article, naming no field (0 when there is none)."""
+    run = 0
+    while i + run < len(lexemes) and lexemes[i + run].kind == "word":
+        run += 1
+    names = {n.lower() for n in (*ctx.spans, *ctx.texts, *ctx.word_lists, *ctx.labels)}
+    names |= {w.lower() for m in ctx.spans if isinstance(v := ctx.example.get(m), str)
+              for w in _words(v)}  # a mention is read as the mention, not as quoted words
+    for k in range(run, 1, -1):
+        words = [lx.text.lower() for lx in lexemes[i : i + k]]
+        if words[-1] in _ARTICLES or any(w in names for w in words):
+            continue
+        keyword = [w in known or w in _ARTICLES for w in words]
+        if not any(keyword) or all(keyword):
+            continue
+        if in_example(" ".join(lx.text for lx in lexemes[i : i + k]), ctx):
+            return k
+    return 0

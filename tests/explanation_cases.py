@@ -105,11 +105,14 @@ def render_corpus(task: str | None = None) -> str:
 @dataclass(frozen=True)
 class NewRow:
     """One explanation of the new-task fixture: its task and example, who would write it that
-    way (``grad`` or ``crowd``), its label, and the DSL condition it should read as."""
+    way (``grad`` or ``crowd``), its batch (1: used to find the general causes; 2: written after
+    those changes, measured before any change for it), its label, and the DSL condition it should
+    read as."""
 
     task: str
     example: str
     style: str
+    batch: str
     label: str
     text: str
     expected: str

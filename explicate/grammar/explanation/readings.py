@@ -212,7 +212,8 @@ def bare_excerpt(text: str, ctx: Context) -> ir.Expr | None:
     piece = source[at:at + len(body)]
     found = sorted((piece.find(v), piece.find(v) + len(v), m) for m, t in ctx.spans.items()
                    if t == name and isinstance(mention := ctx.example.get(m), str)
-                   and (v := _shown_as(mention, piece)))
+                   and (v := _shown_as(mention, piece, others=[
+                       str(ctx.example.get(o, "")) for o in ctx.spans if o != m])))
 
     def phrase(s: str) -> ir.Phrase:
         return ir.Phrase(text=s.strip(" ,;:"), case_sensitive=False)
@@ -236,13 +237,16 @@ def bare_excerpt(text: str, ctx: Context) -> ir.Expr | None:
     return None
 
 
-def _shown_as(mention: str, piece: str) -> str:
+def _shown_as(mention: str, piece: str, others: Sequence[str]) -> str:
     """How a mention appears in a piece of its text: whole, or (a name cut short: "Obama" for
-    "Barack Obama") as its last capitalized word; "" when it does not."""
+    "Barack Obama") as its last capitalized word when no other mention has that word; "" when
+    it does not."""
     if mention.strip() and mention in piece:
         return mention
     words = mention.split()
     last = words[-1].strip(",.;:") if len(words) > 1 else ""
+    if any(last in o.split() for o in others):
+        return ""
     if len(last) >= 3 and last[:1].isupper() and re.search(rf"\b{re.escape(last)}\b", piece):
         return last
     return ""

@@ -68,6 +68,7 @@ _SO_FOLLOWERS = frozenset({"it", "its", "it's", "they", "this", "that", "the", "
                            "clearly", "probably", "likely", "definitely", "must"})
 _BECAUSE = frozenset({"because", "since"})
 _ARTICLES = frozenset({"the", "a", "an"})
+_LABELS = frozenset({"LABEL", "label", "TRUE", "FALSE"})
 
 
 def _word(lx: Lexeme, text: str | None = None) -> Lexeme:
@@ -139,9 +140,9 @@ def strip_preamble(symbols: list[Symbol]) -> tuple[list[Symbol], list[Symbol]]:
     if not prefix or any(carries_content(s) or s.name in ("QUOTE", "ENT", "LIST", "NUM", "OBJ")
                          for s in prefix):
         return symbols, []
-    if all(s.name in ("LABEL", "label") for s in prefix):
-        return symbols, []  # "label SPOUSE because": the frame itself
-    label = [s for s in prefix if s.name == "LABEL"][:1]
+    if all(s.name in _LABELS for s in prefix):
+        return symbols, []  # "label SPOUSE because", "true because": the frame itself
+    label = [s for s in prefix if s.name in _LABELS and s.name != "label"][:1]
     return label + symbols[k:], [s for s in prefix if s not in label]
 
 

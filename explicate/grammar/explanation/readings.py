@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lark import Tree
+from spacy.lang.en.stop_words import STOP_WORDS
 from lark.exceptions import UnexpectedInput, VisitError
 
 from explicate import ir
@@ -232,23 +233,26 @@ def bare_excerpt(text: str, ctx: Context) -> ir.Expr | None:
             right.lstrip(" ,;:"))]}
         sides = [Near(words=phrase(w), target=ir.Field(name=m), side=side,
                       within=sum(ch in ",;:" for ch in gaps[side]))
-                 for w, side in ((left, "left"), (right, "right")) if w.strip(" ,;:")]
+                 for w, side in ((left, "left"), (right, "right"))
+                 if w.strip(" ,;:") and w.strip(" ,;:").lower() not in ("the", "a", "an")]
         return (ir.And(args=tuple(sides)) if len(sides) > 1 else sides[0]) if sides else None
     return None
 
 
 def _shown_as(mention: str, piece: str, others: Sequence[str]) -> str:
     """How a mention appears in a piece of its text: whole, or (a name cut short: "Obama" for
-    "Barack Obama") as its last capitalized word when no other mention has that word; "" when
-    it does not."""
+    "Barack Obama", "rash" for "severe rash") as its last word or a capitalized word of it that no
+    other mention has; "" when it does not."""
     if mention.strip() and mention in piece:
         return mention
-    words = mention.split()
-    last = words[-1].strip(",.;:") if len(words) > 1 else ""
-    if any(last in o.split() for o in others):
+    words = [w.strip(",.;:") for w in mention.split()]
+    if len(words) < 2:
         return ""
-    if len(last) >= 3 and last[:1].isupper() and re.search(rf"\b{re.escape(last)}\b", piece):
-        return last
+    shared = {w for o in others for w in o.split()}
+    for w in [words[-1], *[w for w in words[:-1] if w[:1].isupper()]]:
+        if len(w) >= 3 and w.lower() not in STOP_WORDS and w not in shared and re.search(
+                rf"\b{re.escape(w)}\b", piece):
+            return w
     return ""
 
 

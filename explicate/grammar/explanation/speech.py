@@ -84,7 +84,9 @@ def normalize(lexemes: Sequence[Lexeme]) -> list[Lexeme]:
         low = lx.text.lower() if lx.kind == "word" else ""
         nxt = lexemes[i + 1] if i + 1 < len(lexemes) else None
         nlow = nxt.text.lower() if nxt is not None and nxt.kind == "word" else ""
-        if low in _BARE_CONTRACTIONS:
+        if low in ("theres", "thats", "whats", "heres"):
+            out += [_word(lx, low[:-1]), _word(lx, "is")]  # "theres" → "there is"
+        elif low in _BARE_CONTRACTIONS:
             out.append(_word(lx, _BARE_CONTRACTIONS[low]))
         elif lx.kind == "poss" and out and out[-1].kind == "word" \
                 and out[-1].text.lower() in _IS_PRONOUNS:
@@ -186,24 +188,96 @@ def _words(text: str) -> list[str]:
 
 def generous(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     """The lexemes read generously (tried only after the sentence as written has no reading): a
-    name part that is one mention's own stands for that mention (``mention_part``), and a run of
+    name part that is one mention's own stands for that mention (``mention_part``); a run of
     words copied from the example that contains keywords becomes one quoted phrase
-    (``verbatim_run``)."""
+    (``verbatim_run``); and an excerpt said next to a mention it stands next to in the example
+    ("the staff were rude", "taking the drug") is said explicitly: "X is immediately followed by
+    'were rude'", "'taking' immediately before X"."""
     known = keywords()
+    lxs = []
+    for lx in lexemes:
+        name = mention_part(lx, ctx, known)
+        lxs.append(_word(lx, name) if name is not None and " " not in name else lx)
     out: list[Lexeme] = []
     i = 0
-    while i < len(lexemes):
-        lx = lexemes[i]
-        k = verbatim_run(lexemes, i, ctx, known)
-        if k:
-            body = " ".join(w.text for w in lexemes[i : i + k])
-            out.append(Lexeme("quote", body, body, lx.start, lexemes[i + k - 1].end))
-            i += k
+    while i < len(lxs):
+        lx = lxs[i]
+        k = verbatim_run(lxs, i, ctx, known)
+        prev = _mention_ending(out, ctx)
+        plain = 0 if k else _plain_run(lxs, i, ctx, known)
+        j = i + (k or plain)
+        nxt = _mention_at(lxs, j + (j < len(lxs) and lxs[j].text.lower() in _ARTICLES), ctx)
+        if k or (plain and (prev or nxt)):
+            body = " ".join(w.text for w in lxs[i:j])
+            quote = Lexeme("quote", body, body, lx.start, lxs[j - 1].end)
+            earlier = any(_mention_at(out, m, ctx) for m in range(len(out)))
+            if nxt and earlier:
+                out.append(quote)  # "the effect was induced by the drug": words between the two
+            elif prev and not nxt and _adjacent(ctx, prev, body, right=True):
+                out += [_word(lx, "immediately"), _word(lx, "followed"), _word(lx, "by"), quote]
+            elif nxt and not prev and _adjacent(ctx, nxt, body, right=False):
+                out += [quote, _word(lx, "immediately"), _word(lx, "before")]
+            elif k:
+                out.append(quote)
+            else:
+                out += lxs[i:j]
+            i = j
             continue
-        name = mention_part(lx, ctx, known)
-        out.append(_word(lx, name) if name is not None and " " not in name else lx)
+        out.append(lx)
         i += 1
     return out
+
+
+def _plain_run(lexemes: Sequence[Lexeme], i: int, ctx: Context, known: frozenset[str]) -> int:
+    """How many words from ``i`` on are neither keywords nor names and occur together in the
+    example (longest)."""
+    run = 0
+    while i + run < len(lexemes) and lexemes[i + run].kind == "word" and \
+            lexemes[i + run].text.lower() not in known and \
+            lexemes[i + run].text.lower() not in _ARTICLES and \
+            _mention_at(lexemes, i + run, ctx) is None:
+        run += 1
+    for k in range(run, 0, -1):
+        if in_example(" ".join(lx.text for lx in lexemes[i : i + k]), ctx):
+            return k
+    return 0
+
+
+def _mention_at(lexemes: Sequence[Lexeme], i: int, ctx: Context) -> str | None:
+    """The mention the lexemes from ``i`` on name (by its field name or its whole string)."""
+    if i >= len(lexemes) or lexemes[i].kind != "word":
+        return None
+    low = lexemes[i].text.lower()
+    for name in ctx.spans:
+        value = ctx.example.get(name)
+        words = _words(value.lower()) if isinstance(value, str) else []
+        if low == name.lower() or (words and [lx.text.lower() for lx in
+                                              lexemes[i : i + len(words)]] == words):
+            return name
+    return None
+
+
+def _mention_ending(lexemes: Sequence[Lexeme], ctx: Context) -> str | None:
+    """The mention the last lexemes name (its field name or whole string), articles aside."""
+    k = len(lexemes)
+    if k and lexemes[-1].text.lower() in _ARTICLES:
+        return None  # "... the": an article opens what follows
+    for name in ctx.spans:
+        value = ctx.example.get(name)
+        words = _words(value.lower()) if isinstance(value, str) else []
+        tail = [lx.text.lower() for lx in lexemes[max(0, k - len(words)):]]
+        if (k and lexemes[-1].text.lower() == name.lower()) or (words and tail == words):
+            return name
+    return None
+
+
+def _adjacent(ctx: Context, mention: str, words: str, right: bool) -> bool:
+    """Whether ``words`` stand right after (``right``) or right before the mention's string in
+    the example."""
+    value = ctx.example.get(mention)
+    if not isinstance(value, str) or not value.strip():
+        return False
+    return in_example(f"{value} {words}" if right else f"{words} {value}", ctx)
 
 
 def mention_part(lx: Lexeme, ctx: Context, known: frozenset[str]) -> str | None:
@@ -212,7 +286,13 @@ def mention_part(lx: Lexeme, ctx: Context, known: frozenset[str]) -> str | None:
     capitalized; only when exactly one mention has it and the word is not a keyword."""
     word = lx.text
     low = word.lower()
-    if lx.kind != "word" or len(low) < 3 or low in STOP_WORDS or low in known:
+    if lx.kind != "word" or len(low) < 3 or low in STOP_WORDS:
+        return None
+    whole = [n for n in ctx.spans if isinstance(v := ctx.example.get(n), str)
+             and v.strip().lower() == low]
+    if len(whole) == 1:
+        return whole[0]  # a one-word mention written in lower case ("the location")
+    if low in known:
         return None
     owners = []
     for name in ctx.spans:

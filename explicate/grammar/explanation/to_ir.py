@@ -35,6 +35,7 @@ from explicate.grammar.explanation.roles import (
     over_pairs,
     over_words,
 )
+from explicate.grammar.explanation.placement import PlacementClauses
 from explicate.grammar.explanation.sketches import SketchClauses
 from explicate.primitives import image
 from explicate.primitives import text as prim
@@ -48,7 +49,7 @@ def _size(p: Parts, text: ir.Expr) -> ir.Expr:
     return prim.Chars(text=text) if p.chars else prim.Count(text=text)
 
 
-class ExplanationToIR(SketchClauses, EntityClauses, Transformer[Token, Any]):
+class ExplanationToIR(SketchClauses, EntityClauses, PlacementClauses, Transformer[Token, Any]):
     """Builds ``(label or None, condition)`` from one derivation."""
 
     def __init__(self, at: dict[int, Symbol], ctx: Context):
@@ -252,15 +253,6 @@ class ExplanationToIR(SketchClauses, EntityClauses, Transformer[Token, Any]):
     def words_not_at(self, c: list[Any]) -> ir.Expr:
         return ir.Not(arg=self.words_at(c))
 
-    def words_here_not_there(self, c: list[Any]) -> ir.Expr:  # 'a' is in the body but not the title
-        p = Parts.of(c)
-        w = p.words[0]
-        return ir.And(args=(over_words(w, p.places[0]), ir.Not(arg=over_words(w, p.places[1]))))
-
-    def word_next_to(self, c: list[Any]) -> ir.Expr:  # the word before X is 'in'
-        p = Parts.of(c)
-        return p.maybe_not(over_words(p.words[0], self._near(p.side(), 0, p.mentions[0])))
-
     def words_at_not_other(self, c: list[Any]) -> ir.Expr:  # 'a' is between X and Y, 'b' is not
         p = Parts.of(c)
         place = p.places[0]
@@ -299,11 +291,6 @@ class ExplanationToIR(SketchClauses, EntityClauses, Transformer[Token, Any]):
         return ir.Not(arg=prim.Contains(text=self._default_text(), words=Parts.of(c).phrases[0]))
 
     # clauses over mentions
-    def mention_by_words(self, c: list[Any]) -> ir.Expr:  # X comes right after W
-        p = Parts.of(c)
-        side = {"left": "right", "right": "left"}[p.side()]  # X after W: W is left of X
-        return p.maybe_not(over_words(p.words[0], self._near(side, p.within, p.mentions[0])))
-
     def mention_after(self, c: list[Any]) -> ir.Expr:  # X is preceded by W
         p = Parts.of(c)
         return over_words(p.words[0], self._near("left", p.within, p.mentions[0]))

@@ -17,6 +17,7 @@ from lark import Token, Transformer
 from explicate import ir
 from explicate.grammar.explanation.entity_clauses import EntityClauses
 from explicate.grammar.explanation.lexicon import Context, Symbol, in_example
+from explicate.grammar.explanation.placement import PlacementClauses
 from explicate.grammar.explanation.roles import (
     CountWords,
     Ent,
@@ -35,7 +36,6 @@ from explicate.grammar.explanation.roles import (
     over_pairs,
     over_words,
 )
-from explicate.grammar.explanation.placement import PlacementClauses
 from explicate.grammar.explanation.sketches import SketchClauses
 from explicate.primitives import image
 from explicate.primitives import text as prim

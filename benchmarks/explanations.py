@@ -7,6 +7,8 @@ Run: ``.venv/bin/python benchmarks/explanations.py`` (reads ``$EXPLICATE_DATA`` 
 - the project's own corpus (``tests/fixtures/explanations.corpus.*``): 192 phrasings over four
   task shapes (relation subj/obj, aspect sentiment, document title/body, chemical/disease), each
   about one example; kept = survives the semantic filter on it (no pool);
+- the new-task fixture (``tests/fixtures/explanations.newtasks.*``: ADE, tweet, email,
+  birthplace, hotel comment and family tasks, grad and crowd style): share read as expected;
 - *full* kept: a kept LF whose reading left out no quote, mention, negation, relation or
   comparison word (partial readings are never kept by default);
 - latency: every explanation parsed cold (the per-shape parse cache cleared), plus long inputs
@@ -43,6 +45,8 @@ from tests.explanation_cases import (  # noqa: E402
     corpus_context,
     corpus_frames,
     corpus_tasks,
+    new_rows,
+    new_verdict,
 )
 
 DATA = Path(os.environ.get("EXPLICATE_DATA", ROOT.parent / "shared" / "data"))
@@ -119,6 +123,7 @@ def main() -> None:
         "mv_f1_spouse_test": round(f1, 3),
         "spouse_parse_ms_median": round(statistics.median(parse_ms), 1),
         **own,
+        **_new_tasks(),
         **latency,
         "grammar_build_seconds": round(grammar_s, 2),
         "explain_seconds": round(total_s, 2),
@@ -147,6 +152,24 @@ def _own_corpus() -> dict[str, float]:
         full += t["full_represented"]
     out |= {"corpus_explanations": n, "corpus_parse_rate": round(parsed / n, 3),
             "corpus_kept_rate": round(kept / n, 3), "corpus_full_kept_rate": round(full / n, 3)}
+    return out
+
+
+def _new_tasks() -> dict[str, float]:
+    """Of the new-task fixture (tests/fixtures/explanations.newtasks.*), per style and batch: the
+    share of rows whose expected condition is among the complete readings."""
+    out: dict[str, float] = {}
+    rows = new_rows()
+    verdicts = [new_verdict(r) for r in rows]
+    for style in ("grad", "crowd"):
+        for batch in ("1", "2", "3"):
+            mine = [v for r, v in zip(rows, verdicts, strict=True)
+                    if r.style == style and r.batch == batch]
+            if mine:
+                out[f"new_{style}_batch{batch}_right_rate"] = round(
+                    sum(v == "right" for v in mine) / len(mine), 3)
+    out["new_rows"] = len(rows)
+    out["new_wrong"] = sum(v == "wrong" for v in verdicts)
     return out
 
 
@@ -183,6 +206,10 @@ def _latency(spouse_ms: list[float]) -> dict[str, float]:
         t = time.perf_counter()
         nl.parse_explanation(row.text, corpus_context(row))
         times.append((time.perf_counter() - t) * 1000)
+    for new in new_rows():
+        t = time.perf_counter()
+        nl.parse_explanation(new.text, corpus_context(new))
+        times.append((time.perf_counter() - t) * 1000)
     long_ms = []
     for text, ctx in _long_inputs():
         t = time.perf_counter()
@@ -198,6 +225,7 @@ def _latency(spouse_ms: list[float]) -> dict[str, float]:
         "long_inputs_ms_median": round(statistics.median(long_ms), 1),
         "long_inputs_ms_max": round(max(long_ms), 1),
         "inputs_over_1s": sum(1 for t in every if t > 1000),
+        "inputs_over_200ms": sum(1 for t in every if t > 200),
         "anchor_ms": round(anchor, 1),
         "parse_median_per_anchor": round(statistics.median(every) / anchor, 3),
     }

@@ -83,6 +83,7 @@ def main() -> None:
         t = time.perf_counter()
         nl.parse_explanation(str(row.explanation), ctx)
         parse_ms.append((time.perf_counter() - t) * 1000)
+        _report_slow(parse_ms[-1], str(row.explanation))
 
     totals = result.totals
     own = _own_corpus()
@@ -190,6 +191,12 @@ def _long_inputs(count: int = 20, max_words: int = 100) -> list[tuple[str, nl.Co
     return out
 
 
+def _report_slow(ms: float, text: str) -> None:
+    """Name the inputs past 200 ms (the p99 target), so a slow tail can be looked at."""
+    if ms > 200:
+        print(f"slow parse: {ms:.0f} ms: {text[:100]}")
+
+
 def _anchor_ms() -> float:
     """A fixed pure-Python workload: how fast this machine is right now."""
     t = time.perf_counter()
@@ -206,15 +213,18 @@ def _latency(spouse_ms: list[float]) -> dict[str, float]:
         t = time.perf_counter()
         nl.parse_explanation(row.text, corpus_context(row))
         times.append((time.perf_counter() - t) * 1000)
+        _report_slow(times[-1], row.text)
     for new in new_rows():
         t = time.perf_counter()
         nl.parse_explanation(new.text, corpus_context(new))
         times.append((time.perf_counter() - t) * 1000)
+        _report_slow(times[-1], new.text)
     long_ms = []
     for text, ctx in _long_inputs():
         t = time.perf_counter()
         nl.parse_explanation(text, ctx)
         long_ms.append((time.perf_counter() - t) * 1000)
+        _report_slow(long_ms[-1], text)
     every = times + long_ms
     anchor = statistics.median(_anchor_ms() for _ in range(5))
     return {

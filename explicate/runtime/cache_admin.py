@@ -103,6 +103,9 @@ def clear(root: Path) -> Usage:
         kind, _, version = folder.name.rpartition("-v")
         if kind in KINDS and version.isdigit():
             _remove(folder)
+    # The built parsers (grammar.prebuilt) live beside the entries: rebuilt on next use.
+    for parser in root.glob("*-parser-*.pickle") if root.is_dir() else []:
+        _remove(parser)
     return before
 
 

@@ -59,9 +59,11 @@ SMALL_WORK = 1 << 23
 thread (safe on a busy machine; up to 2x slower than the cores on an idle one)."""
 
 FREE_SHARE = 0.6
-"""A core counts as free for another thread when at least this share of it is idle: a region
-split evenly between threads ends with its slowest thread, so a thread on a core it gets half
-of makes the region no faster than one thread."""
+"""A core counts as free for another thread when at least this share of it is idle. Threads
+that share cores with other work wait for each other at every barrier: here, with one other
+busy process on 2 cores, two threads (torch's defaults) made the label model's fit + predict
+6.5x slower than one thread, though MiniLM's large products ran 1.8x faster
+(``benchmarks/threads.py``); one thread is the choice that is never far off."""
 
 LOAD_TTL = 1.0
 """Seconds a load reading is reused (regions come in runs: a fit's steps, then its prediction)."""

@@ -102,7 +102,7 @@ def user_errors(fn: F) -> F:
 
 def _load_rules(path: Path) -> RuleSource:
     """A rule file for the commands: one with no LF at all is an error (E107), not 'ok'."""
-    from explicate.runtime.apply import load_rules
+    from explicate.runtime.rules import load_rules
 
     source = load_rules(path)
     if not source.rules.lfs and not source.syntax_errors:
@@ -153,11 +153,14 @@ def check(
 ) -> None:
     """Validate a rule file and print it as canonical DSL."""
     from explicate.grammar import to_dsl
-    from explicate.runtime.apply import compile_for
-    from explicate.runtime.data import read_problems, read_table
+    from explicate.runtime.rules import compile_for
 
     parsed = _load_rules(rules)
-    df = read_table(data, _columns(columns)) if data else None
+    df = None
+    if data:  # the data side (pandas, readers) only when there is data: start-up stays quick
+        from explicate.runtime.data import read_problems, read_table
+
+        df = read_table(data, _columns(columns))
     program, _ = compile_for(parsed, df)
     if df is not None:
         _report_problems(read_problems(df))

@@ -17,6 +17,7 @@ from lark.lexer import PatternStr
 
 from explicate import ir
 from explicate.errors import Diagnostic, ParseError
+from explicate.grammar import prebuilt
 from explicate.grammar.syntax import grammar_text, keywords
 from explicate.grammar.to_ir import ESCAPE_HELP, BadEscape, DslLimitError, ToIR, unquote
 
@@ -41,13 +42,9 @@ _TERMINAL_NAMES = {
 
 @functools.cache
 def _parser() -> Lark:
-    return Lark(
-        grammar_text(),
-        start="statement",
-        parser="lalr",
-        propagate_positions=True,
-        maybe_placeholders=False,
-    )
+    """The DSL's LALR parser: built once per machine (a tenth of a second), then loaded."""
+    return prebuilt.lark_parser("dsl-parser", grammar_text(), start="statement", parser="lalr",
+                                propagate_positions=True, maybe_placeholders=False)
 
 
 @functools.cache

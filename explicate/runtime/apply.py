@@ -12,15 +12,18 @@ import numpy as np
 import pandas as pd
 
 from explicate import ir
-from explicate.compiler import Program, Schema, compile_rules
-from explicate.errors import Diagnostic, ExplicateError
+from explicate.compiler import Program, Schema
 from explicate.grammar.parse import parse_partial
 from explicate.runtime.batch_cache import FROM_ENV, CacheChoice
-from explicate.runtime.data import RowProblem, infer_schema, read_problems, read_table
+from explicate.runtime.data import RowProblem, read_problems, read_table
 from explicate.runtime.features import build_batch, iter_chunks
 from explicate.runtime.matrix import LabelMatrix
 from explicate.runtime.progress import Progress
+from explicate.runtime.rules import RuleSource, compile_for, declared_spans, load_rules
 from explicate.runtime.tokens import default_jobs, fork_context
+
+__all__ = ["Applied", "RuleSource", "apply_file", "apply_program", "apply_rules", "compile_for",
+           "declared_spans", "load_rules"]  # the rule-file half lives in runtime.rules
 
 CHUNK_ROWS = 50_000
 
@@ -35,48 +38,6 @@ class Applied:
     @property
     def L(self) -> np.ndarray:  # noqa: N802 - Snorkel's name
         return self.matrix.L
-
-
-def declared_spans(rules: ir.RuleFile) -> dict[str, str]:
-    return {s: d.text for d in rules.statements if isinstance(d, ir.SpansDecl) for s in d.names}
-
-
-@dataclass(frozen=True)
-class RuleSource:
-    """A rule file as parsed: the statements that parsed, and syntax errors of the rest."""
-
-    rules: ir.RuleFile
-    syntax_errors: tuple[Diagnostic, ...] = ()
-    base_dir: Path = Path(".")
-
-
-def load_rules(path: str | Path) -> RuleSource:
-    """Parse a rule file from disk (syntax errors are raised later, with the compiler's)."""
-    p = Path(path)
-    if not p.is_file():
-        raise ExplicateError([Diagnostic("E209", f"rule file '{path}' not found")])
-    data = p.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise ExplicateError([Diagnostic(
-            "E209", f"rule file '{path}' is not UTF-8 text: byte {data[exc.start]:#04x} at "
-            f"{path}:{line}:{col}", None, "", ("save the file as UTF-8",))]) from None
-    rules, problems = parse_partial(text, str(path))
-    return RuleSource(rules, tuple(problems), p.parent)
-
-
-def compile_for(source: RuleSource | ir.RuleFile, df: pd.DataFrame | None
-                ) -> tuple[Program, Schema | None]:
-    """Compile rules against a DataFrame's schema (or alone when ``df`` is None); every syntax,
-    name and type error of the file is raised at once."""
-    if isinstance(source, ir.RuleFile):
-        source = RuleSource(source)
-    schema = infer_schema(df, declared_spans(source.rules)) if df is not None else None
-    program = compile_rules(source.rules, schema, source.base_dir, source.syntax_errors)
-    return program, schema
 
 
 PARALLEL_ROWS = 20_000

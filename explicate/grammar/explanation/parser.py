@@ -28,6 +28,7 @@ from typing import Any
 from lark import Lark, Tree
 from lark.exceptions import UnexpectedInput
 
+from explicate.grammar import prebuilt
 from explicate.grammar.explanation import lookahead
 from explicate.grammar.explanation.lexicon import Symbol, grammar_text
 
@@ -63,11 +64,13 @@ def _instances() -> str:
 
 @cache
 def parser() -> Lark:
-    """The Earley parser with every start symbol (built once; ~1 s), its work counted."""
+    """The Earley parser with every start symbol, its work counted: built once per process
+    (~1 s), or loaded in a fraction of that from the copy an earlier process saved
+    (``prebuilt``)."""
     grammar = grammar_text() + "\n" + _instances() + "\n"
     starts = [start_symbol(m) for m in range(2 ** len(CLAUSE_KINDS))]
-    lark = Lark(grammar, parser="earley", lexer="basic", ambiguity="explicit",
-                propagate_positions=False, start=starts)
+    lark = prebuilt.lark_parser("explanation-parser", grammar, parser="earley", lexer="basic",
+                                ambiguity="explicit", propagate_positions=False, start=starts)
     lookahead.install(lark)
     _count_items(lark)  # on top of the lookahead parser: it wraps the installed one
     return lark
@@ -135,9 +138,20 @@ def _parse_counted(text: str) -> tuple[Tree | UnexpectedInput, int]:
     try:
         result: Tree | UnexpectedInput = parser().parse(text, start=clause_kinds(set(text.split())))
     except UnexpectedInput as exc:
-        exc.symbols = text  # type: ignore[attr-defined]  # for full_error
-        result = exc
+        result = _compact(exc)
+        result.symbols = text  # type: ignore[attr-defined]  # for full_error
     return result, _budget.spent
+
+
+def _compact(exc: UnexpectedInput) -> UnexpectedInput:
+    """The parse error without what ties it to the chart (its traceback's frames, the Earley
+    items it considered): cached errors would otherwise keep whole charts alive, and the
+    garbage collector's full passes over them cost seconds."""
+    exc.__traceback__ = exc.__context__ = exc.__cause__ = None
+    for name in ("considered_rules", "state", "interactive_parser", "token_history"):
+        if hasattr(exc, name):
+            setattr(exc, name, None)
+    return exc
 
 
 def parse_symbols(text: str) -> Tree | UnexpectedInput:
@@ -163,7 +177,15 @@ def full_error(exc: UnexpectedInput) -> UnexpectedInput:
     text = getattr(exc, "symbols", None)
     if text is None:
         return exc
-    return lookahead.full_error(parser(), text, clause_kinds(set(text.split()))) or exc
+    # The re-parse predicts every rule, so it is charged too (on its own budget: it runs once,
+    # for the diagnostic); past it the diagnostic names no expected words.
+    _budget.spent, _budget.cap = 0, MAX_ITEMS
+    try:
+        return lookahead.full_error(parser(), text, clause_kinds(set(text.split()))) or exc
+    except OverBudget:
+        return exc
+    finally:
+        _budget.cap = None
 
 
 def render(symbols: Sequence[Symbol]) -> tuple[str, dict[int, Symbol]]:

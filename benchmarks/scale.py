@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/scale.py                       # 100k (all engines), 1M (dask)
     .venv/bin/python benchmarks/scale.py --sizes 100000,1000000,10000000 --shards 64
     .venv/bin/python benchmarks/scale.py --quick               # 20k rows, a smoke run
+    .venv/bin/python benchmarks/scale.py --end-model --sizes 1000000   # the end model section
 
 Needs the bench and dask extras (``pip install -e ".[bench,dask]"``).
 
@@ -27,6 +28,15 @@ What is measured
   checks that Snorkel's L equals explicate's on it (Dask's string conversion of the token
   column is turned off: with it, LFs fail and ``fault_tolerant`` hides it as abstains).
   explicate runs on the same subsample too, for a same-size ratio.
+
+- ``--end-model``: the end model trained from the shards, streamed (``engine.train``:
+  ``train_shards``, window by window, 3 epochs of minibatches) against in-memory training
+  (every shard read into one frame, ``EndModel.fit``: L-BFGS over the whole design matrix), on
+  a labeled variant of the corpus (a gold class per row; each class has 300 words of its own
+  that the rules do not read, and rows get the rules' phrases of their class, sometimes one of
+  the other). L and the probabilities are made first (``--engine``, untimed); each training
+  runs in its own measured process: rows/s, wall, peak RSS, and F1 (SPAM) on a separate 20k-row
+  test shard.
 
 The box is shared: the load average is printed with every figure. The last line is one JSON
 object with all figures.
@@ -255,6 +265,154 @@ def child_snorkel(a: argparse.Namespace) -> dict[str, Any]:
             "same_L_as_explicate": same}
 
 
+# ------------------------------------------------------------------------------ end model
+CLASS_WORDS = 300
+TEST_ROWS = 20_000
+
+
+def labeled_phrases() -> dict[int, list[str]]:
+    """The rules' phrases that alone make some LF vote, all for one label (0 HAM, 1 SPAM), by
+    that label."""
+    import pandas as pd
+
+    from explicate.runtime.apply import apply_program, compile_for, load_rules
+
+    texts = pd.DataFrame({"text": planted_phrases()})
+    program, schema = compile_for(load_rules(RULES), texts)
+    assert schema is not None
+    L = apply_program(program, texts, schema, progress=False).L
+    by: dict[int, list[str]] = {0: [], 1: []}
+    for text, votes in zip(texts["text"], L, strict=True):
+        cast = set(votes[votes >= 0].tolist())
+        if len(cast) == 1:
+            by[cast.pop()].append(text)
+    return by
+
+
+def ensure_labeled_corpus(work: Path, n: int, shards: int, tag: str = "train") -> Path:
+    """``shards`` Parquet files of ``n`` rows with a ``label`` column (HAM/SPAM; seeded by
+    ``tag``; written once, then reused). See the module docstring for what a row holds."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    where = work / f"labeled-{tag}-{n}-{shards}"
+    done = where / "DONE"
+    if done.is_file():
+        return where
+    where.mkdir(parents=True, exist_ok=True)
+    phrases = {c: np.array(v, dtype=object) for c, v in labeled_phrases().items()}
+    vocab = np.array([f"w{i}" for i in range(VOCAB)], dtype=object)
+    own = {c: np.array([f"{'hs'[c]}{i}" for i in range(CLASS_WORDS)], dtype=object)
+           for c in (0, 1)}
+    bounds = np.linspace(0, n, shards + 1).astype(np.int64)
+    for s in range(shards):
+        rows = int(bounds[s + 1] - bounds[s])
+        rng = np.random.default_rng([SEED, n, s, sum(map(ord, tag))])
+        y = (rng.random(rows) < 0.3).astype(np.int64)
+        lengths = rng.integers(5, 31, size=rows)
+        words = vocab[(rng.zipf(1.2, size=int(lengths.sum())) - 1) % VOCAB]
+        ends = np.cumsum(lengths)
+        texts = []
+        for i, e in enumerate(ends.tolist()):
+            c = int(y[i])
+            msg = words[e - lengths[i] : e].tolist()
+            extra = list(rng.choice(own[c], size=int(rng.integers(0, 4))))
+            if rng.random() < 0.6:
+                extra += list(rng.choice(phrases[c], size=int(rng.integers(1, 3))))
+            if rng.random() < 0.05:
+                extra.append(rng.choice(phrases[1 - c]))
+            for p in extra:
+                msg.insert(int(rng.integers(0, len(msg) + 1)), p)
+            texts.append(" ".join(msg))
+        pq.write_table(pa.table({"text": pa.array(texts, pa.string()),
+                                 "label": pa.array(np.array(["HAM", "SPAM"])[y])}),
+                       where / f"part-{s:05d}.parquet")
+    done.write_text(str(n))
+    return where
+
+
+def _test_f1(model: Any, test: str) -> float:
+    import pandas as pd
+
+    from explicate.runtime.metrics import score_predictions
+
+    df = pd.concat([pd.read_parquet(f) for f in sorted(Path(test).glob("*.parquet"))])
+    y = (df["label"].to_numpy() == "SPAM").astype(np.int64)
+    pred = model.predict(df[["text"]])
+    return round(float(score_predictions(y, pred, ["f1"])["f1"]), 4)
+
+
+def child_train(a: argparse.Namespace) -> dict[str, Any]:
+    """Streamed (``train_shards``) or in-memory (``EndModel.fit`` on every row) training."""
+    from explicate.runtime.end_model import EndModel
+
+    t0 = time.perf_counter()
+    if a.child == "train-streamed":
+        from explicate.runtime.engine.train import MODEL, train_shards
+
+        rep = train_shards(a.data, a.out, epochs=a.epochs, predict=False, progress=False)
+        model = EndModel.load(Path(a.out) / MODEL)
+        rows, seconds = rep["trained_rows"], time.perf_counter() - t0
+        extra = {"epochs": rep["epochs"], "rows_read_per_s": rep["rows_per_s"],
+                 "features_s": rep["features_seconds"], "sgd_s": rep["train_seconds"]}
+    else:
+        import pandas as pd
+
+        from explicate.runtime.end_model import TextSpec
+        from explicate.runtime.engine import read_blocks, read_manifest
+
+        p_manifest = read_manifest(a.data, "explicate.shard_probs/1")
+        l_dir = p_manifest["l_dir"]
+        df = pd.concat([pd.read_parquet(s["source"], columns=["text"])
+                        for s in read_manifest(l_dir)["shards"]], ignore_index=True)
+        probs = read_blocks(a.data, fmt="explicate.shard_probs/1")
+        covered = (read_blocks(l_dir) != -1).any(axis=1)
+        t_read = time.perf_counter() - t0
+        model = EndModel(kind="linear", cardinality=2, spec=TextSpec(("text",)), progress=False)
+        model.fit(df, probs, covered=covered)
+        rows, seconds = int(covered.sum()), time.perf_counter() - t0
+        extra = {"read_s": round(t_read, 2),
+                 "features_s": round(model.fit_info["features_seconds"], 2),
+                 "lbfgs_s": round(model.fit_info["train_seconds"], 2)}
+    n = read_manifest_rows(a.data)
+    return {"how": a.child, "rows": n, "trained_rows": rows, "train_s": round(seconds, 2),
+            "rows_per_s": round(n / seconds), "test_f1": _test_f1(model, a.check), **extra}
+
+
+def read_manifest_rows(probs_dir: str) -> int:
+    return int(json.loads((Path(probs_dir) / "manifest.json").read_text())["rows"])
+
+
+def end_model_section(a: argparse.Namespace, work: Path, sizes: list[int]) -> None:
+    from explicate.runtime.engine import apply_shards, fit_shards
+
+    test = ensure_labeled_corpus(work, TEST_ROWS, 1, tag="test")
+    runs = []
+    for n in sizes:
+        data = ensure_labeled_corpus(work, n, a.shards)
+        base = work / f"em-{n}-{a.shards}"
+        if not (base / "P" / "manifest.json").is_file():
+            t0 = time.perf_counter()
+            apply_shards(RULES, data, base / "L", engine=a.engine, workers=a.workers)
+            fit_shards(base / "L", base / "P", method="auto")
+            print(f"  L and probabilities of {n:,} rows: {time.perf_counter() - t0:.1f} s "
+                  f"({a.engine}), load {os.getloadavg()[0]:.2f}", flush=True)
+        for how in ("train-streamed", "train-memory"):
+            if how == "train-memory" and n > a.memory_max:
+                continue
+            r = measured(["--child", how, "--data", str(base / "P"), "--out",
+                          str(base / "M"), "--check", str(test), "--epochs", str(a.epochs)])
+            r["n"] = n
+            runs.append(r)
+            print(f"  {how:15s} {n:>10,} rows: {r['rows_per_s']:>8,} rows/s end to end "
+                  f"({r['trained_rows']:,} covered rows trained on), wall {r['wall_s']:.1f} s, peak RSS "
+                  f"{r['max_single_rss_mb']:.0f} MB, test F1 {r['test_f1']}, load "
+                  f"{r['load_1m']}", flush=True)
+    print(json.dumps({"benchmark": "scale-end-model", "rules": RULES.name,
+                      "cores": os.cpu_count(), "runs": runs,
+                      "load_1m_after": round(os.getloadavg()[0], 2)}))
+
+
 # ------------------------------------------------------------------------------ the run
 def main() -> None:
     ap = argparse.ArgumentParser()
@@ -267,14 +425,20 @@ def main() -> None:
     ap.add_argument("--snorkel-rows", type=int, default=5_000)
     ap.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "explicate-scale"))
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--child", choices=["explicate", "snorkel"])
+    ap.add_argument("--end-model", action="store_true",
+                    help="the end-model section only: streamed vs in-memory training")
+    ap.add_argument("--epochs", type=int, default=3, help="streamed training's epochs")
+    ap.add_argument("--memory-max", type=int, default=1_000_000,
+                    help="largest size trained in memory too (--end-model)")
+    ap.add_argument("--child", choices=["explicate", "snorkel", "train-streamed",
+                                        "train-memory"])
     ap.add_argument("--engine", default="serial")
     ap.add_argument("--data", default="")
     ap.add_argument("--out", default="")
     ap.add_argument("--check", default="")
     a = ap.parse_args()
     if a.child:
-        fn = child_explicate if a.child == "explicate" else child_snorkel
+        fn = {"explicate": child_explicate, "snorkel": child_snorkel}.get(a.child, child_train)
         print(json.dumps(fn(a)))
         return
     if a.quick:
@@ -285,6 +449,9 @@ def main() -> None:
     engines = a.engines.split(",")
     print(f"load before: {os.getloadavg()[0]:.2f}, cores {os.cpu_count()}, rules {RULES.name}, "
           f"sizes {sizes}, {a.shards} shards, workers {a.workers}", flush=True)
+    if a.end_model:
+        end_model_section(a, work, sizes)
+        return
     runs: list[dict[str, Any]] = []
 
     def explicate_run(n: int, shards: int, engine: str) -> dict[str, Any]:

@@ -1,5 +1,5 @@
-"""The ``explicate`` command: check, apply, summary, export, inspect, fit, explain, fill, run,
-demo, studio."""
+"""The ``explicate`` command: check, apply, summary, export, inspect, fit, train, explain, fill,
+run, demo, studio, cache."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from explicate import ir
+from explicate.cache_cli import cache_app
 from explicate.errors import Diagnostic, ExplicateError, did_you_mean
 from explicate.summary import (
     check_method,
@@ -48,13 +49,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @app.callback()
 def _settings(
-    threads: Annotated[int | None, typer.Option("--threads", min=1, help="Most threads a large "
-                       "computation may use (default: EXPLICATE_THREADS, else every core); small "
-                       "ones always run on one.")] = None,
+    threads: Annotated[int | None, typer.Option("--threads", min=1, help="Threads a parallel "
+                       "computation uses (default: EXPLICATE_THREADS, else the cores other work "
+                       "leaves idle, read as it runs); small ones always run on one.")] = None,
     jobs: Annotated[int | None, typer.Option("--jobs", min=1, help="Processes that tokenize "
                     "large data (default: EXPLICATE_JOBS, else 1).")] = None,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Tokenize again instead of using "
-                        "the batch cache (EXPLICATE_CACHE, default ~/.cache/explicate).")] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Tokenize and evaluate again "
+                        "instead of using the cache of tokenized columns and LF results "
+                        "(EXPLICATE_CACHE, default ~/.cache/explicate).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars (they are only "
                      "drawn on a terminal anyway).")] = False,
 ) -> None:
@@ -270,6 +272,33 @@ def fit(
         raise ExplicateError([Diagnostic("E602", f"label matrix '{matrix}' is not a readable "
                                          f".npz ({type(exc).__name__}: {exc})", None, "",
                                          ("write it again with `explicate apply`",))]) from None
+    out.print(json.dumps(result, indent=2), markup=False)
+
+
+@app.command()
+@user_errors
+def train(
+    probs: Annotated[Path, typer.Argument(help="Probabilities directory (`explicate fit L/ -o "
+                     "probs/`).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Directory for the model and "
+                      "each shard's predictions.")],
+    data: Annotated[str | None, typer.Option("--data", help="The shards `apply` read (default: "
+                    "the sources its manifest lists).")] = None,
+    text: Annotated[str | None, typer.Option("--text", help="Comma-separated text fields the "
+                    "end model reads (default: those the rules read).")] = None,
+    end_model: Annotated[str, typer.Option("--end-model", help="End model kind.")] = "linear",
+    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Passes over the shards.")] = 3,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1)] = 256,
+    lr: Annotated[float | None, typer.Option("--lr", help="Learning rate (default: the "
+                  "kind's).")] = None,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+) -> None:
+    """Train the end model from shards in streamed minibatches (never all rows in memory) on the
+    label model's per-shard probabilities; write it and every shard's end-model probabilities."""
+    from explicate.runtime.engine.cli import train_shards_cli
+
+    result = train_shards_cli(probs, output, data, _columns(text), end_model, epochs,
+                              batch_size, lr, seed)
     out.print(json.dumps(result, indent=2), markup=False)
 
 
@@ -590,6 +619,9 @@ def studio(
     err.print(f"explicate studio: http://127.0.0.1:{port}/ ({pool.n:,} pool rows, "
               f"{len(session.kept)} LFs kept)", markup=False)
     uvicorn.run(create_app(session), host="127.0.0.1", port=port, log_level="warning")
+
+
+app.add_typer(cache_app, name="cache")
 
 
 def main() -> None:  # pragma: no cover - console entry point

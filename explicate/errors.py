@@ -68,6 +68,8 @@ CODES: dict[str, str] = {
     "E803": "a shard does not fit the rules",
     "E804": "bad label-matrix directory",
     "E805": "cluster not reachable",
+    "E806": "data shards do not match the probabilities",
+    "E807": "a shard lacks a field the end model reads",
 }
 
 

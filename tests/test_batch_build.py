@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,8 +20,10 @@ from explicate.runtime import batch_cache
 from explicate.runtime import tokens as tokens_mod
 from explicate.runtime.apply import apply_rules
 from explicate.runtime.batch_cache import BatchCache
-from explicate.runtime.features import tokenize_column
+from explicate.runtime.data.normalize import normalize_texts
+from explicate.runtime.features import normalized, tokenize_column
 from explicate.runtime.tokens import (
+    ChunkStore,
     TokenArrays,
     default_jobs,
     token_arrays,
@@ -30,7 +33,11 @@ from explicate.runtime.tokens import (
 
 FIELDS = ("lower", "orth", "offsets", "char_start", "char_end")
 PIECES = ["win", "Free", "don't", "U.S.", "e.g.", ":)", "£100", "?!", "http://x.co/a", "日本",
-          "café", "e\u0301", "\u200b", " ", "  ", "\n", "\t", "\r\n", "\xa0", "\u3000", "-", "'s"]
+          "café", "e\u0301", "\u200b", " ", "  ", "\n", "\t", "\r\n", "\xa0", "\u3000", "-", "'s",
+          # every other multi-byte whitespace, and neighbours that are not whitespace
+          "\x1c", "\x1f", "\x85", "\u1680", "\u2000", "\u200a", "\u2028", "\u2029", "\u202f",
+          "\u205f", "\u2019", "\u2060", "\u00a9", "\u1681", "\u3001", "\u200c", "\x84",
+          "😀", "👍🏽", "🇫🇷", "ß", "İ", "\u0301"]
 
 
 def per_row(strings: list[str]) -> TokenArrays:
@@ -60,6 +67,52 @@ texts = st.lists(st.lists(st.sampled_from(PIECES), max_size=8).map("".join), max
 @given(texts)
 def test_joined_tokenization_is_per_row_tokenization(strings: list[str]) -> None:
     assert same(token_arrays(strings), per_row(strings))
+
+
+def test_whitespace_set_is_pythons() -> None:
+    from explicate.runtime.utf8 import SPACE_CODE_POINTS
+
+    assert set(SPACE_CODE_POINTS) == {c for c in range(0x110000) if chr(c).isspace()}
+
+
+with_nulls = st.lists(st.lists(st.sampled_from(PIECES), max_size=6).map("".join) | st.none(),
+                      max_size=12)
+
+
+@settings(max_examples=100, deadline=None)
+@given(with_nulls, st.integers(0, 4), st.integers(1, 4))
+def test_arrow_input_is_the_same_as_strings(values: list[str | None], cut: int, parts: int
+                                            ) -> None:
+    """Arrow arrays (nulls read as "", slices, several chunks) tokenize as the Python strings."""
+    plain = [v or "" for v in values]
+    arr = pa.array(values, type=pa.string())
+    bounds = sorted({0, len(values), *range(cut, len(values), max(1, len(values) // parts))})
+    chunked = pa.chunked_array([arr[a:b] for a, b in zip(bounds, bounds[1:], strict=False)],
+                               type=pa.string())
+    want = per_row(plain)
+    assert same(token_arrays(arr), want)
+    assert same(token_arrays(chunked), want)
+    assert same(token_arrays(pa.array(["pad", *values], type=pa.string())[1:]), want)
+    assert same(token_arrays(arr.cast(pa.large_string())), want)
+    assert normalized(pa.array(plain, type=pa.string())).to_pylist() == normalize_texts(plain)
+
+
+def test_store_restarts_past_its_limit_and_threads_share_it(monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    strings = [f"row {i} says win{i % 37} a Free prize :) {'x' * (i % 5)}, ok?" for i in range(400)]
+    want = per_row(strings)
+    monkeypatch.setattr(tokens_mod, "ROW_GROUP_BYTES", 300)  # many groups, each a store lookup
+    small = ChunkStore(limit=50)  # under the column's 449 distinct chunks: it restarts
+    monkeypatch.setattr(tokens_mod, "_STORE", small)
+    assert same(token_arrays(strings), want)
+    assert 0 < len(small) <= 50
+    monkeypatch.setattr(tokens_mod, "_STORE", ChunkStore())
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda k: token_arrays(strings[k:] + strings[:k]), range(0, 400, 25)))
+    for k, g in zip(range(0, 400, 25), got, strict=True):
+        assert same(g, per_row(strings[k:] + strings[:k]))
 
 
 def test_rows_split_across_several_joined_texts(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -107,6 +107,19 @@ def test_windows_line_endings_and_a_file_without_a_final_newline(tmp_path: Path)
         'labels: HAM, SPAM\nlf a: text contains "a" -> HAM\n'
 
 
+def test_a_byte_order_mark_is_written_back(tmp_path: Path) -> None:
+    rules = tmp_path / "r.lf"
+    rules.write_bytes(b"\xef\xbb\xbf" + RULES.encode("utf-8"))
+    studio = Studio(_pool(tmp_path), rules=rules).load()
+    assert rules.read_bytes() == b"\xef\xbb\xbf" + RULES.encode("utf-8")
+    studio.keep('text contains "ok" -> HAM', name="ok")
+    assert rules.read_bytes() == b"\xef\xbb\xbf" + (
+        RULES + '\nlf ok: text contains "ok" -> HAM\n').encode("utf-8")
+    studio.remove("thanks")  # offsets after the mark still cut the right LF
+    text = rules.read_bytes().decode("utf-8-sig")
+    assert "lf thanks" not in text and "lf money" in text
+
+
 def test_a_file_without_labels_gets_the_given_labels_line_and_nothing_else_changes(
         tmp_path: Path) -> None:
     body = '# no labels here\nlf ok: text contains "ok" -> HAM\n'

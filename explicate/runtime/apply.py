@@ -19,6 +19,8 @@ from explicate.runtime.data import RowProblem, read_problems, read_table
 from explicate.runtime.features import build_batch, iter_chunks
 from explicate.runtime.matrix import LabelMatrix
 from explicate.runtime.progress import Progress
+from explicate.runtime.result_cache import CachedProgram
+from explicate.runtime.result_cache import resolve as results_of
 from explicate.runtime.rules import RuleSource, compile_for, declared_spans, load_rules
 from explicate.runtime.tokens import default_jobs, fork_context
 
@@ -43,38 +45,42 @@ class Applied:
 PARALLEL_ROWS = 20_000
 """Below this many rows ``apply_program`` runs in one process whatever ``jobs`` says."""
 
-_JOB: tuple[Program, pd.DataFrame, Schema, CacheChoice] | None = None  # read by forked workers
+_JOB: tuple[Program, pd.DataFrame, Schema, CacheChoice, bool] | None = None  # forked workers read it
 
 
 def _apply_rows(lo: int, hi: int) -> tuple[np.ndarray, list[RowProblem]]:
     """Rows ``[lo, hi)`` of the job: featurize and evaluate (in a worker process)."""
     assert _JOB is not None
-    program, df, schema, cache = _JOB
+    program, df, schema, cache, lf_cache = _JOB
     problems: list[RowProblem] = []
     batch = build_batch(df.iloc[lo:hi], program, schema, base=lo, problems=problems, jobs=1,
-                        cache=cache)
-    return program.apply(batch), problems
+                        cache=cache, lazy_text=True)
+    return CachedProgram(program, results_of(cache) if lf_cache else None).apply(batch), problems
 
 
 def apply_program(program: Program, df: pd.DataFrame, schema: Schema, *,
                   progress: bool | None = None, chunk_rows: int = CHUNK_ROWS,
-                  jobs: int | None = None, cache: CacheChoice = FROM_ENV) -> Applied:
+                  jobs: int | None = None, cache: CacheChoice = FROM_ENV,
+                  lf_cache: bool = True) -> Applied:
     """Run a compiled program over every row of ``df`` (rows are never dropped). The problems are
     the records the reader could not read (see ``read_problems``) and every field some LF could
     not read, all of them, by row. With ``jobs`` > 1 (None: ``EXPLICATE_JOBS``, else one)
     and at least ``PARALLEL_ROWS`` rows, row ranges are featurized and evaluated in that many
-    forked processes; ``L`` and the problems are the same. ``cache``: see ``build_batch``."""
+    forked processes; ``L`` and the problems are the same. ``cache``: see ``build_batch``; with
+    ``lf_cache`` each LF's votes are kept beside it too (``runtime.result_cache``), so a run with
+    unchanged rules on unchanged data evaluates nothing, and one with a new rule only that one."""
     global _JOB
     n = len(df)
     L = np.full((n, len(program.lfs)), ir.ABSTAIN, dtype=ir.label_dtype(len(program.labels)))
     problems: list[RowProblem] = read_problems(df)
     workers = default_jobs() if jobs is None else max(1, jobs)
+    runner = CachedProgram(program, results_of(cache) if lf_cache else None)
     forked = workers > 1 and n >= PARALLEL_ROWS and fork_context() is not None
     size = min(chunk_rows, -(-n // workers)) if forked else chunk_rows
     with Progress(progress, n, f"applying {len(program.lfs)} LFs (rows)",
                   least=chunk_rows + 1) as advance:
         if forked:
-            _JOB = (program, df, schema, cache)
+            _JOB = (program, df, schema, cache, lf_cache)
             gc.freeze()  # forked workers then leave the parent's objects (and pages) alone
             try:
                 with ProcessPoolExecutor(max_workers=workers, mp_context=fork_context()) as pool:
@@ -91,8 +97,8 @@ def apply_program(program: Program, df: pd.DataFrame, schema: Schema, *,
         else:
             for start, chunk in iter_chunks(df, size):
                 batch = build_batch(chunk, program, schema, base=start, problems=problems,
-                                    jobs=jobs, cache=cache)
-                L[start : start + len(chunk)] = program.apply(batch)
+                                    jobs=jobs, cache=cache, lazy_text=True)
+                L[start : start + len(chunk)] = runner.apply(batch)
                 advance(len(chunk))
     problems.sort(key=lambda p: (p.row, p.field))
     return Applied(LabelMatrix(L, program.names, program.labels), problems)

@@ -24,6 +24,7 @@ quicker than the disk).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -72,6 +73,19 @@ def tokenizer_fingerprint() -> str:
     return f"spacy-{spacy.__version__}-{digest}"
 
 
+def content_key(text: pa.Array, normalize: bool) -> str:
+    """The content key of a column of strings (``text``: an Arrow string array): its bytes and
+    row boundaries, normalization, cache format and tokenizer. One pass of blake2b over the Arrow
+    buffers (no per-row Python), so it costs less than reading the column did."""
+    h = hashlib.blake2b(digest_size=20)
+    h.update(f"{FORMAT}|{NORMALIZATION if normalize else 'raw'}|{tokenizer_fingerprint()}|"
+             f"{len(text)}|".encode())
+    for buf in _string_buffers(text):
+        h.update(buf.data)
+        h.update(b"|")
+    return h.hexdigest()
+
+
 def _checksum(a: np.ndarray) -> list[int]:
     """Sum and xor of the array's bytes as 64-bit words (a flipped bit changes both)."""
     raw = np.ascontiguousarray(a).view(np.uint8).reshape(-1)
@@ -109,13 +123,7 @@ class BatchCache:
 
     def key(self, text: pa.Array, normalize: bool) -> str:
         """The content key of a column of strings (``text``: an Arrow string array)."""
-        h = hashlib.blake2b(digest_size=20)
-        h.update(f"{FORMAT}|{NORMALIZATION if normalize else 'raw'}|{tokenizer_fingerprint()}|"
-                 f"{len(text)}|".encode())
-        for buf in _string_buffers(text):
-            h.update(buf.data)
-            h.update(b"|")
-        return h.hexdigest()
+        return content_key(text, normalize)
 
     def wants(self, text: pa.Array) -> bool:
         """Whether a column is large enough to be worth caching."""
@@ -130,7 +138,9 @@ class BatchCache:
         if not path.is_dir():
             return None
         try:
-            return _load(path, key)
+            entry = _load(path, key)
+            touch(path / "meta.json")
+            return entry
         except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError):
             shutil.rmtree(path, ignore_errors=True)
             return None
@@ -168,6 +178,13 @@ class BatchCache:
         count = sum(1 for d in self.entries.glob("*/*") if d.is_dir() and len(d.name) == 40)
         shutil.rmtree(self.entries, ignore_errors=True)
         return count
+
+
+def touch(path: Path) -> None:
+    """Mark an entry used now (``explicate cache prune`` removes the least recently used first;
+    access times are not kept by every file system, so hits set the modification time)."""
+    with contextlib.suppress(OSError):  # a read-only cache still serves
+        os.utime(path)
 
 
 class FromEnv:

@@ -3,17 +3,26 @@
 ``device="auto"`` means CUDA when present, else the CPU.
 
 Threads: torch's default (one OpenMP thread per core, spin-waiting between parallel regions)
-is slow whenever the CPU is shared: each small region wakes every thread, and on a loaded
-machine the waiting threads spin instead of yielding (on a 2-core machine at load ~3.5 the label
-model spent 89% of its time in the barrier spin). The policy here:
+is slow whenever the CPU is shared: each region wakes every thread, and on a loaded machine the
+waiting threads spin instead of yielding (on a 2-core machine at load ~3.5 the label model spent
+89% of its time in the barrier spin); on an idle machine, though, the cores make the same work
+up to 2x faster. So the threads are chosen per region (:func:`thread_policy`, around a fit, a
+prediction, an embedding batch) from the work and from how busy the machine is now:
 
-- one setting, ``EXPLICATE_THREADS`` (or ``explicate --threads N``): the most threads a large
-  region may use; default: the cores this process may run on;
-- work below :data:`SMALL_WORK` elements per region (a 16k-row prediction block, an EM step on
-  the vote patterns, a mini-batch) runs on one thread: it cannot gain from more and is where the
-  spinning happens;
-- larger regions use up to ``EXPLICATE_THREADS``, and the command line asks OpenMP to wait
-  passively (``OMP_WAIT_POLICY=PASSIVE`` unless set) so idle threads sleep instead of spinning.
+- work below :data:`MIN_PARALLEL_WORK` elements runs on one thread (torch would not split it);
+- else ``EXPLICATE_THREADS`` (or ``explicate --threads N``) where set: the user's choice wins;
+- else the cores this process may run on (``os.sched_getaffinity``) that other work leaves
+  free: :func:`busy_cores` is the other processes' CPU time on those cores, from
+  ``/proc/stat`` less this process's own (``/proc/self/stat``), averaged since the previous
+  reading when that was 0.2-5 s ago, else the run queue now (``/proc/loadavg``'s running count
+  less this process's running threads); read at most once a second (about 50 us a reading).
+  ``os.getloadavg()`` is not used: a 1-minute average lags a load that starts or stops;
+- where ``/proc`` cannot be read (not Linux), one thread below :data:`SMALL_WORK`, else the
+  cores.
+
+The command line also asks OpenMP to wait passively (``OMP_WAIT_POLICY=PASSIVE`` unless set,
+in ``explicate.cli._settings``, before torch loads), so idle threads sleep instead of spinning
+when the load rises inside a region. A library user sets it before importing torch, if wanted.
 
 Start-up: torch takes about 2 s and 200 MB to import, and spaCy's ``thinc.compat`` imports it
 whenever it is installed. :func:`import_spacy` loads spaCy with torch hidden from thinc, so the
@@ -27,18 +36,40 @@ from __future__ import annotations
 
 import importlib.abc
 import importlib.machinery
+import math
 import os
 import sys
+import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import torch
 
+MIN_PARALLEL_WORK = 1 << 15
+"""Elements (rows x columns) below which a region runs on one thread whatever the load: torch
+splits an operation among threads only above 32,768 elements (``at::internal::GRAIN_SIZE``), so
+below it more threads only wake up and wait."""
+
 SMALL_WORK = 1 << 23
-"""Elements (rows x columns) below which a parallel region runs on one thread."""
+"""Where the load cannot be read (no ``/proc``): elements below which a region runs on one
+thread (safe on a busy machine; up to 2x slower than the cores on an idle one)."""
+
+FREE_SHARE = 0.6
+"""A core counts as free for another thread when at least this share of it is idle: a region
+split evenly between threads ends with its slowest thread, so a thread on a core it gets half
+of makes the region no faster than one thread."""
+
+LOAD_TTL = 1.0
+"""Seconds a load reading is reused (regions come in runs: a fit's steps, then its prediction)."""
+
+WINDOW = (0.2, 5.0)
+"""Shortest and longest window (seconds) over which CPU time is averaged; outside it the
+instantaneous run-queue count is used (the kernel counts CPU time in 10 ms ticks, so a shorter
+window is too coarse, and a longer one is stale)."""
 
 ENV = "EXPLICATE_THREADS"
 
@@ -54,19 +85,23 @@ def resolve_device(device: str | torch.device) -> torch.device:
     return torch.device(device)
 
 
+def _affinity() -> set[int]:
+    try:
+        return set(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return set(range(os.cpu_count() or 1))
+
+
 def usable_cores() -> int:
     """Cores this process may run on (its CPU affinity where the OS reports it)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+    return max(1, len(_affinity()))
 
 
-def max_threads() -> int:
-    """The thread budget: ``EXPLICATE_THREADS`` when set (a positive integer), else the cores."""
+def thread_setting() -> int | None:
+    """``EXPLICATE_THREADS`` (a positive integer), or None when it is not set."""
     raw = os.environ.get(ENV, "").strip()
     if not raw:
-        return usable_cores()
+        return None
     try:
         value = int(raw)
     except ValueError:
@@ -76,9 +111,133 @@ def max_threads() -> int:
     return value
 
 
+def max_threads() -> int:
+    """The thread budget: ``EXPLICATE_THREADS`` when set, else the usable cores."""
+    setting = thread_setting()
+    return usable_cores() if setting is None else setting
+
+
+# ----------------------------------------------------------------------- how busy the cores are
+@dataclass(frozen=True)
+class CpuTicks:
+    """Cumulative CPU time, in kernel ticks (``os.sysconf("SC_CLK_TCK")``, 100 a second)."""
+
+    at: float
+    """``time.monotonic()`` when read."""
+    busy: int
+    """Non-idle ticks summed over the cores this process may run on (``/proc/stat``)."""
+    own: int
+    """This process's user and system ticks, all its threads (``/proc/self/stat``)."""
+
+
+def busy_ticks(proc_stat: str, cpus: set[int]) -> int:
+    """Non-idle ticks (all but ``idle`` and ``iowait``) summed over the ``cpuN`` lines of
+    ``/proc/stat`` whose N is in ``cpus``."""
+    busy = 0
+    for line in proc_stat.splitlines():
+        name, _, rest = line.partition(" ")
+        if not name.startswith("cpu") or not name[3:].isdigit() or int(name[3:]) not in cpus:
+            continue
+        # user nice system idle iowait irq softirq steal (guest time is inside user)
+        ticks = [int(x) for x in rest.split()[:8]]
+        busy += sum(ticks) - ticks[3] - ticks[4]
+    return busy
+
+
+def own_ticks(self_stat: str) -> int:
+    """User plus system ticks from a ``/proc/<pid>/stat`` line (fields 14 and 15)."""
+    fields = self_stat[self_stat.rindex(")") + 2 :].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def runnable_tasks(loadavg: str) -> int:
+    """Tasks running or waiting for a core now, machine-wide: the ``R/T`` field of
+    ``/proc/loadavg``."""
+    return int(loadavg.split()[3].partition("/")[0])
+
+
+def _read(path: str) -> str:
+    with open(path, encoding="ascii") as f:
+        return f.read()
+
+
+def read_ticks() -> CpuTicks | None:
+    """The CPU time counters now, or None where ``/proc`` cannot be read."""
+    try:
+        return CpuTicks(time.monotonic(), busy_ticks(_read("/proc/stat"), _affinity()),
+                        own_ticks(_read("/proc/self/stat")))
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def others_runnable() -> float | None:
+    """Runnable tasks of other processes now, scaled to this process's cores (the machine's
+    run queue less this process's running threads); None where ``/proc`` cannot be read."""
+    try:
+        tasks = runnable_tasks(_read("/proc/loadavg"))
+        own = 0
+        for tid in os.listdir("/proc/self/task"):
+            with suppress(OSError):  # a thread that just ended
+                stat = _read(f"/proc/self/task/{tid}/stat")
+                own += stat[stat.rindex(")") + 2] == "R"
+    except (OSError, ValueError, IndexError):
+        return None
+    share = usable_cores() / max(os.cpu_count() or 1, 1)
+    return max(0, tasks - max(own, 1)) * share
+
+
+def busy_from(before: CpuTicks, after: CpuTicks, hz: float) -> float:
+    """Cores' worth of CPU that other processes used between two readings (this process's
+    own time taken out)."""
+    seconds = after.at - before.at
+    other = (after.busy - before.busy) - (after.own - before.own)
+    return max(0.0, other / hz / seconds) if seconds > 0 else 0.0
+
+
+def _reader() -> float | None:
+    """Cores' worth of other work on this process's cores: CPU time averaged since the
+    previous reading when that was :data:`WINDOW` ago, else the run queue now."""
+    global _TICKS
+    now = read_ticks()
+    before, _TICKS = _TICKS, now
+    if now is not None and before is not None and WINDOW[0] <= now.at - before.at <= WINDOW[1]:
+        return busy_from(before, now, float(os.sysconf("SC_CLK_TCK")))
+    return others_runnable()
+
+
+_TICKS: CpuTicks | None = read_ticks()  # so that the first region already has a window
+_LOAD: tuple[float, float | None] | None = None  # (monotonic time, reading)
+
+
+def busy_cores() -> float | None:
+    """How many of this process's cores other work keeps busy (0.0 on an idle machine, about
+    the core count when every core is taken), read at most once per :data:`LOAD_TTL`; None
+    where it cannot be read."""
+    global _LOAD
+    now = time.monotonic()
+    if _LOAD is None or now - _LOAD[0] >= LOAD_TTL:
+        _LOAD = (now, _reader())
+    return _LOAD[1]
+
+
 def threads_for(work: int) -> int:
-    """Threads for a parallel region of ``work`` elements: 1 when small, else the budget."""
-    return 1 if work < SMALL_WORK else max_threads()
+    """Threads for a parallel region of ``work`` elements.
+
+    One below :data:`MIN_PARALLEL_WORK`; else ``EXPLICATE_THREADS`` where set; else the usable
+    cores that other work leaves free (:data:`FREE_SHARE`), at least one; where the load
+    cannot be read, one below :data:`SMALL_WORK` and the cores above it.
+    """
+    if work < MIN_PARALLEL_WORK:
+        return 1
+    setting = thread_setting()
+    if setting is not None:
+        return setting
+    cores = usable_cores()
+    busy = busy_cores()
+    if busy is None:
+        return 1 if work < SMALL_WORK else cores
+    free = math.floor(cores - busy + (1.0 - FREE_SHARE) + 1e-9)
+    return max(1, min(cores, free))
 
 
 @contextmanager
@@ -87,8 +246,9 @@ def thread_policy(work: int) -> Iterator[int]:
     (numpy's OpenBLAS, through ``threadpoolctl``), restoring both after.
 
     Meant around a loop of similar regions (all prediction blocks, all EM steps, a whole
-    L-BFGS run), not around each small operation: changing the thread counts costs about a
-    millisecond.
+    L-BFGS run, one embedding batch), not around each small operation: entering costs about
+    30 us (measured on 2 cores), plus a load reading at most once per :data:`LOAD_TTL`. The
+    choice holds for the whole block, so a block that runs for minutes should be split.
     """
     import torch
 
@@ -136,15 +296,6 @@ def blas_threads(n: int) -> Iterator[None]:
         return
     with controller.limit(limits=n, user_api="blas"):
         yield
-
-
-def use_thread_setting() -> None:
-    """Apply ``EXPLICATE_THREADS``, where set, as torch's thread count for the whole process
-    (the regions that do not choose their own, e.g. end-model training)."""
-    if os.environ.get(ENV, "").strip():
-        import torch
-
-        torch.set_num_threads(max_threads())
 
 
 class _HideTorch(importlib.abc.MetaPathFinder):

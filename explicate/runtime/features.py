@@ -8,13 +8,17 @@ lookups are integer comparisons over one flat array.
 
 from __future__ import annotations
 
+import hashlib
 import math
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from spacy.language import Language
 
 from explicate import ir
@@ -30,12 +34,19 @@ from explicate.primitives.columns import (
 from explicate.primitives.phrases import PhraseIndex, find_phrases
 from explicate.primitives.text import find_phrase, merge_occurrences
 from explicate.runtime import entities as ner
-from explicate.runtime.batch_cache import FROM_ENV, CacheChoice, Entry, resolve
+from explicate.runtime.batch_cache import FROM_ENV, CacheChoice, Entry, content_key, resolve
 from explicate.runtime.data.detections import object_column
-from explicate.runtime.data.normalize import normalize_texts
+from explicate.runtime.data.normalize import INVISIBLE, normalize_text
 from explicate.runtime.data.problems import RowProblem
 from explicate.runtime.phrase_ids import phrase_token_ids
 from explicate.runtime.tokens import token_arrays, tokenize_strings, tokenizer
+from explicate.runtime.utf8 import text_array
+
+TextInput: TypeAlias = Sequence[str] | pa.Array | pa.ChunkedArray
+"""A column of text: Python strings or Arrow text (nulls read as "")."""
+
+INVISIBLE_CLASS = "[" + INVISIBLE + "]"
+"""The characters normalization removes, as a regex class (RE2, run by Arrow)."""
 
 # One-phrase queries on a column served by scans before its sorted index is built (a scan costs
 # a pass over the tokens; the index about as much as a few dozen).
@@ -47,30 +58,88 @@ def tokenize(text: str) -> list[tuple[str, int]]:
     return [(t.text, t.idx) for t in tokenizer().tokenizer(text) if not t.is_space]
 
 
-def tokenize_column(strings: list[str], nlp: Language | None = None, *, normalize: bool = False,
-                    jobs: int | None = 1, cache: CacheChoice = FROM_ENV
-                    ) -> TextColumn:
-    """Tokenize a column of strings into flat arrays (``runtime.tokens``: rows joined into a few
-    large texts; ``jobs`` processes, None for the default). With ``normalize`` the rules see
+def tokenize_column(strings: Sequence[str] | pa.Array | pa.ChunkedArray,
+                    nlp: Language | None = None, *, normalize: bool = False,
+                    jobs: int | None = 1, cache: CacheChoice = FROM_ENV) -> TextColumn:
+    """Tokenize a column of strings (Python strings or Arrow text; nulls read as "") into flat
+    arrays (``runtime.tokens``: chunks found in the UTF-8 bytes, distinct chunks tokenized once;
+    ``jobs`` processes, None for the default). With ``normalize`` the rules see
     ``data.normalize``'s text. A column seen before (same content, tokenizer and normalization)
     comes from the batch cache (``runtime.batch_cache``) instead; a custom ``nlp`` is never
     cached."""
-    raw = pa.array(strings, type=pa.string())
-    store = resolve(cache)
-    if nlp is not None or store is None or not store.wants(raw):
-        store = None
-    key = store.key(raw, normalize) if store is not None else ""
-    entry = store.get(key) if store is not None else None
-    if entry is None:
-        seen = normalize_texts(strings) if normalize else strings
-        tokens = (token_arrays(seen, nlp.tokenizer) if nlp is not None
-                  else tokenize_strings(seen, jobs))
-        entry = Entry(tokens, pa.array(seen, type=pa.string()) if normalize else raw)
-        if store is not None:
-            store.put(key, entry)
-    t = entry.tokens
-    return TextColumn(lower=t.lower, orth=t.orth, offsets=t.offsets, doc_of=t.doc_of(),
-                      char_start=t.char_start, char_end=t.char_end, arrow=entry.text)
+    return _tokenized(strings, nlp, normalize, jobs, cache)[0]
+
+
+def _tokenized(strings: TextInput, nlp: Language | None, normalize: bool, jobs: int | None,
+               cache: CacheChoice) -> tuple[TextColumn, str]:
+    """``tokenize_column`` and the column's content key (``batch_cache.content_key``; "" with a
+    custom ``nlp``, whose tokens the key does not describe)."""
+    load, key = _pending(strings, nlp, normalize, jobs, cache)
+    return load(), key
+
+
+def _pending(strings: TextInput, nlp: Language | None, normalize: bool, jobs: int | None,
+             cache: CacheChoice) -> tuple[Callable[[], TextColumn], str]:
+    """The column's content key now, its tokens when the returned function is called (from the
+    batch cache, else tokenized and stored)."""
+    raw = text_array(strings)
+    key = content_key(raw, normalize) if nlp is None else ""
+
+    def load() -> TextColumn:
+        store = resolve(cache)
+        if nlp is not None or store is None or not store.wants(raw):
+            store = None
+        entry = store.get(key) if store is not None else None
+        if entry is None:
+            seen = normalized(raw) if normalize else raw
+            tokens = (token_arrays(seen, nlp.tokenizer) if nlp is not None
+                      else tokenize_strings(seen, jobs))
+            entry = Entry(tokens, seen)
+            if store is not None:
+                store.put(key, entry)
+        t = entry.tokens
+        return TextColumn(lower=t.lower, orth=t.orth, offsets=t.offsets, doc_of=t.doc_of(),
+                          char_start=t.char_start, char_end=t.char_end, arrow=entry.text)
+
+    return load, key
+
+
+def _digest(kind: str, *parts: str | np.ndarray) -> str:
+    """A digest of what a batch holds for one field (``Batch.digests``)."""
+    h = hashlib.blake2b(kind.encode(), digest_size=20)
+    for part in parts:
+        h.update(b"|")
+        h.update(part.encode() if isinstance(part, str)
+                 else f"{part.dtype.str}{part.shape}".encode() + np.ascontiguousarray(part).data)
+    return h.hexdigest()
+
+
+def _objects_digest(col: ObjectColumn) -> str:
+    names = "\x1f".join(col.names.tolist())
+    attrs = [part for k in sorted(col.attrs) for part in (k, col.attrs[k])]
+    return _digest("objects", names, col.x, col.y, col.w, col.h, col.offsets, col.image_w,
+                   col.image_h, *attrs)
+
+
+def normalized(text: pa.Array) -> pa.Array:
+    """``data.normalize``'s text of each row of an Arrow text array: Python only for the rows
+    that are not ASCII (normalization leaves ASCII as it is)."""
+    ascii = pc.string_is_ascii(text).to_numpy(zero_copy_only=False)
+    where = np.flatnonzero(~ascii)
+    if not len(where):
+        return text
+    subset = text.take(pa.array(where))
+    invisible = pc.match_substring_regex(subset, INVISIBLE_CLASS).to_numpy(zero_copy_only=False)
+    before = subset.to_pylist()
+    after = [normalize_text(v) if gone or not unicodedata.is_normalized("NFC", v) else v
+             for v, gone in zip(before, invisible.tolist(), strict=True)]
+    changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
+    if not changed:
+        return text
+    mask = np.zeros(len(text), dtype=bool)
+    mask[where[changed]] = True
+    return text_array(pc.replace_with_mask(text, pa.array(mask),
+                                           pa.array([after[i] for i in changed], pa.string())))
 
 
 def locate_mentions(text: TextColumn, starts: np.ndarray, ends: np.ndarray,
@@ -102,13 +171,21 @@ class Batch:
     numbers: dict[str, np.ndarray] = field(default_factory=dict)
     valids: dict[str, np.ndarray] = field(default_factory=dict)
     objects: dict[str, ObjectColumn] = field(default_factory=dict)  # image objects fields
+    # Per field, a digest of everything above that belongs to it (content, validity, kind; a
+    # mention's includes its host's): what an LF's votes depend on (runtime.result_cache).
+    digests: dict[str, str] = field(default_factory=dict)
     _ents: dict[str, EntityColumn] = field(default_factory=dict)  # named entities, on demand
     _occ: dict[tuple[str, ir.Expr], Occurrences] = field(default_factory=dict)
     _index: dict[tuple[str, bool], PhraseIndex] = field(default_factory=dict)
     _asked: dict[tuple[str, bool], int] = field(default_factory=dict)
+    # Text columns not tokenized yet (``build_batch(lazy_text=True)``): loaded on first use.
+    _pending: dict[str, Callable[[], TextColumn]] = field(default_factory=dict)
 
     def text(self, name: str) -> TextColumn:
-        return self.texts[name]
+        col = self.texts.get(name)
+        if col is None:
+            col = self.texts[name] = self._pending.pop(name)()
+        return col
 
     def span(self, name: str) -> SpanColumn:
         return self.spans[name]
@@ -131,7 +208,7 @@ class Batch:
             if why is not None:
                 raise ExplicateError([Diagnostic(
                     "E620", f"entity types need the `ner` extra ({ner.INSTALL}): {why}")])
-            ents = self._ents[name] = ner.recognize_column(self.texts[name])
+            ents = self._ents[name] = ner.recognize_column(self.text(name))
         return ents
 
     def phrase_ids(self, phrase: ir.Phrase) -> np.ndarray:
@@ -154,7 +231,7 @@ class Batch:
         once the column has been asked about more than ``INDEX_AFTER`` phrases."""
         if not texts:
             return merge_occurrences([])
-        col = self.texts[name]
+        col = self.text(name)
         tokens = col.orth if case_sensitive else col.lower
         ids = phrase_token_ids(texts, case_sensitive, tokenizer().tokenizer)
         if len(ids) > 1:
@@ -169,8 +246,19 @@ class Batch:
         return index.find(ids.only())
 
 
-def _text_values(series: pd.Series, name: str, base: int,
-                 problems: list[RowProblem]) -> tuple[list[str], np.ndarray]:
+def _text_values(series: pd.Series, name: str, base: int, problems: list[RowProblem]
+                 ) -> tuple[list[str] | pa.Array | pa.ChunkedArray, np.ndarray]:
+    """The field's text ("" where missing or not text; each such row a problem) and validity.
+    A column already held by Arrow (pandas' default string dtype) stays Arrow: no Python string
+    is made per row."""
+    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow" or \
+            isinstance(series.dtype, pd.ArrowDtype) and pa.types.is_string(
+                series.dtype.pyarrow_dtype):
+        arrow = pa.array(series.array)
+        valid = arrow.is_valid().to_numpy(zero_copy_only=False)
+        problems.extend(RowProblem(base + int(i) + 1, name, "is missing")
+                        for i in np.flatnonzero(~valid))
+        return arrow, valid
     values = series.to_numpy(dtype=object)
     valid = np.ones(len(values), dtype=bool)
     if pd.api.types.infer_dtype(values, skipna=False) == "string":  # every value is a str
@@ -197,10 +285,13 @@ def _normalized(name: str, df: pd.DataFrame, span_of: dict[str, str]) -> bool:
 
 def build_batch(df: pd.DataFrame, program: Program, schema: Schema, *, base: int = 0,
                 problems: list[RowProblem] | None = None, jobs: int | None = None,
-                cache: CacheChoice = FROM_ENV) -> Batch:
+                cache: CacheChoice = FROM_ENV, lazy_text: bool = False) -> Batch:
     """Featurize the fields a program reads. ``base`` numbers rows for problem reports; ``jobs``
     worker processes tokenize (None: ``EXPLICATE_JOBS``, else one; the batch is the same
-    whatever it is); text columns seen before come from ``cache`` (default: the environment's)."""
+    whatever it is); text columns seen before come from ``cache`` (default: the environment's).
+    With ``lazy_text`` a text field is tokenized (or loaded) when a kernel first reads it
+    (``Batch.text``), so a run whose LF results are all cached tokenizes nothing; validity,
+    digests and problems are the same either way."""
     problems = problems if problems is not None else []
     ner.require(program)  # entity types without the `ner` extra: say so before any work
     n = len(df)
@@ -212,21 +303,30 @@ def build_batch(df: pd.DataFrame, program: Program, schema: Schema, *, base: int
             text_fields.setdefault(span_of[name], None)
         if kind in (FieldKind.TEXT, FieldKind.SPAN) and name in df.columns:
             text_fields.setdefault(name, None)
-    strings: dict[str, list[str]] = {}
+    strings: dict[str, TextInput] = {}
     normalize: dict[str, bool] = {}
     seen: dict[str, list[str]] = {}
+    keys: dict[str, str] = {}  # content keys of the tokenized columns
 
     def text_of(name: str) -> list[str]:
         """The field's text as the rules see it (normalized where they see it normalized)."""
         if name not in seen:
-            seen[name] = normalize_texts(strings[name]) if normalize[name] else strings[name]
+            if name in batch.texts:
+                seen[name] = batch.texts[name].arrow.to_pylist()
+            else:  # not tokenized yet (lazy): normalize without tokenizing
+                text = text_array(strings[name])
+                seen[name] = (normalized(text) if normalize[name] else text).to_pylist()
         return seen[name]
 
     for name in text_fields:
         strings[name], batch.valids[name] = _text_values(df[name], name, base, problems)
         normalize[name] = _normalized(name, df, span_of)
-        batch.texts[name] = tokenize_column(strings[name], normalize=normalize[name], jobs=jobs,
-                                            cache=cache)
+        load, keys[name] = _pending(strings[name], None, normalize[name], jobs, cache)
+        if lazy_text:
+            batch._pending[name] = load
+        else:
+            batch.texts[name] = load()
+        batch.digests[name] = _digest("text", keys[name], batch.valids[name])
     raw: dict[str, list[str]] = {}
     for name, kind in program.field_kinds.items():
         if kind is FieldKind.SPAN and name not in df.columns:
@@ -235,7 +335,7 @@ def build_batch(df: pd.DataFrame, program: Program, schema: Schema, *, base: int
             starts, ends, _ = _mention_chars(df, name, None, host)
             raw[name] = [h[s:e] if s >= 0 else "" for h, s, e in
                          zip(host, starts.tolist(), ends.tolist(), strict=True)]
-            batch.texts[name] = tokenize_column(raw[name], jobs=jobs, cache=cache)
+            batch.texts[name], keys[name] = _tokenized(raw[name], None, False, jobs, cache)
     for name, kind in program.field_kinds.items():
         if kind is FieldKind.NUM:
             values = pd.to_numeric(df[name], errors="coerce").to_numpy(dtype=np.float64,
@@ -246,14 +346,18 @@ def build_batch(df: pd.DataFrame, program: Program, schema: Schema, *, base: int
                 what = "is missing" if pd.isna(v) else f"is not a number ({v!r})"
                 problems.append(RowProblem(base + int(i) + 1, name, what))
             batch.numbers[name], batch.valids[name] = values, ok
+            batch.digests[name] = _digest("number", values)
         elif kind is FieldKind.OBJECTS:
             batch.objects[name], batch.valids[name] = object_column(df, name, base=base,
                                                                     problems=problems)
+            batch.digests[name] = _digest("objects", _objects_digest(batch.objects[name]),
+                                          batch.valids[name])
         elif kind is FieldKind.SPAN:
             parent = span_of[name]
-            mention = raw[name] if name in raw else text_of(name) if name in strings else None
+            mention = raw[name] if name in raw else text_of(name) if name in text_fields \
+                else None
             starts, ends, given = _mention_chars(df, name, mention, text_of(parent))
-            span = locate_mentions(batch.texts[parent], starts, ends, parent)
+            span = locate_mentions(batch.text(parent), starts, ends, parent)
             batch.spans[name] = span
             valid = span.found & batch.valids[parent]
             if name in batch.valids:
@@ -263,6 +367,9 @@ def build_batch(df: pd.DataFrame, program: Program, schema: Schema, *, base: int
                 problems.append(RowProblem(base + int(i) + 1, name,
                                            f"is not found {where} ('{parent}')"))
             batch.valids[name] = valid
+            batch.digests[name] = _digest("span", parent, batch.digests[parent],
+                                          keys.get(name, ""), span.start, span.end, span.found,
+                                          valid)
     return batch
 
 

@@ -1,12 +1,14 @@
 """Tokens of a column of strings straight into flat arrays, at the tokenizer's speed.
 
-spaCy's tokenizer spends most of its time per *document* (a ``Doc`` per row, its allocation and
-``to_array`` per row), not per token. So the rows are joined with a whitespace separator into a
-few large texts, each tokenized once, and the tokens are split back into rows by character
-offset. This gives exactly the per-row tokenization: the tokenizer first cuts a text at
-whitespace and analyses each whitespace-free chunk on its own, so a chunk never crosses the
-separator, and whitespace tokens are dropped anyway (``tests/test_batch_build.py`` checks it
-against the per-row tokenizer). Nothing is built per token in Python.
+spaCy's tokenizer cuts a text at whitespace and analyses each whitespace-free chunk on its own;
+whitespace tokens are dropped anyway. So a column is tokenized chunk by chunk without a ``Doc``
+per row: the chunks are found in the column's UTF-8 bytes (``runtime.utf8``, whole-array numpy
+on an Arrow string array), the distinct ones are hashed by Arrow (``pc.dictionary_encode``, C++),
+only chunks never seen before in this process go through spaCy (:class:`ChunkStore`), and each
+occurrence's tokens are gathered back by chunk id; character offsets come from byte offsets. The
+Python work left is per *distinct* chunk, and the numpy and Arrow work releases the GIL, so
+threads tokenizing different shards run in parallel. The result is exactly the per-row
+tokenization (``tests/test_batch_build.py`` checks it against spaCy row by row).
 
 ``jobs > 1`` splits the rows across worker processes (forked where the OS can, so spaCy is not
 loaded again); the arrays are the same as one process builds.
@@ -18,18 +20,21 @@ import functools
 import gc
 import multiprocessing
 import os
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import spacy
 from spacy.attrs import IDX, IS_SPACE, LENGTH, LOWER, ORTH
 from spacy.language import Language
 
 from explicate.errors import Diagnostic, ExplicateError
+from explicate.runtime import utf8
 
 SEPARATOR = "\n"
 """Joins rows before tokenizing: whitespace, so no token of a row can reach into the next."""
@@ -37,8 +42,11 @@ SEPARATOR = "\n"
 GROUP_CHARS = 1 << 20
 """Characters per joined text of distinct chunks (bounds the size of one ``Doc``)."""
 
-ROW_GROUP_CHARS = 1 << 24
-"""Characters of rows cut into chunks at a time (bounds the memory of the code point arrays)."""
+ROW_GROUP_BYTES = 1 << 23
+"""Bytes of rows cut into chunks at a time (bounds the memory of the per-byte masks)."""
+
+STORE_CHUNKS = 1 << 19
+"""Distinct chunks the process-wide :class:`ChunkStore` keeps before it starts again."""
 
 PARALLEL_CHARS = 1 << 21
 """Below this many characters the rows are tokenized in this process whatever ``jobs`` says:
@@ -136,18 +144,80 @@ def joined_tokens(strings: Sequence[str], tok: Any) -> tuple[np.ndarray, np.ndar
     return np.concatenate(parts), np.concatenate(rows)
 
 
-@functools.cache
-def _space_table() -> np.ndarray:
-    """bool[0x3001]: which code points are whitespace (``str.isspace``; none lies above)."""
-    return np.array([chr(c).isspace() for c in range(0x3001)], dtype=bool)
+class ChunkStore:
+    """The tokens of every distinct chunk tokenized so far, so a chunk is analysed by spaCy once
+    per process, not once per batch, shard or thread.
+
+    Tokens are kept flat (one entry per token: lowercase and exact hash ids, character offset
+    and length within the chunk); chunk ``i`` owns entries ``[first[i], first[i] + count[i])``.
+    Arrays only grow (by doubling, into new arrays), so the arrays a caller got stay valid for
+    the chunk ids it got while others add chunks; one lock guards the table and spaCy (whose own
+    cache is not safe to share between threads). Past ``limit`` chunks it starts again empty,
+    which bounds its memory."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = STORE_CHUNKS if limit is None else limit
+        self._lock = threading.Lock()
+        self._reset()
+
+    def _reset(self) -> None:
+        self._ids: dict[str, int] = {}
+        self._first = np.zeros(1024, dtype=np.int64)
+        self._count = np.zeros(1024, dtype=np.int64)
+        self._tokens = np.zeros((4, 1024), dtype=np.uint64)  # lower, orth, offset, length
+        self._used = 0
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def lookup(self, distinct: list[str], tok: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(first, count, tokens)`` for the chunks ``distinct`` (each once), tokenizing the
+        ones not seen before with ``tok``: ``tokens`` is uint64[4, T] (lowercase id, exact id,
+        character offset in the chunk, length)."""
+        with self._lock:
+            get = self._ids.get
+            ids = np.fromiter((get(s, -1) for s in distinct), dtype=np.int64,
+                              count=len(distinct))
+            new = np.flatnonzero(ids < 0)
+            if len(new):
+                if len(self._ids) + len(new) > self.limit:
+                    self._reset()
+                    new = np.arange(len(distinct))
+                missing = [distinct[i] for i in new.tolist()]
+                ids[new] = self._add(missing, tok)
+            return self._first[ids], self._count[ids], self._tokens[:, : self._used]
+
+    def _add(self, chunks: list[str], tok: Any) -> np.ndarray:
+        toks, of = joined_tokens(chunks, tok)
+        count = np.bincount(of, minlength=len(chunks)).astype(np.int64)
+        base, used = len(self._ids), self._used
+        self._first = _grown(self._first, base + len(chunks))
+        self._count = _grown(self._count, base + len(chunks))
+        self._tokens = _grown(self._tokens, used + len(toks))
+        ids = np.arange(base, base + len(chunks), dtype=np.int64)
+        self._first[ids] = used + np.cumsum(count) - count
+        self._count[ids] = count
+        self._tokens[:, used : used + len(toks)] = toks.T
+        self._used = used + len(toks)
+        self._ids.update(zip(chunks, range(base, base + len(chunks)), strict=True))
+        return ids
 
 
-def _is_space(cps: np.ndarray) -> np.ndarray:
-    table = _space_table()
-    out = np.zeros(len(cps), dtype=bool)
-    low = cps < len(table)
-    out[low] = table[cps[low]]
+def _grown(a: np.ndarray, size: int) -> np.ndarray:
+    """``a`` if its last axis holds ``size``, else a copy with room for twice that."""
+    if a.shape[-1] >= size:
+        return a
+    out = np.zeros((*a.shape[:-1], max(2 * size, 1024)), dtype=a.dtype)
+    out[..., : a.shape[-1]] = a
     return out
+
+
+_STORE = ChunkStore()
+
+
+def chunk_store() -> ChunkStore:
+    """The process-wide store for the shared tokenizer."""
+    return _STORE
 
 
 def _ragged_take(first: np.ndarray, count: np.ndarray) -> np.ndarray:
@@ -157,57 +227,62 @@ def _ragged_take(first: np.ndarray, count: np.ndarray) -> np.ndarray:
     return np.repeat(first - (ends - count), count) + np.arange(total, dtype=np.int64)
 
 
-def token_arrays(strings: Sequence[str], tok: Any = None) -> TokenArrays:
-    """Tokenize ``strings`` in this process (see the module docstring) with ``tok`` (default:
-    the shared blank English tokenizer)."""
-    tok = tok if tok is not None else _tokenizer()
-    n = len(strings)
-    lengths = np.fromiter(map(len, strings), dtype=np.int64, count=n)
-    parts: list[np.ndarray] = []
-    rows: list[np.ndarray] = []
-    char_starts: list[np.ndarray] = []
-    for lo, hi in groups(lengths, ROW_GROUP_CHARS):
-        text = SEPARATOR.join(strings[lo:hi])
-        chunks = text.split()  # the tokenizer's whitespace-free chunks, in order
-        if not chunks:
-            continue
-        cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        space = _is_space(cps)
-        begins = np.flatnonzero(~space & np.concatenate(([True], space[:-1])))
-        if len(begins) != len(chunks):  # pragma: no cover - str.split and isspace agree
-            raise AssertionError("chunk boundaries disagree")
-        codes, unique = pd.factorize(np.array(chunks, dtype=object), sort=False)
-        u_tokens, u_of = joined_tokens(unique.tolist(), tok)
-        u_count = np.bincount(u_of, minlength=len(unique))
-        u_first = np.zeros(len(unique), dtype=np.int64)
-        np.cumsum(u_count[:-1], out=u_first[1:])
-        count = u_count[codes]
-        toks = u_tokens[_ragged_take(u_first[codes], count)]
-        at = np.repeat(begins, count) + toks[:, 2].astype(np.int64)
-        starts = _starts(lengths[lo:hi])
-        row = np.searchsorted(starts, at, side="right") - 1
-        parts.append(toks)
-        rows.append(row + lo)
-        char_starts.append(at - starts[row])
-    if parts:
-        flat = np.concatenate(parts)
-        doc_of = np.concatenate(rows)
-        char_start = np.concatenate(char_starts)
-    else:
-        flat = np.zeros((0, 4), dtype=np.uint64)
-        doc_of = char_start = np.zeros(0, dtype=np.int64)
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(doc_of, minlength=n), out=offsets[1:])
-    return TokenArrays(
-        lower=np.ascontiguousarray(flat[:, 0]),
-        orth=np.ascontiguousarray(flat[:, 1]),
-        offsets=offsets,
-        char_start=char_start,
-        char_end=char_start + flat[:, 3].astype(np.int64),
-    )
+def token_arrays(strings: Sequence[str] | pa.Array | pa.ChunkedArray, tok: Any = None
+                 ) -> TokenArrays:
+    """Tokenize ``strings`` (Python strings or an Arrow string array) in this process (see the
+    module docstring) with ``tok`` (default: the shared blank English tokenizer, whose chunks
+    are kept in the process-wide :func:`chunk_store`)."""
+    shared = tok is None or tok is _tokenizer()
+    tok = _tokenizer() if tok is None else tok
+    store = _STORE if shared else ChunkStore(limit=1 << 62)
+    text = utf8.text_array(strings)
+    offsets, data = utf8.buffers(text)
+    parts = [_group(offsets[lo : hi + 1], data, text.type, store, tok)
+             for lo, hi in byte_groups(offsets, ROW_GROUP_BYTES)]
+    if not parts:
+        return _empty(len(text))
+    return concat(parts)
 
 
-_SHARED: Sequence[str] = ()  # the rows a forked worker reads (inherited, not pickled)
+def byte_groups(offsets: np.ndarray, limit: int) -> list[tuple[int, int]]:
+    """Row ranges ``[lo, hi)`` of about ``limit`` bytes each (at least one row)."""
+    out: list[tuple[int, int]] = []
+    lo, n = 0, len(offsets) - 1
+    while lo < n:
+        hi = int(np.searchsorted(offsets, offsets[lo] + limit, side="right")) - 1
+        hi = min(max(hi, lo + 1), n)
+        out.append((lo, hi))
+        lo = hi
+    return out
+
+
+def _empty(n: int) -> TokenArrays:
+    none = np.zeros(0, dtype=np.uint64)
+    at = np.zeros(0, dtype=np.int64)
+    return TokenArrays(none, none.copy(), np.zeros(n + 1, dtype=np.int64), at, at.copy())
+
+
+def _group(offsets: np.ndarray, data: np.ndarray, kind: pa.DataType, store: ChunkStore,
+           tok: Any) -> TokenArrays:
+    """Tokens of the rows ``data[offsets[r]:offsets[r + 1]]``: their chunks found in the bytes,
+    the distinct ones hashed by Arrow, tokenized through ``store``, and gathered back."""
+    base = int(offsets[0])
+    found = utf8.chunks(offsets - base, data[base : int(offsets[-1])], kind)
+    encoded = pc.dictionary_encode(found.text)
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    distinct = encoded.dictionary.to_pylist()
+    u_first, u_count, table = store.lookup(distinct, tok)
+    count = u_count[codes]
+    take = _ragged_take(u_first[codes], count)
+    per_chunk = np.zeros(len(codes) + 1, dtype=np.int64)
+    np.cumsum(count, out=per_chunk[1:])
+    lower, orth, at, length = table[:, take]
+    char_start = np.repeat(found.char_start, count) + at.view(np.int64)
+    return TokenArrays(lower=lower, orth=orth, offsets=per_chunk[found.first],
+                       char_start=char_start, char_end=char_start + length.view(np.int64))
+
+
+_SHARED: pa.Array = pa.array([], type=pa.string())  # what forked workers read (inherited)
 
 
 def _work(lo: int, hi: int) -> TokenArrays:
@@ -242,30 +317,29 @@ def concat(parts: Sequence[TokenArrays]) -> TokenArrays:
     )
 
 
-def tokenize_strings(strings: Sequence[str], jobs: int | None = None) -> TokenArrays:
+def tokenize_strings(strings: Sequence[str] | pa.Array | pa.ChunkedArray,
+                     jobs: int | None = None) -> TokenArrays:
     """Tokenize ``strings`` with up to ``jobs`` processes (default :func:`default_jobs`); the
     result does not depend on ``jobs``."""
     global _SHARED
     jobs = default_jobs() if jobs is None else max(1, jobs)
-    n = len(strings)
-    if jobs == 1 or n < 2 * jobs or sum(map(len, strings)) < PARALLEL_CHARS:
-        return token_arrays(strings)
+    text = utf8.text_array(strings)
+    n = len(text)
+    if jobs == 1 or n < 2 * jobs or text.nbytes < PARALLEL_CHARS:
+        return token_arrays(text)
     bounds = np.linspace(0, n, jobs + 1).astype(int).tolist()
     ctx = _context()
     shared = ctx.get_start_method() == "fork"
-    _SHARED = strings
+    _SHARED = text
     gc.freeze()  # forked workers then leave the parent's objects (and pages) alone
     try:
         with ProcessPoolExecutor(max_workers=jobs - 1, mp_context=ctx) as pool:
-            if shared:
-                futures = [pool.submit(_work, lo, hi) for lo, hi in zip(bounds[1:-1], bounds[2:],
-                                                                        strict=True)]
-            else:
-                futures = [pool.submit(token_arrays, list(strings[lo:hi]))
-                           for lo, hi in zip(bounds[1:-1], bounds[2:], strict=True)]
-            first = token_arrays(strings[bounds[0] : bounds[1]])  # this process works too
+            pairs = list(zip(bounds[1:-1], bounds[2:], strict=True))
+            futures = ([pool.submit(_work, lo, hi) for lo, hi in pairs] if shared else
+                       [pool.submit(token_arrays, text[lo:hi]) for lo, hi in pairs])
+            first = token_arrays(text[bounds[0] : bounds[1]])  # this process works too
             parts = [first, *(f.result() for f in futures)]
     finally:
-        _SHARED = ()
+        _SHARED = pa.array([], type=pa.string())
         gc.unfreeze()
     return concat(parts)

@@ -108,6 +108,7 @@ class Studio:
     stage: str = field(default="starting", init=False)
     fraction: float = field(default=0.0, init=False)
     load_error: str | None = field(default=None, init=False)
+    _bom: str = field(default="", init=False, repr=False)  # the rule file's byte-order mark
 
     # ------------------------------------------------------------------ loading
     def load(self, progress: Progress | None = None) -> Studio:
@@ -215,7 +216,11 @@ class Studio:
         source = load_rules(path)
         if source.syntax_errors:
             raise ExplicateError(list(source.syntax_errors))
-        text = path.read_bytes().decode("utf-8-sig")  # as load_rules reads it: same offsets
+        raw = path.read_bytes()
+        # A byte-order mark is not part of the text (load_rules drops it: same offsets) but is
+        # written back, so saving an unchanged file keeps every byte.
+        self._bom = "\ufeff" if raw.startswith(b"\xef\xbb\xbf") else ""
+        text = raw.decode("utf-8-sig")
         header = [s for s in source.rules.statements if not isinstance(s, ir.LF)]
         lfs = list(source.rules.lfs)
         shift = 0
@@ -287,7 +292,7 @@ class Studio:
             dsl = to_dsl(k.lf)
             added.append(f"# {' '.join(k.source.split())}\n{dsl}" if k.kind == "english"
                          else dsl)
-        return self.rule_file.render(present, added)
+        return self._bom + self.rule_file.render(present, added)
 
     def _move(self, kept: tuple[Kept, ...] | None, op: str, at: int | None = None) -> dict[str, Any]:
         warm = None

@@ -135,11 +135,14 @@ class SentenceEncoder:
             vectors = np.zeros((len(distinct), 384), dtype=np.float32)
             batches = length_batches(lengths, self.max_tokens, self.batch_size)
             with Progress(self.progress, len(distinct), "embedding (MiniLM)") as advance, \
-                    torch.inference_mode(), thread_policy(self.max_tokens * EMBED_WORK):
+                    torch.inference_mode():
                 for rows in batches:
                     chunk = [texts[distinct[j]] for j in rows.tolist()]
-                    vectors[rows] = mean_pool(model, tokenizer, chunk, self.max_length,
-                                              self.device).cpu().numpy()
+                    # Threads chosen per batch: a pool's embedding runs for minutes, while the
+                    # machine's load changes (the choice costs ~30 us; a batch, tens of ms).
+                    with thread_policy(self.max_tokens * EMBED_WORK):
+                        vectors[rows] = mean_pool(model, tokenizer, chunk, self.max_length,
+                                                  self.device).cpu().numpy()
                     advance(len(chunk))
             self.cache.put([keys[i] for i in distinct], vectors)
         return self.cache.lookup(keys)

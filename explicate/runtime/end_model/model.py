@@ -140,8 +140,7 @@ class EndModel:
             net, self.history, best_at, extra = own.net, own.history, own.best, own.info
         else:
             net = self._kind.new_net(feats).to(self.torch_device)
-            with thread_policy(hyper.batch_size * self._kind.row_work(feats)):
-                best = self._train(net, feats, probs, rows_all, hyper, dev_feats, dev_y, row_w)
+            best = self._train(net, feats, probs, rows_all, hyper, dev_feats, dev_y, row_w)
             best_at = best[1] if best is not None else None
             if best is not None:
                 net.load_state_dict(best[2])
@@ -183,16 +182,18 @@ class EndModel:
                 net.train()
                 perm = rng.permutation(rows_all)
                 total = 0.0
-                for s in range(0, len(perm), bs):
-                    rows = perm[s : s + bs]
-                    idx = torch.from_numpy(rows).to(self.torch_device)
-                    logits = self._kind.forward(net, feats, rows)
-                    loss = soft_cross_entropy(logits, targets[idx],
-                                              row_w[idx] if row_w is not None else None)
-                    opt.zero_grad()
-                    loss.backward()
-                    opt.step()
-                    total += float(loss.detach()) * len(rows)
+                # Threads chosen per epoch: training runs for minutes, the load changes.
+                with thread_policy(bs * self._kind.row_work(feats)):
+                    for s in range(0, len(perm), bs):
+                        rows = perm[s : s + bs]
+                        idx = torch.from_numpy(rows).to(self.torch_device)
+                        logits = self._kind.forward(net, feats, rows)
+                        loss = soft_cross_entropy(logits, targets[idx],
+                                                  row_w[idx] if row_w is not None else None)
+                        opt.zero_grad()
+                        loss.backward()
+                        opt.step()
+                        total += float(loss.detach()) * len(rows)
                 record = {"epoch": epoch + 1, "loss": total / len(perm)}
                 if dev_feats is not None:
                     assert dev_y is not None

@@ -1,4 +1,4 @@
-"""What ``explicate apply`` and ``explicate fit`` do with shards: run, then say what was written
+"""What ``explicate apply``, ``explicate fit`` and ``explicate train`` do with shards: run, then say what was written
 (problems as the single-file commands report them, with shard and row numbers)."""
 
 from __future__ import annotations
@@ -61,3 +61,16 @@ def fit_shards_cli(l_dir: Path, out: Path, method: str, engine: str, workers: in
                                          (f"write e.g. -o {out.stem}/",))])
     return fit_shards(l_dir, out, method=method, engine=engine, workers=workers,
                       scheduler=scheduler)
+
+
+def train_shards_cli(probs_dir: Path, out: Path, data: str | None, text: Sequence[str] | None,
+                     kind: str, epochs: int, batch_size: int, lr: float | None,
+                     seed: int) -> dict[str, Any]:
+    from explicate.runtime.engine.train import train_shards  # torch: only this command
+
+    if out.suffix in (".pt", ".npy", ".npz"):
+        raise ExplicateError([Diagnostic("E605", f"-o {out}: the end model and its "
+                                         "predictions are written into a directory", None, "",
+                                         (f"write e.g. -o {out.stem}/",))])
+    return train_shards(probs_dir, out, data=data, text=text, kind=kind, epochs=epochs,
+                        batch_size=batch_size, lr=lr, seed=seed)

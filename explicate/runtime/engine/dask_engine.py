@@ -58,6 +58,12 @@ class DaskEngine:
                                              threads_per_worker=1, processes=processes,
                                              dashboard_address=None, **where)
             self.client = Client(self._cluster)
+            if processes:
+                # Our own worker processes load spaCy without torch (applying rules needs
+                # neither); a joined cluster's workers (and this process) are left alone.
+                from explicate.runtime.device import keep_torch_out_of_spacy
+
+                self.client.run(keep_torch_out_of_spacy)
 
     def _shared(self, shared: dict[str, Any]) -> dict[str, Any]:
         """Each shared value sent to the workers once (a future every task depends on)."""

@@ -6,8 +6,9 @@ statistics (one row per distinct vote pattern).
 
 An L directory::
 
-    manifest.json    format, labels, LF names, rows, and per shard: source, file, rows,
-                     offset (first global row), sha256 of the block, problem count
+    manifest.json    format, labels, LF names, rows, the CSV column names given, the text
+                     fields the rules read, and per shard: source, file, rows, offset (first
+                     global row), sha256 of the block, problem count
     part-00000.npy   int8 [rows, m] of shard 0 (ABSTAIN = -1), rows in file order
     stats.npz        the summed VoteStats (patterns, counts)
     problems.jsonl   every row problem: shard, row (1-based in the shard), global row, field
@@ -26,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from explicate.compiler import FieldKind
 from explicate.errors import Diagnostic, ExplicateError
 from explicate.ir import label_dtype as ir_label_dtype
 from explicate.runtime.apply import compile_for, load_rules
@@ -43,7 +45,7 @@ from explicate.runtime.engine.shards import (
     part_name,
     predict_shard,
 )
-from explicate.runtime.label_model import LabelModel, VoteStats
+from explicate.runtime.label_model.stats import VoteStats
 
 L_FORMAT = "explicate.shards/1"
 P_FORMAT = "explicate.shard_probs/1"
@@ -142,6 +144,8 @@ def apply_shards(rules: str | Path, data: str | Path, out: str | Path, *,
                 "engine": eng.name, "labels": list(program.labels),
                 "lf_names": list(program.names), "cardinality": program.cardinality,
                 "rows": offset, "patterns": total.n_patterns, "dtype": "int8",
+                "columns": list(cols) if cols else None, "text_fields": [
+                    f for f, kind in program.field_kinds.items() if kind is FieldKind.TEXT],
                 "stats": STATS, "problems": PROBLEMS, "shards": entries}
     _write_text(out_dir / MANIFEST, json.dumps(manifest, indent=1))
     return ShardRun(manifest, total, time.perf_counter() - t0)
@@ -196,6 +200,8 @@ def fit_shards(l_dir: str | Path, out: str | Path, *, method: str = "auto",
     grows with the distinct vote patterns, not the rows), then predict every shard's
     probabilities on ``engine`` by pattern lookup; write ``out/part-NNNNN.npy`` (float32
     [rows, k]), ``out/label_model.npz`` and ``out/manifest.json``. Returns a report."""
+    from explicate.runtime.label_model import LabelModel  # torch: the driver only, not workers
+
     manifest = read_manifest(l_dir)
     stats = read_stats(l_dir)
     if stats.n_rows == 0:

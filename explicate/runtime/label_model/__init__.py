@@ -33,29 +33,67 @@ method, ``fit_file`` (``explicate fit``).
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
-from typing import overload
+from typing import TYPE_CHECKING, Any, overload
 
-from explicate.runtime.label_model.auto import PRIORS
-from explicate.runtime.label_model.dependencies import dependency_weights
-from explicate.runtime.label_model.fit_file import fit_label_model_cli
-from explicate.runtime.label_model.model import LabelModel, TieBreak, probs_to_preds
-from explicate.runtime.label_model.registry import (
-    FitOptions,
-    FitProblem,
-    Fitted,
-    Method,
-    get_method,
-    label_models,
-    method_names,
-)
-from explicate.runtime.label_model.stats import (
-    ABSTAIN,
-    VoteStats,
-    covered_mask,
-    synthetic_votes,
-)
-from explicate.runtime.metrics import score_predictions
+if TYPE_CHECKING:
+    from explicate.runtime.label_model.auto import PRIORS
+    from explicate.runtime.label_model.dependencies import dependency_weights
+    from explicate.runtime.label_model.fit_file import fit_label_model_cli
+    from explicate.runtime.label_model.model import LabelModel, TieBreak, probs_to_preds
+    from explicate.runtime.label_model.registry import (
+        FitOptions,
+        FitProblem,
+        Fitted,
+        Method,
+        get_method,
+        label_models,
+        method_names,
+    )
+    from explicate.runtime.label_model.stats import (
+        ABSTAIN,
+        VoteStats,
+        covered_mask,
+        synthetic_votes,
+    )
+    from explicate.runtime.metrics import score_predictions
+
+# Names are loaded on first use (PEP 562): a process that only needs the vote statistics (a
+# worker applying rules to a shard imports ``label_model.stats``) never imports torch, which the
+# fitting modules need. Every name but the statistics' loads ``model`` first, as an eager import
+# of this package did, so the built-in methods are registered before the registry is read.
+_TORCH_FREE = {"ABSTAIN": "stats", "VoteStats": "stats", "covered_mask": "stats",
+               "synthetic_votes": "stats"}
+_FITTING = {"PRIORS": "auto", "dependency_weights": "dependencies",
+            "fit_label_model_cli": "fit_file", "LabelModel": "model", "TieBreak": "model",
+            "probs_to_preds": "model", "FitOptions": "registry", "FitProblem": "registry",
+            "Fitted": "registry", "Method": "registry", "get_method": "registry",
+            "label_models": "registry", "method_names": "registry"}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "score_predictions":
+        from explicate.runtime.metrics import score_predictions
+
+        return score_predictions
+    if name in _TORCH_FREE:
+        module = importlib.import_module(f"{__name__}.{_TORCH_FREE[name]}")
+    elif name in _FITTING:
+        importlib.import_module(f"{__name__}.model")
+        module = importlib.import_module(f"{__name__}.{_FITTING[name]}")
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def _method_names() -> tuple[str, ...]:
+    from explicate.runtime.label_model.model import LabelModel  # noqa: F401  (registers them)
+    from explicate.runtime.label_model.registry import method_names
+
+    return method_names()
 
 
 class _MethodNames(Sequence[str]):
@@ -67,13 +105,13 @@ class _MethodNames(Sequence[str]):
     @overload
     def __getitem__(self, index: slice) -> Sequence[str]: ...
     def __getitem__(self, index: int | slice) -> str | Sequence[str]:
-        return method_names()[index]
+        return _method_names()[index]
 
     def __len__(self) -> int:
-        return len(method_names())
+        return len(_method_names())
 
     def __repr__(self) -> str:
-        return repr(method_names())
+        return repr(_method_names())
 
 
 METHODS: Sequence[str] = _MethodNames()

@@ -1,0 +1,287 @@
+"""Held-out explanations: does the English front end read what people nobody tuned on wrote?
+
+Run: ``PYTHONPATH=. .venv/bin/python benchmarks/heldout_explanations.py [--show N]``.
+
+The fixture (``tests/fixtures/heldout/``) was written without reading the English grammar or the
+project's corpus: ``tasks.json`` holds seven task shapes (field names, mentions, word lists,
+labels, the labeled examples the explanations talk about, and probe rows), and
+``explanations.tsv`` one explanation per row with the expected DSL condition a careful reader
+would compile, or ``unsupported: why`` where the DSL cannot say it. Two styles: ``graduate``
+(careful, complete sentences) and ``crowd`` (Mechanical Turk style: lowercase, typos, no quotes).
+
+Each explanation is explained on its own (``explicate.explain`` with its example as the only row,
+the task's word lists, and the task's probe rows plus examples as the pool), and reported per style
+and per task (``--rows FILE`` writes every row's outcome, to compare two grammars row by row):
+
+- parse %: at least one reading;
+- kept %: at least one LF kept;
+- full kept %: an LF kept from a reading that dropped nothing with content (not partial);
+- correct %: for an expressible explanation, at least one LF is kept and *every* kept LF votes
+  exactly as the expected DSL's LF on every probe row and example of the task; for an
+  ``unsupported`` one, nothing is kept and the parser said why (an ``unsupported`` note or a
+  diagnostic);
+- said unsupported %: the parser's report names the sentence (or a part of it) ``unsupported``;
+- wrong %: something was kept that votes otherwise than expected (a reading that says something
+  else than the sentence) or, for an unsupported one, anything kept at all.
+
+Also the parser's latency on these rows alone (no filters): median, p99, max.
+
+Ends with one JSON line of the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import statistics
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's explicate, not an installed copy
+
+from explicate import apply_rules, explain  # noqa: E402
+from explicate.grammar.explanation import Context, parse_explanation  # noqa: E402
+from explicate.runtime.explain import ExplainResult, votes  # noqa: E402
+
+FIXTURE = ROOT / "tests" / "fixtures" / "heldout"
+STYLES = ("graduate", "crowd")
+COLUMNS = ("task", "example", "style", "explanation", "expected")
+UNSUPPORTED = "unsupported:"
+
+
+@dataclass(frozen=True)
+class Task:
+    """One task shape: its fields, mentions, word lists, labels, examples and probe rows."""
+
+    name: str
+    labels: tuple[str, ...]
+    text_fields: tuple[str, ...]
+    mentions: dict[str, str]  # mention field -> the text field it lies in
+    numbers: tuple[str, ...]
+    lists: dict[str, tuple[str, ...]]
+    examples: dict[str, dict[str, Any]]  # id -> fields and "label"
+    probes: tuple[dict[str, Any], ...]
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return (*self.text_fields, *self.mentions, *self.numbers)
+
+    def frame(self) -> pd.DataFrame:
+        """The rows votes are compared on: the probe rows, then the examples (without labels)."""
+        rows = [*self.probes, *self.examples.values()]
+        return pd.DataFrame([{f: r[f] for f in self.fields} for r in rows],
+                            columns=list(self.fields))
+
+    def rules(self, condition: str, label: str) -> str:
+        """A rule file with this task's declarations and one LF ``expected``."""
+        lines = [f"labels: {', '.join(self.labels)}"]
+        for name, words in self.lists.items():
+            lines.append(f"words {name} = " + ", ".join(json.dumps(w) for w in words))
+        by_text: dict[str, list[str]] = {}
+        for mention, text in self.mentions.items():
+            by_text.setdefault(text, []).append(mention)
+        lines += [f"spans: {', '.join(ms)} in {text}" for text, ms in by_text.items()]
+        lines.append(f"lf expected: {condition} -> {label}")
+        return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One held-out explanation and what a careful reader would compile from it."""
+
+    line: int  # line of explanations.tsv (the header is line 1)
+    task: str
+    example: str
+    style: str
+    text: str
+    expected: str  # a DSL condition, or "unsupported: why"
+
+    @property
+    def unsupported(self) -> bool:
+        return self.expected.startswith(UNSUPPORTED)
+
+
+def load_tasks(path: Path = FIXTURE / "tasks.json") -> dict[str, Task]:
+    raw = json.loads(path.read_text(encoding="utf-8"))["tasks"]
+    return {name: Task(name, tuple(t["labels"]), tuple(t["text_fields"]), dict(t["mentions"]),
+                       tuple(t.get("numbers", ())),
+                       {k: tuple(v) for k, v in t["lists"].items()}, dict(t["examples"]),
+                       tuple(t["probes"]))
+            for name, t in raw.items()}
+
+
+def load_rows(path: Path = FIXTURE / "explanations.tsv") -> list[Row]:
+    # QUOTE_NONE: explanations and DSL are full of quotes that are part of the text.
+    with path.open(encoding="utf-8", newline="") as f:
+        lines = list(csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+    if tuple(lines[0]) != COLUMNS:
+        raise ValueError(f"{path}: the header must be {COLUMNS}, not {lines[0]}")
+    rows = []
+    for number, cells in enumerate(lines[1:], start=2):
+        if not cells or cells[0].startswith("#"):
+            continue
+        if len(cells) != len(COLUMNS):
+            raise ValueError(f"{path}:{number}: {len(cells)} fields, expected {len(COLUMNS)}")
+        rows.append(Row(number, *(c.strip() for c in cells)))
+    return rows
+
+
+def expected_votes(task: Task, row: Row) -> np.ndarray:
+    """The expected LF's votes on the task's frame (label ids, ABSTAIN = -1)."""
+    label = task.examples[row.example]["label"]
+    applied = apply_rules(task.rules(row.expected, label), task.frame())
+    return np.asarray(applied.L[:, 0])
+
+
+@dataclass
+class Outcome:
+    """What the front end made of one row."""
+
+    row: Row
+    parsed: bool
+    kept: bool
+    full: bool
+    correct: bool
+    wrong: bool
+    said_unsupported: bool = False  # the parser named the sentence (or a part) unsupported
+    kept_dsl: list[str] = field(default_factory=list)
+    note: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"line": self.row.line, "task": self.row.task, "style": self.row.style,
+                "explanation": self.row.text, "expected": self.row.expected,
+                "parsed": self.parsed, "kept": self.kept, "full": self.full,
+                "correct": self.correct, "wrong": self.wrong,
+                "said_unsupported": self.said_unsupported, "kept_dsl": self.kept_dsl,
+                "note": self.note}
+
+
+def judge(task: Task, row: Row, expected: np.ndarray | None) -> Outcome:
+    """Explain one row on its own and compare what was kept with what was expected."""
+    example = task.examples[row.example]
+    one = pd.DataFrame([{"label": example["label"], "explanation": row.text,
+                         **{f: example[f] for f in task.fields}}])
+    frame = task.frame()
+    result = explain(one, task.labels, pool=frame, word_lists=task.lists)
+    e = result.explained[0]
+    report = e.as_json()
+    kept_dsl = list(report["kept"])
+    if row.unsupported:
+        said = bool(report["unsupported"]) or bool(report["errors"])
+        correct = not e.kept and said
+        wrong = bool(e.kept)
+        note = "; ".join(report["unsupported"] or report["errors"])[:160]
+    else:
+        matches = _matches(result, frame, expected)
+        correct = bool(matches) and all(matches)
+        wrong = not all(matches)
+        note = "; ".join(r["code"] for r in report["rejected"])
+    return Outcome(row, bool(e.readings), bool(e.kept), e.full, correct, wrong,
+                   bool(report["unsupported"]), kept_dsl, note)
+
+
+def _matches(result: ExplainResult, frame: pd.DataFrame, expected: np.ndarray | None) -> list[bool]:
+    if not result.lfs or expected is None:
+        return []
+    got = votes(result, frame)
+    return [bool(np.array_equal(got[:, j], expected)) for j in range(got.shape[1])]
+
+
+def parse_ms(tasks: dict[str, Task], rows: list[Row]) -> list[float]:
+    """Milliseconds to parse each row (the parser alone, no filters), after one warm-up parse.
+
+    Every row's text is distinct within its task, so no row is served from the parser's cache."""
+    def context(task: Task, row: Row) -> Context:
+        example = {f: task.examples[row.example][f] for f in task.fields}
+        return Context(task.labels, dict(task.mentions), task.text_fields, dict(task.lists),
+                       example, ())
+
+    if rows:
+        parse_explanation("warm up the parser", context(tasks[rows[0].task], rows[0]))
+    out = []
+    for r in rows:
+        ctx = context(tasks[r.task], r)
+        t0 = time.perf_counter()
+        parse_explanation(r.text, ctx)
+        out.append(1000.0 * (time.perf_counter() - t0))
+    return out
+
+
+def rates(outcomes: Iterable[Outcome]) -> dict[str, float]:
+    out = list(outcomes)
+    n = len(out)
+
+    def pct(k: int) -> float:
+        return round(100.0 * k / n, 1) if n else 0.0
+
+    return {"n": n, "parse": pct(sum(o.parsed for o in out)), "kept": pct(sum(o.kept for o in out)),
+            "full_kept": pct(sum(o.full for o in out)),
+            "correct": pct(sum(o.correct for o in out)), "wrong": pct(sum(o.wrong for o in out)),
+            "said_unsupported": pct(sum(o.said_unsupported for o in out))}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--show", type=int, default=0, help="print N rows that are not correct")
+    ap.add_argument("--task", default=None, help="only this task")
+    ap.add_argument("--rows", type=Path, default=None,
+                    help="write every row's outcome here (JSON lines), to compare two grammars")
+    args = ap.parse_args()
+    tasks = load_tasks()
+    rows = [r for r in load_rows() if args.task in (None, r.task)]
+    latency = sorted(parse_ms(tasks, rows))
+    t0 = time.perf_counter()
+    outcomes = []
+    for r in rows:
+        task = tasks[r.task]
+        outcomes.append(judge(task, r, None if r.unsupported else expected_votes(task, r)))
+    seconds = time.perf_counter() - t0
+
+    print(f"{len(rows)} held-out explanations over {len(tasks)} task shapes ({seconds:.1f} s)\n")
+    print(f"{'':24} {'n':>4} {'parse%':>7} {'kept%':>7} {'full%':>7} {'correct%':>9} "
+          f"{'wrong%':>7} {'unsup%':>7}")
+    figures: dict[str, Any] = {}
+    groups: list[tuple[str, list[Outcome]]] = [("all", outcomes)]
+    groups += [(f"style={s}", [o for o in outcomes if o.row.style == s]) for s in STYLES]
+    groups += [(f"task={t}", [o for o in outcomes if o.row.task == t]) for t in tasks]
+    groups += [(f"{t}/{s}", [o for o in outcomes if o.row.task == t and o.row.style == s])
+               for t in tasks for s in STYLES]
+    groups += [("expressible rows", [o for o in outcomes if not o.row.unsupported]),
+               ("unsupported rows", [o for o in outcomes if o.row.unsupported])]
+    for name, group in groups:
+        if not group:
+            continue
+        fig = rates(group)
+        figures[name] = fig
+        print(f"{name:24} {fig['n']:>4} {fig['parse']:>7} {fig['kept']:>7} {fig['full_kept']:>7} "
+              f"{fig['correct']:>9} {fig['wrong']:>7} {fig['said_unsupported']:>7}")
+    if args.show:
+        print(f"\nnot correct (first {args.show}):")
+        for o in [o for o in outcomes if not o.correct][: args.show]:
+            print(f"  [{o.row.line} {o.row.task}/{o.row.style}] {o.row.text}\n"
+                  f"      expected {o.row.expected}\n      kept {o.kept_dsl} {o.note}")
+    if args.rows is not None:
+        args.rows.write_text("".join(json.dumps(o.as_json()) + "\n" for o in outcomes),
+                             encoding="utf-8")
+    if latency:
+        figures["parse_ms"] = {"median": round(statistics.median(latency), 1),
+                               "p99": round(latency[min(len(latency) - 1,
+                                                         int(0.99 * len(latency)))], 1),
+                               "max": round(latency[-1], 1)}
+        print(f"\nparse latency (parser alone): median {figures['parse_ms']['median']} ms, "
+              f"p99 {figures['parse_ms']['p99']} ms, max {figures['parse_ms']['max']} ms")
+    figures["seconds"] = round(seconds, 1)
+    print(json.dumps({"heldout": figures}, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()

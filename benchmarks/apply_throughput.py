@@ -62,7 +62,10 @@ from explicate.runtime.apply import apply_program, compile_for
 from explicate.runtime.batch_cache import BatchCache
 from explicate.runtime.data import read_table
 from explicate.runtime.features import build_batch
-from explicate.runtime.tokens import joined_tokens, tokenizer
+from explicate.runtime.tokens import joined_tokens, token_arrays, tokenizer
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from old_tokens import token_arrays as old_token_arrays  # noqa: E402 - the previous tokenizer
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("EXPLICATE_DATA", REPO.parent / "shared" / "data"))
@@ -389,6 +392,19 @@ def bench(df: pd.DataFrame, lfs: list, repeat: int, jobs: int) -> dict[str, floa
         t, L_excl = timed(lambda: program.apply(batch))  # noqa: B023 - called at once
         excl.append(t)
 
+    # The tokenizer of batch building against the previous one (benchmarks/old_tokens.py), side
+    # by side on the same Python strings: same arrays, time of each.
+    strings = df["text"].tolist()
+    old_tok: list[float] = []
+    new_tok: list[float] = []
+    for _ in range(repeat):
+        t, old = timed(lambda: old_token_arrays(strings))
+        old_tok.append(t)
+        t, new = timed(lambda: token_arrays(strings))
+        new_tok.append(t)
+    assert all(np.array_equal(getattr(old, f), getattr(new, f))  # type: ignore[attr-defined]
+               for f in ("lower", "orth", "offsets", "char_start", "char_end"))
+
     # In parallel: `jobs` processes against one (featurize + evaluate, no cache).
     par: list[float] = []
     for _ in range(repeat):
@@ -426,6 +442,8 @@ def bench(df: pd.DataFrame, lfs: list, repeat: int, jobs: int) -> dict[str, floa
         "explicate_rows_per_s_excl_tok": n / t_excl,
         "speedup_incl_tok": snorkel_incl / t_incl,
         "speedup_excl_tok": t_snorkel / t_excl,
+        "tokens_previous_s": statistics.median(old_tok),
+        "tokens_now_s": statistics.median(new_tok),
         "jobs": jobs,
         "apply_parallel_s": t_par,
         "parallel_speedup": t_incl / t_par,
@@ -499,6 +517,9 @@ def report(title: str, r: dict[str, float]) -> None:
           f" + explicate overhead {r['explicate_overhead_s']:.3f} s = featurize "
           f"{r['explicate_featurize_s']:.3f} s ({r['featurize_vs_tokenizer']:.0%} of spaCy's "
           f"per-doc tokenizer time); LF evaluation {r['explicate_excl_tok_s']:.3f} s")
+    print(f"  token arrays: previous tokenizer {r['tokens_previous_s']:.3f} s, now "
+          f"{r['tokens_now_s']:.3f} s ({r['tokens_previous_s'] / r['tokens_now_s']:.1f}x, "
+          "identical arrays)")
     print(f"  explicate program.apply (excl.)     {r['explicate_excl_tok_s']:8.3f} s  "
           f"{r['explicate_rows_per_s_excl_tok']:>12,.0f} rows/s")
     print(f"  speed-up vs Snorkel: {r['speedup_excl_tok']:,.1f}x excluding tokenization, "

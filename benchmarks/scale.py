@@ -150,7 +150,9 @@ def measured(args: list[str]) -> dict[str, Any]:
     if time_v.is_file():
         cmd = [str(time_v), "-v", *cmd]
     t0 = time.perf_counter()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+    # Every run starts cold: no batch (token) cache, so a run does not reuse the tokens an
+    # earlier engine's run of the same shards left behind (that made `threads` look 2.4x serial).
+    env = {**os.environ, "EXPLICATE_CACHE": "off", "PYTHONPATH": os.pathsep.join(
         [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])])}
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             cwd=REPO, env=env)

@@ -258,8 +258,13 @@ def _load() -> float:
 
 
 def _median(v: list[float]) -> float | None:
+    """The median of the figures that are not NaN (the mean of the middle two for an even
+    count, so that two repeats favour neither the faster nor the slower)."""
     good = sorted(x for x in v if x == x)
-    return round(good[len(good) // 2], 4) if good else None
+    if not good:
+        return None
+    mid = len(good) // 2
+    return round(good[mid] if len(good) % 2 else (good[mid - 1] + good[mid]) / 2, 4)
 
 
 def ratio(case: str, row: dict[str, float | None], against: str) -> float | None:

@@ -43,8 +43,12 @@ def render(text: str, ctx: Context = CONTEXT) -> str:
 
 # --- the corpus: phrasings per primitive over several task shapes -----------------------------
 
-CORPUS_TASKS = Path(__file__).parent / "fixtures" / "explanations.corpus.json"
-CORPUS_ROWS = Path(__file__).parent / "fixtures" / "explanations.corpus.tsv"
+FIXTURES = Path(__file__).parent / "fixtures"
+CORPUS_TASKS = FIXTURES / "explanations.corpus.json"
+CORPUS_ROWS = FIXTURES / "explanations.corpus.tsv"
+# Held-out style: new task shapes, written before the grammar was changed for them.
+NEW_TASKS = FIXTURES / "explanations.newtasks.json"
+NEW_ROWS = FIXTURES / "explanations.newtasks.tsv"
 
 
 @dataclass(frozen=True)
@@ -68,9 +72,10 @@ def corpus_tasks() -> dict[str, dict[str, Any]]:
     return tasks
 
 
-def corpus_context(row: CorpusRow) -> Context:
+def corpus_context(row: CorpusRow | NewRow) -> Context:
     """The context a corpus row is parsed in: its task's fields, lists, labels and example."""
-    task = corpus_tasks()[row.task]
+    tasks = new_tasks() if isinstance(row, NewRow) else corpus_tasks()
+    task = tasks[row.task]
     return Context(tuple(task["labels"]), task["spans"], tuple(task["texts"]),
                    {k: tuple(v) for k, v in task["lists"].items()},
                    task["examples"][row.example])
@@ -92,3 +97,49 @@ def render_corpus(task: str | None = None) -> str:
     blocks = [f"[{r.task}/{r.example}/{r.primitive}] {r.label}\n" + render(r.text, corpus_context(r))
               for r in corpus() if task is None or r.task == task]
     return "\n\n".join(blocks) + "\n"
+
+
+# --- new task shapes: what each explanation should read as ----------------------------------
+
+
+@dataclass(frozen=True)
+class NewRow:
+    """One explanation of the new-task fixture: its task and example, who would write it that
+    way (``grad`` or ``crowd``), its batch (1: used to find the general causes; 2: written after
+    those changes, measured before any change for it), its label, and the DSL condition it should
+    read as."""
+
+    task: str
+    example: str
+    style: str
+    batch: str
+    label: str
+    text: str
+    expected: str
+
+
+def new_rows() -> list[NewRow]:
+    lines = NEW_ROWS.read_text(encoding="utf-8").splitlines()[1:]
+    return [NewRow(*ln.split("\t")) for ln in lines if ln.strip()]
+
+
+def new_tasks() -> dict[str, dict[str, Any]]:
+    tasks: dict[str, dict[str, Any]] = json.loads(NEW_TASKS.read_text())["tasks"]
+    return tasks
+
+
+def new_verdict(row: NewRow) -> str:
+    """How the grammar reads one new-task row: ``right`` (a complete reading is the expected
+    condition), ``wrong`` (complete readings, none of them expected), ``partial`` (only readings
+    that dropped content) or ``none``."""
+    from explicate.grammar.explanation import parse_explanation, simplify
+    from explicate.grammar.parse import parse_lf
+
+    expected = simplify(parse_lf(f"lf r: {row.expected} -> L").when)
+    parsed = parse_explanation(row.text, corpus_context(row))
+    complete = [r.when for r in parsed.readings if not r.partial]
+    if expected in complete:
+        return "right"
+    if complete:
+        return "wrong"
+    return "partial" if parsed.readings else "none"

@@ -504,3 +504,50 @@ def test_a_bare_excerpt_of_the_example_reads_as_its_words_around_the_mentions(
     other = pd.DataFrame([{"label": "SPOUSE", "explanation": "John Smith and his sister",
                            **EXAMPLE}])
     assert not explain(other, ["NOT_SPOUSE", "SPOUSE"]).lfs
+
+
+# --- new task shapes, written the way crowd workers and experts type -----------------------------
+
+
+def test_new_task_explanations_read_as_they_should() -> None:
+    """The new-task fixture (tasks and field names the corpus does not use, grad and crowd
+    style): nearly every row has its expected complete reading, and none has only complete
+    readings that say something else."""
+    from tests.explanation_cases import new_rows, new_verdict
+
+    rows = new_rows()
+    verdicts = {r.text: new_verdict(r) for r in rows}
+    wrong = [t for t, v in verdicts.items() if v == "wrong"]
+    assert not wrong, wrong
+    for style in ("grad", "crowd"):
+        mine = [verdicts[r.text] for r in rows if r.style == style]
+        assert sum(v == "right" for v in mine) >= 0.9 * len(mine), (style, [
+            r.text for r in rows if r.style == style and verdicts[r.text] != "right"])
+
+
+@pytest.mark.parametrize("text,kept", [
+    # A trailing conclusion is the reason for the label, not a condition.
+    ('"wife" is between person1 and person2, so they are married',
+     '"wife" between person1 and person2'),
+    # Words before "because" that carry no content; a label there is kept.
+    ('I think they are spouses because "wife" is right before person2',
+     '"wife" within 0 words left of person2'),
+    ('label it spouse because "his wife" is between the two people',
+     '"his wife" between person1 and person2'),
+    ("the word wife shows up between the two names", '"wife" between person1 and person2'),
+    ('the reason is that it says "his wife"', 'sentence contains "his wife"'),
+])
+def test_crowd_filler_is_dropped_only_without_content(text: str, kept: str) -> None:
+    (reading,) = parse_explanation(text, CONTEXT).readings
+    assert to_dsl(reading.when) == kept and not reading.partial
+
+
+def test_a_conclusion_or_preamble_with_content_is_not_dropped() -> None:
+    """A quote after "so", or a mention and a negation before "because", is never cut off."""
+    (reading,) = parse_explanation('"wife" is between person1 and person2, so "husband" is not',
+                                   CONTEXT).readings
+    assert to_dsl(reading.when) == ('"wife" between person1 and person2 and '
+                                    'not "husband" between person1 and person2')
+    parsed = parse_explanation('person1 is not married because "wife" is before person2', CONTEXT)
+    assert not any(to_dsl(r.when) == '"wife" left of person2' and not r.partial
+                   for r in parsed.readings)

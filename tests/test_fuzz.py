@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 
 from explicate.compiler import compile_rules
 from explicate.errors import ExplicateError
-from explicate.grammar.explanation import parse_explanation
+from explicate.grammar.explanation import Context, parse_explanation
 from explicate.grammar.parse import parse_partial
 from explicate.runtime.data import read_table
 from explicate.runtime.pipeline.config import config_from_dict
@@ -70,6 +70,24 @@ EN_PIECES = ["'", '"', "within", "3.7", "9" * 40, "words", "of", "and", "or", "n
 def test_english_fuzz_gives_only_coded_diagnostics(text: str) -> None:
     parsed = parse_explanation(text)
     assert all(d.code.startswith("E") for d in parsed.diagnostics)
+
+
+# The same in a task's context: mentions, a word list and an example, so readings, partial
+# readings (the clause cover) and spelling corrections run too.
+SPOUSE = Context(labels=("NOT_SPOUSE", "SPOUSE"),
+                 spans={"person1": "sentence", "person2": "sentence"}, texts=("sentence",),
+                 word_lists={"spouse": ("wife", "husband")},
+                 example={"sentence": "John and his wife Mary married in 2008.",
+                          "person1": "John", "person2": "Mary"})
+
+
+@settings(FUZZ, max_examples=40)
+@given(mutated(SEED_EN, EN_PIECES))
+def test_english_fuzz_in_a_task_context_gives_only_coded_diagnostics(text: str) -> None:
+    parsed = parse_explanation(text, SPOUSE)
+    assert all(d.code.startswith("E") for d in parsed.diagnostics)
+    for d in parsed.diagnostics:
+        d.render()
 
 
 ROWS = ["text,label\n", "a,b\n", "a,b,\n", '"open,b\n', "\n", "x\x00y,1\n", ",,,,\n",

@@ -266,9 +266,9 @@ def _words_list(source: ir.Source, start: int, end: int) -> ir.WordsDecl | None:
         return None
     items: list[ir.Phrase] = []
     pos, more, last = head.end(), True, head.end()
-    for item in _WORDS_ITEM.finditer(text, pos, end):
-        if item.start() != pos or not more:
-            break  # not the next item, or an item after one with no comma
+    # Each item is matched where the last one ended (a search would scan the rest of a long
+    # statement for the next item whenever one is not there).
+    while more and (item := _WORDS_ITEM.match(text, pos, end)) is not None:
         case, quoted, comma = item.group(1, 2, 3)
         more = comma is not None
         if "\\" in quoted:

@@ -39,16 +39,17 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from explicate.runtime.tokens import TokenArrays, tokenizer
+from explicate.runtime.tokens import TokenArrays, defer_strings, tokenizer
 
 ENV = "EXPLICATE_CACHE"
 OFF = ("off", "none", "no", "0", "false")
-FORMAT = 1
+FORMAT = 2  # 2: the texts of the token ids are kept (a new process has not seen them)
 NORMALIZATION = 1  # bump when runtime.data.normalize changes what rules see
 MIN_CHARS = 1 << 16
 """Columns with fewer bytes of text (UTF-8) are tokenized, not cached."""
 
-_ARRAYS = ("lower", "orth", "offsets", "char_start", "char_end", "text_offsets", "text_data")
+_ARRAYS = ("lower", "orth", "offsets", "char_start", "char_end", "text_offsets", "text_data",
+           "strings_offsets", "strings_data")
 
 
 def cache_dir() -> Path | None:
@@ -214,11 +215,20 @@ def _string_buffers(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return offsets, data
 
 
+def _id_texts(tokens: TokenArrays) -> pa.Array:
+    """The text of every distinct token id (lower and orth forms), from spaCy's StringStore."""
+    store = tokenizer().vocab.strings
+    ids = np.unique(np.concatenate([tokens.lower, tokens.orth]))
+    return pa.array([store[int(i)] for i in ids.tolist()], type=pa.string())
+
+
 def _arrays(entry: Entry) -> dict[str, np.ndarray]:
     t = entry.tokens
     text_offsets, text_data = _string_buffers(entry.text)
+    strings_offsets, strings_data = _string_buffers(_id_texts(t))
     return {"lower": t.lower, "orth": t.orth, "offsets": t.offsets, "char_start": t.char_start,
-            "char_end": t.char_end, "text_offsets": text_offsets, "text_data": text_data}
+            "char_end": t.char_end, "text_offsets": text_offsets, "text_data": text_data,
+            "strings_offsets": strings_offsets, "strings_data": strings_data}
 
 
 def _load(path: Path, key: str) -> Entry:
@@ -243,5 +253,12 @@ def _load(path: Path, key: str) -> Entry:
     text = pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(text_offsets),
                                                   pa.py_buffer(arrays["text_data"])])
     text.validate(full=False)
+    s_offsets = arrays["strings_offsets"]
+    if len(s_offsets) == 0 or s_offsets[-1] != len(arrays["strings_data"]):
+        raise ValueError("token texts do not fit together")
+    texts = pa.Array.from_buffers(pa.string(), len(s_offsets) - 1,
+                                  [None, pa.py_buffer(s_offsets), pa.py_buffer(arrays["strings_data"])])
+    texts.validate(full=False)
+    defer_strings(texts)
     return Entry(TokenArrays(arrays["lower"], arrays["orth"], offsets, arrays["char_start"],
                              arrays["char_end"]), text)

@@ -21,8 +21,9 @@ import pandas as pd
 
 from explicate import ir
 from explicate.errors import ExplicateError
-from explicate.runtime.features import tokenize_column, tokenizer
+from explicate.runtime.features import tokenize_column
 from explicate.runtime.sketch.candidates import vocabulary
+from explicate.runtime.tokens import token_text
 
 # seed word, candidate words -> cosine similarity of each candidate to the seed
 Similar = Callable[[str, list[str]], np.ndarray]
@@ -75,11 +76,10 @@ def pool_words(data: pd.DataFrame, fields: Sequence[str], cfg: ConceptConfig) ->
     n = len(data)
     floor = cfg.min_df if n >= 50 else 1
     ceiling = max(cfg.max_df_frac * n, floor)
-    strings = tokenizer().vocab.strings
     freq: dict[str, int] = {}
     for name in fields:
         values = [v if isinstance(v, str) else "" for v in data[name].tolist()]
-        vocab = vocabulary(tokenize_column(values), n, lambda i: strings[i])
+        vocab = vocabulary(tokenize_column(values), n, token_text)
         for w, df in zip(vocab.words, vocab.pool_df.tolist(), strict=True):
             if floor <= df <= ceiling and len(w) >= cfg.min_chars and w.isalpha():
                 freq[w] = max(freq.get(w, 0), df)

@@ -101,6 +101,34 @@ def _tokenizer() -> Any:
     return tokenizer().tokenizer
 
 
+_PENDING_STRINGS: list[pa.Array] = []  # texts of cached token ids, not yet in the StringStore
+_PENDING_LOCK = threading.Lock()
+
+
+def defer_strings(texts: pa.Array) -> None:
+    """Texts that token ids of a batch loaded from the cache stand for. spaCy never tokenized
+    them in this process, so its StringStore cannot turn those ids back into text; they are
+    added to it when ids are next read back (:func:`token_text`), not on load (a cache hit
+    that only evaluates LFs never needs them)."""
+    if len(texts):
+        with _PENDING_LOCK:
+            _PENDING_STRINGS.append(texts)
+
+
+def token_text(i: int) -> str:
+    """The text of a token id (a ``lower`` or ``orth`` hash), whether spaCy made it in this
+    process or it came from the batch cache."""
+    if _PENDING_STRINGS:
+        with _PENDING_LOCK:
+            pending = _PENDING_STRINGS[:]
+            _PENDING_STRINGS.clear()
+        store = tokenizer().vocab.strings
+        for texts in pending:
+            for text in texts.to_pylist():
+                store.add(text)
+    return str(tokenizer().vocab.strings[i])
+
+
 def groups(lengths: np.ndarray, limit: int | None = None) -> list[tuple[int, int]]:
     """Row ranges whose joined text is about ``limit`` (default ``GROUP_CHARS``) characters (at
     least one row each)."""

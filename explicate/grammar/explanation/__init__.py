@@ -1,17 +1,22 @@
 """English explanations → readings in the LF IR.
 
 An explanation is one sentence an expert wrote about one example ("label SPOUSE because 'his wife'
-is between person1 and person2"). The front end is five modules (and the parser's
+is between person1 and person2"). The front end is six modules (and the parser's
 ``lookahead``), each feeding the next:
 
 - ``lexicon``: ``scan`` cuts the text into lexemes; ``classify`` maps them to grammar symbols
   using the ``Context`` (the task's mention and text fields, word lists, labels and the example's
   own strings); synonyms become one class symbol each (``WORD_CLASSES``).
+- ``speech``: plain speech between ``scan`` and ``classify`` (contractions without apostrophes, content-free
+  preambles before "because", trailing conclusions, document nouns around fields) and the
+  *generous* reading tried when the sentence as written has none (name parts as mentions,
+  unquoted excerpts with keywords as quotes).
 - ``parser``: lark's Earley parser over the symbol string (``explanation.lark``, every derivation
   kept), its logic rules instantiated once per set of clause kinds, with a forest cache; its
   predictor uses one symbol of lookahead (``lookahead``).
 - ``to_ir``: ``ExplanationToIR``, one method per construction, building IR by keyword from the
-  children sorted by role (``roles.Parts``).
+  children sorted by role (``roles.Parts``); mixins ``sketches``, ``entity_clauses``,
+  ``placement``.
 - ``readings``: ``parse_explanation``, the reading search (whole sentence, then without unknown
   words, then the best clause cover) and ``simplify``.
 - ``diagnose``: E103 for a sentence with no reading (where, what was expected, nearest phrasing).

@@ -399,13 +399,16 @@ def _object_names(ctx: Context) -> set[str]:
 
 def _said(lexemes: Sequence[Lexeme], i: int, ctx: Context) -> int:
     """How many word lexemes from ``i`` on, read together, occur in the example (longest)."""
-    if not ctx.example or i >= len(lexemes) or lexemes[i].text.lower() in _ARTICLES \
-            or _CLASS_OF.get(lexemes[i].text.lower()) == "WN":
+    first = lexemes[i].text.lower() if i < len(lexemes) else ""
+    after = lexemes[i + 1].text.lower() if i + 1 < len(lexemes) else ""
+    if not ctx.example or i >= len(lexemes) or _CLASS_OF.get(first) == "WN" or (
+            first in _ARTICLES and _CLASS_OF.get(after) == "WN"):
         return 0  # "mentions the word 'x'": the words that follow are not the excerpt
     run = 0
     while i + run < len(lexemes) and lexemes[i + run].kind == "word":
         run += 1
-    for k in range(run, 0, -1):
+    # An article alone is no excerpt ("mentions the server": the server is read as said).
+    for k in range(run, 1 if first in _ARTICLES else 0, -1):
         if in_example(" ".join(lx.text for lx in lexemes[i : i + k]), ctx):
             return k
     return 0

@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import gc
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from lark import Tree
 from lark.exceptions import UnexpectedInput, VisitError
+from spacy.lang.en.stop_words import STOP_WORDS
 
 from explicate import ir
 from explicate.errors import Diagnostic
+from explicate.grammar.explanation import speech
 from explicate.grammar.explanation.diagnose import diagnose
 from explicate.grammar.explanation.lexicon import (
     SEPARATORS,
@@ -135,13 +138,25 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
     if diags:
         out.diagnostics.extend(diags)
         return out
-    # As written, then with spelling slips corrected ("betwen"), then without unknown words:
-    # a correction is a fallback ("likes" is not "lies" when the sentence reads as written),
-    # and dropping a word the last resort.
+    lexemes, conclusion = speech.split_conclusion(speech.normalize(lexemes, ctx))
+    lexemes, preamble = speech.strip_preamble(lexemes, ctx)
+    if conclusion:
+        out.warnings.append(f"read '{conclusion}' as the reason for the label, not a condition")
+    # As written, then read generously (name parts as mentions, unquoted excerpts as quotes),
+    # then with spelling slips corrected ("betwen"), then without unknown words: a correction
+    # is a fallback ("likes" is not "lies" when the sentence reads as written), and dropping a
+    # word the last resort.
     corrected, fixes = correct_spelling(lexemes, ctx)
-    variants = [(classify(lexemes, ctx), list[tuple[str, str]]())]
+    lexeme_variants = [(lexemes, list[tuple[str, str]]())]
+    lexeme_variants.append((speech.generous(lexemes, ctx), []))
     if fixes:
-        variants.append((classify(corrected, ctx), fixes))
+        lexeme_variants.append((corrected, fixes))
+        lexeme_variants.append((speech.generous(corrected, ctx), fixes))
+    variants: list[tuple[list[Symbol], list[Symbol], list[tuple[str, str]]]] = []
+    for lxs, fx in lexeme_variants:
+        syms = speech.tidy(classify(lxs, ctx))
+        if all(syms != v[0] for v in variants):
+            variants.append((syms, preamble, fx))
     symbols = variants[-1][0]
     if len(symbols) > MAX_SYMBOLS:
         out.diagnostics.append(_too_long(source, f"{len(symbols)} words and symbols",
@@ -151,13 +166,12 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
         out.diagnostics.append(Diagnostic("E102", "the explanation is empty",
                                           ir.Span(source, 0, len(text)), "nothing to read"))
         return out
-    attempts: list[tuple[list[Symbol], list[Symbol], list[tuple[str, str]]]] = [
-        (syms, [], fx) for syms, fx in variants]
-    for syms, fx in variants:
+    attempts: list[tuple[list[Symbol], list[Symbol], list[tuple[str, str]]]] = list(variants)
+    for syms, preamble, fx in variants:
         # Unknown words that are not the example's own words: what a later attempt may drop.
         unknown = [s for s in syms if s.name == "WORD" and not in_example(str(s.value), ctx)]
         if unknown:
-            attempts.append(([s for s in syms if s not in unknown], unknown, fx))
+            attempts.append(([s for s in syms if s not in unknown], preamble + unknown, fx))
     first_error: UnexpectedInput | None = None
     unsupported: list[str] = []
     for syms, skipped, fx in attempts:
@@ -199,8 +213,9 @@ def bare_excerpt(text: str, ctx: Context) -> ir.Expr | None:
         return None
     piece = source[at:at + len(body)]
     found = sorted((piece.find(v), piece.find(v) + len(v), m) for m, t in ctx.spans.items()
-                   if t == name and isinstance(v := ctx.example.get(m), str) and v.strip()
-                   and piece.find(v) >= 0)
+                   if t == name and isinstance(mention := ctx.example.get(m), str)
+                   and (v := _shown_as(mention, piece, others=[
+                       str(ctx.example.get(o, "")) for o in ctx.spans if o != m])))
 
     def phrase(s: str) -> ir.Phrase:
         return ir.Phrase(text=s.strip(" ,;:"), case_sensitive=False)
@@ -219,9 +234,27 @@ def bare_excerpt(text: str, ctx: Context) -> ir.Expr | None:
             right.lstrip(" ,;:"))]}
         sides = [Near(words=phrase(w), target=ir.Field(name=m), side=side,
                       within=sum(ch in ",;:" for ch in gaps[side]))
-                 for w, side in ((left, "left"), (right, "right")) if w.strip(" ,;:")]
+                 for w, side in ((left, "left"), (right, "right"))
+                 if w.strip(" ,;:") and w.strip(" ,;:").lower() not in ("the", "a", "an")]
         return (ir.And(args=tuple(sides)) if len(sides) > 1 else sides[0]) if sides else None
     return None
+
+
+def _shown_as(mention: str, piece: str, others: Sequence[str]) -> str:
+    """How a mention appears in a piece of its text: whole, or (a name cut short: "Obama" for
+    "Barack Obama", "rash" for "severe rash") as its last word or a capitalized word of it that no
+    other mention has; "" when it does not."""
+    if mention.strip() and mention in piece:
+        return mention
+    words = [w.strip(",.;:") for w in mention.split()]
+    if len(words) < 2:
+        return ""
+    shared = {w for o in others for w in o.split()}
+    for w in [words[-1], *[w for w in words[:-1] if w[:1].isupper()]]:
+        if len(w) >= 3 and w.lower() not in STOP_WORDS and w not in shared and re.search(
+                rf"\b{re.escape(w)}\b", piece):
+            return w
+    return ""
 
 
 def _readings(symbols: Sequence[Symbol], ctx: Context, out: Parsed, cap: int

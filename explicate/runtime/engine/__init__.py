@@ -13,6 +13,9 @@ Modules::
     shards       find_shards, the worker tasks (apply_shard, predict_shard), PatternTable
     partitioned  apply_shards, fit_shards, read_manifest / read_stats / read_blocks;
                  apply_frame (a frame in memory, its row chunks on an engine: the pipeline)
+    train        train_shards, predict_shards: the end model from shards, streamed (it
+                 imports torch, so it is not imported here: workers applying rules stay
+                 torch-free)
 """
 
 from explicate.runtime.engine.make import engine_names, make_engine

@@ -1,5 +1,6 @@
-"""What ``explicate apply``, ``explicate fit`` and ``explicate train`` do with shards: run, then say what was written
-(problems as the single-file commands report them, with shard and row numbers)."""
+"""What ``explicate apply``, ``explicate fit`` and ``explicate train`` do with shards: run, then
+say what was written (problems as the single-file commands report them, with shard and row
+numbers)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""``threads``: tasks on a pool of threads in this process (numpy kernels release the GIL;
-spaCy's tokenizer does not, so tokenizing shards does not run in parallel)."""
+"""``threads``: tasks on a pool of threads in this process. numpy kernels and batch building
+(``runtime.tokens``: chunks found in Arrow's bytes, Arrow hashing) release the GIL; what holds it
+is per distinct chunk (spaCy only for chunks no thread has seen: a process-wide store) and the
+per-LF Python of ``Program.apply``."""
 
 from __future__ import annotations
 

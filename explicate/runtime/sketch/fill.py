@@ -23,11 +23,12 @@ from explicate.compiler import Program, compile_rules
 from explicate.compiler.lower import Evaluator
 from explicate.errors import Diagnostic, ExplicateError
 from explicate.runtime.data import RowProblem, infer_schema
-from explicate.runtime.features import Batch, build_batch, tokenizer
+from explicate.runtime.features import Batch, build_batch
 from explicate.runtime.progress import Progress
 from explicate.runtime.sketch import candidates as cands
 from explicate.runtime.sketch.result import Fill, FillConfig, FillResult, HeldOutStats
 from explicate.runtime.sketch.select import HeldOut, Pool, Selection, cross_fit, select, wilson
+from explicate.runtime.tokens import token_text
 
 
 def _declared_spans(rules: ir.RuleFile) -> dict[str, str]:
@@ -88,14 +89,13 @@ def fill(rules: ir.RuleFile, pool: pd.DataFrame, dev: pd.DataFrame, gold: np.nda
         log.append(f"{len(problems)} row fields could not be read (missing or not text); the "
                    "LFs reading them abstain there")
     vocabs: dict[str, cands.Vocabulary] = {}
-    strings = tokenizer().vocab.strings
     built: list[tuple[int, dict[str, cands.Value], int, np.ndarray]] = []
     n_tried: dict[str, int] = {}
     with Progress(None, len(sketch_ids), "filling sketches", least=1) as advance:
         for s, j in enumerate(sketch_ids):
             ev = Evaluator(batch)  # one memo per sketch keeps memory bounded; occurrences are shared
             lf = program.lowered[j]
-            options = _options(lf, program, batch, ev, vocabs, strings, n_pool, gold, known, cfg,
+            options = _options(lf, program, batch, ev, vocabs, n_pool, gold, known, cfg,
                                nearest, raw_prior)
             names = list(options)
             label_hole = lf.label.name if isinstance(lf.label, ir.LabelHole) else None
@@ -133,7 +133,7 @@ def fill(rules: ir.RuleFile, pool: pd.DataFrame, dev: pd.DataFrame, gold: np.nda
 
 
 def _options(lf: ir.LF, program: Program, batch: Batch, ev: Evaluator,
-             vocabs: dict[str, cands.Vocabulary], strings: object, n_pool: int,
+             vocabs: dict[str, cands.Vocabulary], n_pool: int,
              gold: np.ndarray, known: np.ndarray, cfg: FillConfig,
              nearest: Callable[[list[str], list[str], int], list[str]],
              prior: np.ndarray) -> dict[str, list[cands.Value]]:
@@ -156,7 +156,7 @@ def _options(lf: ir.LF, program: Program, batch: Batch, ev: Evaluator,
             out[name] = list(cands.object_candidates(col.lower, n_obj, n_pool, col.row_of, cc,
                                                      cc.max_words))
         else:
-            vocab = _vocab(site, batch, vocabs, strings, n_pool)
+            vocab = _vocab(site, batch, vocabs, n_pool)
             out[name] = list(cands.word_candidates(site, vocab, n_pool, cc, nearest,
                                                    cc.max_words))
             word_holes.append(name)
@@ -174,16 +174,14 @@ def _options(lf: ir.LF, program: Program, batch: Batch, ev: Evaluator,
 
 
 def _vocab(site: cands.HoleSite, batch: Batch, vocabs: dict[str, cands.Vocabulary],
-           strings: object, n_pool: int) -> cands.Vocabulary:
+           n_pool: int) -> cands.Vocabulary:
     field = site.text_field
     if field is None:  # a words hole outside any text primitive: words of every text field
         field = next(iter(batch.texts), None)
     if field is None:
         return cands.Vocabulary([], np.zeros(0, np.int64), np.zeros(0, np.int64))
     if field not in vocabs:
-        store = strings
-        vocabs[field] = cands.vocabulary(batch.text(field), n_pool,
-                                         lambda i: str(store[i]))  # type: ignore[index]
+        vocabs[field] = cands.vocabulary(batch.text(field), n_pool, token_text)
     return vocabs[field]
 
 

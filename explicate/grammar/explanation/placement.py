@@ -1,0 +1,97 @@
+"""Where words and mentions are, in the phrasings people use beyond the core ones (a mixin of
+``to_ir.ExplanationToIR``):
+
+- a mention placed by the words: "the place comes right after 'born in'";
+- the word next to a mention, named: "the word before the place is 'in'";
+- a second place denied: "'asap' is in the body but not in the subject";
+- both sides of one mention: "the target is preceded by 'the' and followed by 'were'";
+- order as a sequence: "the parent comes first and then the child";
+- a mention as the first or last word of its text: "the brand is the first word of the tweet"
+  (read with the mention's string in the example).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from explicate import ir
+from explicate.grammar.explanation.lexicon import Context
+from explicate.grammar.explanation.roles import (
+    Mentions,
+    Parts,
+    Place,
+    Unsupported,
+    over_mentions,
+    over_pairs,
+    over_words,
+)
+from explicate.primitives import text as prim
+
+_OTHER_SIDE = {"left": "right", "right": "left"}
+
+
+def _near(side: str, within: int | None, m: Mentions) -> Place:
+    return lambda w: over_mentions(
+        m, lambda e: prim.Near(words=w, target=e, side=side, within=within))
+
+
+class PlacementClauses:
+    """The placement constructions (see the module docstring)."""
+
+    ctx: Context  # provided by ExplanationToIR
+
+    def near_vague(self, c: list[Any]) -> Place:  # 'rude' is near the target
+        raise Unsupported("'near' without a distance: say how near, e.g. 'within 3 words of X'")
+
+    def words_only_between(self, c: list[Any]) -> ir.Expr:  # only one word, 'and', between X and Y
+        p = Parts.of(c)
+        return over_words(p.words[0], self.directly_between(c))
+
+    def directly_between(self, c: list[Any]) -> Place:  # provided by ExplanationToIR
+        raise NotImplementedError
+
+    def words_here_not_there(self, c: list[Any]) -> ir.Expr:  # 'a' is in the body, not the title
+        p = Parts.of(c)
+        w = p.words[0]
+        return ir.And(args=(over_words(w, p.places[0]), ir.Not(arg=over_words(w, p.places[1]))))
+
+    def word_next_to(self, c: list[Any]) -> ir.Expr:  # the word before X is 'in'
+        p = Parts.of(c)
+        return p.maybe_not(over_words(p.words[0], _near(p.side(), 0, p.mentions[0])))
+
+    def mention_by_words(self, c: list[Any]) -> ir.Expr:  # X comes right after W
+        p = Parts.of(c)
+        side = _OTHER_SIDE[p.side()]  # X after W: W is left of X
+        return p.maybe_not(over_words(p.words[0], _near(side, p.within, p.mentions[0])))
+
+    def side_left(self, c: list[Any]) -> tuple[str, Parts]:  # (X is) preceded by W
+        return "left", Parts.of(c)
+
+    def side_right(self, c: list[Any]) -> tuple[str, Parts]:  # (X is) followed by W
+        return "right", Parts.of(c)
+
+    def mention_sides(self, c: list[Any]) -> ir.Expr:  # X is preceded by W and followed by V
+        p = Parts.of([x for x in c if not isinstance(x, tuple)])
+        sides = [x for x in c if isinstance(x, tuple)]
+        m = p.mentions[0]
+        return ir.And(args=tuple(over_words(q.words[0], _near(side, q.within, m))
+                                 for side, q in sides))
+
+    def mention_then(self, c: list[Any]) -> ir.Expr:  # X comes first, then Y
+        a, b = Parts.of(c).mentions
+        return over_pairs(a, b, lambda x, y: prim.Precedes(left=x, right=y))
+
+    def mention_first_word(self, c: list[Any]) -> ir.Expr:  # X is the first word of the text
+        return self._mention_edge(c, prim.StartsWith)
+
+    def mention_last_word(self, c: list[Any]) -> ir.Expr:  # X is the last word of the text
+        return self._mention_edge(c, prim.EndsWith)
+
+    def _mention_edge(self, c: list[Any], kind: type[prim.StartsWith] | type[prim.EndsWith]
+                      ) -> ir.Expr:
+        p = Parts.of(c)
+        names = p.mentions[0].names if p.mentions else ()
+        value = self.ctx.example.get(names[0]) if len(names) == 1 else None
+        if not isinstance(value, str) or not value.strip():
+            raise Unsupported("a mention as the first or last word needs the example's text")
+        return p.maybe_not(kind(text=p.texts[0], words=ir.Phrase(text=value.strip())))

@@ -34,7 +34,7 @@ def info() -> None:
 
     u = usage(_root())
     out.print(f"cache: {u.root}", markup=False)
-    names = {"columns": "tokenized columns", "votes": "LF results"}
+    names = {"columns": "tokenized columns", "votes": "LF results", "parsers": "built parsers"}
     for kind, (count, size) in u.kinds.items():
         out.print(f"  {names.get(kind, kind):<18} {count:>8,} entries  {human(size):>10}",
                   markup=False)

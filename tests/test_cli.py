@@ -86,3 +86,20 @@ def test_fit_reads_apply_output(tmp_path: Path) -> None:
     probs = np.load(tmp_path / "p.npy")
     assert probs.shape == (4, 2) and np.allclose(probs.sum(axis=1), 1, atol=1e-5)
     assert json.loads(result.stdout)["cardinality"] == 2
+
+
+def test_check_without_data_imports_neither_spacy_nor_pandas_nor_torch() -> None:
+    # What keeps `explicate check RULES` within its 1 s start-up (benchmarks/startup.py): the
+    # rule side (runtime.rules) reads and compiles without the data side; phrases of plain words
+    # are tokenized without spaCy. Checked on every example rule file, not on a timer.
+    import subprocess
+    import sys
+
+    probe = ("import atexit, sys; atexit.register(lambda: sys.__stderr__.write('HEAVY=%s\\n' % "
+             "sorted(m for m in ('spacy', 'pandas', 'torch') if m in sys.modules))); "
+             "from explicate.cli import main; sys.argv[0] = 'explicate'; main()")
+    for rules in ("examples/sms/sms.lf", "examples/spouse/spouse.lf", "explicate/demo/ads.lf"):
+        res = subprocess.run([sys.executable, "-c", probe, "check", str(ROOT / rules)], cwd=ROOT,
+                             capture_output=True, text=True, timeout=120)
+        assert res.returncode == 0, res.stderr
+        assert "ok:" in res.stderr and "HEAVY=[]" in res.stderr, (rules, res.stderr)

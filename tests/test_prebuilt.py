@@ -33,7 +33,7 @@ def test_a_loaded_earley_parser_reads_what_a_built_one_reads(tmp_path: Path,
                                                               ) -> None:
     monkeypatch.setenv("EXPLICATE_CACHE", str(tmp_path))
     built = _explanation_build()
-    files = list(tmp_path.glob("t-explanation-*.pickle"))
+    files = list(tmp_path.glob("parsers-v*/t-explanation/t-explanation-*.pickle"))
     assert len(files) == 1
     loaded = _explanation_build()
     assert loaded is not built
@@ -68,7 +68,7 @@ def test_a_broken_or_foreign_file_is_rebuilt(tmp_path: Path,
     monkeypatch.setenv("EXPLICATE_CACHE", str(tmp_path))
     options = {"start": "statement", "parser": "lalr"}
     prebuilt.lark_parser("t-dsl", grammar_text(), **options)
-    (path,) = tmp_path.glob("t-dsl-*.pickle")
+    (path,) = tmp_path.glob("parsers-v*/t-dsl/t-dsl-*.pickle")
     path.write_bytes(b"not a pickle")
     assert isinstance(prebuilt.lark_parser("t-dsl", grammar_text(), **options), Lark)
     # A pickle that names anything but lark's classes is refused, not run.
@@ -113,3 +113,16 @@ def test_the_expected_words_re_parse_has_a_budget(monkeypatch: pytest.MonkeyPatc
     assert parser_mod.full_error(failed).expected  # within the budget: every expected word
     monkeypatch.setattr(parser_mod, "MAX_ITEMS", 5)
     assert parser_mod.full_error(failed) is failed  # past it: the error as the parse left it
+
+
+def test_built_parsers_are_counted_and_cleared_with_the_cache(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch
+                                                              ) -> None:
+    from explicate.runtime import cache_admin
+
+    monkeypatch.setenv("EXPLICATE_CACHE", str(tmp_path))
+    prebuilt.lark_parser("t-dsl", grammar_text(), start="statement", parser="lalr")
+    assert cache_admin.usage(tmp_path).kinds["parsers"][0] == 1
+    cache_admin.clear(tmp_path)
+    assert cache_admin.usage(tmp_path).total_entries == 0
+    assert not list(tmp_path.rglob("*.pickle"))

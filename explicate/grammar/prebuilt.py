@@ -110,7 +110,7 @@ def _save(built: Lark, path: Path) -> None:
         else:
             _Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(built)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".pickle", dir=path.parent)
         with os.fdopen(fd, "wb") as f:
             f.write(buf.getvalue())
         os.replace(tmp, path)
@@ -123,9 +123,14 @@ def _save(built: Lark, path: Path) -> None:
 
 def lark_parser(name: str, grammar: str, **options: Any) -> Lark:
     """``Lark(grammar, **options)``, loaded from the cache directory when a process built it
-    before, else built (and saved for the next); ``name`` names the file (``NAME-DIGEST.pickle``)."""
+    before, else built (and saved for the next); ``name`` names the file
+    (``parsers-vFORMAT/NAME/NAME-DIGEST.pickle``)."""
     root = cache_dir()
-    path = root / f"{name}-{_key(grammar, options)}.pickle" if root else None
+    # ``parsers-vN/NAME/`` is the layout of the cache's other kinds (``runtime.cache_admin``),
+    # so ``explicate cache info | clear | prune`` count and remove built parsers too (each
+    # changed grammar leaves its older file behind, megabytes each, until pruned).
+    folder = root / f"parsers-v{FORMAT}" / name if root else None
+    path = folder / f"{name}-{_key(grammar, options)}.pickle" if folder else None
     if path is not None:
         built = _load(path)
         if built is not None:

@@ -1,11 +1,13 @@
 """Looking after the cache directory (``explicate cache``): what it holds, clearing and pruning.
 
-The directory holds two kinds of entries, each under a folder named for its format version:
-``columns-vN/`` (``runtime.batch_cache``: one directory of arrays per tokenized text column) and
-``votes-vN/`` (``runtime.result_cache``: one file per LF result). A hit marks its entry used
-(``batch_cache.touch``), so pruning removes the least recently used first; entries of a format
-this version no longer reads go before any other, and so do temporary files that a writer left
-behind (one killed mid-write) once they are an hour old.
+The directory holds three kinds of entries, each under a folder named for its format version:
+``columns-vN/`` (``runtime.batch_cache``: one directory of arrays per tokenized text column),
+``votes-vN/`` (``runtime.result_cache``: one file per LF result) and ``parsers-vN/``
+(``grammar.prebuilt``: one built lark parser per grammar version, in a folder per parser). A hit
+marks its entry used (``batch_cache.touch``; a parser's file is dated by its writing), so
+pruning removes the least recently used first; entries of a format this version no longer reads
+go before any other, and so do temporary files that a writer left behind (one killed
+mid-write) once they are an hour old.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from explicate.errors import Diagnostic, ExplicateError
+from explicate.grammar import prebuilt
 from explicate.runtime import batch_cache, result_cache
 
-KINDS = {"columns": batch_cache.FORMAT, "votes": result_cache.FORMAT}
+KINDS = {"columns": batch_cache.FORMAT, "votes": result_cache.FORMAT,
+         "parsers": prebuilt.FORMAT}
 """Entry kind (folder name before ``-vN``) -> the format this version reads."""
 STALE_TEMP_S = 3600.0
 

@@ -54,11 +54,11 @@ def test_info_counts_what_apply_stored(tmp_path: Path, cache: Path) -> None:
 def test_clear_removes_everything_and_runs_still_agree(tmp_path: Path, cache: Path) -> None:
     fill(tmp_path, ["win cash", "ok then"])
     before = np.load(tmp_path / "L.npz")["L"]
-    (cache / "dsl-parser-0123.pickle").write_bytes(b"a built parser")  # grammar.prebuilt's
+    (cache / "dsl-parser-0123.pickle").write_bytes(b"a parser")  # where an earlier layout kept it
     result = runner.invoke(app, ["cache", "clear"])
     assert result.exit_code == 0 and "removed 3 entries" in result.output
     assert cache_admin.usage(cache).total_entries == 0
-    assert not list(cache.glob("*-parser-*.pickle"))  # the built parsers go too
+    assert not list(cache.glob("*-parser-*.pickle"))  # old-layout parser files go too
     fill(tmp_path, ["win cash", "ok then"])
     assert np.array_equal(np.load(tmp_path / "L.npz")["L"], before)
 

@@ -107,7 +107,7 @@ def clear(root: Path) -> Usage:
         kind, _, version = folder.name.rpartition("-v")
         if kind in KINDS and version.isdigit():
             _remove(folder)
-    # The built parsers (grammar.prebuilt) live beside the entries: rebuilt on next use.
+    # Built parsers an earlier layout kept at the top of the directory (now under parsers-vN/).
     for parser in root.glob("*-parser-*.pickle") if root.is_dir() else []:
         _remove(parser)
     return before

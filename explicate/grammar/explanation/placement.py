@@ -43,6 +43,13 @@ class PlacementClauses:
     def near_vague(self, c: list[Any]) -> Place:  # 'rude' is near the target
         raise Unsupported("'near' without a distance: say how near, e.g. 'within 3 words of X'")
 
+    def words_only_between(self, c: list[Any]) -> ir.Expr:  # only one word, 'and', between X and Y
+        p = Parts.of(c)
+        return over_words(p.words[0], self.directly_between(c))
+
+    def directly_between(self, c: list[Any]) -> Place:  # provided by ExplanationToIR
+        raise NotImplementedError
+
     def words_here_not_there(self, c: list[Any]) -> ir.Expr:  # 'a' is in the body, not the title
         p = Parts.of(c)
         w = p.words[0]

@@ -138,7 +138,8 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
     if diags:
         out.diagnostics.extend(diags)
         return out
-    lexemes, conclusion = speech.split_conclusion(speech.normalize(lexemes))
+    lexemes, conclusion = speech.split_conclusion(speech.normalize(lexemes, ctx))
+    lexemes, preamble = speech.strip_preamble(lexemes, ctx)
     if conclusion:
         out.warnings.append(f"read '{conclusion}' as the reason for the label, not a condition")
     # As written, then read generously (name parts as mentions, unquoted excerpts as quotes),
@@ -153,7 +154,7 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
         lexeme_variants.append((speech.generous(corrected, ctx), fixes))
     variants: list[tuple[list[Symbol], list[Symbol], list[tuple[str, str]]]] = []
     for lxs, fx in lexeme_variants:
-        syms, preamble = speech.strip_preamble(speech.tidy(classify(lxs, ctx)))
+        syms = speech.tidy(classify(lxs, ctx))
         if all(syms != v[0] for v in variants):
             variants.append((syms, preamble, fx))
     symbols = variants[-1][0]

@@ -7,12 +7,12 @@ taking is between the effect and the drug"). This module turns those into what t
 and only where nothing with content is lost:
 
 - ``normalize`` (lexemes, always): contractions written without an apostrophe, "there's",
-  punctuation named in two words ("question mark"), "the reason is that" → "because", and a writer
-  as the text ("the user says" → "it says").
+  punctuation named in two words ("question mark"), "the reason is that" → "because", a writer
+  as the text ("the user says" → "it says"), and "the two people" for a task's two mentions.
 - ``split_conclusion`` (lexemes, always): a trailing conclusion ("..., so they are married",
   "which means ...") is the reason for the label, not a condition; it is cut off and reported.
   A conclusion that quotes words is not cut (a quote is evidence, never dropped silently).
-- ``strip_preamble`` (symbols, always): words before "because" that carry no content ("I think",
+- ``strip_preamble`` (lexemes, always): words before "because" that carry no content ("I think",
   "label it", "this is urgent") are skipped; a label among them is kept.
 - ``tidy`` (symbols, always): a document noun around a field ("the email body", "the body of the
   email", "the subject line") and a mention's "'s name" are dropped.
@@ -67,6 +67,9 @@ _SO_FOLLOWERS = frozenset({"it", "its", "it's", "they", "this", "that", "the", "
                            "i", "there", "thats", "theyre", "which", "this's", "obviously",
                            "clearly", "probably", "likely", "definitely", "must"})
 _BECAUSE = frozenset({"because", "since"})
+# "the two people", "both names": the task's two mentions.
+_PAIR_NOUNS = frozenset({"people", "persons", "names", "mentions", "entities", "individuals",
+                         "men", "women", "guys", "spouses", "partners", "spans"})
 _ARTICLES = frozenset({"the", "a", "an"})
 _LABELS = frozenset({"LABEL", "label", "TRUE", "FALSE"})
 
@@ -75,8 +78,9 @@ def _word(lx: Lexeme, text: str | None = None) -> Lexeme:
     return Lexeme("word", text or lx.text, text or lx.text, lx.start, lx.end)
 
 
-def normalize(lexemes: Sequence[Lexeme]) -> list[Lexeme]:
+def normalize(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     """Lexemes with the spellings of plain speech made regular (see the module docstring)."""
+    pair = len(ctx.spans) == 2
     out: list[Lexeme] = []
     i = 0
     while i < len(lexemes):
@@ -106,6 +110,12 @@ def normalize(lexemes: Sequence[Lexeme]) -> list[Lexeme]:
             out.append(Lexeme("word", "because", "because", lx.start, lexemes[k - 1].end))
             i = k
             continue
+        elif low in ("two", "both") and nlow in _PAIR_NOUNS and pair:
+            if out and out[-1].text.lower() in _ARTICLES:
+                out.pop()
+            out.append(Lexeme("word", "them", "them", lx.start, nxt.end if nxt else lx.end))
+            i += 2
+            continue
         elif low in _WRITERS and nlow in _SAYING:
             out.append(_word(lx, "it"))
         else:
@@ -134,18 +144,29 @@ def split_conclusion(lexemes: Sequence[Lexeme]) -> tuple[list[Lexeme], str]:
     return list(lexemes), ""
 
 
-def strip_preamble(symbols: list[Symbol]) -> tuple[list[Symbol], list[Symbol]]:
-    """(symbols, skipped): words before the first "because" that say nothing ("I think it's
-    urgent because ...") are dropped; a label named there is kept ("label it ADE because")."""
-    k = next((i for i, s in enumerate(symbols) if s.name in _BECAUSE), 0)
-    prefix = symbols[:k]
-    if not prefix or any(carries_content(s) or s.name in ("QUOTE", "ENT", "LIST", "NUM", "OBJ")
-                         for s in prefix):
-        return symbols, []
-    if all(s.name in _LABELS for s in prefix):
-        return symbols, []  # "label SPOUSE because", "true because": the frame itself
-    label = [s for s in prefix if s.name in _LABELS and s.name != "label"][:1]
-    return label + symbols[k:], [s for s in prefix if s not in label]
+def strip_preamble(lexemes: list[Lexeme], ctx: Context) -> tuple[list[Lexeme], list[Symbol]]:
+    """(lexemes, skipped): words before the first "because" that say nothing of the example ("I
+    think they are spouses because ...", "label it ADE because") are dropped; a label named
+    there is kept. Nothing with content is dropped: no quote, number, mention (by field name or
+    string), list, negation, relation or comparison word."""
+    k = next((i for i, lx in enumerate(lexemes) if lx.text.lower() in _BECAUSE), 0)
+    prefix = lexemes[:k]
+    labels = {lab.lower() for lab in ctx.labels} | {"true", "false"}
+    names = {n.lower() for n in (*ctx.spans, *ctx.word_lists)}
+    names |= {w.lower() for m in ctx.spans if isinstance(v := ctx.example.get(m), str)
+              for w in _words(v)}
+    if not prefix or any(lx.kind != "word" or (lx.text.lower() not in labels and (
+            carries_content(Symbol("WORD", lx.text, 0, 0)) or lx.text.lower() in names))
+            for lx in prefix):
+        return list(lexemes), []
+    words = [lx.text.lower() for lx in prefix]
+    if all(w in labels or w == "label" for w in words):
+        return list(lexemes), []  # "label SPOUSE because", "true because": the frame itself
+    label = [lx for lx in prefix if lx.text.lower() in labels][:1]
+    dropped = [lx for lx in prefix if lx not in label]
+    skipped = [Symbol("WORD", " ".join(lx.text for lx in dropped), dropped[0].start,
+                      dropped[-1].end)]
+    return label + list(lexemes[k:]), skipped
 
 
 def tidy(symbols: list[Symbol]) -> list[Symbol]:

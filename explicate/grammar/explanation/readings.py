@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lark import Tree
-from spacy.lang.en.stop_words import STOP_WORDS
 from lark.exceptions import UnexpectedInput, VisitError
+from spacy.lang.en.stop_words import STOP_WORDS
 
 from explicate import ir
 from explicate.errors import Diagnostic

@@ -43,6 +43,10 @@ _BARE_CONTRACTIONS = {
     "doesnt": "doesn't", "dont": "don't", "isnt": "isn't", "arent": "aren't", "wasnt": "wasn't",
     "werent": "weren't", "didnt": "didn't", "cant": "cannot", "cannot": "cannot",
 }
+# "I'd", "we'll", "you're": a pronoun's contraction, one content-free word (the lexer cuts it in
+# three: word, apostrophe, word).
+_PRONOUN_TAILS = frozenset({"d", "ll", "ve", "re", "m"})
+_PRONOUNS = frozenset({"i", "we", "you", "they", "he", "she", "it"})
 # Pronouns whose "'s" is "is" ("there's", "it's", "that's"), not a possessive.
 _IS_PRONOUNS = frozenset({"there", "it", "that", "here", "what", "who"})
 # Punctuation named in two words.
@@ -88,6 +92,13 @@ def normalize(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
         low = lx.text.lower() if lx.kind == "word" else ""
         nxt = lexemes[i + 1] if i + 1 < len(lexemes) else None
         nlow = nxt.text.lower() if nxt is not None and nxt.kind == "word" else ""
+        after = lexemes[i + 2] if i + 2 < len(lexemes) else None
+        if low in _PRONOUNS and nxt is not None and nxt.text in ("'", "’") and after is not None \
+                and after.text.lower() in _PRONOUN_TAILS and lx.end == nxt.start == after.start - 1:
+            text = lx.text + "'" + after.text
+            out.append(Lexeme("word", text, text, lx.start, after.end))
+            i += 3
+            continue
         if low in ("theres", "thats", "whats", "heres"):
             out += [_word(lx, low[:-1]), _word(lx, "is")]  # "theres" → "there is"
         elif low in _BARE_CONTRACTIONS:

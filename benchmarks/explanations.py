@@ -9,6 +9,9 @@ Run: ``.venv/bin/python benchmarks/explanations.py`` (reads ``$EXPLICATE_DATA`` 
   about one example; kept = survives the semantic filter on it (no pool);
 - *full* kept: a kept LF whose reading left out no quote, mention, negation, relation or
   comparison word (partial readings are never kept by default);
+- the new-task fixture (``tests/fixtures/explanations.newtasks.*``): task shapes and field names
+  the corpus does not use, in graduate and crowd styles; parse, kept, full kept and *right* (a
+  complete reading is the condition the row expects);
 - latency: every explanation parsed cold (the per-shape parse cache cleared), plus long inputs
   (corpus sentences joined with "and", up to 100 words): median, p99, max. Targets: median <=
   20 ms, p99 <= 200 ms, none over 1 s. ``anchor_ms`` times a fixed pure-Python loop in the same
@@ -27,6 +30,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 # This checkout's explicate (not an installed copy) and its corpus loader (with the tests).
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,6 +47,9 @@ from tests.explanation_cases import (  # noqa: E402
     corpus_context,
     corpus_frames,
     corpus_tasks,
+    new_rows,
+    new_tasks,
+    new_verdict,
 )
 
 DATA = Path(os.environ.get("EXPLICATE_DATA", ROOT.parent / "shared" / "data"))
@@ -81,7 +88,7 @@ def main() -> None:
         parse_ms.append((time.perf_counter() - t) * 1000)
 
     totals = result.totals
-    own = _own_corpus()
+    own = _own_corpus() | _new_tasks()
     latency = _latency(parse_ms)
     L = votes(result, test[["sentence", "person1", "person2"]])
     gold = np.where(test["gold"].to_numpy(dtype=np.int64) == 1, 1, 0)
@@ -150,6 +157,33 @@ def _own_corpus() -> dict[str, float]:
     return out
 
 
+def _new_tasks() -> dict[str, float]:
+    """The new-task fixture (tests/fixtures/explanations.newtasks.*), per writing style (grad,
+    crowd): parse, kept (survives the semantic filter on its example), full kept, and right (a
+    complete reading is the expected condition)."""
+    tasks = new_tasks()
+    out: dict[str, float] = {}
+    for style in ("grad", "crowd"):
+        rows = [r for r in new_rows() if r.style == style]
+        n = parsed = kept = full = 0
+        for task in sorted({r.task for r in rows}):
+            spec = tasks[task]
+            mine = [r for r in rows if r.task == task]
+            frame = pd.DataFrame([{"label": r.label, "explanation": r.text,
+                                   **spec["examples"][r.example]} for r in mine])
+            t = explain(frame, spec["labels"], word_lists=spec["lists"]).totals
+            n += t["explanations"]
+            parsed += t["parsed"]
+            kept += t["represented"]
+            full += t["full_represented"]
+        right = sum(new_verdict(r) == "right" for r in rows)
+        out |= {f"new_{style}_explanations": n, f"new_{style}_parse_rate": round(parsed / n, 3),
+                f"new_{style}_kept_rate": round(kept / n, 3),
+                f"new_{style}_full_kept_rate": round(full / n, 3),
+                f"new_{style}_right_rate": round(right / n, 3)}
+    return out
+
+
 def _long_inputs(count: int = 20, max_words: int = 100) -> list[tuple[str, nl.Context]]:
     """Corpus sentences of one task joined with "and" into inputs of 30 to 100 words."""
     rng = np.random.default_rng(0)
@@ -179,7 +213,7 @@ def _anchor_ms() -> float:
 def _latency(spouse_ms: list[float]) -> dict[str, float]:
     _parse_counted.cache_clear()
     times = list(spouse_ms)
-    for row in corpus():
+    for row in [*corpus(), *new_rows()]:
         t = time.perf_counter()
         nl.parse_explanation(row.text, corpus_context(row))
         times.append((time.perf_counter() - t) * 1000)

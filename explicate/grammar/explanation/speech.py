@@ -222,9 +222,10 @@ def generous(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     """The lexemes read generously (tried only after the sentence as written has no reading): a
     name part that is one mention's own stands for that mention (``mention_part``); a run of
     words copied from the example that contains keywords becomes one quoted phrase
-    (``verbatim_run``); and an excerpt said next to a mention it stands next to in the example
-    ("the staff were rude", "taking the drug") is said explicitly: "X is immediately followed by
-    'were rude'", "'taking' immediately before X"."""
+    (``verbatim_run``), and so does a keyword named as "the word" ("the word at is ..."); and an
+    excerpt said next to a mention it stands next to in the example ("the staff were rude",
+    "taking the drug") is said explicitly: "X is immediately followed by 'were rude'", "'taking'
+    immediately before X"."""
     known = keywords()
     lxs = []
     for lx in lexemes:
@@ -234,6 +235,14 @@ def generous(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     i = 0
     while i < len(lxs):
         lx = lxs[i]
+        after = lxs[i + 1] if i + 1 < len(lxs) else None
+        if lx.text.lower() in ("word", "term") and out and out[-1].text.lower() == "the" \
+                and after is not None and after.kind == "word" and after.text.lower() in known \
+                and in_example(after.text, ctx):
+            # "the word at is right before X": a keyword named as the word is the word itself.
+            out += [lx, Lexeme("quote", after.text, after.text, after.start, after.end)]
+            i += 2
+            continue
         k = verbatim_run(lxs, i, ctx, known)
         prev = _mention_ending(out, ctx)
         plain = 0 if k else _plain_run(lxs, i, ctx, known)

@@ -43,6 +43,10 @@ _BARE_CONTRACTIONS = {
     "doesnt": "doesn't", "dont": "don't", "isnt": "isn't", "arent": "aren't", "wasnt": "wasn't",
     "werent": "weren't", "didnt": "didn't", "cant": "cannot", "cannot": "cannot",
 }
+# "I'd", "we'll", "you're": a pronoun's contraction, one content-free word (the lexer cuts it in
+# three: word, apostrophe, word).
+_PRONOUN_TAILS = frozenset({"d", "ll", "ve", "re", "m"})
+_PRONOUNS = frozenset({"i", "we", "you", "they", "he", "she", "it"})
 # Pronouns whose "'s" is "is" ("there's", "it's", "that's"), not a possessive.
 _IS_PRONOUNS = frozenset({"there", "it", "that", "here", "what", "who"})
 # Punctuation named in two words.
@@ -88,6 +92,13 @@ def normalize(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
         low = lx.text.lower() if lx.kind == "word" else ""
         nxt = lexemes[i + 1] if i + 1 < len(lexemes) else None
         nlow = nxt.text.lower() if nxt is not None and nxt.kind == "word" else ""
+        after = lexemes[i + 2] if i + 2 < len(lexemes) else None
+        if low in _PRONOUNS and nxt is not None and nxt.text in ("'", "’") and after is not None \
+                and after.text.lower() in _PRONOUN_TAILS and lx.end == nxt.start == after.start - 1:
+            text = lx.text + "'" + after.text
+            out.append(Lexeme("word", text, text, lx.start, after.end))
+            i += 3
+            continue
         if low in ("theres", "thats", "whats", "heres"):
             out += [_word(lx, low[:-1]), _word(lx, "is")]  # "theres" → "there is"
         elif low in _BARE_CONTRACTIONS:
@@ -211,9 +222,10 @@ def generous(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     """The lexemes read generously (tried only after the sentence as written has no reading): a
     name part that is one mention's own stands for that mention (``mention_part``); a run of
     words copied from the example that contains keywords becomes one quoted phrase
-    (``verbatim_run``); and an excerpt said next to a mention it stands next to in the example
-    ("the staff were rude", "taking the drug") is said explicitly: "X is immediately followed by
-    'were rude'", "'taking' immediately before X"."""
+    (``verbatim_run``), and so does a keyword named as "the word" ("the word at is ..."); and an
+    excerpt said next to a mention it stands next to in the example ("the staff were rude",
+    "taking the drug") is said explicitly: "X is immediately followed by 'were rude'", "'taking'
+    immediately before X"."""
     known = keywords()
     lxs = []
     for lx in lexemes:
@@ -223,6 +235,14 @@ def generous(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     i = 0
     while i < len(lxs):
         lx = lxs[i]
+        after = lxs[i + 1] if i + 1 < len(lxs) else None
+        if lx.text.lower() in ("word", "term") and out and out[-1].text.lower() == "the" \
+                and after is not None and after.kind == "word" and after.text.lower() in known \
+                and in_example(after.text, ctx):
+            # "the word at is right before X": a keyword named as the word is the word itself.
+            out += [lx, Lexeme("quote", after.text, after.text, after.start, after.end)]
+            i += 2
+            continue
         k = verbatim_run(lxs, i, ctx, known)
         prev = _mention_ending(out, ctx)
         plain = 0 if k else _plain_run(lxs, i, ctx, known)

@@ -100,6 +100,12 @@ class ExplanationToIR(SketchClauses, EntityClauses, PlacementClauses, Transforme
     def labeled(self, c: list[Any]) -> tuple[str | None, ir.Expr]:
         return c[0], c[-1]
 
+    def bare_excerpt_frame(self, c: list[Any]) -> tuple[str | None, ir.Expr]:
+        return None, self.text_contains(c)
+
+    def labeled_excerpt_frame(self, c: list[Any]) -> tuple[str | None, ir.Expr]:
+        return c[0], self.text_contains(c[1:])
+
     def label_ref(self, c: list[Any]) -> str:
         value = c[0]
         if isinstance(value, Token) and value.type in ("TRUE", "FALSE"):
@@ -291,13 +297,13 @@ class ExplanationToIR(SketchClauses, EntityClauses, PlacementClauses, Transforme
         return ir.Not(arg=prim.Contains(text=self._default_text(), words=Parts.of(c).phrases[0]))
 
     # clauses over mentions
-    def mention_after(self, c: list[Any]) -> ir.Expr:  # X is preceded by W
+    def mention_after(self, c: list[Any]) -> ir.Expr:  # X is (not) preceded by W
         p = Parts.of(c)
-        return over_words(p.words[0], self._near("left", p.within, p.mentions[0]))
+        return p.maybe_not(over_words(p.words[0], self._near("left", p.within, p.mentions[0])))
 
-    def mention_before(self, c: list[Any]) -> ir.Expr:  # X is followed by W
+    def mention_before(self, c: list[Any]) -> ir.Expr:  # X is (not) followed by W
         p = Parts.of(c)
-        return over_words(p.words[0], self._near("right", p.within, p.mentions[0]))
+        return p.maybe_not(over_words(p.words[0], self._near("right", p.within, p.mentions[0])))
 
     def mention_order(self, c: list[Any]) -> ir.Expr:  # X is before Y; X precedes Y
         p = Parts.of(c)
@@ -457,6 +463,9 @@ class ExplanationToIR(SketchClauses, EntityClauses, PlacementClauses, Transforme
 
     def text_contains(self, c: list[Any]) -> ir.Expr:
         return self._text_words(c, prim.Contains)
+
+    def text_contains_none(self, c: list[Any]) -> ir.Expr:  # the text has no promo words
+        return ir.Not(arg=self._text_words(c, prim.Contains))
 
     def text_equals(self, c: list[Any]) -> ir.Expr:  # the title is "..."
         p = Parts.of(c)

@@ -174,26 +174,28 @@ def test_cache_hit_gives_the_same_column(tmp_path: Path) -> None:
 def test_a_new_process_reads_cached_token_ids_back_as_text(tmp_path: Path) -> None:
     # A batch loaded from the cache by another process holds ids spaCy never made there; code
     # that turns ids back into words (concept pools, sketch vocabularies) must still get them.
+    # Both runs are fresh processes: this one's tokenizer may have been changed by other tests.
     import subprocess
     import sys
 
     words = [f"zqx{i}word" for i in range(300)]
     strings = [" ".join(words[i:i + 5]) + " Marriage" for i in range(len(words))]
-    tokenize_column(strings, cache=BatchCache(tmp_path, min_chars=0))
     code = f"""
 import json, sys
 from pathlib import Path
+import numpy as np
 from explicate.runtime.batch_cache import BatchCache
 from explicate.runtime.features import tokenize_column
 from explicate.runtime.tokens import token_text
 col = tokenize_column(json.loads(sys.argv[1]), cache=BatchCache(Path({str(tmp_path)!r}), min_chars=0))
-import numpy as np
-assert isinstance(col.lower, np.memmap), "not served from the cache"
-print(json.dumps(sorted({{token_text(int(i)) for i in np.concatenate([col.lower, col.orth])}})))
+if sys.argv[2] == "read":
+    assert isinstance(col.lower, np.memmap), "not served from the cache"
+    print(json.dumps(sorted({{token_text(int(i)) for i in np.concatenate([col.lower, col.orth])}})))
 """
-    out = subprocess.run([sys.executable, "-c", code, json.dumps(strings)], capture_output=True,
-                         text=True)
-    assert out.returncode == 0, out.stderr[-2000:]
+    for step in ("write", "read"):
+        out = subprocess.run([sys.executable, "-c", code, json.dumps(strings), step],
+                             capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr[-2000:]
     assert json.loads(out.stdout) == sorted(set(words) | {"marriage", "Marriage"})
 
 

@@ -74,9 +74,10 @@ def _settings(
         from explicate.runtime.progress import QUIET_ENV
 
         os.environ[QUIET_ENV] = "1"
-    # Idle OpenMP threads sleep instead of spinning (read when torch loads; the user's setting
-    # wins): on a shared CPU the spinning threads take the cores the work needs.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    # OpenMP's wait policy is left as it is: the thread policy gives a region one thread when
+    # the cores are busy (so no thread spins for a core someone else needs), and on idle cores
+    # OpenMP's short spin before sleeping is what makes back-to-back regions fast
+    # (OMP_WAIT_POLICY=PASSIVE cost 1.1-1.3x on an idle machine: benchmarks/threads.py).
     keep_torch_out_of_spacy()
 
 Columns = Annotated[

@@ -20,9 +20,10 @@ prediction, an embedding batch) from the work and from how busy the machine is n
 - where ``/proc`` cannot be read (not Linux), one thread below :data:`SMALL_WORK`, else the
   cores.
 
-The command line also asks OpenMP to wait passively (``OMP_WAIT_POLICY=PASSIVE`` unless set,
-in ``explicate.cli._settings``, before torch loads), so idle threads sleep instead of spinning
-when the load rises inside a region. A library user sets it before importing torch, if wanted.
+OpenMP's wait policy is left at its default (a short spin, then sleep): with one thread per region
+on a busy machine nothing spins for a core another process needs, and on idle cores the short
+spin keeps back-to-back regions fast; ``OMP_WAIT_POLICY=PASSIVE`` (which the command line set
+before) made them 1.1-1.3x slower on an idle machine. A user may still set it before torch loads.
 
 Start-up: torch takes about 2 s and 200 MB to import, and spaCy's ``thinc.compat`` imports it
 whenever it is installed. :func:`import_spacy` loads spaCy with torch hidden from thinc, so the

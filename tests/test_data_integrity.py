@@ -353,3 +353,19 @@ def test_word_lists_must_be_regular_files(tmp_path: Path) -> None:
         compile_rules(parse('labels: A, B\nwords w from "w.txt"\nlf x: text contains @w -> A\n'),
                       None, tmp_path)
     assert _codes(info) == ["E213"] and "not UTF-8" in str(info.value)
+
+
+def test_a_lone_surrogate_in_text_is_reported_by_row_and_read_as_a_replacement() -> None:
+    # json.loads('"\\ud800"') gives a str with no UTF-8 form; Arrow refuses it. The row is
+    # reported and read with U+FFFD; a split pair is joined; the other rows are untouched.
+    import json
+
+    from explicate.runtime.apply import apply_rules
+
+    texts = json.loads('["win cash \\ud800 now", "ok fine", "hello"]') + ["a \ud83d\ude00 b"]
+    df = pd.DataFrame({"text": texts}, dtype=object)
+    applied = apply_rules('labels: HAM, SPAM\nlf w: text contains "cash" -> SPAM\n'
+                          'lf o: text contains "fine" -> HAM\n', df)
+    assert applied.L.tolist() == [[1, -1], [-1, 0], [-1, -1], [-1, -1]]
+    assert [(p.row, p.field) for p in applied.problems] == [(1, "text"), (4, "text")]
+    assert all("surrogate" in p.problem for p in applied.problems)

@@ -247,7 +247,7 @@ class Batch:
 
 
 def _text_values(series: pd.Series, name: str, base: int, problems: list[RowProblem]
-                 ) -> tuple[list[str] | pa.Array | pa.ChunkedArray, np.ndarray]:
+                 ) -> tuple[pa.Array | pa.ChunkedArray, np.ndarray]:
     """The field's text ("" where missing or not text; each such row a problem) and validity.
     A column already held by Arrow (pandas' default string dtype) stays Arrow: no Python string
     is made per row."""
@@ -262,7 +262,7 @@ def _text_values(series: pd.Series, name: str, base: int, problems: list[RowProb
     values = series.to_numpy(dtype=object)
     valid = np.ones(len(values), dtype=bool)
     if pd.api.types.infer_dtype(values, skipna=False) == "string":  # every value is a str
-        return values.tolist(), valid
+        return _encodable(values.tolist(), name, base, problems), valid
     out: list[str] = []
     for i, v in enumerate(values):
         if isinstance(v, str):
@@ -273,7 +273,28 @@ def _text_values(series: pd.Series, name: str, base: int, problems: list[RowProb
         missing = v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
         problems.append(RowProblem(base + i + 1, name,
                                    "is missing" if missing else f"is not text ({v!r})"))
-    return out, valid
+    return _encodable(out, name, base, problems), valid
+
+
+def _encodable(values: list[str], name: str, base: int, problems: list[RowProblem]) -> pa.Array:
+    """The strings as Arrow text. A string with a lone surrogate (a JSON ``"\\ud800"`` escape
+    decodes to one) has no UTF-8 form: it is read with U+FFFD in its place, and the row is
+    reported (only then is any row looked at one by one)."""
+    try:
+        return pa.array(values, type=pa.string())
+    except (UnicodeEncodeError, pa.ArrowInvalid):
+        pass
+    fixed = list(values)
+    for i, v in enumerate(values):
+        try:
+            v.encode("utf-8")
+        except UnicodeEncodeError:
+            # Through UTF-16: a split surrogate pair is joined, a lone surrogate becomes U+FFFD.
+            fixed[i] = v.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+            problems.append(RowProblem(base + i + 1, name, "has surrogate code points (no "
+                                       "UTF-8 form): a pair is read as its character, a lone "
+                                       "one as U+FFFD"))
+    return pa.array(fixed, type=pa.string())
 
 
 def _normalized(name: str, df: pd.DataFrame, span_of: dict[str, str]) -> bool:

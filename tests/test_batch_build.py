@@ -304,3 +304,30 @@ def test_parallel_apply_gives_the_same_labels_and_problems(monkeypatch: pytest.M
     three = apply_rules(rules, df)
     assert np.array_equal(one.L, three.L)
     assert one.problems == three.problems and [p.row for p in one.problems] == [91]
+
+
+@pytest.mark.parametrize("chunk_rows", [50_000, 7])
+def test_apply_in_forked_processes_equals_one_process(monkeypatch: pytest.MonkeyPatch,
+                                                      chunk_rows: int) -> None:
+    # One range per worker, and more ranges than workers: L and the problems as one process.
+    from explicate.compiler import compile_rules
+    from explicate.grammar.parse import parse
+    from explicate.runtime import apply as apply_mod
+    from explicate.runtime.data.schema import infer_schema
+
+    if tokens_mod.fork_context() is None:
+        pytest.skip("no fork start method on this OS")
+    monkeypatch.setattr(apply_mod, "PARALLEL_ROWS", 10)
+    texts = column_strings() * 4
+    df = pd.DataFrame({"text": [t if i % 9 else None for i, t in enumerate(texts)]})
+    rules = parse('labels: HAM, SPAM\nlf a: text contains "win" -> SPAM\n'
+                  'lf b: count(text) > 3 -> HAM\n')
+    schema = infer_schema(df)
+    program = compile_rules(rules, schema)
+    one = apply_mod.apply_program(program, df, schema, progress=False, jobs=1, cache=None,
+                                  lf_cache=False)
+    for jobs in (2, 3):
+        many = apply_mod.apply_program(program, df, schema, progress=False, jobs=jobs,
+                                       cache=None, lf_cache=False, chunk_rows=chunk_rows)
+        assert np.array_equal(many.L, one.L)
+        assert many.problems == one.problems and one.problems

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from explicate.runtime import utf8
 from explicate.runtime.tokens import TokenArrays, defer_strings, tokenizer
 
 ENV = "EXPLICATE_CACHE"
@@ -205,14 +206,10 @@ def resolve(cache: CacheChoice) -> BatchCache | None:
 
 
 def _string_buffers(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The offsets and bytes of an Arrow string array, starting at 0 (slices are re-based)."""
-    if text.offset or text.null_count:
-        text = pa.array(text.to_pylist(), type=pa.string())
-    bufs = text.buffers()
-    offsets = np.frombuffer(bufs[1], dtype=np.int32, count=len(text) + 1)
-    data = (np.frombuffer(bufs[2], dtype=np.uint8, count=int(offsets[-1]))
-            if bufs[2] is not None else np.zeros(0, dtype=np.uint8))
-    return offsets, data
+    """The int32 offsets (from 0) and bytes of a column of text (``utf8.text_array``'s form:
+    a slice is re-based without a round trip through Python strings)."""
+    offsets, data = utf8.buffers(utf8.text_array(text))
+    return offsets.astype(np.int32), data
 
 
 def _id_texts(tokens: TokenArrays) -> pa.Array:

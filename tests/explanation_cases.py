@@ -46,9 +46,8 @@ def render(text: str, ctx: Context = CONTEXT) -> str:
 FIXTURES = Path(__file__).parent / "fixtures"
 CORPUS_TASKS = FIXTURES / "explanations.corpus.json"
 CORPUS_ROWS = FIXTURES / "explanations.corpus.tsv"
-# Held-out style: new task shapes, written before the grammar was changed for them.
-NEW_TASKS = FIXTURES / "explanations.newtasks.json"
-NEW_ROWS = FIXTURES / "explanations.newtasks.tsv"
+# Held-out style: new task shapes, written before the grammar was changed for them
+# (explanations.newtasks[_<batch>].{json,tsv}; see _new_files).
 
 
 @dataclass(frozen=True)
@@ -118,13 +117,28 @@ class NewRow:
     expected: str
 
 
+def _new_files(suffix: str) -> list[Path]:
+    """The fixture's files: ``explanations.newtasks.<suffix>`` and any later batch written as
+    ``explanations.newtasks_<name>.<suffix>`` (so batches written apart never edit one file)."""
+    return [FIXTURES / f"explanations.newtasks.{suffix}",
+            *sorted(FIXTURES.glob(f"explanations.newtasks_*.{suffix}"))]
+
+
 def new_rows() -> list[NewRow]:
-    lines = NEW_ROWS.read_text(encoding="utf-8").splitlines()[1:]
-    return [NewRow(*ln.split("\t")) for ln in lines if ln.strip()]
+    rows: list[NewRow] = []
+    for path in _new_files("tsv"):
+        lines = path.read_text(encoding="utf-8").splitlines()[1:]
+        rows += [NewRow(*ln.split("\t")) for ln in lines if ln.strip()]
+    return rows
 
 
 def new_tasks() -> dict[str, dict[str, Any]]:
-    tasks: dict[str, dict[str, Any]] = json.loads(NEW_TASKS.read_text())["tasks"]
+    tasks: dict[str, dict[str, Any]] = {}
+    for path in _new_files("json"):
+        for name, task in json.loads(path.read_text())["tasks"].items():
+            if name in tasks:
+                raise ValueError(f"{path.name}: task {name!r} is defined twice in the fixture")
+            tasks[name] = task
     return tasks
 
 

@@ -85,6 +85,22 @@ def test_jsonl_bad_lines_are_rows_reported_by_number(tmp_path: Path) -> None:
     assert len(df) == 4 and [p.row for p in read_problems(df)] == [2, 4]
 
 
+@pytest.mark.parametrize("name, text", [
+    ("d.jsonl", '{"text": "call \\ud800 now"}\n{"text": "smile \\ud83d\\ude00 call"}\n'),
+    ("d.json", '[{"text": "call \\ud800 now"}, {"text": "smile \\ud83d\\ude00 call"}]'),
+])
+def test_a_lone_surrogate_escape_is_reported_by_row_and_the_row_is_read(
+        tmp_path: Path, name: str, text: str) -> None:
+    # Half a UTF-16 pair has no UTF-8 form: it used to reject the whole file (E401).
+    (tmp_path / name).write_text(text)
+    df = read_table(tmp_path / name)
+    problems = read_problems(df)
+    assert [p.row for p in problems] == [1] and "surrogate" in problems[0].problem
+    assert list(df["text"]) == ["call \ufffd now", "smile \U0001f600 call"]  # a whole pair is kept
+    applied = apply_rules('labels: A, B\nlf c: text contains "call" -> B\n', df)
+    assert applied.L[:, 0].tolist() == [1, 1]
+
+
 # 3. ----------------------------------------------------------------------- row problems capped
 def test_every_row_problem_is_counted(tmp_path: Path) -> None:
     score = pd.array([None] * 2728 + [0.5] * 272, dtype="Float64")

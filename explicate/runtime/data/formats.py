@@ -12,6 +12,7 @@ Third-party packages can add readers through the ``explicate_readers`` entry-poi
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -35,13 +36,41 @@ for _suffix in (".csv", ".tsv", ".txt"):
     readers.register(_suffix, func=read_delimited)
 
 
-def _frame(records: list[Any], p: Path, what: str) -> pd.DataFrame:
+# A JSON escape of a UTF-16 surrogate ("\ud800"); json.loads joins a valid pair into one
+# character, so a surrogate left in a string after loading is half a pair.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _mended(value: Any) -> tuple[Any, bool]:
+    """The value with every lone surrogate in its strings replaced by U+FFFD (such strings have
+    no UTF-8 form, so no text column could hold them), and whether any was."""
+    if isinstance(value, str):
+        return (_SURROGATE.sub("\ufffd", value), True) if _SURROGATE.search(value) else (value,
+                                                                                       False)
+    if isinstance(value, dict):
+        items = {k: _mended(v) for k, v in value.items()}
+        return {k: v for k, (v, _) in items.items()}, any(m for _, m in items.values())
+    if isinstance(value, list):
+        parts = [_mended(v) for v in value]
+        return [v for v, _ in parts], any(m for _, m in parts)
+    return value, False
+
+
+def _frame(records: list[Any], p: Path, what: str, escapes: bool = False) -> pd.DataFrame:
     """Records (JSON objects) as rows; any other value is kept as a row of missing fields and
-    reported by number, so rows still line up with the file."""
+    reported by number, so rows still line up with the file. ``escapes``: the text held a
+    surrogate escape, so strings are checked for lone surrogates (replaced and reported)."""
     problems: list[RowProblem] = []
     rows: list[dict[str, Any]] = []
     for number, rec in enumerate(records, start=1):
         if isinstance(rec, dict):
+            if escapes:
+                rec, mended = _mended(rec)
+                if mended:
+                    problems.append(RowProblem(number, "", "has half of a UTF-16 surrogate "
+                                               "pair (a \\uD800-\\uDFFF escape without its "
+                                               "partner); read as U+FFFD"))
             rows.append(rec)
         else:
             kind = "a JSON " + type(rec).__name__.replace("str", "string").replace("NoneType",
@@ -80,15 +109,16 @@ def _read_jsonl(p: Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
             records.append({})
     if records and len(problems) == len(records):
         raise data_error(f"no line of '{p}' is a JSON object", *(str(x) for x in problems[:3]))
-    df = _frame(records, p, "line")
+    df = _frame(records, p, "line", escapes=any(_SURROGATE_ESCAPE.search(ln) for ln in lines))
     df.attrs[PROBLEMS] = sorted([*problems, *df.attrs[PROBLEMS]], key=lambda x: x.row)
     return df
 
 
 @readers.register(".json")
 def _read_json(p: Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    text = decode_utf8(p)
     try:
-        obj = json.loads(decode_utf8(p))
+        obj = json.loads(text)
     except json.JSONDecodeError as exc:
         raise data_error(f"'{p}' is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
                          ) from None
@@ -104,7 +134,7 @@ def _read_json(p: Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
         records = obj
     else:
         raise data_error(f"'{p}' holds neither a list nor a mapping of records")
-    df = _frame(records, p, "item")
+    df = _frame(records, p, "item", escapes=_SURROGATE_ESCAPE.search(text) is not None)
     # "data.text" -> "text" when unambiguous: users name the field, not the nesting.
     renames = {c: c.split(".", 1)[1] for c in df.columns if c.startswith("data.")}
     renames = {k: v for k, v in renames.items() if v not in df.columns}

@@ -563,3 +563,27 @@ def test_new_task_rows_read_as_expected_without_dropping_content() -> None:
             assert r.partial or not _drops_content(row.text, r.skipped, ctx), (row.text, r)
     right = sum(new_verdict(row) == "right" for row in rows)
     assert right >= 0.9 * len(rows), (right, len(rows))
+
+
+@pytest.mark.parametrize("text,dsl", [
+    ('"acquired" is between the subject and the object', '"acquired" between subj and obj'),
+    ("the subject comes before the object", "subj before obj"),
+    ('the word "with" immediately precedes the object', '"with" within 0 words left of obj'),
+])
+def test_a_mention_named_by_the_word_its_field_abbreviates(text: str, dsl: str) -> None:
+    """A short mention field (``subj``, ``obj``) is named by the word it abbreviates."""
+    ctx = Context(("NONE", "ACQUIRED"), {"subj": "sentence", "obj": "sentence"}, ("sentence",),
+                  {}, {"sentence": "Google acquired DeepMind with cash", "subj": "Google",
+                       "obj": "DeepMind"})
+    assert [to_dsl(r.when) for r in parse_explanation(text, ctx).readings
+            if not r.partial] == [dsl]
+
+
+def test_a_plural_of_a_mention_name_is_not_the_mention() -> None:
+    """"drugs" is not the mention ``drug`` (only a name two or more letters shorter abbreviates)."""
+    from explicate.grammar.explanation.lexicon import classify, scan
+
+    ctx = Context(("NO", "ADE"), {"drug": "note", "effect": "note"}, ("note",), {},
+                  {"note": "rash after aspirin", "drug": "aspirin", "effect": "rash"})
+    lexemes, _ = scan("no other drugs appear")
+    assert not any(s.name == "ENT" for s in classify(lexemes, ctx))

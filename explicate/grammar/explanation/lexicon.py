@@ -295,6 +295,8 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                 sym = Symbol("FIELD", lower_texts[word], lx.start, lx.end)
             elif word in _TEXT_ALIASES and ctx.default_text and word not in kw:
                 sym = Symbol("FIELD", ctx.default_text, lx.start, lx.end)
+            elif (full := _abbreviated_mention(word, lower_fields, kw)) is not None:
+                sym = Symbol("ENT", full, lx.start, lx.end)
             elif word in labels and _label_position(out, nxt):
                 sym = Symbol("LABEL", labels[word], lx.start, lx.end)
             elif ctx.objects and _is_object(word, lists, kw, object_names, ctx):
@@ -370,6 +372,19 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                 last_ref = sym
         i += 1
     return _merge_words(out)
+
+
+def _abbreviated_mention(word: str, fields: Mapping[str, str], kw: frozenset[str]) -> str | None:
+    """The mention field whose short name abbreviates ``word`` ("subject" for a field ``subj``,
+    "object" for ``obj``, "organization" for ``org``; never a keyword), when exactly one does.
+    Only names of 3-4 letters, and only words at least two letters longer: a plural or an
+    inflection of a mention's name ("drugs" for ``drug``) is another thing, not the mention."""
+    if word in kw:
+        return None
+    hits = [name for low, name in fields.items()
+            if 3 <= len(low) <= 4 and low.isalpha() and word.startswith(low)
+            and len(word) >= len(low) + 2]
+    return hits[0] if len(hits) == 1 else None
 
 
 def _is_object(word: str, lists: Mapping[str, str], kw: frozenset[str], names: set[str],

@@ -6,6 +6,7 @@
 - a second place denied: "'asap' is in the body but not in the subject";
 - both sides of one mention: "the target is preceded by 'the' and followed by 'were'";
 - order as a sequence: "the parent comes first and then the child";
+- two places for the same words: "'prescribed' is after the drug and before the effect";
 - a mention as the first or last word of its text: "the brand is the first word of the tweet"
   (read with the mention's string in the example).
 """
@@ -37,6 +38,10 @@ def _near(side: str, within: int | None, m: Mentions) -> Place:
 
 class PlacementClauses:
     """The placement constructions (see the module docstring)."""
+
+    def places_both(self, c: list[Any]) -> Place:  # 'w' is after X and before Y: both hold
+        first, second = Parts.of(c).places
+        return lambda w: ir.And(args=(first(w), second(w)))
 
     ctx: Context  # provided by ExplanationToIR
 

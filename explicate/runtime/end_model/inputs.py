@@ -124,7 +124,6 @@ def _combine(namespace: int, a: np.ndarray, b: np.ndarray | None = None) -> np.n
 _MARK1, _MARK2 = (_mix(np.array([v], dtype=_U64))[0] for v in (101, 102))
 # Namespaces: one id per kind of feature (rows are normalized per namespace).
 NS_WORD, NS_BIGRAM, NS_CHAR, NS_BETWEEN, NS_BETWEEN2, NS_LEFT, NS_RIGHT, NS_DIST, NS_BIAS = range(9)
-_N_NS = 16
 
 
 @dataclass(frozen=True)
@@ -242,46 +241,76 @@ def char_ngram_hashes(words: Sequence[str], sizes: tuple[int, ...] = (3, 4)
     return owner[order], np.concatenate(hashes)[order]
 
 
-def _char_features(tok: Tokens, select: np.ndarray,
-                   salt: np.uint64) -> tuple[np.ndarray, np.ndarray]:
-    """(row, hash) of the character 3-4-grams of the selected tokens; each distinct token's
-    n-grams are computed once."""
+def _char_features(tok: Tokens, select: np.ndarray, salt: np.uint64,
+                   buckets: int) -> tuple[np.ndarray, np.ndarray]:
+    """(row, bucket) of the character 3-4-grams of the selected tokens. Each distinct token's
+    n-grams are hashed (and reduced to buckets) once; rows get them by a gather."""
     if not select.any():
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=_U64)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     codes, docs = tok.codes[select], tok.doc_of[select]
     uniq, which = np.unique(codes, return_inverse=True)
     owner, flat = char_ngram_hashes(tok.vocab[uniq].tolist())
+    flat_bucket = _bucket(_combine(NS_CHAR, flat ^ salt), buckets)
     lens = np.bincount(owner, minlength=len(uniq)).astype(np.int64)
     starts = np.zeros(len(uniq) + 1, dtype=np.int64)
     np.cumsum(lens, out=starts[1:])
     tok_lens = lens[which]
     pos = np.arange(tok_lens.sum(), dtype=np.int64) - np.repeat(
         np.cumsum(tok_lens) - tok_lens - starts[which], tok_lens)
-    return np.repeat(docs, tok_lens), _combine(NS_CHAR, flat[pos] ^ salt)
+    return np.repeat(docs, tok_lens), flat_bucket[pos]
+
+
+def _bucket(key: np.ndarray, buckets: int) -> np.ndarray:
+    return (key % _U64(buckets)).astype(np.int64)
+
+
+def _merge_rows(n: int, sources: list[tuple[int, np.ndarray, np.ndarray]]) -> Bags:
+    """The bags of ``sources`` ``(namespace, row, bucket)``, each sorted by row, merged row by
+    row without a sort: an entry's place is its row's start, the entries of the sources before
+    it in that row, and its rank within its source's run of that row. Each (row, namespace)
+    group gets unit L2 norm (weight ``1/sqrt(count)``): long texts do not drown the relation
+    features."""
+    counts = [np.bincount(row, minlength=n) for _, row, _ in sources]
+    per_ns: dict[int, np.ndarray] = {}
+    for (ns, _, _), c in zip(sources, counts, strict=True):
+        per_ns[ns] = per_ns[ns] + c if ns in per_ns else c.copy()
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(sum(counts, np.zeros(n, dtype=np.int64)), out=offsets[1:])
+    total = int(offsets[-1])
+    index = np.empty(total, dtype=np.int64)
+    weights = np.empty(total, dtype=np.float32)
+    base = offsets[:-1].copy()
+    for (ns, row, bucket), c in zip(sources, counts, strict=True):
+        run_start = np.cumsum(c) - c  # where each row's run begins in this source
+        pos = base[row] + np.arange(len(row), dtype=np.int64) - run_start[row]
+        index[pos] = bucket
+        with np.errstate(divide="ignore"):
+            w = (1.0 / np.sqrt(per_ns[ns])).astype(np.float32)
+        weights[pos] = w[row]
+        base += c
+    return Bags(index, offsets, weights)
 
 
 def hashed_features(df: pd.DataFrame, spec: TextSpec, buckets: int, *, window: int = 3,
                     char_ngrams: bool = True) -> Bags:
-    """Hashed n-gram features of every row (see the module docstring for which)."""
+    """Hashed n-gram features of every row (see the module docstring for which). Word and
+    character n-gram keys depend only on the token, so they are hashed once per distinct token
+    and gathered; the rows' bags are merged without sorting the entries."""
     n = len(df)
-    rows: list[np.ndarray] = []
-    keys: list[np.ndarray] = []
-    spaces: list[np.ndarray] = []
+    sources: list[tuple[int, np.ndarray, np.ndarray]] = []
 
     def add(ns: int, row: np.ndarray, key: np.ndarray) -> None:
-        rows.append(row.astype(np.int64))
-        keys.append(key)
-        spaces.append(np.full(len(row), ns, dtype=np.int64))
+        sources.append((ns, row.astype(np.int64), _bucket(key, buckets)))
 
     for f_i, name in enumerate(spec.text):
         strings = _strings(df[name])
         relation = spec.mentions is not None and name == spec.host_field
         col = tokenize_texts(strings, spans=relation)
-        ids = col.ids.copy()
         doc = col.doc_of
         salt = _U64(f_i * 1_000_003)
         if relation:
             assert spec.mentions is not None
+            ids = col.ids.copy()
             offs = mention_offsets(strings, _strings(df[spec.mentions[0]]),
                                    _strings(df[spec.mentions[1]]))
             r = offs[doc]
@@ -289,34 +318,27 @@ def hashed_features(df: pd.DataFrame, spec: TextSpec, buckets: int, *, window: i
             in2 = (r[:, 2] >= 0) & (col.char_start < r[:, 3]) & (col.char_end > r[:, 2])
             ids[in1] = _MARK1
             ids[in2 & ~in1] = _MARK2
-        if relation:
             # The passage around a candidate mentions other people and topics: only the words
             # tied to the pair (between, next to it) say how the two are related.
             between = _relation_features(add, col.char_start, col.char_end, doc, ids, offs, window)
             if char_ngrams:  # not of the mentions (masked)
-                add(NS_CHAR, *_char_features(col, between & (ids == col.ids), salt))
+                sources.append((NS_CHAR, *_char_features(col, between & (ids == col.ids), salt,
+                                                         buckets)))
             continue
-        same_next = np.zeros(len(ids), dtype=bool)
-        same_next[:-1] = doc[:-1] == doc[1:]
-        add(NS_WORD, doc, _combine(NS_WORD, ids ^ salt))
-        add(NS_BIGRAM, doc[:-1][same_next[:-1]],
-            _combine(NS_BIGRAM, ids[:-1][same_next[:-1]] ^ salt, ids[1:][same_next[:-1]]))
+        ids = col.ids
+        vocab_ids = np.zeros(len(col.vocab), dtype=_U64)
+        vocab_ids[col.codes] = ids  # each distinct token's hash id
+        word_bucket = _bucket(_combine(NS_WORD, vocab_ids ^ salt), buckets)
+        same_next = doc[:-1] == doc[1:]
+        sources.append((NS_WORD, doc, word_bucket[col.codes]))
+        add(NS_BIGRAM, doc[:-1][same_next],
+            _combine(NS_BIGRAM, ids[:-1][same_next] ^ salt, ids[1:][same_next]))
         if char_ngrams:
-            add(NS_CHAR, *_char_features(col, np.ones(len(ids), dtype=bool), salt))
-    add(NS_BIAS, np.arange(n, dtype=np.int64), np.zeros(n, dtype=_U64))
-    row = np.concatenate(rows)
-    key = np.concatenate(keys)
-    ns = np.concatenate(spaces)
-    order = np.argsort(row, kind="stable")
-    row, key, ns = row[order], key[order], ns[order]
-    # Each (row, namespace) group gets unit L2 norm: long texts do not drown the relation features.
-    group = row * _N_NS + ns
-    counts = np.bincount(group, minlength=n * _N_NS)
-    weights = (1.0 / np.sqrt(counts[group])).astype(np.float32)
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(row, minlength=n), out=offsets[1:])
-    index = (key % _U64(buckets)).astype(np.int64)
-    return Bags(index, offsets, weights)
+            sources.append((NS_CHAR, *_char_features(col, np.ones(len(ids), dtype=bool), salt,
+                                                     buckets)))
+    sources.append((NS_BIAS, np.arange(n, dtype=np.int64),
+                    np.full(n, int(_U64(0) % _U64(buckets)), dtype=np.int64)))
+    return _merge_rows(n, sources)
 
 
 def _relation_features(add: Callable[[int, np.ndarray, np.ndarray], None], char_start: np.ndarray,

@@ -241,14 +241,17 @@ def char_ngram_hashes(words: Sequence[str], sizes: tuple[int, ...] = (3, 4)
     return owner[order], np.concatenate(hashes)[order]
 
 
-def _char_features(tok: Tokens, select: np.ndarray, salt: np.uint64,
-                   buckets: int) -> tuple[np.ndarray, np.ndarray]:
-    """(row, bucket) of the character 3-4-grams of the selected tokens. Each distinct token's
-    n-grams are hashed (and reduced to buckets) once; rows get them by a gather."""
+def _char_features(tok: Tokens, select: np.ndarray, salt: np.uint64, buckets: int,
+                   n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(entries per row, bucket) of the character 3-4-grams of the selected tokens, in row
+    order. Each distinct token's n-grams are hashed (and reduced to buckets) once; rows get
+    them by a gather."""
     if not select.any():
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.zeros(n, dtype=np.int64), np.zeros(0, dtype=np.int64)
     codes, docs = tok.codes[select], tok.doc_of[select]
-    uniq, which = np.unique(codes, return_inverse=True)
+    present = np.bincount(codes, minlength=len(tok.vocab)) > 0  # distinct tokens, no sort
+    uniq = np.flatnonzero(present)
+    which = (np.cumsum(present) - 1)[codes]
     owner, flat = char_ngram_hashes(tok.vocab[uniq].tolist())
     flat_bucket = _bucket(_combine(NS_CHAR, flat ^ salt), buckets)
     lens = np.bincount(owner, minlength=len(uniq)).astype(np.int64)
@@ -257,7 +260,8 @@ def _char_features(tok: Tokens, select: np.ndarray, salt: np.uint64,
     tok_lens = lens[which]
     pos = np.arange(tok_lens.sum(), dtype=np.int64) - np.repeat(
         np.cumsum(tok_lens) - tok_lens - starts[which], tok_lens)
-    return np.repeat(docs, tok_lens), flat_bucket[pos]
+    per_row = np.bincount(docs, weights=tok_lens, minlength=n).astype(np.int64)
+    return per_row, flat_bucket[pos]
 
 
 def _bucket(key: np.ndarray, buckets: int) -> np.ndarray:
@@ -265,28 +269,26 @@ def _bucket(key: np.ndarray, buckets: int) -> np.ndarray:
 
 
 def _merge_rows(n: int, sources: list[tuple[int, np.ndarray, np.ndarray]]) -> Bags:
-    """The bags of ``sources`` ``(namespace, row, bucket)``, each sorted by row, merged row by
-    row without a sort: an entry's place is its row's start, the entries of the sources before
-    it in that row, and its rank within its source's run of that row. Each (row, namespace)
-    group gets unit L2 norm (weight ``1/sqrt(count)``): long texts do not drown the relation
-    features."""
-    counts = [np.bincount(row, minlength=n) for _, row, _ in sources]
+    """The bags of ``sources`` ``(namespace, entries per row, bucket)``, each in row order,
+    merged row by row without a sort: a source's run of a row goes after the runs of the
+    sources before it in that row. Each (row, namespace) group gets unit L2 norm (weight
+    ``1/sqrt(count)``): long texts do not drown the relation features."""
     per_ns: dict[int, np.ndarray] = {}
-    for (ns, _, _), c in zip(sources, counts, strict=True):
+    for ns, c, _ in sources:
         per_ns[ns] = per_ns[ns] + c if ns in per_ns else c.copy()
     offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(sum(counts, np.zeros(n, dtype=np.int64)), out=offsets[1:])
+    np.cumsum(sum((c for _, c, _ in sources), np.zeros(n, dtype=np.int64)), out=offsets[1:])
     total = int(offsets[-1])
     index = np.empty(total, dtype=np.int64)
     weights = np.empty(total, dtype=np.float32)
     base = offsets[:-1].copy()
-    for (ns, row, bucket), c in zip(sources, counts, strict=True):
-        run_start = np.cumsum(c) - c  # where each row's run begins in this source
-        pos = base[row] + np.arange(len(row), dtype=np.int64) - run_start[row]
+    for ns, c, bucket in sources:
+        shift = np.repeat(base - (np.cumsum(c) - c), c)  # row start in the output less in here
+        pos = np.arange(len(bucket), dtype=np.int64) + shift
         index[pos] = bucket
         with np.errstate(divide="ignore"):
             w = (1.0 / np.sqrt(per_ns[ns])).astype(np.float32)
-        weights[pos] = w[row]
+        weights[pos] = np.repeat(w, c)
         base += c
     return Bags(index, offsets, weights)
 
@@ -299,8 +301,8 @@ def hashed_features(df: pd.DataFrame, spec: TextSpec, buckets: int, *, window: i
     n = len(df)
     sources: list[tuple[int, np.ndarray, np.ndarray]] = []
 
-    def add(ns: int, row: np.ndarray, key: np.ndarray) -> None:
-        sources.append((ns, row.astype(np.int64), _bucket(key, buckets)))
+    def add(ns: int, row: np.ndarray, key: np.ndarray) -> None:  # row: sorted
+        sources.append((ns, np.bincount(row, minlength=n), _bucket(key, buckets)))
 
     for f_i, name in enumerate(spec.text):
         strings = _strings(df[name])
@@ -323,20 +325,20 @@ def hashed_features(df: pd.DataFrame, spec: TextSpec, buckets: int, *, window: i
             between = _relation_features(add, col.char_start, col.char_end, doc, ids, offs, window)
             if char_ngrams:  # not of the mentions (masked)
                 sources.append((NS_CHAR, *_char_features(col, between & (ids == col.ids), salt,
-                                                         buckets)))
+                                                         buckets, n)))
             continue
         ids = col.ids
         vocab_ids = np.zeros(len(col.vocab), dtype=_U64)
         vocab_ids[col.codes] = ids  # each distinct token's hash id
         word_bucket = _bucket(_combine(NS_WORD, vocab_ids ^ salt), buckets)
         same_next = doc[:-1] == doc[1:]
-        sources.append((NS_WORD, doc, word_bucket[col.codes]))
+        sources.append((NS_WORD, np.bincount(doc, minlength=n), word_bucket[col.codes]))
         add(NS_BIGRAM, doc[:-1][same_next],
             _combine(NS_BIGRAM, ids[:-1][same_next] ^ salt, ids[1:][same_next]))
         if char_ngrams:
             sources.append((NS_CHAR, *_char_features(col, np.ones(len(ids), dtype=bool), salt,
-                                                     buckets)))
-    sources.append((NS_BIAS, np.arange(n, dtype=np.int64),
+                                                     buckets, n)))
+    sources.append((NS_BIAS, np.ones(n, dtype=np.int64),
                     np.full(n, int(_U64(0) % _U64(buckets)), dtype=np.int64)))
     return _merge_rows(n, sources)
 

@@ -20,6 +20,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
+
+from explicate.runtime import utf8
 
 _U64 = np.uint64
 
@@ -175,7 +178,34 @@ _SEP = "\x00"  # between texts when a column is tokenized as one string (a token
 def tokenize_texts(strings: Sequence[str], spans: bool = True) -> Tokens:
     """:class:`Tokens` of ``strings`` (a regex tokenizer, :data:`_TOKEN`, run once over all
     distinct texts joined; ``spans=False`` leaves the character spans at 0, for features that do
-    not read them)."""
+    not read them, and tokenizes each distinct whitespace-free chunk once instead)."""
+    if not spans:
+        return _tokenize_chunks(strings)
+    return _tokenize_joined(strings, spans)
+
+
+def _tokenize_chunks(strings: Sequence[str]) -> Tokens:
+    """:class:`Tokens` without spans. No token of :data:`_TOKEN` holds whitespace, so a text's
+    tokens are its whitespace-free chunks' tokens in order: the chunks are cut and hashed in
+    the text's UTF-8 bytes (:mod:`explicate.runtime.utf8`, Arrow's dictionary encoding), the
+    regex runs over the distinct chunks only, and each chunk's tokens are gathered back."""
+    arr = utf8.text_array(list(strings))
+    offsets, data = utf8.buffers(arr)
+    ch = utf8.chunks(offsets, data, arr.type)
+    enc = pc.dictionary_encode(ch.text)
+    chunk_code = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    sub = _tokenize_joined(enc.dictionary.to_pylist(), spans=False)
+    per = np.bincount(sub.doc_of, minlength=len(enc.dictionary)).astype(np.int64)
+    start = np.cumsum(per) - per
+    tok_lens = per[chunk_code]
+    pos = np.arange(tok_lens.sum(), dtype=np.int64) - np.repeat(
+        np.cumsum(tok_lens) - tok_lens - start[chunk_code], tok_lens)
+    zeros = np.zeros(len(pos), dtype=np.int64)
+    return Tokens(ids=sub.ids[pos], codes=sub.codes[pos], vocab=sub.vocab,
+                  doc_of=np.repeat(ch.row, tok_lens), char_start=zeros, char_end=zeros)
+
+
+def _tokenize_joined(strings: Sequence[str], spans: bool) -> Tokens:
     text_of, uniq = pd.factorize(pd.Series(list(strings), dtype=object), sort=False)
     text_of = text_of.astype(np.int64)
     texts = [t.replace(_SEP, " ") for t in uniq.tolist()]

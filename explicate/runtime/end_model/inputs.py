@@ -20,6 +20,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
+
+from explicate.runtime import utf8
 
 _U64 = np.uint64
 
@@ -124,7 +127,6 @@ def _combine(namespace: int, a: np.ndarray, b: np.ndarray | None = None) -> np.n
 _MARK1, _MARK2 = (_mix(np.array([v], dtype=_U64))[0] for v in (101, 102))
 # Namespaces: one id per kind of feature (rows are normalized per namespace).
 NS_WORD, NS_BIGRAM, NS_CHAR, NS_BETWEEN, NS_BETWEEN2, NS_LEFT, NS_RIGHT, NS_DIST, NS_BIAS = range(9)
-_N_NS = 16
 
 
 @dataclass(frozen=True)
@@ -176,7 +178,34 @@ _SEP = "\x00"  # between texts when a column is tokenized as one string (a token
 def tokenize_texts(strings: Sequence[str], spans: bool = True) -> Tokens:
     """:class:`Tokens` of ``strings`` (a regex tokenizer, :data:`_TOKEN`, run once over all
     distinct texts joined; ``spans=False`` leaves the character spans at 0, for features that do
-    not read them)."""
+    not read them, and tokenizes each distinct whitespace-free chunk once instead)."""
+    if not spans:
+        return _tokenize_chunks(strings)
+    return _tokenize_joined(strings, spans)
+
+
+def _tokenize_chunks(strings: Sequence[str]) -> Tokens:
+    """:class:`Tokens` without spans. No token of :data:`_TOKEN` holds whitespace, so a text's
+    tokens are its whitespace-free chunks' tokens in order: the chunks are cut and hashed in
+    the text's UTF-8 bytes (:mod:`explicate.runtime.utf8`, Arrow's dictionary encoding), the
+    regex runs over the distinct chunks only, and each chunk's tokens are gathered back."""
+    arr = utf8.text_array(list(strings))
+    offsets, data = utf8.buffers(arr)
+    ch = utf8.chunks(offsets, data, arr.type)
+    enc = pc.dictionary_encode(ch.text)
+    chunk_code = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    sub = _tokenize_joined(enc.dictionary.to_pylist(), spans=False)
+    per = np.bincount(sub.doc_of, minlength=len(enc.dictionary)).astype(np.int64)
+    start = np.cumsum(per) - per
+    tok_lens = per[chunk_code]
+    pos = np.arange(tok_lens.sum(), dtype=np.int64) - np.repeat(
+        np.cumsum(tok_lens) - tok_lens - start[chunk_code], tok_lens)
+    zeros = np.zeros(len(pos), dtype=np.int64)
+    return Tokens(ids=sub.ids[pos], codes=sub.codes[pos], vocab=sub.vocab,
+                  doc_of=np.repeat(ch.row, tok_lens), char_start=zeros, char_end=zeros)
+
+
+def _tokenize_joined(strings: Sequence[str], spans: bool) -> Tokens:
     text_of, uniq = pd.factorize(pd.Series(list(strings), dtype=object), sort=False)
     text_of = text_of.astype(np.int64)
     texts = [t.replace(_SEP, " ") for t in uniq.tolist()]
@@ -242,46 +271,78 @@ def char_ngram_hashes(words: Sequence[str], sizes: tuple[int, ...] = (3, 4)
     return owner[order], np.concatenate(hashes)[order]
 
 
-def _char_features(tok: Tokens, select: np.ndarray,
-                   salt: np.uint64) -> tuple[np.ndarray, np.ndarray]:
-    """(row, hash) of the character 3-4-grams of the selected tokens; each distinct token's
-    n-grams are computed once."""
+def _char_features(tok: Tokens, select: np.ndarray, salt: np.uint64, buckets: int,
+                   n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(entries per row, bucket) of the character 3-4-grams of the selected tokens, in row
+    order. Each distinct token's n-grams are hashed (and reduced to buckets) once; rows get
+    them by a gather."""
     if not select.any():
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=_U64)
+        return np.zeros(n, dtype=np.int64), np.zeros(0, dtype=np.int64)
     codes, docs = tok.codes[select], tok.doc_of[select]
-    uniq, which = np.unique(codes, return_inverse=True)
+    present = np.bincount(codes, minlength=len(tok.vocab)) > 0  # distinct tokens, no sort
+    uniq = np.flatnonzero(present)
+    which = (np.cumsum(present) - 1)[codes]
     owner, flat = char_ngram_hashes(tok.vocab[uniq].tolist())
+    flat_bucket = _bucket(_combine(NS_CHAR, flat ^ salt), buckets)
     lens = np.bincount(owner, minlength=len(uniq)).astype(np.int64)
     starts = np.zeros(len(uniq) + 1, dtype=np.int64)
     np.cumsum(lens, out=starts[1:])
     tok_lens = lens[which]
     pos = np.arange(tok_lens.sum(), dtype=np.int64) - np.repeat(
         np.cumsum(tok_lens) - tok_lens - starts[which], tok_lens)
-    return np.repeat(docs, tok_lens), _combine(NS_CHAR, flat[pos] ^ salt)
+    per_row = np.bincount(docs, weights=tok_lens, minlength=n).astype(np.int64)
+    return per_row, flat_bucket[pos]
+
+
+def _bucket(key: np.ndarray, buckets: int) -> np.ndarray:
+    return (key % _U64(buckets)).astype(np.int64)
+
+
+def _merge_rows(n: int, sources: list[tuple[int, np.ndarray, np.ndarray]]) -> Bags:
+    """The bags of ``sources`` ``(namespace, entries per row, bucket)``, each in row order,
+    merged row by row without a sort: a source's run of a row goes after the runs of the
+    sources before it in that row. Each (row, namespace) group gets unit L2 norm (weight
+    ``1/sqrt(count)``): long texts do not drown the relation features."""
+    per_ns: dict[int, np.ndarray] = {}
+    for ns, c, _ in sources:
+        per_ns[ns] = per_ns[ns] + c if ns in per_ns else c.copy()
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(sum((c for _, c, _ in sources), np.zeros(n, dtype=np.int64)), out=offsets[1:])
+    total = int(offsets[-1])
+    index = np.empty(total, dtype=np.int64)
+    weights = np.empty(total, dtype=np.float32)
+    base = offsets[:-1].copy()
+    for ns, c, bucket in sources:
+        shift = np.repeat(base - (np.cumsum(c) - c), c)  # row start in the output less in here
+        pos = np.arange(len(bucket), dtype=np.int64) + shift
+        index[pos] = bucket
+        with np.errstate(divide="ignore"):
+            w = (1.0 / np.sqrt(per_ns[ns])).astype(np.float32)
+        weights[pos] = np.repeat(w, c)
+        base += c
+    return Bags(index, offsets, weights)
 
 
 def hashed_features(df: pd.DataFrame, spec: TextSpec, buckets: int, *, window: int = 3,
                     char_ngrams: bool = True) -> Bags:
-    """Hashed n-gram features of every row (see the module docstring for which)."""
+    """Hashed n-gram features of every row (see the module docstring for which). Word and
+    character n-gram keys depend only on the token, so they are hashed once per distinct token
+    and gathered; the rows' bags are merged without sorting the entries."""
     n = len(df)
-    rows: list[np.ndarray] = []
-    keys: list[np.ndarray] = []
-    spaces: list[np.ndarray] = []
+    sources: list[tuple[int, np.ndarray, np.ndarray]] = []
 
-    def add(ns: int, row: np.ndarray, key: np.ndarray) -> None:
-        rows.append(row.astype(np.int64))
-        keys.append(key)
-        spaces.append(np.full(len(row), ns, dtype=np.int64))
+    def add(ns: int, row: np.ndarray, key: np.ndarray) -> None:  # row: sorted
+        sources.append((ns, np.bincount(row, minlength=n), _bucket(key, buckets)))
 
     for f_i, name in enumerate(spec.text):
         strings = _strings(df[name])
         relation = spec.mentions is not None and name == spec.host_field
         col = tokenize_texts(strings, spans=relation)
-        ids = col.ids.copy()
         doc = col.doc_of
         salt = _U64(f_i * 1_000_003)
         if relation:
             assert spec.mentions is not None
+            ids = col.ids.copy()
             offs = mention_offsets(strings, _strings(df[spec.mentions[0]]),
                                    _strings(df[spec.mentions[1]]))
             r = offs[doc]
@@ -289,34 +350,27 @@ def hashed_features(df: pd.DataFrame, spec: TextSpec, buckets: int, *, window: i
             in2 = (r[:, 2] >= 0) & (col.char_start < r[:, 3]) & (col.char_end > r[:, 2])
             ids[in1] = _MARK1
             ids[in2 & ~in1] = _MARK2
-        if relation:
             # The passage around a candidate mentions other people and topics: only the words
             # tied to the pair (between, next to it) say how the two are related.
             between = _relation_features(add, col.char_start, col.char_end, doc, ids, offs, window)
             if char_ngrams:  # not of the mentions (masked)
-                add(NS_CHAR, *_char_features(col, between & (ids == col.ids), salt))
+                sources.append((NS_CHAR, *_char_features(col, between & (ids == col.ids), salt,
+                                                         buckets, n)))
             continue
-        same_next = np.zeros(len(ids), dtype=bool)
-        same_next[:-1] = doc[:-1] == doc[1:]
-        add(NS_WORD, doc, _combine(NS_WORD, ids ^ salt))
-        add(NS_BIGRAM, doc[:-1][same_next[:-1]],
-            _combine(NS_BIGRAM, ids[:-1][same_next[:-1]] ^ salt, ids[1:][same_next[:-1]]))
+        ids = col.ids
+        vocab_ids = np.zeros(len(col.vocab), dtype=_U64)
+        vocab_ids[col.codes] = ids  # each distinct token's hash id
+        word_bucket = _bucket(_combine(NS_WORD, vocab_ids ^ salt), buckets)
+        same_next = doc[:-1] == doc[1:]
+        sources.append((NS_WORD, np.bincount(doc, minlength=n), word_bucket[col.codes]))
+        add(NS_BIGRAM, doc[:-1][same_next],
+            _combine(NS_BIGRAM, ids[:-1][same_next] ^ salt, ids[1:][same_next]))
         if char_ngrams:
-            add(NS_CHAR, *_char_features(col, np.ones(len(ids), dtype=bool), salt))
-    add(NS_BIAS, np.arange(n, dtype=np.int64), np.zeros(n, dtype=_U64))
-    row = np.concatenate(rows)
-    key = np.concatenate(keys)
-    ns = np.concatenate(spaces)
-    order = np.argsort(row, kind="stable")
-    row, key, ns = row[order], key[order], ns[order]
-    # Each (row, namespace) group gets unit L2 norm: long texts do not drown the relation features.
-    group = row * _N_NS + ns
-    counts = np.bincount(group, minlength=n * _N_NS)
-    weights = (1.0 / np.sqrt(counts[group])).astype(np.float32)
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(row, minlength=n), out=offsets[1:])
-    index = (key % _U64(buckets)).astype(np.int64)
-    return Bags(index, offsets, weights)
+            sources.append((NS_CHAR, *_char_features(col, np.ones(len(ids), dtype=bool), salt,
+                                                     buckets, n)))
+    sources.append((NS_BIAS, np.ones(n, dtype=np.int64),
+                    np.full(n, int(_U64(0) % _U64(buckets)), dtype=np.int64)))
+    return _merge_rows(n, sources)
 
 
 def _relation_features(add: Callable[[int, np.ndarray, np.ndarray], None], char_start: np.ndarray,

@@ -42,7 +42,7 @@ def example_words(ctx: Context) -> dict[str, str]:
 
 def _another_form(a: str, b: str) -> bool:
     """Whether ``a`` and ``b`` differ only in their last few letters ("crashed", "crashes")."""
-    common = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    common = next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
     return common >= max(len(a), len(b)) - _ENDING
 
 

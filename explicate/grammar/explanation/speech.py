@@ -29,6 +29,7 @@ from collections.abc import Sequence
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from explicate.grammar.explanation.crowd_typos import correct_example_slips
 from explicate.grammar.explanation.lexicon import (
     Context,
     Lexeme,
@@ -225,10 +226,11 @@ def generous(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     (``verbatim_run``), and so does a keyword named as "the word" ("the word at is ..."); and an
     excerpt said next to a mention it stands next to in the example ("the staff were rude",
     "taking the drug") is said explicitly: "X is immediately followed by 'were rude'", "'taking'
-    immediately before X"."""
+    immediately before X". A slip in a word copied from the example ("delicous") is read as that
+    word first (``crowd_typos``)."""
     known = keywords()
     lxs = []
-    for lx in lexemes:
+    for lx in correct_example_slips(lexemes, ctx):
         name = mention_part(lx, ctx, known)
         lxs.append(_word(lx, name) if name is not None and " " not in name else lx)
     out: list[Lexeme] = []

@@ -21,11 +21,13 @@ import gc
 import mmap
 import os
 import pickle
+import threading
 import traceback
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from explicate.errors import Diagnostic, ExplicateError
 from explicate.runtime.tokens import fork_context
@@ -37,14 +39,21 @@ Work = Callable[[int, int], tuple[np.ndarray, T]]
 
 
 def pieces(n: int, jobs: int, least: int, most: int) -> list[tuple[int, int]]:
-    """Row ranges for ``jobs`` processes: about four per process (so claiming balances the
-    load), each between ``least`` and ``most`` rows (the last may be shorter)."""
-    size = max(least, min(most, -(-n // (4 * jobs))))
-    return [(lo, min(lo + size, n)) for lo in range(0, n, size)]
+    """Row ranges for ``jobs`` processes, shrinking as the rows run out (each a ``2 * jobs``-th
+    of the rows left, at least ``least`` and at most ``most`` rows, ``most`` winning; the last
+    may be shorter): big pieces
+    first keep the per-batch costs few, small ones last let the processes end together."""
+    out: list[tuple[int, int]] = []
+    lo = 0
+    while lo < n:
+        size = max(1, min(most, max(least, -(-(n - lo) // (2 * jobs)))))
+        out.append((lo, min(lo + size, n)))
+        lo += size
+    return out
 
 
 def run_forked(work: Work[T], bounds: Sequence[tuple[int, int]], shape: tuple[int, int],
-               dtype: np.dtype[Any] | type, fill: int, jobs: int,
+               dtype: npt.DTypeLike, fill: int, jobs: int,
                done: Callable[[int], None] | None = None) -> tuple[np.ndarray, list[T]]:
     """``work`` over every piece in ``bounds`` (row ranges of the output, in order) by this
     process and ``jobs - 1`` forked children: the output array (``shape``, ``dtype``, rows no
@@ -95,8 +104,8 @@ def run_forked(work: Work[T], bounds: Sequence[tuple[int, int]], shape: tuple[in
                 try:
                     os.close(r)
                     payload = _dumps(loop(None))
-                    with os.fdopen(w, "wb") as fh:
-                        fh.write(payload)
+                    with os.fdopen(w, "wb") as sink:
+                        sink.write(payload)
                 except BaseException:  # noqa: BLE001 - a child never returns into the caller
                     status = 1
                 finally:
@@ -107,11 +116,14 @@ def run_forked(work: Work[T], bounds: Sequence[tuple[int, int]], shape: tuple[in
         for pid, r in children:
             with os.fdopen(r, "rb") as fh:
                 data = fh.read()
-            _, status = os.waitpid(pid, 0)
             if not data:
+                _, status = os.waitpid(pid, 0)
                 extras[-1 - pid] = _Failure(f"a worker process (pid {pid}) ended with status "
                                             f"{status} before reporting")
                 continue
+            # Its report is in; its exit (unmapping a copy of this process: ~10 ms at 450 MB)
+            # need not be waited for here. A thread reaps it.
+            threading.Thread(target=os.waitpid, args=(pid, 0), daemon=True).start()
             got = pickle.loads(data)
             for i, extra in got:
                 extras[i] = extra
@@ -133,10 +145,9 @@ def run_forked(work: Work[T], bounds: Sequence[tuple[int, int]], shape: tuple[in
     missing = [i for i in range(len(bounds)) if i not in extras]
     if missing:
         raise RuntimeError(f"pieces {missing} of the rows were not done by any process")
-    result = out.copy()  # private: a later fork must not share the caller's array
-    del out
-    area.close()
-    return result, [extras[i] for i in range(len(bounds))]
+    # A private copy: a later fork must not share the caller's array (the mapping goes with
+    # the last view of it).
+    return out.copy(), [extras[i] for i in range(len(bounds))]
 
 
 class _Failure:

@@ -46,6 +46,7 @@ import gc
 import json
 import os
 import platform
+import resource
 import statistics
 import sys
 import tempfile
@@ -58,7 +59,7 @@ import pandas as pd
 
 from explicate.compiler import Program, Schema
 from explicate.grammar import parse
-from explicate.runtime.apply import apply_program, compile_for
+from explicate.runtime.apply import PARALLEL_ROWS, apply_program, compile_for
 from explicate.runtime.batch_cache import BatchCache
 from explicate.runtime.data import read_table
 from explicate.runtime.features import build_batch
@@ -335,6 +336,27 @@ def timed_cpu(fn: Callable[[], object]) -> tuple[float, float, object]:
     return time.perf_counter() - t0, time.process_time() - c0, out
 
 
+def timed_all_cpu(fn: Callable[[], object], forks: bool) -> tuple[float, float, object]:
+    """(wall seconds, CPU seconds of this process and of the children it forked, result).
+    ``forks``: ``fn`` forks children, reaped by a thread after they report (``runtime.forks``);
+    their CPU is counted once they are reaped (waited for here, at most a second)."""
+    gc.collect()
+
+    def cpu() -> tuple[float, float]:
+        me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
+            resource.RUSAGE_CHILDREN)
+        return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
+
+    (m0, k0), t0 = cpu(), time.perf_counter()
+    out = fn()
+    wall = time.perf_counter() - t0
+    deadline = time.perf_counter() + 1.0
+    while forks and cpu()[1] == k0 and time.perf_counter() < deadline:
+        time.sleep(0.002)
+    m1, k1 = cpu()
+    return wall, (m1 - m0) + (k1 - k0), out
+
+
 def snorkel_tokenize(texts: list[str]) -> list[tuple[str, ...]]:
     nlp = tokenizer()
     return [tuple(t.lower_ for t in doc if not t.is_space)
@@ -405,13 +427,23 @@ def bench(df: pd.DataFrame, lfs: list, repeat: int, jobs: int) -> dict[str, floa
     assert all(np.array_equal(getattr(old, f), getattr(new, f))  # type: ignore[attr-defined]
                for f in ("lower", "orth", "offsets", "char_start", "char_end"))
 
-    # In parallel: `jobs` processes against one (featurize + evaluate, no cache).
-    par: list[float] = []
-    for _ in range(repeat):
-        t, papplied = timed(lambda: apply_program(program, texts, schema, progress=False,
-                                                  jobs=jobs, cache=None))
-        par.append(t)
+    # In parallel: `jobs` processes against one (featurize + evaluate, no cache), the two
+    # interleaved so that a change of load hits both; CPU counted in every process.
+    forks = jobs > 1 and n >= PARALLEL_ROWS
+    one: list[tuple[float, float]] = []
+    par: list[tuple[float, float]] = []
+    for _ in range(max(repeat, 3)):
+        t, c, _out = timed_all_cpu(lambda: apply_program(program, texts, schema,
+                                                         progress=False, jobs=1, cache=None),
+                                   False)
+        one.append((t, c))
+        t, c, papplied = timed_all_cpu(lambda: apply_program(program, texts, schema,
+                                                             progress=False, jobs=jobs,
+                                                             cache=None), forks)
+        par.append((t, c))
     L_par = papplied.L  # type: ignore[attr-defined]
+    t_one, c_one = (statistics.median(x[k] for x in one) for k in (0, 1))
+    t_par, c_par = (statistics.median(x[k] for x in par) for k in (0, 1))
 
     cached = cache_figures(program, texts, schema, repeat, L_incl)
 
@@ -419,8 +451,8 @@ def bench(df: pd.DataFrame, lfs: list, repeat: int, jobs: int) -> dict[str, floa
     assert np.array_equal(L_incl, L_excl)
     assert np.array_equal(L_incl, L_par), "parallel batch building changed L"
 
-    t_incl, t_excl, t_feat, t_spacy, t_par = (
-        statistics.median(v) for v in (incl, excl, feat, spacy_alone, par))
+    t_incl, t_excl, t_feat, t_spacy = (
+        statistics.median(v) for v in (incl, excl, feat, spacy_alone))
     snorkel_incl = t_snorkel + t_tok
     return {
         "n_docs": n,
@@ -445,8 +477,13 @@ def bench(df: pd.DataFrame, lfs: list, repeat: int, jobs: int) -> dict[str, floa
         "tokens_previous_s": statistics.median(old_tok),
         "tokens_now_s": statistics.median(new_tok),
         "jobs": jobs,
+        "apply_one_s": t_one,
         "apply_parallel_s": t_par,
-        "parallel_speedup": t_incl / t_par,
+        "parallel_speedup": t_one / t_par,
+        "apply_one_cpu_s": c_one,
+        "apply_parallel_cpu_s": c_par,
+        "parallel_forked": forks,
+        "parallel_speedup_bound": c_one / (c_par / jobs) if forks else 1.0,
         **cached,
         "identical_L": True,
     }
@@ -525,7 +562,13 @@ def report(title: str, r: dict[str, float]) -> None:
     print(f"  speed-up vs Snorkel: {r['speedup_excl_tok']:,.1f}x excluding tokenization, "
           f"{r['speedup_incl_tok']:,.1f}x including it;  identical L: {r['identical_L']}")
     print(f"  explicate apply, {r['jobs']} processes     {r['apply_parallel_s']:8.3f} s  "
-          f"({r['parallel_speedup']:.2f}x one process, identical L)")
+          f"({r['parallel_speedup']:.2f}x one process, interleaved, identical L)")
+    if not r["parallel_forked"]:
+        print(f"    (ran in one process: fewer rows than PARALLEL_ROWS = {PARALLEL_ROWS:,})")
+    else:
+        print(f"    CPU, all processes: {r['apply_parallel_cpu_s']:.3f} s against "
+              f"{r['apply_one_cpu_s']:.3f} s in one; on {r['jobs']} idle cores at most "
+              f"{r['parallel_speedup_bound']:.2f}x (equal shares, no fork wait)")
     report_cache(r)
 
 

@@ -309,7 +309,8 @@ def test_parallel_apply_gives_the_same_labels_and_problems(monkeypatch: pytest.M
 @pytest.mark.parametrize("chunk_rows", [50_000, 7])
 def test_apply_in_forked_processes_equals_one_process(monkeypatch: pytest.MonkeyPatch,
                                                       chunk_rows: int) -> None:
-    # One range per worker, and more ranges than workers: L and the problems as one process.
+    # Pieces shrinking as the rows run out, and pieces of 7 rows: L and the problems as one
+    # process.
     from explicate.compiler import compile_rules
     from explicate.grammar.parse import parse
     from explicate.runtime import apply as apply_mod
@@ -318,6 +319,7 @@ def test_apply_in_forked_processes_equals_one_process(monkeypatch: pytest.Monkey
     if tokens_mod.fork_context() is None:
         pytest.skip("no fork start method on this OS")
     monkeypatch.setattr(apply_mod, "PARALLEL_ROWS", 10)
+    monkeypatch.setattr(apply_mod, "PIECE_ROWS", 1)
     texts = column_strings() * 4
     df = pd.DataFrame({"text": [t if i % 9 else None for i, t in enumerate(texts)]})
     rules = parse('labels: HAM, SPAM\nlf a: text contains "win" -> SPAM\n'

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from explicate.grammar.parse import parse_partial
 from explicate.runtime.batch_cache import FROM_ENV, CacheChoice
 from explicate.runtime.data import RowProblem, read_problems, read_table
 from explicate.runtime.features import build_batch, iter_chunks
+from explicate.runtime.forks import pieces, run_forked
 from explicate.runtime.matrix import LabelMatrix
 from explicate.runtime.progress import Progress
 from explicate.runtime.result_cache import CachedProgram
@@ -45,11 +44,15 @@ class Applied:
 PARALLEL_ROWS = 20_000
 """Below this many rows ``apply_program`` runs in one process whatever ``jobs`` says."""
 
+PIECE_ROWS = 5_000
+"""The fewest rows of a piece shared between processes (``runtime.forks``): per piece a batch
+costs a few milliseconds of fixed work."""
+
 _JOB: tuple[Program, pd.DataFrame, Schema, CacheChoice, bool] | None = None  # forked workers read it
 
 
 def _apply_rows(lo: int, hi: int) -> tuple[np.ndarray, list[RowProblem]]:
-    """Rows ``[lo, hi)`` of the job: featurize and evaluate (in a worker process)."""
+    """Rows ``[lo, hi)`` of the job: featurize and evaluate (here or in a forked child)."""
     assert _JOB is not None
     program, df, schema, cache, lf_cache = _JOB
     problems: list[RowProblem] = []
@@ -65,37 +68,33 @@ def apply_program(program: Program, df: pd.DataFrame, schema: Schema, *,
     """Run a compiled program over every row of ``df`` (rows are never dropped). The problems are
     the records the reader could not read (see ``read_problems``) and every field some LF could
     not read, all of them, by row. With ``jobs`` > 1 (None: ``EXPLICATE_JOBS``, else one)
-    and at least ``PARALLEL_ROWS`` rows, row ranges are featurized and evaluated in that many
-    forked processes; ``L`` and the problems are the same. ``cache``: see ``build_batch``; with
+    and at least ``PARALLEL_ROWS`` rows, pieces of rows are featurized and evaluated by this
+    process and ``jobs - 1`` forked ones (``runtime.forks``); ``L`` and the problems are the
+    same. ``cache``: see ``build_batch``; with
     ``lf_cache`` each LF's votes are kept beside it too (``runtime.result_cache``), so a run with
     unchanged rules on unchanged data evaluates nothing, and one with a new rule only that one."""
     global _JOB
     n = len(df)
-    L = np.full((n, len(program.lfs)), ir.ABSTAIN, dtype=ir.label_dtype(len(program.labels)))
+    dtype = ir.label_dtype(len(program.labels))
     problems: list[RowProblem] = read_problems(df)
     workers = default_jobs() if jobs is None else max(1, jobs)
-    runner = CachedProgram(program, results_of(cache) if lf_cache else None)
     forked = workers > 1 and n >= PARALLEL_ROWS and fork_context() is not None
-    size = min(chunk_rows, -(-n // workers)) if forked else chunk_rows
     with Progress(progress, n, f"applying {len(program.lfs)} LFs (rows)",
                   least=chunk_rows + 1) as advance:
         if forked:
             _JOB = (program, df, schema, cache, lf_cache)
-            gc.freeze()  # forked workers then leave the parent's objects (and pages) alone
             try:
-                with ProcessPoolExecutor(max_workers=workers, mp_context=fork_context()) as pool:
-                    futures = [(start, pool.submit(_apply_rows, start, min(start + size, n)))
-                               for start in range(0, n, size)]
-                    for start, future in futures:
-                        part, found = future.result()
-                        L[start : start + len(part)] = part
-                        problems.extend(found)
-                        advance(len(part))
+                L, found = run_forked(_apply_rows, pieces(n, workers, PIECE_ROWS, chunk_rows),
+                                      (n, len(program.lfs)), dtype, ir.ABSTAIN, workers,
+                                      advance)
             finally:
                 _JOB = None
-                gc.unfreeze()
+            for part in found:
+                problems.extend(part)
         else:
-            for start, chunk in iter_chunks(df, size):
+            L = np.full((n, len(program.lfs)), ir.ABSTAIN, dtype=dtype)
+            runner = CachedProgram(program, results_of(cache) if lf_cache else None)
+            for start, chunk in iter_chunks(df, chunk_rows):
                 batch = build_batch(chunk, program, schema, base=start, problems=problems,
                                     jobs=jobs, cache=cache, lazy_text=True)
                 L[start : start + len(chunk)] = runner.apply(batch)

@@ -1,0 +1,91 @@
+"""Row pieces shared with forked children (``runtime.forks``): every row done once, in place,
+extras in piece order, and a failure in any process raised in the caller."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from explicate.errors import Diagnostic, ExplicateError
+from explicate.runtime.forks import pieces, run_forked
+from explicate.runtime.tokens import fork_context
+
+pytestmark = pytest.mark.skipif(fork_context() is None, reason="no fork start method on this OS")
+
+
+@pytest.mark.parametrize(("n", "jobs", "least", "most"),
+                         [(100_000, 2, 5_000, 50_000), (20_000, 3, 5_000, 50_000), (7, 2, 1, 3),
+                          (1, 4, 5, 5), (0, 2, 1, 1), (1_000, 2, 5_000, 7)])
+def test_pieces_cover_the_rows_once_and_shrink(n: int, jobs: int, least: int, most: int) -> None:
+    got = pieces(n, jobs, least, most)
+    assert [lo for lo, _ in got] == ([0] + [hi for _, hi in got[:-1]] if n else [])
+    assert (got[-1][1] if got else 0) == n
+    sizes = [hi - lo for lo, hi in got]
+    assert all(0 < s <= most for s in sizes)
+    assert all(s >= min(least, most) for s in sizes[:-1])
+    assert sizes == sorted(sizes, reverse=True) or sizes[:-1] == sorted(sizes[:-1], reverse=True)
+
+
+def _square(lo: int, hi: int) -> tuple[np.ndarray, list[int]]:
+    rows = np.arange(lo, hi, dtype=np.int64)
+    return np.stack([rows, rows * rows], axis=1), [os.getpid(), lo]
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_every_piece_lands_at_its_rows_with_its_extra(jobs: int) -> None:
+    n = 10_000
+    bounds = pieces(n, jobs, 100, 1_000)
+    seen: list[int] = []
+    out, extras = run_forked(_square, bounds, (n, 2), np.int64, -1, jobs, seen.append)
+    rows = np.arange(n)
+    assert np.array_equal(out, np.stack([rows, rows * rows], axis=1))
+    assert [lo for _pid, lo in extras] == [lo for lo, _ in bounds]
+    assert sum(seen) == n
+    assert len({pid for pid, _lo in extras}) >= 1
+    out[0, 0] = 99  # a private array
+    assert out[0, 0] == 99
+
+
+def test_rows_no_piece_covers_keep_the_fill() -> None:
+    out, _ = run_forked(_square, [(0, 3)], (5, 2), np.int64, -7, 2)
+    assert out[3:].tolist() == [[-7, -7], [-7, -7]]
+
+
+def _fails_at(bad: int, how: str) -> Callable[[int, int], tuple[np.ndarray, None]]:
+    def work(lo: int, hi: int) -> tuple[np.ndarray, None]:
+        if lo <= bad < hi:
+            if how == "value":
+                raise ValueError(f"row {bad}")
+            if how == "user":
+                raise ExplicateError([Diagnostic("E605", f"row {bad} is wrong")])
+            os._exit(3)  # a worker that dies without a word
+        return np.zeros((hi - lo, 1), np.int8), None
+    return work
+
+
+@pytest.mark.parametrize("bad", [0, 5_500, 9_999])
+def test_an_exception_in_any_process_is_raised_here(bad: int) -> None:
+    bounds = pieces(10_000, 2, 500, 500)
+    with pytest.raises(ValueError, match=f"row {bad}"):
+        run_forked(_fails_at(bad, "value"), bounds, (10_000, 1), np.int8, 0, 2)
+    with pytest.raises(ExplicateError, match=f"row {bad} is wrong") as info:
+        run_forked(_fails_at(bad, "user"), bounds, (10_000, 1), np.int8, 0, 2)
+    assert info.value.diagnostics[0].code == "E605"
+
+
+def test_a_worker_that_dies_is_reported() -> None:
+    # Only a child may die (here it would end the test run): every piece it claims ends it.
+    parent = os.getpid()
+
+    def work(lo: int, hi: int) -> tuple[np.ndarray, None]:
+        if os.getpid() != parent:
+            os._exit(3)
+        time.sleep(0.05)  # leaves the child time to claim a piece
+        return np.zeros((hi - lo, 1), np.int8), None
+
+    with pytest.raises(RuntimeError, match="ended with status"):
+        run_forked(work, [(i, i + 1) for i in range(20)], (20, 1), np.int8, 0, 2)

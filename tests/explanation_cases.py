@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -124,18 +124,27 @@ def _new_files(suffix: str) -> list[Path]:
             *sorted(FIXTURES.glob(f"explanations.newtasks_*.{suffix}"))]
 
 
+def _scope(path: Path) -> str:
+    """The prefix of a file's task names: none in the first file; ``<name>/`` in a later batch
+    ``explanations.newtasks_<name>.*``, so batches written apart may reuse a task's name."""
+    stem = path.name.split(".")[1]
+    return stem.removeprefix("newtasks_") + "/" if stem.startswith("newtasks_") else ""
+
+
 def new_rows() -> list[NewRow]:
     rows: list[NewRow] = []
     for path in _new_files("tsv"):
         lines = path.read_text(encoding="utf-8").splitlines()[1:]
-        rows += [NewRow(*ln.split("\t")) for ln in lines if ln.strip()]
+        for row in (NewRow(*ln.split("\t")) for ln in lines if ln.strip()):
+            rows.append(replace(row, task=_scope(path) + row.task))
     return rows
 
 
 def new_tasks() -> dict[str, dict[str, Any]]:
     tasks: dict[str, dict[str, Any]] = {}
     for path in _new_files("json"):
-        for name, task in json.loads(path.read_text())["tasks"].items():
+        for bare, task in json.loads(path.read_text())["tasks"].items():
+            name = _scope(path) + bare
             if name in tasks:
                 raise ValueError(f"{path.name}: task {name!r} is defined twice in the fixture")
             tasks[name] = task

@@ -438,7 +438,7 @@ def _drops_content(text: str, skipped: tuple[str, ...], ctx: Context) -> list[st
     from explicate.grammar.explanation.lexicon import CONTENT_WORDS
 
     quoted = set(re.findall(r'"([^"]*)"', text)) | set(re.findall(r"'([^']*)'", text))
-    names = set(ctx.spans) | set(ctx.word_lists)
+    names = set(ctx.spans) | set(ctx.word_lists) | (set(ctx.texts) if len(ctx.texts) > 1 else set())
     return [w for w in skipped if any(t in CONTENT_WORDS for t in w.lower().split())
             or w in quoted or w in names]
 

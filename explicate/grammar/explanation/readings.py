@@ -63,10 +63,13 @@ class Reading:
         return bool(self.dropped)
 
 
-def _words_of(symbols: Sequence[Symbol]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(skipped, dropped) for skipped symbols."""
+def _words_of(symbols: Sequence[Symbol], ctx: Context) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(skipped, dropped) for skipped symbols. A text field's name is content where the task
+    has several ("in the title and the body": dropping "body" changes which field is read)."""
+    fields = len(ctx.texts) > 1
     return (tuple(str(s.value) for s in symbols),
-            tuple(str(s.value) for s in symbols if carries_content(s)))
+            tuple(str(s.value) for s in symbols
+                  if carries_content(s) or (fields and s.name == "FIELD")))
 
 
 @dataclass
@@ -179,7 +182,7 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
         found, error = _readings(syms, ctx, scratch, max_readings)
         first_error = first_error or error
         if found:
-            out.readings = [Reading(w, lab, *_words_of(skipped)) for w, lab in found]
+            out.readings = [Reading(w, lab, *_words_of(skipped, ctx)) for w, lab in found]
             out.unsupported, out.warnings = scratch.unsupported, scratch.warnings
             out.warnings.extend(f"read '{w}' as '{r}'" for w, r in fx)
             return out
@@ -370,7 +373,7 @@ def _clause_cover(symbols: list[Symbol], unknown: list[Symbol], ctx: Context, ou
         label = next((lab for _, lab in combo if lab is not None), None)
         when = simplify(ir.And(tuple(w for w, _ in combo))) if len(combo) > 1 else combo[0][0]
         if all(r.when != when for r in readings):
-            readings.append(Reading(when, label, *_words_of(skipped)))
+            readings.append(Reading(when, label, *_words_of(skipped, ctx)))
     return readings
 
 

@@ -64,3 +64,20 @@ def test_the_one_named_text_is_the_default(text: str, dsl: str) -> None:
 ])
 def test_words_that_separate_two_mentions(text: str, dsl: str) -> None:
     assert complete(text, PAIR) == [dsl]
+
+
+NEWS = Context(("OTHER", "SPORTS"), {}, ("headline", "story"), {},
+               {"headline": "United win", "story": "They won the match."})
+
+
+@pytest.mark.parametrize("text,ctx,dsl", [
+    ("The body contains 'verify'.", EMAIL, 'message contains "verify"'),
+    ("the title contains 'act'", EMAIL, 'subject contains "act"'),
+    ("The subject line contains 'now' and the body contains 'claim'.", EMAIL,
+     'subject contains "now" and message contains "claim"'),
+    ("The title includes the word 'win'.", NEWS, 'headline contains "win"'),
+    ("the body says 'match'", NEWS, 'story contains "match"'),
+])
+def test_title_and_body_name_the_parts_of_a_document(text: str, ctx: Context, dsl: str) -> None:
+    assert complete(text, ctx) == [dsl]
+

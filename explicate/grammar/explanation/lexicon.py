@@ -43,6 +43,11 @@ _PUNCT_NAMES = {
 }
 _TEXT_ALIASES = ("sentence", "text", "passage", "document", "paragraph", "example", "article",
                  "snippet", "message")
+# The two parts of a document a task may split into text fields, by the names people call them:
+# "the title" reads the title-like field (headline, subject, heading), "the body" the other.
+_TITLE_NOUNS = frozenset({"title", "headline", "subject", "heading", "header", "caption"})
+_BODY_NOUNS = frozenset({"body", "story", "message", "content", "contents", "clause", "article",
+                         "description", "abstract", "review", "post"})
 _QUOTES = [("“", "”"), ("‘", "’"), ("``", "''"), ("«", "»"), ('"', '"'), ("'", "'")]
 
 
@@ -129,14 +134,32 @@ class Context:
                      and k not in self.texts and k not in self.spans and k.isidentifier())
 
 
+def role_field(word: str, texts: Sequence[str]) -> str | None:
+    """The text field a document-part noun ("title", "body") names among ``texts``, when the
+    task has several text fields, ``word`` is none of them, and exactly one field plays that part
+    (the body: the one field that is not title-like, when no field is body-like by name)."""
+    lower = {t.lower(): t for t in texts}
+    if len(texts) < 2 or word in lower:
+        return None
+    titles = [t for low, t in lower.items() if low in _TITLE_NOUNS]
+    if word in _TITLE_NOUNS:
+        return titles[0] if len(titles) == 1 else None
+    if word in _BODY_NOUNS:
+        bodies = [t for low, t in lower.items() if low in _BODY_NOUNS]
+        rest = [t for t in texts if t not in titles]
+        hits = bodies or (rest if len(titles) == 1 else [])
+        return hits[0] if len(hits) == 1 else None
+    return None
+
+
 def focused(ctx: Context, lexemes: Sequence[Lexeme]) -> Context:
     """``ctx`` with its ``focus`` set to the one text field the explanation names by name, when
     the task has several text fields and exactly one of them is named."""
     if len(ctx.texts) < 2:
         return ctx
     lower = {t.lower(): t for t in ctx.texts}
-    named = {lower[lx.text.lower()] for lx in lexemes
-             if lx.kind == "word" and lx.text.lower() in lower}
+    named = {lower.get(w) or role_field(w, ctx.texts) for lx in lexemes if lx.kind == "word"
+             and ((w := lx.text.lower()) in lower or role_field(w, ctx.texts))}
     return replace(ctx, focus=named.pop()) if len(named) == 1 else ctx
 
 
@@ -320,6 +343,8 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                 sym = Symbol("ENT", spans[0 if word == "x" else 1], lx.start, lx.end)
             elif word in lower_texts:
                 sym = Symbol("FIELD", lower_texts[word], lx.start, lx.end)
+            elif (part := role_field(word, ctx.texts)) is not None and word not in lower_fields:
+                sym = Symbol("FIELD", part, lx.start, lx.end)
             elif word in lower_numbers:
                 sym = Symbol("NFIELD", lower_numbers[word], lx.start, lx.end)
             elif word in _TEXT_ALIASES and ctx.default_text and word not in kw:

@@ -81,3 +81,12 @@ NEWS = Context(("OTHER", "SPORTS"), {}, ("headline", "story"), {},
 def test_title_and_body_name_the_parts_of_a_document(text: str, ctx: Context, dsl: str) -> None:
     assert complete(text, ctx) == [dsl]
 
+
+
+@pytest.mark.parametrize("text,dsl", [
+    ("no word of the urgent list appears in the subject", "not subject contains any of @urgent"),
+    ("the message contains a word of the urgent list", "message contains any of @urgent"),
+    ("a word from the urgent list is in the subject", "subject contains any of @urgent"),
+])
+def test_a_word_of_a_named_list(text: str, dsl: str) -> None:
+    assert complete(text, EMAIL) == [dsl]

@@ -90,3 +90,18 @@ def test_title_and_body_name_the_parts_of_a_document(text: str, ctx: Context, ds
 ])
 def test_a_word_of_a_named_list(text: str, dsl: str) -> None:
     assert complete(text, EMAIL) == [dsl]
+
+
+@pytest.mark.parametrize("text,dsl", [
+    ("Neither the subject nor the message mentions 'prize'.",
+     'not subject contains "prize" and not message contains "prize"'),
+    ("both the subject and the message contain 'now'",
+     'subject contains "now" and message contains "now"'),
+    ("the subject and the message both contain 'now'",
+     'subject contains "now" and message contains "now"'),
+    ("the subject or the message says 'win'", 'subject contains "win" or message contains "win"'),
+    ("the subject and the message do not contain 'hi'",
+     'not subject contains "hi" and not message contains "hi"'),
+])
+def test_two_texts_said_of_the_same_words(text: str, dsl: str) -> None:
+    assert complete(text, EMAIL) == [dsl]

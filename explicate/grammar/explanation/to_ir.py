@@ -16,8 +16,8 @@ from lark import Token, Transformer
 
 from explicate import ir
 from explicate.grammar.explanation.entity_clauses import EntityClauses
+from explicate.grammar.explanation.field_clauses import FieldClauses
 from explicate.grammar.explanation.lexicon import Context, Symbol, in_example
-from explicate.grammar.explanation.number_fields import NumberFieldClauses
 from explicate.grammar.explanation.placement import PlacementClauses
 from explicate.grammar.explanation.roles import (
     CountWords,
@@ -50,7 +50,7 @@ def _size(p: Parts, text: ir.Expr) -> ir.Expr:
     return prim.Chars(text=text) if p.chars else prim.Count(text=text)
 
 
-class ExplanationToIR(SketchClauses, EntityClauses, PlacementClauses, NumberFieldClauses,
+class ExplanationToIR(SketchClauses, EntityClauses, PlacementClauses, FieldClauses,
                       Transformer[Token, Any]):
     """Builds ``(label or None, condition)`` from one derivation."""
 

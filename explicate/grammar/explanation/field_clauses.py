@@ -1,13 +1,16 @@
-"""Numeric fields of the example ("links", "section") in English explanations.
+"""Fields beyond one text in English explanations: numeric fields and several text fields.
 
 - "the section number is greater than 14", "the number of links is at least three": the field
   is a number in any comparison (``section > 14``, ``links >= 3``);
 - "the email has more than 2 links", "there are two links", "the email has no links": the field
   counts things, so a count said of it compares the field (``links > 2``, ``links == 2``,
-  ``links == 0``).
+  ``links == 0``);
+- two text fields said of one word: "both the subject and the message contain 'now'", "neither
+  the headline nor the story mentions 'match'", "the subject or the body says 'win'".
 
-The grammar alternatives are ``number_field``, ``field_count`` and ``field_none`` in
-``explanation.lark``; ``NumberFieldClauses`` is mixed into ``to_ir.ExplanationToIR``.
+The grammar alternatives are ``number_field``, ``field_count``, ``field_none`` and
+``texts_contain_*`` in ``explanation.lark``; ``FieldClauses`` is mixed into
+``to_ir.ExplanationToIR``.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from lark import Token
 
 from explicate import ir
 from explicate.grammar.explanation.lexicon import Symbol
-from explicate.grammar.explanation.roles import Parts
+from explicate.grammar.explanation.roles import Parts, combine, over_words
+from explicate.primitives import text as prim
 
 
 @dataclass(frozen=True)
@@ -29,8 +33,8 @@ class NumField:
     name: str
 
 
-class NumberFieldClauses:
-    """The numeric-field constructions (a mixin of ``ExplanationToIR``)."""
+class FieldClauses:
+    """The numeric-field and text-pair constructions (a mixin of ``ExplanationToIR``)."""
 
     def _sym(self, tok: Token) -> Symbol:  # provided by ExplanationToIR
         raise NotImplementedError
@@ -51,3 +55,17 @@ class NumberFieldClauses:
     def field_none(self, c: list[Any]) -> ir.Expr:  # the email has no links
         (nf,) = [x for x in c if isinstance(x, NumField)]
         return ir.Compare(op="==", left=ir.Field(name=nf.name), right=ir.Num(value=0.0))
+
+    def _each_text(self, c: list[Any]) -> list[ir.Expr]:
+        p = Parts.of(c)
+        return [p.maybe_not(over_words(p.words[0], lambda w, t=t: prim.Contains(text=t, words=w)))
+                for t in p.texts]
+
+    def texts_contain_all(self, c: list[Any]) -> ir.Expr:  # both the subject and the body say Q
+        return combine("all", self._each_text(c))
+
+    def texts_contain_any(self, c: list[Any]) -> ir.Expr:  # the subject or the body says Q
+        return combine("any", self._each_text(c))
+
+    def texts_contain_neither(self, c: list[Any]) -> ir.Expr:  # neither the title nor the body
+        return combine("all", [ir.Not(arg=e) for e in self._each_text(c)])

@@ -15,6 +15,7 @@ The grammar alternatives are ``number_field``, ``field_count``, ``field_none`` a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,8 +59,10 @@ class FieldClauses:
 
     def _each_text(self, c: list[Any]) -> list[ir.Expr]:
         p = Parts.of(c)
-        return [p.maybe_not(over_words(p.words[0], lambda w, t=t: prim.Contains(text=t, words=w)))
-                for t in p.texts]
+
+        def contains(t: ir.Field) -> Callable[[ir.Expr], ir.Expr]:
+            return lambda w: prim.Contains(text=t, words=w)
+        return [p.maybe_not(over_words(p.words[0], contains(t))) for t in p.texts]
 
     def texts_contain_all(self, c: list[Any]) -> ir.Expr:  # both the subject and the body say Q
         return combine("all", self._each_text(c))

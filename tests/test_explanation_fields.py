@@ -105,3 +105,13 @@ def test_a_word_of_a_named_list(text: str, dsl: str) -> None:
 ])
 def test_two_texts_said_of_the_same_words(text: str, dsl: str) -> None:
     assert complete(text, EMAIL) == [dsl]
+
+
+@pytest.mark.parametrize("text,dsl", [
+    ("The subject contains the word 'NOW' in capitals.", 'subject contains case "NOW"'),
+    ("the subject contains 'now' in upper case", 'subject contains case "NOW"'),
+    ("the subject contains 'Act' with exactly that capitalization", 'subject contains case "Act"'),
+    ("the message contains 'click' in lower case", 'message contains case "click"'),
+])
+def test_a_letter_case_said_of_a_quote_is_kept(text: str, dsl: str) -> None:
+    assert complete(text, EMAIL) == [dsl]

@@ -6,7 +6,9 @@
   counts things, so a count said of it compares the field (``links > 2``, ``links == 2``,
   ``links == 0``);
 - two text fields said of one word: "both the subject and the message contain 'now'", "neither
-  the headline nor the story mentions 'match'", "the subject or the body says 'win'".
+  the headline nor the story mentions 'match'", "the subject or the body says 'win'";
+- a letter case said of a quote: "'NOW' in capitals" (``case "NOW"``), "'ok' in lower case",
+  "'iPhone' with exactly that capitalization".
 
 The grammar alternatives are ``number_field``, ``field_count``, ``field_none`` and
 ``texts_contain_*`` in ``explanation.lark``; ``FieldClauses`` is mixed into
@@ -72,3 +74,16 @@ class FieldClauses:
 
     def texts_contain_neither(self, c: list[Any]) -> ir.Expr:  # neither the title nor the body
         return combine("all", [ir.Not(arg=e) for e in self._each_text(c)])
+
+
+    def quoted_upper(self, c: list[Any]) -> ir.Expr:  # 'now' in capitals
+        (q,) = Parts.of(c).phrases
+        return ir.Phrase(text=q.text.upper(), case_sensitive=True)
+
+    def quoted_lower(self, c: list[Any]) -> ir.Expr:  # 'ok' in lower case
+        (q,) = Parts.of(c).phrases
+        return ir.Phrase(text=q.text.lower(), case_sensitive=True)
+
+    def quoted_exact(self, c: list[Any]) -> ir.Expr:  # 'iPhone' with exactly that case
+        (q,) = Parts.of(c).phrases
+        return ir.Phrase(text=q.text, case_sensitive=True)

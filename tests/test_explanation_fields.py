@@ -115,3 +115,13 @@ def test_two_texts_said_of_the_same_words(text: str, dsl: str) -> None:
 ])
 def test_a_letter_case_said_of_a_quote_is_kept(text: str, dsl: str) -> None:
     assert complete(text, EMAIL) == [dsl]
+
+
+@pytest.mark.parametrize("text,dsl", [
+    ("person2 is within 2 words after 'husband'", '"husband" within 2 words left of person2'),
+    ("person1 comes at most 3 words before 'and'", '"and" within 3 words right of person1'),
+    ("person2 is less than 3 words after 'her'", '"her" within 2 words left of person2'),
+    ("person1 is followed, within two words, by 'and'", '"and" within 2 words right of person1'),
+])
+def test_a_distance_said_before_the_direction(text: str, dsl: str) -> None:
+    assert complete(text, PAIR) == [dsl]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,11 @@ _PUNCT_NAMES = {
 }
 _TEXT_ALIASES = ("sentence", "text", "passage", "document", "paragraph", "example", "article",
                  "snippet", "message")
+# The two parts of a document a task may split into text fields, by the names people call them:
+# "the title" reads the title-like field (headline, subject, heading), "the body" the other.
+_TITLE_NOUNS = frozenset({"title", "headline", "subject", "heading", "header", "caption"})
+_BODY_NOUNS = frozenset({"body", "story", "message", "content", "contents", "clause", "article",
+                         "description", "abstract", "review", "post"})
 _QUOTES = [("“", "”"), ("‘", "’"), ("``", "''"), ("«", "»"), ('"', '"'), ("'", "'")]
 
 
@@ -102,9 +107,14 @@ class Context:
     word_lists: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     example: Mapping[str, Any] = field(default_factory=dict)
     objects: tuple[str, ...] = ()  # image object fields (lists of named boxes)
+    # The one text field an explanation names, when the task has several: a text left unsaid
+    # elsewhere in it ("the clause has 12 words and includes 'x'") is that one.
+    focus: str | None = None
 
     @property
     def default_text(self) -> str | None:
+        if self.focus in self.texts:
+            return self.focus
         span_texts = list(dict.fromkeys(self.spans.values()))
         if len(span_texts) == 1:
             return span_texts[0]
@@ -114,6 +124,43 @@ class Context:
             if name in self.texts:
                 return name
         return self.texts[0] if self.texts else None
+
+    @property
+    def numbers(self) -> tuple[str, ...]:
+        """The example's numeric fields ("links", "section"): number-valued fields that are
+        neither a text nor a mention, which an explanation may compare ("more than 2 links")."""
+        return tuple(k for k, v in self.example.items()
+                     if isinstance(v, int | float) and not isinstance(v, bool)
+                     and k not in self.texts and k not in self.spans and k.isidentifier())
+
+
+def role_field(word: str, texts: Sequence[str]) -> str | None:
+    """The text field a document-part noun ("title", "body") names among ``texts``, when the
+    task has several text fields, ``word`` is none of them, and exactly one field plays that part
+    (the body: the one field that is not title-like, when no field is body-like by name)."""
+    lower = {t.lower(): t for t in texts}
+    if len(texts) < 2 or word in lower:
+        return None
+    titles = [t for low, t in lower.items() if low in _TITLE_NOUNS]
+    if word in _TITLE_NOUNS:
+        return titles[0] if len(titles) == 1 else None
+    if word in _BODY_NOUNS:
+        bodies = [t for low, t in lower.items() if low in _BODY_NOUNS]
+        rest = [t for t in texts if t not in titles]
+        hits = bodies or (rest if len(titles) == 1 else [])
+        return hits[0] if len(hits) == 1 else None
+    return None
+
+
+def focused(ctx: Context, lexemes: Sequence[Lexeme]) -> Context:
+    """``ctx`` with its ``focus`` set to the one text field the explanation names by name, when
+    the task has several text fields and exactly one of them is named."""
+    if len(ctx.texts) < 2:
+        return ctx
+    lower = {t.lower(): t for t in ctx.texts}
+    named = {lower.get(w) or role_field(w, ctx.texts) for lx in lexemes if lx.kind == "word"
+             and ((w := lx.text.lower()) in lower or role_field(w, ctx.texts))}
+    return replace(ctx, focus=named.pop()) if len(named) == 1 else ctx
 
 
 # --- lexing -------------------------------------------------------------------------------------
@@ -196,7 +243,7 @@ def scan(text: str, source: ir.Source | None = None) -> tuple[list[Lexeme], list
 class Symbol:
     """A grammar symbol and what it stands for (a lexeme, a field, a list or a label)."""
 
-    name: str  # QUOTE, NUM, ENT, FIELD, LIST, LABEL, WORD, or a keyword
+    name: str  # QUOTE, NUM, ENT, FIELD, NFIELD, LIST, LABEL, WORD, or a keyword
     value: Any
     start: int
     end: int
@@ -240,6 +287,9 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
     spans = list(ctx.spans)
     lower_fields = {f.lower(): f for f in spans}
     lower_texts = {f.lower(): f for f in ctx.texts}
+    # A numeric field counts things: "one link" is the field "links" (and "2 sections" "section").
+    lower_numbers = {w: f for f in ctx.numbers
+                     for w in (f.lower(), f.lower()[:-1] if f.endswith("s") else f.lower() + "s")}
     lists = {n.lower(): n for n in ctx.word_lists}
     labels = {lab.lower(): lab for lab in ctx.labels}
     mention_strings = _mention_strings(ctx)
@@ -293,6 +343,10 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                 sym = Symbol("ENT", spans[0 if word == "x" else 1], lx.start, lx.end)
             elif word in lower_texts:
                 sym = Symbol("FIELD", lower_texts[word], lx.start, lx.end)
+            elif (part := role_field(word, ctx.texts)) is not None and word not in lower_fields:
+                sym = Symbol("FIELD", part, lx.start, lx.end)
+            elif word in lower_numbers:
+                sym = Symbol("NFIELD", lower_numbers[word], lx.start, lx.end)
             elif word in _TEXT_ALIASES and ctx.default_text and word not in kw:
                 sym = Symbol("FIELD", ctx.default_text, lx.start, lx.end)
             elif (full := _abbreviated_mention(word, lower_fields, kw)) is not None:

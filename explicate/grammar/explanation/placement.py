@@ -8,7 +8,9 @@
 - order as a sequence: "the parent comes first and then the child";
 - two places for the same words: "'prescribed' is after the drug and before the effect";
 - a mention as the first or last word of its text: "the brand is the first word of the tweet"
-  (read with the mention's string in the example).
+  (read with the mention's string in the example);
+- only some words between two mentions: "only 'and Governor' separates X and Y", "X and Y are
+  separated only by 'his wife'": those words are between them and the gap is their length.
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ from explicate.grammar.explanation.lexicon import (
     carries_content,
     classify,
     correct_spelling,
+    focused,
     in_example,
     scan,
 )
@@ -143,6 +144,7 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
         return out
     lexemes, conclusion = speech.split_conclusion(speech.normalize(lexemes, ctx))
     lexemes, preamble = speech.strip_preamble(lexemes, ctx)
+    ctx = focused(ctx, lexemes)
     if conclusion:
         out.warnings.append(f"read '{conclusion}' as the reason for the label, not a condition")
     # As written, then read generously (name parts as mentions, unquoted excerpts as quotes),

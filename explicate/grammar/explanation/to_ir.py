@@ -16,6 +16,7 @@ from lark import Token, Transformer
 
 from explicate import ir
 from explicate.grammar.explanation.entity_clauses import EntityClauses
+from explicate.grammar.explanation.field_clauses import FieldClauses
 from explicate.grammar.explanation.lexicon import Context, Symbol, in_example
 from explicate.grammar.explanation.placement import PlacementClauses
 from explicate.grammar.explanation.roles import (
@@ -49,7 +50,8 @@ def _size(p: Parts, text: ir.Expr) -> ir.Expr:
     return prim.Chars(text=text) if p.chars else prim.Count(text=text)
 
 
-class ExplanationToIR(SketchClauses, EntityClauses, PlacementClauses, Transformer[Token, Any]):
+class ExplanationToIR(SketchClauses, EntityClauses, PlacementClauses, FieldClauses,
+                      Transformer[Token, Any]):
     """Builds ``(label or None, condition)`` from one derivation."""
 
     def __init__(self, at: dict[int, Symbol], ctx: Context):

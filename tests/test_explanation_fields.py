@@ -1,0 +1,127 @@
+"""English explanations over tasks with numeric fields and several text fields: a numeric field
+in a comparison or counted as things, the one named text field as the sentence's default, and
+'only Q separates X and Y'."""
+
+from __future__ import annotations
+
+import pytest
+
+from explicate.grammar.explanation import parse_explanation
+from explicate.grammar.explanation.lexicon import Context
+from explicate.grammar.printer import to_dsl
+
+EMAIL = Context(("HAM", "SPAM"), {}, ("subject", "message"), {"urgent": ("now", "asap")},
+                {"subject": "Act now", "message": "Click the link to claim a prize.",
+                 "links": 3, "flagged": True})
+PAIR = Context(("NO", "YES"), {"person1": "sentence", "person2": "sentence"}, ("sentence",), {},
+               {"sentence": "Ann and her husband Bob came.", "person1": "Ann", "person2": "Bob"})
+
+
+def complete(text: str, ctx: Context) -> list[str]:
+    return [to_dsl(r.when) for r in parse_explanation(text, ctx).readings if not r.partial]
+
+
+@pytest.mark.parametrize("text,dsl", [
+    ("The number of links is at least three.", "links >= 3"),
+    ("links is greater than 2", "links > 2"),
+    ("the links count is below 5", "links < 5"),
+    ("The email has more than 2 links.", "links > 2"),
+    ("The email has no links.", "links == 0"),
+    ("There are two links in the email.", "links == 2"),
+    ("the message has at least one link", "links >= 1"),
+    ("There are no links.", "links == 0"),
+])
+def test_a_numeric_field_is_compared_or_counted(text: str, dsl: str) -> None:
+    assert complete(text, EMAIL) == [dsl]
+
+
+def test_a_boolean_field_is_not_a_number() -> None:
+    assert EMAIL.numbers == ("links",)
+
+
+@pytest.mark.parametrize("text,dsl", [
+    # The text left unsaid after "and" is the one the sentence named, not the task's first.
+    ('The message has more than 5 words and includes "claim".',
+     'count(message) > 5 and message contains "claim"'),
+    ('In the message, "claim" is followed by "prize" within two words.',
+     '"claim" followed by "prize" within 2 words in message'),
+    ('The subject contains "now" and mentions "act".',
+     'subject contains "now" and subject contains "act"'),
+])
+def test_the_one_named_text_is_the_default(text: str, dsl: str) -> None:
+    assert complete(text, EMAIL) == [dsl]
+
+
+@pytest.mark.parametrize("text,dsl", [
+    ("'her husband' separates person1 and person2", '"her husband" between person1 and person2'),
+    ("person1 is separated from person2 by 'and'", '"and" between person1 and person2'),
+    ("Exactly one word separates person1 and person2.", "distance(person1, person2) == 1"),
+    ("person1 is separated from person2 by two words", "distance(person1, person2) == 2"),
+    ("Only the words 'and her husband' separate person1 and person2.",
+     '"and her husband" between person1 and person2 and distance(person1, person2) <= 3'),
+    ("person1 and person2 are separated only by 'and her husband'",
+     '"and her husband" between person1 and person2 and distance(person1, person2) <= 3'),
+])
+def test_words_that_separate_two_mentions(text: str, dsl: str) -> None:
+    assert complete(text, PAIR) == [dsl]
+
+
+NEWS = Context(("OTHER", "SPORTS"), {}, ("headline", "story"), {},
+               {"headline": "United win", "story": "They won the match."})
+
+
+@pytest.mark.parametrize("text,ctx,dsl", [
+    ("The body contains 'verify'.", EMAIL, 'message contains "verify"'),
+    ("the title contains 'act'", EMAIL, 'subject contains "act"'),
+    ("The subject line contains 'now' and the body contains 'claim'.", EMAIL,
+     'subject contains "now" and message contains "claim"'),
+    ("The title includes the word 'win'.", NEWS, 'headline contains "win"'),
+    ("the body says 'match'", NEWS, 'story contains "match"'),
+])
+def test_title_and_body_name_the_parts_of_a_document(text: str, ctx: Context, dsl: str) -> None:
+    assert complete(text, ctx) == [dsl]
+
+
+
+@pytest.mark.parametrize("text,dsl", [
+    ("no word of the urgent list appears in the subject", "not subject contains any of @urgent"),
+    ("the message contains a word of the urgent list", "message contains any of @urgent"),
+    ("a word from the urgent list is in the subject", "subject contains any of @urgent"),
+])
+def test_a_word_of_a_named_list(text: str, dsl: str) -> None:
+    assert complete(text, EMAIL) == [dsl]
+
+
+@pytest.mark.parametrize("text,dsl", [
+    ("Neither the subject nor the message mentions 'prize'.",
+     'not subject contains "prize" and not message contains "prize"'),
+    ("both the subject and the message contain 'now'",
+     'subject contains "now" and message contains "now"'),
+    ("the subject and the message both contain 'now'",
+     'subject contains "now" and message contains "now"'),
+    ("the subject or the message says 'win'", 'subject contains "win" or message contains "win"'),
+    ("the subject and the message do not contain 'hi'",
+     'not subject contains "hi" and not message contains "hi"'),
+])
+def test_two_texts_said_of_the_same_words(text: str, dsl: str) -> None:
+    assert complete(text, EMAIL) == [dsl]
+
+
+@pytest.mark.parametrize("text,dsl", [
+    ("The subject contains the word 'NOW' in capitals.", 'subject contains case "NOW"'),
+    ("the subject contains 'now' in upper case", 'subject contains case "NOW"'),
+    ("the subject contains 'Act' with exactly that capitalization", 'subject contains case "Act"'),
+    ("the message contains 'click' in lower case", 'message contains case "click"'),
+])
+def test_a_letter_case_said_of_a_quote_is_kept(text: str, dsl: str) -> None:
+    assert complete(text, EMAIL) == [dsl]
+
+
+@pytest.mark.parametrize("text,dsl", [
+    ("person2 is within 2 words after 'husband'", '"husband" within 2 words left of person2'),
+    ("person1 comes at most 3 words before 'and'", '"and" within 3 words right of person1'),
+    ("person2 is less than 3 words after 'her'", '"her" within 2 words left of person2'),
+    ("person1 is followed, within two words, by 'and'", '"and" within 2 words right of person1'),
+])
+def test_a_distance_said_before_the_direction(text: str, dsl: str) -> None:
+    assert complete(text, PAIR) == [dsl]

@@ -64,13 +64,15 @@ class Reading:
         return bool(self.dropped)
 
 
-def _words_of(symbols: Sequence[Symbol], ctx: Context) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(skipped, dropped) for skipped symbols. A text field's name is content where the task
-    has several ("in the title and the body": dropping "body" changes which field is read)."""
-    fields = len(ctx.texts) > 1
+def _words_of(symbols: Sequence[Symbol], ctx: Context, when: ir.Expr
+              ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(skipped, dropped) for the symbols skipped to reach ``when``. Where the task has several
+    text fields, a skipped field name the reading does not read is content ("in the title and
+    the body": dropping "body" changes what is read); one it reads anyway is not."""
+    read = set(ir.fields_read(when)) if len(ctx.texts) > 1 else set()
     return (tuple(str(s.value) for s in symbols),
-            tuple(str(s.value) for s in symbols
-                  if carries_content(s) or (fields and s.name == "FIELD")))
+            tuple(str(s.value) for s in symbols if carries_content(s)
+                  or (read and s.name == "FIELD" and str(s.value) not in read)))
 
 
 @dataclass
@@ -184,7 +186,7 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
         found, error = _readings(syms, ctx, scratch, max_readings)
         first_error = first_error or error
         if found:
-            out.readings = [Reading(w, lab, *_words_of(skipped, ctx)) for w, lab in found]
+            out.readings = [Reading(w, lab, *_words_of(skipped, ctx, w)) for w, lab in found]
             out.unsupported, out.warnings = scratch.unsupported, scratch.warnings
             out.warnings.extend(f"read '{w}' as '{r}'" for w, r in fx)
             return out
@@ -375,7 +377,7 @@ def _clause_cover(symbols: list[Symbol], unknown: list[Symbol], ctx: Context, ou
         label = next((lab for _, lab in combo if lab is not None), None)
         when = simplify(ir.And(tuple(w for w, _ in combo))) if len(combo) > 1 else combo[0][0]
         if all(r.when != when for r in readings):
-            readings.append(Reading(when, label, *_words_of(skipped, ctx)))
+            readings.append(Reading(when, label, *_words_of(skipped, ctx, when)))
     return readings
 
 

@@ -345,12 +345,13 @@ def _merge_rows(n: int, sources: list[tuple[int, np.ndarray, np.ndarray]]) -> Ba
     index = np.empty(total, dtype=np.int64)
     # The output is row-major runs (row, source), so the weights are one repeat of the grid.
     weights = np.repeat(w.astype(np.float32).ravel(), counts.ravel())
-    base = offsets[:-1].astype(it)
+    base: np.ndarray = offsets[:-1].astype(it)
     for s_i, (_, c, bucket) in enumerate(sources):
         if s_i:
             base += counts[:, s_i - 1].astype(it)
-        cs = c.astype(it)
-        shift = np.repeat(base - (np.cumsum(cs, dtype=it) - cs), cs)  # row start in the output less in here
+        cs: np.ndarray = c.astype(it)
+        # Each entry's output position: its row's start there less its row's start here, plus its own.
+        shift: np.ndarray = np.repeat(base - (np.cumsum(cs, dtype=it) - cs), cs)
         shift += np.arange(len(bucket), dtype=it)
         index[shift] = bucket
     return Bags(index, offsets, weights)

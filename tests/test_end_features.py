@@ -18,6 +18,7 @@ from explicate.runtime.end_model.inputs import (
     _combine,
     _mix,
     char_ngram_hashes,
+    tokenize_texts,
 )
 from explicate.runtime.end_model.solver import design_matrix
 
@@ -82,3 +83,14 @@ def test_repeated_texts_and_chunks_get_the_same_features() -> None:
     assert np.array_equal(d[0], d[2]) and np.array_equal(d[0], d[5])
     assert np.array_equal(d[3], d[4])  # NUL separates tokens as a space does
     assert x[1].nnz == 1  # the empty text: its bias only
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_TEXT, max_size=8))
+def test_token_spans_are_the_regex_matches(texts: list[str]) -> None:
+    """The spans (from code-point classes, not a regex pass) are each token's match in its text."""
+    tok = tokenize_texts(texts, spans=True)
+    want = [(i, m.start(), m.end()) for i, t in enumerate(texts)
+            for m in _TOKEN.finditer(t.replace("\x00", " "))]
+    got = list(zip(tok.doc_of.tolist(), tok.char_start.tolist(), tok.char_end.tolist(), strict=True))
+    assert got == want

@@ -82,13 +82,19 @@ def mention_offsets(host: Sequence[str], first: Sequence[str], second: Sequence[
     """int64 ``[n, 4]``: character (start, end) of each mention in its host text, ``-1`` where a
     mention is absent. Where a name occurs several times, the closest non-overlapping pair is
     taken (the relation is usually stated near both names)."""
-    out = np.full((len(host), 4), -1, dtype=np.int64)
-    for i, (h, a, b) in enumerate(zip(host, first, second, strict=True)):
-        sa, sb = _occurrences(h, a), _occurrences(h, b)
-        if sa:
-            out[i, 0:2] = sa[0], sa[0] + len(a)
-        if sb:
-            out[i, 2:4] = sb[0], sb[0] + len(b)
+    # Rows are built as Python tuples (numpy item assignment per row costs more than the search);
+    # each distinct (text, name) is searched once.
+    found: dict[tuple[str, str], list[int]] = {}
+    rows: list[tuple[int, int, int, int]] = []
+    for h, a, b in zip(host, first, second, strict=True):
+        sa = found.get((h, a))
+        if sa is None:
+            sa = found[(h, a)] = _occurrences(h, a)
+        sb = found.get((h, b))
+        if sb is None:
+            sb = found[(h, b)] = _occurrences(h, b)
+        row = ((sa[0], sa[0] + len(a)) if sa else (-1, -1)) + \
+            ((sb[0], sb[0] + len(b)) if sb else (-1, -1))
         if len(sa) > 1 or len(sb) > 1:
             best: tuple[int, int, int] | None = None
             for x in sa:
@@ -99,8 +105,9 @@ def mention_offsets(host: Sequence[str], first: Sequence[str], second: Sequence[
                     if best is None or gap < best[0]:
                         best = (gap, x, y)
             if best is not None:
-                out[i] = best[1], best[1] + len(a), best[2], best[2] + len(b)
-    return out
+                row = (best[1], best[1] + len(a), best[2], best[2] + len(b))
+        rows.append(row)
+    return np.array(rows, dtype=np.int64).reshape(len(rows), 4)
 
 
 # ------------------------------------------------------------------------------ hashed features
@@ -205,19 +212,37 @@ def _tokenize_chunks(strings: Sequence[str]) -> Tokens:
                   doc_of=np.repeat(ch.row, tok_lens), char_start=zeros, char_end=zeros)
 
 
+def _token_starts(big: str, count: int) -> np.ndarray:
+    """Character start of each :data:`_TOKEN` token of ``big``, from its code points in numpy
+    (no second regex pass): a token starts at a non-space character unless it continues a run of
+    word characters. The classes are the regex's own (``str.isspace``, ``isalnum`` or ``_``),
+    looked up once per distinct code point."""
+    cp = np.frombuffer(big.encode("utf-32-le"), dtype=np.uint32)
+    present = np.flatnonzero(np.bincount(cp))
+    space = np.zeros(int(present[-1]) + 1 if len(present) else 1, dtype=bool)
+    word = np.zeros_like(space)
+    for c in present.tolist():  # distinct code points only
+        ch = chr(c)
+        space[c], word[c] = ch.isspace(), ch.isalnum() or ch == "_"
+    sp, wd = space[cp], word[cp]
+    start = ~sp
+    start[1:] &= ~(wd[1:] & wd[:-1])
+    out = np.flatnonzero(start)
+    if len(out) != count:  # a class the lookup does not model: fall back to the regex
+        gaps = _GAP.findall(big)
+        tok_len = np.fromiter(map(len, _TOKEN.findall(big)), dtype=np.int64, count=count)
+        gap_len = np.fromiter(map(len, gaps), dtype=np.int64, count=len(gaps))
+        return np.cumsum(gap_len + tok_len) - tok_len
+    return out.astype(np.int64)
+
+
 def _tokenize_joined(strings: Sequence[str], spans: bool) -> Tokens:
     text_of, uniq = pd.factorize(pd.Series(list(strings), dtype=object), sort=False)
     text_of = text_of.astype(np.int64)
     texts = [t.replace(_SEP, " ") for t in uniq.tolist()]
     big = "".join(t + _SEP for t in texts)
     words = _TOKEN.findall(big)
-    if spans:  # each token's start: the whitespace before it and the tokens so far
-        gaps = _GAP.findall(big)
-        tok_len = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
-        gap_len = np.fromiter(map(len, gaps), dtype=np.int64, count=len(gaps))
-        pos_big = np.cumsum(gap_len + tok_len) - tok_len
-    else:
-        pos_big = np.zeros(len(words), dtype=np.int64)
+    pos_big = _token_starts(big, len(words)) if spans else np.zeros(len(words), dtype=np.int64)
     raw_codes, raw_vocab = pd.factorize(pd.Series(words, dtype=object), sort=False)
     # Lowercase the distinct forms only, then merge the forms that lowercase alike.
     low_codes, vocab = pd.factorize(pd.Series(raw_vocab, dtype=object).str.lower(), sort=False)
@@ -288,8 +313,11 @@ def _char_features(tok: Tokens, select: np.ndarray, salt: np.uint64, buckets: in
     starts = np.zeros(len(uniq) + 1, dtype=np.int64)
     np.cumsum(lens, out=starts[1:])
     tok_lens = lens[which]
-    pos = np.arange(tok_lens.sum(), dtype=np.int64) - np.repeat(
-        np.cumsum(tok_lens) - tok_lens - starts[which], tok_lens)
+    total = int(tok_lens.sum())
+    it = np.int32 if max(total, len(flat_bucket)) < 2**31 else np.int64  # halves the traffic
+    tl = tok_lens.astype(it)
+    pos = np.repeat(starts[which].astype(it) - (np.cumsum(tl, dtype=it) - tl), tl)
+    pos += np.arange(total, dtype=it)
     per_row = np.bincount(docs, weights=tok_lens, minlength=n).astype(np.int64)
     return per_row, flat_bucket[pos]
 
@@ -303,23 +331,29 @@ def _merge_rows(n: int, sources: list[tuple[int, np.ndarray, np.ndarray]]) -> Ba
     merged row by row without a sort: a source's run of a row goes after the runs of the
     sources before it in that row. Each (row, namespace) group gets unit L2 norm (weight
     ``1/sqrt(count)``): long texts do not drown the relation features."""
+    counts = np.stack([c for _, c, _ in sources], axis=1)  # [n, sources]
     per_ns: dict[int, np.ndarray] = {}
     for ns, c, _ in sources:
         per_ns[ns] = per_ns[ns] + c if ns in per_ns else c.copy()
+    with np.errstate(divide="ignore"):
+        w = np.stack([1.0 / np.sqrt(per_ns[ns]) for ns, _, _ in sources], axis=1)
     offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(sum((c for _, c, _ in sources), np.zeros(n, dtype=np.int64)), out=offsets[1:])
+    np.cumsum(counts.sum(axis=1), out=offsets[1:])
     total = int(offsets[-1])
+    # int32 positions where they fit: half the memory traffic of the big temporaries.
+    it = np.int32 if total < 2**31 else np.int64
     index = np.empty(total, dtype=np.int64)
-    weights = np.empty(total, dtype=np.float32)
-    base = offsets[:-1].copy()
-    for ns, c, bucket in sources:
-        shift = np.repeat(base - (np.cumsum(c) - c), c)  # row start in the output less in here
-        pos = np.arange(len(bucket), dtype=np.int64) + shift
-        index[pos] = bucket
-        with np.errstate(divide="ignore"):
-            w = (1.0 / np.sqrt(per_ns[ns])).astype(np.float32)
-        weights[pos] = np.repeat(w, c)
-        base += c
+    # The output is row-major runs (row, source), so the weights are one repeat of the grid.
+    weights = np.repeat(w.astype(np.float32).ravel(), counts.ravel())
+    base: np.ndarray = offsets[:-1].astype(it)
+    for s_i, (_, c, bucket) in enumerate(sources):
+        if s_i:
+            base += counts[:, s_i - 1].astype(it)
+        cs: np.ndarray = c.astype(it)
+        # Each entry's output position: its row's start there less its row's start here, plus its own.
+        shift: np.ndarray = np.repeat(base - (np.cumsum(cs, dtype=it) - cs), cs)
+        shift += np.arange(len(bucket), dtype=it)
+        index[shift] = bucket
     return Bags(index, offsets, weights)
 
 

@@ -8,7 +8,8 @@ and only where nothing with content is lost:
 
 - ``normalize`` (lexemes, always): contractions written without an apostrophe, "there's",
   punctuation named in two words ("question mark"), "the reason is that" → "because", a writer
-  as the text ("the user says" → "it says"), and "the two people" for a task's two mentions.
+  as the text ("the user says" → "it says"), "the two people" for a task's two mentions, and
+  two text fields said together ("in the title and the body") said once each (``crowd_fields``).
 - ``split_conclusion`` (lexemes, always): a trailing conclusion ("..., so they are married",
   "which means ...") is the reason for the label, not a condition; it is cut off and reported.
   A conclusion that quotes words is not cut (a quote is evidence, never dropped silently).
@@ -29,6 +30,7 @@ from collections.abc import Sequence
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from explicate.grammar.explanation.crowd_fields import distribute_fields
 from explicate.grammar.explanation.crowd_typos import correct_example_slips
 from explicate.grammar.explanation.lexicon import (
     Context,
@@ -133,7 +135,7 @@ def normalize(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
         else:
             out.append(lx)
         i += 1
-    return out
+    return distribute_fields(out, ctx)
 
 
 def split_conclusion(lexemes: Sequence[Lexeme]) -> tuple[list[Lexeme], str]:

@@ -8,7 +8,9 @@ and only where nothing with content is lost:
 
 - ``normalize`` (lexemes, always): contractions written without an apostrophe, "there's",
   punctuation named in two words ("question mark"), "the reason is that" → "because", a writer
-  as the text ("the user says" → "it says"), and "the two people" for a task's two mentions.
+  as the text ("the user says" → "it says"), "the two people" for a task's two mentions, and
+  two text fields said together ("in the title and the body") said once each (``crowd_fields``),
+  and a clause-final "is there" as "is in it" when the task has one text.
 - ``split_conclusion`` (lexemes, always): a trailing conclusion ("..., so they are married",
   "which means ...") is the reason for the label, not a condition; it is cut off and reported.
   A conclusion that quotes words is not cut (a quote is evidence, never dropped silently).
@@ -29,6 +31,7 @@ from collections.abc import Sequence
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from explicate.grammar.explanation.crowd_fields import distribute_fields
 from explicate.grammar.explanation.crowd_typos import correct_example_slips
 from explicate.grammar.explanation.lexicon import (
     Context,
@@ -133,6 +136,28 @@ def normalize(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
         else:
             out.append(lx)
         i += 1
+    return distribute_fields(_there_as_it(out, ctx), ctx)
+
+
+# Verbs after which a clause-final "there" is the text the example is ("the word wife is there").
+_BE_THERE = frozenset({"is", "are", "appears", "appear", "shows", "exists"})
+_CLAUSE_END = frozenset({",", ";", ".", "!", "and", "but", "so", "because"})
+
+
+def _there_as_it(lexemes: list[Lexeme], ctx: Context) -> list[Lexeme]:
+    """A clause-final "is there" read as "is in it" (the task's one text), only when the task
+    has exactly one text for "it" to be; "born there" or "there is" are left alone."""
+    if len(ctx.texts) != 1 and len(set(ctx.spans.values())) != 1:
+        return lexemes  # two texts and no mention's text to prefer: "there" could be either
+    out: list[Lexeme] = []
+    for k, lx in enumerate(lexemes):
+        nxt = lexemes[k + 1] if k + 1 < len(lexemes) else None
+        if lx.kind == "word" and lx.text.lower() == "there" and out \
+                and out[-1].text.lower() in _BE_THERE \
+                and (nxt is None or nxt.text.lower() in _CLAUSE_END):
+            out += [_word(lx, "in"), _word(lx, "it")]
+        else:
+            out.append(lx)
     return out
 
 

@@ -13,6 +13,11 @@ reader, and a window's shuffle is seeded by ``(seed, epoch, start)``: the miniba
 the trained weights, do not depend on how the rows are split into files. They differ from
 in-memory training, which shuffles all rows together and (for ``linear`` on the CPU) solves
 the L2-regularized objective exactly; the two agree within a tolerance (``tests/test_train_shards.py``).
+
+The weights returned are the average of the iterates of the last epochs (Polyak-Ruppert tail
+averaging, :func:`averaged_epochs`): with a constant learning rate the last iterate jitters around
+the optimum by the minibatch noise, and the mean of the iterates lies closer to it. The average
+is kept with torch's ``AveragedModel`` (an equal-weight running mean, updated after every step).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import torch
+from torch.optim.swa_utils import AveragedModel
 
 from explicate.runtime.device import thread_policy
 from explicate.runtime.end_model.model import EndModel
@@ -50,6 +56,13 @@ class Window:
     frame: pd.DataFrame
     probs: np.ndarray
     covered: np.ndarray
+
+
+def averaged_epochs(epochs: int) -> int:
+    """How many of the last epochs' iterates are averaged into the returned weights: the second
+    half of training (``epochs // 2``), none with a single epoch (its early iterates are far
+    from the optimum)."""
+    return epochs // 2
 
 
 Passes = Callable[[], Iterable[Window]]
@@ -84,6 +97,8 @@ def fit_streamed(model: EndModel, passes: Passes) -> EndModel:
     history: list[dict[str, float]] = []
     feature_s = train_s = 0.0
     rows_trained = rows_read = 0
+    average_from = hyper.epochs - averaged_epochs(hyper.epochs)
+    swa: AveragedModel | None = None
     with Progress(model.progress, hyper.epochs, f"training end model ({model.kind}, "
                   "streamed)") as advance:
         for epoch in range(hyper.epochs):
@@ -118,6 +133,10 @@ def fit_streamed(model: EndModel, passes: Passes) -> EndModel:
                         opt.zero_grad()
                         loss.backward()
                         opt.step()
+                        if epoch >= average_from:
+                            if swa is None:
+                                swa = AveragedModel(net)
+                            swa.update_parameters(net)
                         total += float(loss.detach()) * len(batch)
                 count += len(perm)
                 train_s += time.perf_counter() - t1
@@ -128,10 +147,15 @@ def fit_streamed(model: EndModel, passes: Passes) -> EndModel:
                             "rows": float(count)})
             advance(1, f"loss {total / count:.4f}")
     assert net is not None
+    if swa is not None:
+        with torch.no_grad():
+            for mine, mean in zip(net.parameters(), swa.module.parameters(), strict=True):
+                mine.copy_(mean)
     model._net = net
     model.history = history
     model.fit_info = {"features_seconds": feature_s, "train_seconds": train_s,
                       "rows": float(rows_trained), "rows_read": float(rows_read),
                       "epochs": float(len(history)),
-                      "best_epoch": float(len(history))}
+                      "best_epoch": float(len(history)),
+                      "averaged_epochs": float(averaged_epochs(hyper.epochs))}
     return model

@@ -125,3 +125,28 @@ def test_a_letter_case_said_of_a_quote_is_kept(text: str, dsl: str) -> None:
 ])
 def test_a_distance_said_before_the_direction(text: str, dsl: str) -> None:
     assert complete(text, PAIR) == [dsl]
+
+
+SIDES = Context(("NEG", "POS"), {}, ("left_text", "right_text"), {},
+                {"left_text": "the food was great", "right_text": "but a refund please"})
+
+
+@pytest.mark.parametrize("text", [
+    "label POS because the body contains 'refund'",
+    "label POS because the headline says 'great'",
+    "POS since the story mentions 'refund'",
+])
+def test_a_part_noun_no_field_plays_is_reported_not_skipped(text: str) -> None:
+    """On a task whose texts are not a title and a body, "the body" does not say which text is
+    read: a reading that skips it is partial, with the noun among its dropped words."""
+    readings = parse_explanation(text, SIDES).readings
+    assert readings and all(r.partial for r in readings), readings
+    assert any(w in r.dropped for r in readings for w in ("body", "headline", "story"))
+
+
+def test_a_field_named_by_its_own_name_is_still_complete() -> None:
+    assert complete("label POS because the right_text contains 'refund'", SIDES) == [
+        'right_text contains "refund"']
+    # A word for the whole text is not a part of it.
+    assert complete("label POS because the message contains 'refund'", NEWS) == [
+        'story contains "refund"']

@@ -152,6 +152,16 @@ def role_field(word: str, texts: Sequence[str]) -> str | None:
     return None
 
 
+def part_noun(word: str, texts: Sequence[str]) -> bool:
+    """Whether ``word`` names a part of a document ("title", "body", "headline") that is not one
+    of the task's several text fields by name: skipping it changes which text is read (on a task
+    with ``left_text``/``right_text``, "the body contains 'x'" does not say which). Words for the
+    whole text ("sentence", "text", "message") are not parts."""
+    low = word.lower()
+    return (len(texts) > 1 and low in _TITLE_NOUNS | _BODY_NOUNS and low not in _TEXT_ALIASES
+            and low not in {t.lower() for t in texts})
+
+
 def focused(ctx: Context, lexemes: Sequence[Lexeme]) -> Context:
     """``ctx`` with its ``focus`` set to the one text field the explanation names by name, when
     the task has several text fields and exactly one of them is named."""

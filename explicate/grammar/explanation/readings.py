@@ -37,6 +37,7 @@ from explicate.grammar.explanation.lexicon import (
     correct_spelling,
     focused,
     in_example,
+    part_noun,
     scan,
 )
 from explicate.grammar.explanation.parser import MAX_ITEMS, OverBudget, parse_symbols, reading_budget, render
@@ -68,11 +69,13 @@ def _words_of(symbols: Sequence[Symbol], ctx: Context, when: ir.Expr
               ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(skipped, dropped) for the symbols skipped to reach ``when``. Where the task has several
     text fields, a skipped field name the reading does not read is content ("in the title and
-    the body": dropping "body" changes what is read); one it reads anyway is not."""
+    the body": dropping "body" changes what is read); one it reads anyway is not. So is a
+    skipped document-part noun that no field plays (``lexicon.part_noun``)."""
     read = set(ir.fields_read(when)) if len(ctx.texts) > 1 else set()
     return (tuple(str(s.value) for s in symbols),
             tuple(str(s.value) for s in symbols if carries_content(s)
-                  or (read and s.name == "FIELD" and str(s.value) not in read)))
+                  or (read and s.name == "FIELD" and str(s.value) not in read)
+                  or part_noun(str(s.value), ctx.texts)))
 
 
 @dataclass

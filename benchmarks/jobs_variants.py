@@ -4,6 +4,12 @@ of the one-process path. Per variant: median wall seconds, the speed-up against 
 default one-process run), CPU seconds and minor page faults of this process and of its forked
 children (``getrusage``). Every L is checked against the first one-process run.
 
+Read ``one`` with care: here, in a process with a small heap, its 50k-row chunks' arrays come
+from fresh mappings (~12-14k minor faults a run, 0.50-0.62 s CPU at 100k) while in
+``apply_throughput.py`` (a heap grown by the earlier stages) the same run reuses memory (~3k
+faults, 0.39 s), so the speed-ups printed here are larger than the benchmark's; ``one10`` is
+the closer anchor.
+
 Usage: ``PYTHONPATH=. python benchmarks/jobs_variants.py [N] [REPEATS] [VARIANTS]``, variants
 comma-separated from: base (jobs 2 as shipped), nofreeze, big (two 50k pieces), mid (10k-25k),
 small (2k-10k), p2k (2k-chunk), oneK / parK (one process / jobs 2 with ``chunk_rows`` K thousand).

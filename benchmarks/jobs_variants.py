@@ -18,6 +18,8 @@ small (2k-10k), p2k (2k-chunk), oneK / parK (one process / jobs 2 with ``chunk_r
 from __future__ import annotations
 
 import gc
+import json
+import os
 import resource
 import statistics
 import sys
@@ -93,10 +95,16 @@ def main() -> None:
             got[v].append([wall, *used])
     setup("base")
     one = statistics.median(x[0] for x in got["one"])
+    figures: dict[str, dict[str, float]] = {}
     for v, xs in got.items():
         w, cs, ck, fs, fk = (statistics.median(x[k] for x in xs) for k in range(5))
         print(f"{v:9s} wall {w:.3f}s x{one / w:.3f}  cpu self {cs:.2f} children {ck:.2f} "
               f"total {cs + ck:.2f}  minflt self {fs:.0f} children {fk:.0f}")
+        figures[v] = {"wall_s": round(w, 4), "speedup": round(one / w, 3),
+                      "cpu_self_s": round(cs, 3), "cpu_children_s": round(ck, 3),
+                      "minflt_self": fs, "minflt_children": fk}
+    print(json.dumps({"benchmark": "jobs-variants", "n": n, "repeats": reps,
+                      "load_1m": round(os.getloadavg()[0], 2), "variants": figures}))
 
 
 if __name__ == "__main__":

@@ -50,6 +50,33 @@ def test_every_piece_lands_at_its_rows_with_its_extra(jobs: int) -> None:
     assert out[0, 0] == 99
 
 
+_WARMED: list[int] = []
+
+
+def _square_warming(lo: int, hi: int) -> tuple[np.ndarray, list[int]]:
+    """``_square``, and what this process has done so far (what a child inherits)."""
+    _WARMED.append(lo)
+    time.sleep(0.005)  # slow enough that the child takes pieces too
+    part, extra = _square(lo, hi)
+    return part, [*extra, len(_WARMED)]
+
+
+def test_the_first_piece_alone_is_done_here_before_the_fork() -> None:
+    """``first_alone``: this process does piece 0 before forking, so a child's first piece
+    already sees it done (a child inherits the warmed state: its count starts at 2)."""
+    _WARMED.clear()
+    n = 10_000
+    bounds = [(0, 200), *((lo + 200, hi + 200) for lo, hi in pieces(n - 200, 2, 100, 1_000))]
+    out, extras = run_forked(_square_warming, bounds, (n, 2), np.int64, -1, 2,
+                             first_alone=True)
+    rows = np.arange(n)
+    assert np.array_equal(out, np.stack([rows, rows * rows], axis=1))
+    assert extras[0] == [os.getpid(), 0, 1]
+    children = [e for e in extras if e[0] != os.getpid()]
+    assert children and all(done >= 2 for _pid, _lo, done in children)
+    _WARMED.clear()
+
+
 def test_rows_no_piece_covers_keep_the_fill() -> None:
     out, _ = run_forked(_square, [(0, 3)], (5, 2), np.int64, -7, 2)
     assert out[3:].tolist() == [[-7, -7], [-7, -7]]

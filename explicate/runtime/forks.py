@@ -54,12 +54,16 @@ def pieces(n: int, jobs: int, least: int, most: int) -> list[tuple[int, int]]:
 
 def run_forked(work: Work[T], bounds: Sequence[tuple[int, int]], shape: tuple[int, int],
                dtype: npt.DTypeLike, fill: int, jobs: int,
-               done: Callable[[int], None] | None = None) -> tuple[np.ndarray, list[T]]:
+               done: Callable[[int], None] | None = None, first_alone: bool = False
+               ) -> tuple[np.ndarray, list[T]]:
     """``work`` over every piece in ``bounds`` (row ranges of the output, in order) by this
     process and ``jobs - 1`` forked children: the output array (``shape``, ``dtype``, rows no
     piece covers left at ``fill``; a private copy, not the shared mapping) and the extras in
     piece order. ``done(rows)`` is called as rows are finished (this process's pieces at once,
-    a child's when it ends). An exception in a piece is raised here (the first, by piece)."""
+    a child's when it ends). An exception in a piece is raised here (the first, by piece).
+    ``first_alone``: this process does the first piece before it forks, so the children inherit
+    what the work warmed (the tokenizer's cache of the common words) instead of each learning
+    it again."""
     ctx = fork_context()
     assert ctx is not None, "run_forked needs the fork start method"
     size = max(1, int(np.prod(shape)) * np.dtype(dtype).itemsize)
@@ -75,7 +79,8 @@ def run_forked(work: Work[T], bounds: Sequence[tuple[int, int]], shape: tuple[in
             claimed.value = i + 1
         return i
 
-    def loop(report: Callable[[int], None] | None) -> list[tuple[int, Any]]:
+    def loop(report: Callable[[int], None] | None, once: bool = False
+             ) -> list[tuple[int, Any]]:
         mine: list[tuple[int, Any]] = []
         while (i := claim()) < len(bounds):
             lo, hi = bounds[i]
@@ -90,10 +95,14 @@ def run_forked(work: Work[T], bounds: Sequence[tuple[int, int]], shape: tuple[in
             mine.append((i, extra))
             if report is not None:
                 report(hi - lo)
+            if once:
+                break
         return mine
 
     children: list[tuple[int, int]] = []  # (pid, read end of its pipe)
     extras: dict[int, Any] = {}
+    if first_alone:
+        extras.update(loop(done, once=True))
     gc.freeze()  # the children's collections then leave the parent's objects (and pages) alone
     try:
         for _ in range(jobs - 1):

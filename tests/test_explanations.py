@@ -516,8 +516,9 @@ def test_a_bare_excerpt_of_the_example_reads_as_its_words_around_the_mentions(
 # mention is not taken from the sentence, so that "and" is never a mention).
 KNOWN_WRONG = frozenset({"the title doesnt say crash", "rude is after the waiter"})
 # Batches written and measured after the grammar's last round for their style, not worked on
-# yet (crowd c1: 47 of 63 right, 74.6%): their floor is what they measured.
-NOT_WORKED_ON = {"c1": 0.74}
+# yet (crowd c1: 47 of 63 right, 74.6%; graduate g3, held out by helper grad3: 41 of 51 right,
+# 80.4%, before that session's grammar changes): their floor is what they measured.
+NOT_WORKED_ON = {"c1": 0.74, "g3": 0.80}
 
 
 def test_new_task_explanations_read_as_they_should() -> None:

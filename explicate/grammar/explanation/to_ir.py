@@ -18,21 +18,17 @@ from explicate import ir
 from explicate.grammar.explanation.entity_clauses import EntityClauses
 from explicate.grammar.explanation.field_clauses import FieldClauses
 from explicate.grammar.explanation.lexicon import Context, Symbol, in_example
+from explicate.grammar.explanation.number_clauses import NumberClauses, size
 from explicate.grammar.explanation.placement import PlacementClauses
 from explicate.grammar.explanation.roles import (
-    CountWords,
     Ent,
-    Literals,
     Mentions,
-    Numbers,
     Pair,
     Parts,
     Place,
     Relations,
     Unsupported,
-    Values,
     Words,
-    combine,
     over_mentions,
     over_pairs,
     over_words,
@@ -45,13 +41,8 @@ from explicate.primitives import text_extra as extra
 __all__ = ["ExplanationToIR", "Unsupported"]
 
 
-def _size(p: Parts, text: ir.Expr) -> ir.Expr:
-    """The length of a text or mention, in words or (when said) characters."""
-    return prim.Chars(text=text) if p.chars else prim.Count(text=text)
-
-
 class ExplanationToIR(SketchClauses, EntityClauses, PlacementClauses, FieldClauses,
-                      Transformer[Token, Any]):
+                      NumberClauses, Transformer[Token, Any]):
     """Builds ``(label or None, condition)`` from one derivation."""
 
     def __init__(self, at: dict[int, Symbol], ctx: Context):
@@ -320,13 +311,6 @@ class ExplanationToIR(SketchClauses, EntityClauses, PlacementClauses, FieldClaus
             return ir.And(args=(order, prim.MentionsWithin(left=x, right=y, within=within)))
         return p.maybe_not(over_pairs(a, b, one))
 
-    @staticmethod
-    def _distance(p: Parts, x: ir.Field, y: ir.Field) -> ir.Expr:
-        """Words (or characters, when said) between two mentions."""
-        if p.chars:
-            return extra.CharDistance(left=x, right=y)
-        return prim.Distance(left=x, right=y)
-
     def _within_of(self, p: Parts, x: ir.Field, y: ir.Field) -> ir.Expr:
         if p.chars:
             return ir.Compare(op="<=", left=extra.CharDistance(left=x, right=y), right=p.amount)
@@ -435,7 +419,7 @@ class ExplanationToIR(SketchClauses, EntityClauses, PlacementClauses, FieldClaus
         p = Parts.of(c)
         n, op = p.amount, p.op()
         return p.maybe_not(over_mentions(
-            p.mentions[0], lambda e: ir.Compare(op=op, left=_size(p, e), right=n)))
+            p.mentions[0], lambda e: ir.Compare(op=op, left=size(p, e), right=n)))
 
     def implicit_between(self, c: list[Any]) -> ir.Expr:  # X is said to be 'wife' of Y
         p = Parts.of(c)
@@ -506,112 +490,7 @@ class ExplanationToIR(SketchClauses, EntityClauses, PlacementClauses, FieldClaus
 
     def text_length(self, c: list[Any]) -> ir.Expr:
         p = Parts.of(c)
-        return p.maybe_not(ir.Compare(op=p.op(), left=_size(p, p.texts[0]), right=p.amount))
-
-    # numbers
-    def _target(self, p: Parts) -> ir.Field | None:
-        """The text or mention a count is of."""
-        if p.texts:
-            return p.texts[0]
-        return ir.Field(name=p.mentions[0].names[0]) if p.mentions else None
-
-    def literal(self, c: list[Any]) -> ir.Expr:
-        return ir.Num(value=float(c[0]))
-
-    def gap(self, c: list[Any]) -> ir.Expr:
-        p = Parts.of(c)
-        return self._distance(p, *p.two())
-
-    def length(self, c: list[Any]) -> ir.Expr:
-        p = Parts.of(c)
-        target = self._target(p)
-        if target is None:
-            raise Unsupported("the length of what?")
-        return _size(p, target)
-
-    def occurrences(self, c: list[Any]) -> ir.Expr:
-        p = Parts.of(c)
-        target = self._target(p)
-        if target is None and self.ctx.default_text:
-            target = ir.Field(name=self.ctx.default_text)
-        if target is None:
-            raise Unsupported("count in which text?")
-        return prim.CountOf(words=p.counted[0].words, text=target)
-
-    def count_words(self, c: list[Any]) -> CountWords:
-        x = c[0]
-        if isinstance(x, str):
-            word = x[:-1] if x.endswith("s") and len(x) > 3 else x
-            return CountWords(words=ir.Phrase(text=word))
-        return CountWords(words=x)
-
-    def num_one(self, c: list[Any]) -> Numbers:
-        return Numbers(items=(c[0],), mode="one")
-
-    def num_any(self, c: list[Any]) -> Numbers:
-        return Numbers(items=tuple(c), mode="any")
-
-    def num_all(self, c: list[Any]) -> Numbers:
-        return Numbers(items=tuple(c), mode="all")
-
-    def num_all_of(self, c: list[Any]) -> Numbers:
-        return Numbers(items=Parts.of(c).values[0].items, mode="all")
-
-    def num_any_of(self, c: list[Any]) -> Numbers:
-        return Numbers(items=Parts.of(c).values[0].items, mode="any")
-
-    def num_none_of(self, c: list[Any]) -> Numbers:
-        return Numbers(items=Parts.of(c).values[0].items, mode="none")
-
-    def ntuple(self, c: list[Any]) -> Values:
-        return Values(items=tuple(c))
-
-    def num_compare(self, c: list[Any]) -> ir.Expr:
-        p = Parts.of(c)
-        subj, obj = p.numerics
-        op = p.op()
-        return p.maybe_not(combine(subj.mode, [combine(obj.mode, [
-            ir.Compare(op=op, left=s, right=o) for o in obj.items]) for s in subj.items]))
-
-    def num_compare_chars(self, c: list[Any]) -> ir.Expr:  # the length of X is over 5 characters
-        expr = self.num_compare(c)
-        out = ir.transform(expr, lambda n: prim.Chars(text=n.text) if isinstance(n, prim.Count)
-                           else n)
-        if out == expr:
-            raise Unsupported("only a length can be said in characters")
-        return out
-
-    def num_equal(self, c: list[Any]) -> ir.Expr:
-        p = Parts.of(c)
-        n = ir.Num(value=float(int(p.numbers[0])))
-        return p.maybe_not(combine(p.numerics[0].mode, [
-            ir.Compare(op="==", left=s, right=n) for s in p.numerics[0].items]))
-
-    def num_in(self, c: list[Any]) -> ir.Expr:
-        p = Parts.of(c)
-        subj, values = p.numerics[0], p.values[0].items
-        return p.maybe_not(combine(subj.mode, [combine("any", [
-            ir.Compare(op="==", left=s, right=v) for v in values]) for s in subj.items]))
-
-    def tuple_contains(self, c: list[Any]) -> ir.Expr:
-        p = Parts.of(c)
-        values, obj = p.values[0].items, p.numerics[0]
-        return p.maybe_not(combine(obj.mode, [combine("any", [
-            ir.Compare(op="==", left=o, right=v) for v in values]) for o in obj.items]))
-
-    def length_count(self, c: list[Any]) -> ir.Expr:  # there are fewer than 20 words in X
-        p = Parts.of(c)
-        target = self._target(p)
-        assert target is not None  # the grammar requires a text or a mention
-        return ir.Compare(op=p.op(), left=_size(p, target), right=p.amount)
-
-    def occurrence_count(self, c: list[Any]) -> ir.Expr:  # there are 2 commas in X
-        p = Parts.of(c)
-        target = self._target(p)
-        assert target is not None
-        return p.maybe_not(ir.Compare(
-            op=p.op(), left=prim.CountOf(words=p.counted[0].words, text=target),
-            right=ir.Num(value=float(int(p.numbers[0])))))
+        return p.maybe_not(ir.Compare(op=p.op(), left=size(p, p.texts[0]), right=p.amount))
 
     # image objects
     def thing(self, c: list[Any]) -> ir.Objects:
@@ -657,41 +536,3 @@ class ExplanationToIR(SketchClauses, EntityClauses, PlacementClauses, FieldClaus
         left = image.CountObjects(objects=p.objects[0])
         right = [x for x in p.exprs if not isinstance(x, ir.Objects)][-1]
         return p.maybe_not(ir.Compare(op=p.op(), left=left, right=right))
-
-    # literal strings: evaluated now
-    def lit_or(self, c: list[Any]) -> Literals:
-        return Literals(mode="any", values=tuple(q.text for q in Parts.of(c).phrases))
-
-    def lit_and(self, c: list[Any]) -> Literals:
-        return Literals(mode="all", values=tuple(q.text for q in Parts.of(c).phrases))
-
-    @staticmethod
-    def _lit(c: list[Any], test: Callable[[str, str], bool]) -> ir.Expr:
-        p = Parts.of(c)
-        subject, lit = p.phrases[0].text, p.literals[0]
-        agg = any if lit.mode == "any" else all
-        return prim.Truth(value=agg(test(subject, v) for v in lit.values) != p.negated)
-
-    def lit_equals(self, c: list[Any]) -> ir.Expr:
-        return self._lit(c, lambda s, v: s == v)
-
-    def lit_starts(self, c: list[Any]) -> ir.Expr:
-        return self._lit(c, lambda s, v: s.startswith(v))
-
-    def lit_ends(self, c: list[Any]) -> ir.Expr:
-        return self._lit(c, lambda s, v: s.endswith(v))
-
-    def lit_contains(self, c: list[Any]) -> ir.Expr:
-        return self._lit(c, lambda s, v: v in s)
-
-    def lit_in(self, c: list[Any]) -> ir.Expr:
-        p = Parts.of(c)
-        lit, container = p.literals[0], p.phrases[-1].text
-        agg = any if lit.mode == "any" else all
-        return prim.Truth(value=agg(v in container for v in lit.values) != p.negated)
-
-    def lit_in_list(self, c: list[Any]) -> ir.Expr:
-        p = Parts.of(c)
-        items = {str(w).lower() for w in self.ctx.word_lists.get(p.lists[0].name, ())}
-        agg = any if p.literals[0].mode == "any" else all
-        return prim.Truth(value=agg(v.lower() in items for v in p.literals[0].values) != p.negated)

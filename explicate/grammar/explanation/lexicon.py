@@ -17,8 +17,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from spacy.lang.en.stop_words import STOP_WORDS
-
 from explicate import ir
 from explicate.errors import Diagnostic
 from explicate.primitives.image import RELATIONS
@@ -62,8 +60,8 @@ WORD_CLASSES: dict[str, tuple[str, ...]] = {
     "DO": ("does", "do", "did"),
     "CAN": ("can", "could", "may", "might"),
     "WN": ("word", "words", "phrase", "phrases", "term", "terms", "string", "strings", "token",
-           "tokens", "expression"),
-    "CHARS": ("character", "characters", "chars", "letters"),
+           "tokens", "expression", "verb", "verbs", "noun", "nouns", "adjective", "adjectives"),
+    "CHARS": ("character", "characters", "chars", "letters", "letter"),
     "CONTAINS": ("contains", "contain", "has", "have", "includes", "include", "mentions", "says",
                  "say", "uses", "use"),
     "STARTS": ("starts", "start", "begins", "begin", "opens", "open"),
@@ -76,6 +74,21 @@ WORD_CLASSES: dict[str, tuple[str, ...]] = {
                 "persons", "locations", "places", "organizations", "organisation",
                 "organisations", "companies", "dates", "countries", "cities"),
     "RELATING": ("relating", "related", "referring", "about"),
+    # Verbs of reporting before "that" ("the author writes that ..."): what follows is the reason.
+    "REPORTS": ("writes", "write", "wrote", "states", "state", "stated", "claims", "claimed",
+                "notes", "noted", "reports", "reported", "explains", "explained"),
+    # What a named list's words suggest ("no word suggesting a defect").
+    "SUGGESTING": ("suggesting", "indicating", "signaling", "signalling", "expressing",
+                   "denoting", "conveying", "implying"),
+    # Verbs of describing a mention: "the feature is described as 'dead'".
+    "DESCRIBED": ("described", "portrayed", "characterized", "characterised", "depicted",
+                  "labeled", "labelled", "framed"),
+    "DESCRIBES": ("describes", "describe", "portrays", "portray", "characterizes",
+                  "characterises", "depicts", "depict", "labels", "frames"),
+    # Speech acts a text performs with its words: "the body asks the reader to 'verify'".
+    "ASKS": ("asks", "ask", "requests", "request", "demands", "demand", "urges", "urge",
+             "tells", "tell", "invites", "invite", "instructs", "begs", "prompts"),
+    "ABSENT": ("absent", "missing", "lacking"),
     "IMMED": ("immediately", "directly", "just", "straight"),
     "LINKS": ("links", "link", "connects", "connect", "joins", "join", "separates", "separate",
               "splits", "split", "bridges", "bridge", "divides"),
@@ -87,6 +100,21 @@ WORD_CLASSES: dict[str, tuple[str, ...]] = {
     "WHOLLY": ("entirely", "fully", "completely", "wholly", "totally"),
 }
 _CLASS_OF = {w: c for c, words in WORD_CLASSES.items() for w in words}
+
+# Kinds of string said without quoting one (``PATTERN``): the words that name the kind, and the
+# regular expression the reading matches (``text matches /.../``).
+PATTERNS: dict[tuple[str, ...], str] = {
+    ("dollar", "amount"): r"\$\d+", ("dollar", "amounts"): r"\$\d+",
+    ("dollar", "figure"): r"\$\d+", ("dollar", "value"): r"\$\d+",
+    ("url",): r"https?://|www\.", ("urls",): r"https?://|www\.",
+    ("web", "address"): r"https?://|www\.",
+    ("email", "address"): r"[\w.+-]+@[\w-]+\.\w+", ("e-mail", "address"): r"[\w.+-]+@[\w-]+\.\w+",
+    ("digit",): r"\d", ("digits",): r"\d",
+    ("percentage",): r"\d%", ("percent", "sign"): "%",
+}
+# An entity-type word after these is the type, even where a mention has that name ("the person
+# is a person", "no other place"): a mention is "the person", never "a person".
+_TYPE_DETERMINERS = frozenset({"a", "an", "another", "other", "any"})
 
 # --- context ------------------------------------------------------------------------------------
 
@@ -307,6 +335,7 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
     out: list[Symbol] = []
     seen_ents: list[Symbol] = []
     last_ref: Symbol | None = None
+    floor = 0  # where the current clause starts, after a colon ("X: 'w' occurs before it")
     i = 0
     while i < len(lexemes):
         lx = lexemes[i]
@@ -320,6 +349,7 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
             sym = Symbol("'s", "'s", lx.start, lx.end)
         elif lx.kind in ("punct", "symbol"):
             if lx.text == ":" and not (out and out[-1].name == "LABEL"):
+                floor = len(out)
                 i += 1
                 continue
             sym = Symbol(lx.text, lx.text, lx.start, lx.end)
@@ -328,6 +358,23 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
             continue
         elif lx.kind == "word":
             word = lx.text.lower()
+            used = _pattern_at(lexemes, i)
+            if used and word not in lower_fields and word not in lower_texts:
+                key = tuple(x.text.lower() for x in lexemes[i : i + used])
+                out.append(Symbol("PATTERN", PATTERNS[key], lx.start, lexemes[i + used - 1].end))
+                i += used
+                continue
+            prev = lexemes[i - 1].text.lower() if i > 0 and lexemes[i - 1].kind == "word" else ""
+            if prev in _TYPE_DETERMINERS and word in WORD_CLASSES["ENTTYPE"] and (
+                    word in lower_fields or _match_mention(lexemes, i, mention_strings)):
+                out.append(Symbol("ENTTYPE", word, lx.start, lx.end))
+                i += 1
+                continue
+            if word in ("consists", "consist", "comprises") and nxt is not None \
+                    and nxt.text.lower() == "of":
+                out.append(Symbol("CONTAINS", word, lx.start, nxt.end))  # "consists of": has
+                i += 2
+                continue
             # A mention written out ("Daniel Ammann comes after 'wife'"): longest match first.
             hit = _match_mention(lexemes, i, mention_strings)
             if hit is not None:
@@ -390,7 +437,7 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                         _next_is(lexemes, i + 3, "the") or _next_is(lexemes, i + 3, "case")):
                     sym = Symbol("it", "it", lx.start, lx.end)
                 elif last_ref is not None:
-                    ref = _antecedent(out, last_ref)
+                    ref = _antecedent(out, last_ref, floor)
                     sym = Symbol(ref.name, ref.value, lx.start, lx.end)
                 else:
                     sym = Symbol("FIELD", ctx.default_text or "text", lx.start, lx.end)
@@ -436,6 +483,17 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                 last_ref = sym
         i += 1
     return _merge_words(out)
+
+
+def _pattern_at(lexemes: Sequence[Lexeme], i: int) -> int:
+    """How many word lexemes from ``i`` name a kind of string (``PATTERNS``), longest first; 0
+    when none does."""
+    for k in (2, 1):
+        window = lexemes[i : i + k]
+        if len(window) == k and all(x.kind == "word" for x in window) and \
+                tuple(x.text.lower() for x in window) in PATTERNS:
+            return k
+    return 0
 
 
 def _abbreviated_mention(word: str, fields: Mapping[str, str], kw: frozenset[str]) -> str | None:
@@ -505,10 +563,12 @@ def _merge_words(symbols: list[Symbol]) -> list[Symbol]:
     return out
 
 
-def _antecedent(out: list[Symbol], last: Symbol) -> Symbol:
+def _antecedent(out: list[Symbol], last: Symbol, floor: int = 0) -> Symbol:
     """What "it" refers to: the latest mention, phrase or object that is not the subject of the
-    current clause ("a person's box overlaps a bike's box and the person is above it")."""
-    clause_start = max((k + 1 for k, s in enumerate(out) if s.name in SEPARATORS), default=0)
+    current clause ("a person's box overlaps a bike's box and the person is above it"); the
+    clause starts after the last separator or colon (``floor``)."""
+    clause_start = max((k + 1 for k, s in enumerate(out) if s.name in SEPARATORS), default=floor)
+    clause_start = max(clause_start, floor)
     refs = [s for s in out if s.name in ("ENT", "QUOTE", "OBJ")]
     subject = next((s for s in out[clause_start:] if s.name in ("ENT", "QUOTE", "OBJ")), None)
     for s in reversed(refs):
@@ -573,43 +633,6 @@ def edit_distance(a: str, b: str, limit: int = 2) -> int:
             return limit + 1
         prev2, prev = prev, cur
     return prev[-1]
-
-
-def _vocabulary(ctx: Context) -> frozenset[str]:
-    """The words an explanation for this task may use: the grammar's keywords and word classes,
-    and the task's own field, list and label names."""
-    names = [*ctx.spans, *ctx.texts, *ctx.word_lists, *ctx.labels]
-    return keywords() | frozenset(n.lower() for n in names) | frozenset(_TEXT_ALIASES)
-
-
-def correct_spelling(lexemes: Sequence[Lexeme], ctx: Context
-                     ) -> tuple[list[Lexeme], list[tuple[str, str]]]:
-    """Lexemes with slips in keywords, field, list and label names corrected ("betwen" →
-    "between", "persn1" → "person1"), and the (written, read) pairs. A word is corrected only when
-    it is unknown (not a keyword, a common English word, or a word of the example) and exactly one
-    known word is nearest: edit distance 1 for words of 5 to 7 letters, 2 from 8 letters."""
-    vocab = _vocabulary(ctx)
-    out: list[Lexeme] = []
-    fixes: list[tuple[str, str]] = []
-    for lx in lexemes:
-        word = lx.text.lower()
-        if lx.kind != "word" or len(word) < 5 or word in vocab or word in STOP_WORDS \
-                or word in _NUMBER_WORDS or word in _PUNCT_NAMES or in_example(word, ctx):
-            out.append(lx)
-            continue
-        limit = 1 if len(word) < 8 else 2
-        scored = sorted((edit_distance(word, v, limit), v) for v in vocab
-                        if abs(len(v) - len(word)) <= limit)
-        best = [v for d, v in scored if d <= limit and d == scored[0][0]]
-        if len(best) == 1:
-            fixed = best[0]
-            original = next((n for n in (*ctx.spans, *ctx.texts, *ctx.word_lists, *ctx.labels)
-                             if n.lower() == fixed), fixed)
-            out.append(Lexeme("word", original, original, lx.start, lx.end))
-            fixes.append((lx.text, original))
-        else:
-            out.append(lx)
-    return out, fixes
 
 
 # What a reading may not drop silently (a partial reading that drops one is reported, not kept):

@@ -28,13 +28,13 @@ from explicate import ir
 from explicate.errors import Diagnostic
 from explicate.grammar.explanation import speech
 from explicate.grammar.explanation.diagnose import diagnose
+from explicate.grammar.explanation.ellipsis import colon_split, shared_subject
 from explicate.grammar.explanation.lexicon import (
     SEPARATORS,
     Context,
     Symbol,
     carries_content,
     classify,
-    correct_spelling,
     focused,
     in_example,
     part_noun,
@@ -42,6 +42,7 @@ from explicate.grammar.explanation.lexicon import (
 )
 from explicate.grammar.explanation.parser import MAX_ITEMS, OverBudget, parse_symbols, reading_budget, render
 from explicate.grammar.explanation.roles import Unsupported
+from explicate.grammar.explanation.spelling import correct_spelling
 from explicate.grammar.explanation.to_ir import ExplanationToIR
 from explicate.primitives.text import Between, Near
 
@@ -65,17 +66,24 @@ class Reading:
         return bool(self.dropped)
 
 
-def _words_of(symbols: Sequence[Symbol], ctx: Context, when: ir.Expr
+def _words_of(symbols: Sequence[Symbol], ctx: Context, when: ir.Expr, restated: bool = False
               ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(skipped, dropped) for the symbols skipped to reach ``when``. Where the task has several
     text fields, a skipped field name the reading does not read is content ("in the title and
     the body": dropping "body" changes what is read); one it reads anyway is not. So is a
-    skipped document-part noun that no field plays (``lexicon.part_noun``)."""
-    read = set(ir.fields_read(when)) if len(ctx.texts) > 1 else set()
+    skipped document-part noun that no field plays (``lexicon.part_noun``). ``restated``: the
+    skipped words are a clause the reading spells out (before a colon), so a mention the reading
+    reads is not dropped either."""
+    fields = set(ir.fields_read(when))
+    read = fields if len(ctx.texts) > 1 else set()
+
+    def kept(s: Symbol) -> bool:
+        return restated and s.name in ("ENT", "FIELD") and str(s.value) in fields
+
     return (tuple(str(s.value) for s in symbols),
-            tuple(str(s.value) for s in symbols if carries_content(s)
-                  or (read and s.name == "FIELD" and str(s.value) not in read)
-                  or part_noun(str(s.value), ctx.texts)))
+            tuple(str(s.value) for s in symbols if not kept(s) and (
+                carries_content(s) or (read and s.name == "FIELD" and str(s.value) not in read)
+                or part_noun(str(s.value), ctx.texts))))
 
 
 @dataclass
@@ -178,6 +186,11 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
         return out
     attempts: list[tuple[list[Symbol], list[Symbol], list[tuple[str, str]]]] = list(variants)
     for syms, preamble, fx in variants:
+        # A subject said once for two clauses ("X is long and starts with 'Y'"), said again.
+        restored = shared_subject(syms)
+        if restored is not None and all(restored != a[0] for a in attempts):
+            attempts.append((restored, preamble, fx))
+    for syms, preamble, fx in list(attempts):
         # Unknown words that are not the example's own words: what a later attempt may drop.
         unknown = [s for s in syms if s.name == "WORD" and not in_example(str(s.value), ctx)]
         if unknown:
@@ -197,6 +210,17 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
     out.unsupported = unsupported
     unknown = [s for s in symbols if s.name == "WORD" and not in_example(str(s.value), ctx)]
     out.warnings.extend(f"read '{w}' as '{r}'" for w, r in fixes)
+    # An elaboration: "the subject is a question: it ends with '?'" reads what the colon opens.
+    split = colon_split(symbols, lexemes)
+    if split is not None:
+        head, tail = split
+        scratch = Parsed(text)
+        found, _ = _readings(tail, ctx, scratch, max_readings)
+        if found:
+            out.readings = [Reading(w, lab, *_words_of(head, ctx, w, restated=True))
+                            for w, lab in found]
+            out.warnings.extend(scratch.warnings)
+            return out
     # Parts of the sentence: the best cover by clauses that parse, joined with AND.
     parts = _clause_cover(symbols, unknown, ctx, out, max_readings)
     if parts:

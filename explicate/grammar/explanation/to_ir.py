@@ -33,6 +33,7 @@ from explicate.grammar.explanation.roles import (
     over_pairs,
     over_words,
 )
+from explicate.grammar.explanation.say_clauses import SayClauses
 from explicate.grammar.explanation.sketches import SketchClauses
 from explicate.primitives import image
 from explicate.primitives import text as prim
@@ -42,7 +43,7 @@ __all__ = ["ExplanationToIR", "Unsupported"]
 
 
 class ExplanationToIR(SketchClauses, EntityClauses, PlacementClauses, FieldClauses,
-                      NumberClauses, Transformer[Token, Any]):
+                      NumberClauses, SayClauses, Transformer[Token, Any]):
     """Builds ``(label or None, condition)`` from one derivation."""
 
     def __init__(self, at: dict[int, Symbol], ctx: Context):
@@ -387,11 +388,29 @@ class ExplanationToIR(SketchClauses, EntityClauses, PlacementClauses, FieldClaus
         return p.maybe_not(over_mentions(
             p.mentions[0], lambda e: over_words(p.words[0], lambda w: make(text=e, words=w))))
 
+    def _mention_affix(self, c: list[Any], at_end: bool) -> ir.Expr | None:
+        """"The drug ends with 'pril'": a quoted piece of one word that is not a whole word of
+        the example's mention but ends (starts) it, read as characters (``matches /pril$/i``)."""
+        p = Parts.of(c)
+        names, items = p.mentions[0].names, p.words[0].items
+        value = self.ctx.example.get(names[0]) if len(names) == 1 else None
+        if len(items) != 1 or not isinstance(items[0], ir.Phrase) or not isinstance(value, str):
+            return None
+        piece, words = items[0].text, re.findall(r"\w+", value.lower())
+        edge = words[-1 if at_end else 0] if words else ""
+        low = piece.lower()
+        if not re.fullmatch(r"\w+", piece) or edge == low or not (
+                edge.endswith(low) if at_end else edge.startswith(low)):
+            return None
+        pattern = re.escape(piece) + "$" if at_end else "^" + re.escape(piece)
+        return p.maybe_not(prim.Matches(text=ir.Field(name=names[0]),
+                                        regex=ir.Regex(pattern=pattern, flags="i")))
+
     def mention_starts(self, c: list[Any]) -> ir.Expr:
-        return self._mention_words(c, prim.StartsWith)
+        return self._mention_affix(c, False) or self._mention_words(c, prim.StartsWith)
 
     def mention_ends(self, c: list[Any]) -> ir.Expr:
-        return self._mention_words(c, prim.EndsWith)
+        return self._mention_affix(c, True) or self._mention_words(c, prim.EndsWith)
 
     def mention_contains(self, c: list[Any]) -> ir.Expr:
         return self._mention_words(c, prim.Contains)

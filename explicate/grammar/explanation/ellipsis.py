@@ -1,0 +1,58 @@
+"""Words a sentence leaves out, restored before it is read again (``readings`` tries these when
+the sentence as written has no reading):
+
+- a shared subject: "the subject is longer than 30 characters and starts with 'URGENT'" is read
+  as "... and the subject starts with 'URGENT'" (the first clause's subject, copied where a later
+  clause begins with its verb);
+- an elaboration after a colon: "the subject is a question: it ends with '?'" is read as what
+  follows the colon; the words before it are skipped, and are reported dropped when they carry
+  content the reading does not read (a mention or field the reading reads is not dropped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from explicate.grammar.explanation.lexicon import Lexeme, Symbol
+
+# Symbols a predicate may begin with: a verb, a negation, a participle.
+_VERBS = frozenset({"BE", "DO", "CONTAINS", "OCCUR", "STARTS", "ENDS", "FOLLOWS", "PRECEDES",
+                    "CAN", "ASKS"})
+_PREDICATE_STARTS = _VERBS | {"not", "never", "followed", "preceded"}
+# What a copied subject may be made of: a mention, a field, quoted words (with their noun).
+_SUBJECT = frozenset({"ENT", "FIELD", "QUOTE", "LIST", "WN", "NFIELD"})
+_FRAME_ENDS = frozenset({"because", "since", "if", "when"})
+
+
+def shared_subject(symbols: Sequence[Symbol]) -> list[Symbol] | None:
+    """``symbols`` with the first clause's subject copied after each "and"/"but" that is directly
+    followed by a verb, or None when no clause lacks its subject."""
+    start = next((k + 1 for k, s in enumerate(symbols[:4]) if s.name in _FRAME_ENDS), 0)
+    verb = next((k for k in range(start, len(symbols)) if symbols[k].name in _VERBS), None)
+    if verb is None or not 1 <= verb - start <= 3 or any(
+            s.name not in _SUBJECT for s in symbols[start:verb]):
+        return None
+    subject = list(symbols[start:verb])
+    out: list[Symbol] = []
+    changed = False
+    for k, s in enumerate(symbols):
+        out.append(s)
+        if k > verb and s.name in ("and", "but") and k + 1 < len(symbols) \
+                and symbols[k + 1].name in _PREDICATE_STARTS:
+            out.extend(subject)
+            changed = True
+    return out if changed else None
+
+
+def colon_split(symbols: Sequence[Symbol], lexemes: Sequence[Lexeme]
+                ) -> tuple[list[Symbol], list[Symbol]] | None:
+    """(before, after) the first colon that does not follow a label, when both sides have
+    symbols; None otherwise."""
+    labels = {s.end for s in symbols if s.name == "LABEL"}
+    colon = next((lx.start for lx in lexemes if lx.kind == "punct" and lx.text == ":"
+                  and not any(0 <= lx.start - e <= 1 for e in labels)), None)
+    if colon is None:
+        return None
+    before = [s for s in symbols if s.end <= colon]
+    after = [s for s in symbols if s.start > colon]
+    return (before, after) if before and after else None

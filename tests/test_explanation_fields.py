@@ -150,3 +150,72 @@ def test_a_field_named_by_its_own_name_is_still_complete() -> None:
     # A word for the whole text is not a part of it.
     assert complete("label POS because the message contains 'refund'", NEWS) == [
         'story contains "refund"']
+
+
+# --- helper grad3: the phrasings of say_clauses.py and ellipsis.py over several fields --------
+
+CONTRACT = Context(("STANDARD", "RISKY"), {}, ("heading", "clause"), {"liability": ("liable",)},
+                   {"heading": "Changes to Terms",
+                    "clause": "We may change these terms at any time."})
+BIRTH = Context(("OTHER", "BORN_IN"), {"person": "passage", "place": "passage"}, ("passage",), {},
+                {"passage": "Ada Lovelace was born in London.", "person": "Ada Lovelace",
+                 "place": "London"})
+DRUG = Context(("NO", "ADE"), {"drug": "note", "effect": "note"}, ("note",), {},
+               {"note": "Lisinopril caused a dry cough.", "drug": "Lisinopril",
+                "effect": "dry cough"})
+
+
+@pytest.mark.parametrize("text,dsl", [
+    # Words in both (either) fields, or in neither, said once.
+    ("The word 'now' appears in both the subject and the message.",
+     'subject contains "now" and message contains "now"'),
+    ("'prize' is in the subject or the message",
+     'subject contains "prize" or message contains "prize"'),
+    ("Nothing in the subject or the message is urgent.",
+     "not subject contains any of @urgent and not message contains any of @urgent"),
+    # A speech act of a text: its words are in it.
+    ("The body asks the reader to 'claim'.", 'message contains "claim"'),
+    # A shared subject, said once.
+    ("The subject is shorter than 4 words and starts with 'Act'.",
+     'count(subject) < 4 and subject starts with "Act"'),
+    # An elaboration after a colon: what it opens is the reading.
+    ("The subject is short: it contains 'now'.", 'subject contains "now"'),
+    ("The message contains a dollar amount.", r"message matches /\$\d+/"),
+])
+def test_several_fields_said_together(text: str, dsl: str) -> None:
+    assert complete(text, EMAIL) == [dsl]
+
+
+def test_no_field_named_reads_the_one_field_that_holds_the_quotes() -> None:
+    """'change' is a word of the clause, not of the heading ("Changes"): the words are read there."""
+    assert complete("The word 'change' occurs within three words before 'terms'.", CONTRACT) == [
+        '"change" followed by "terms" within 3 words in clause']
+    assert complete("The heading and the clause start with the same word.", CONTRACT) == [
+        "heading same first word as clause"]
+
+
+def test_an_entity_type_word_after_a_determiner_is_the_type_not_the_mention() -> None:
+    assert complete("The person is a person, and 'born' appears after the person.", BIRTH) == [
+        'person is a PERSON and "born" right of person']
+    assert complete("No other person is mentioned between the person and the place.", BIRTH) == [
+        "not a PERSON between person and place"]
+    assert complete("the person comes before the place", BIRTH) == ["person before place"]
+
+
+@pytest.mark.parametrize("text,dsl", [
+    # A piece of the mention's last word is read as characters; the whole word as a word.
+    ('The name of the drug ends with "pril".', "drug matches /pril$/i"),
+    ("The drug starts with 'Lisin'.", "drug matches /^Lisin/i"),
+    ("The effect ends with 'cough'.", 'effect ends with "cough"'),
+    ("The effect comes first.", "effect before drug"),
+])
+def test_mention_edges_and_order(text: str, dsl: str) -> None:
+    assert complete(text, DRUG) == [dsl]
+
+
+def test_a_colon_head_with_content_the_reading_lacks_is_partial() -> None:
+    """Before a colon, a quote (or a negation) the reading after it does not say is dropped
+    content: the reading is partial, never silently kept."""
+    (reading,) = parse_explanation("'dry' is before the effect: the drug comes first.",
+                                   DRUG).readings
+    assert reading.partial and "dry" in reading.dropped

@@ -192,13 +192,22 @@ def part_noun(word: str, texts: Sequence[str]) -> bool:
 
 def focused(ctx: Context, lexemes: Sequence[Lexeme]) -> Context:
     """``ctx`` with its ``focus`` set to the one text field the explanation names by name, when
-    the task has several text fields and exactly one of them is named."""
+    the task has several text fields and exactly one of them is named; when none is named, the
+    one field of the example that holds every quoted phrase of the explanation (a sentence
+    about its example: "'change' occurs before 'terms'" is about the field where they are)."""
     if len(ctx.texts) < 2:
         return ctx
     lower = {t.lower(): t for t in ctx.texts}
     named = {lower.get(w) or role_field(w, ctx.texts) for lx in lexemes if lx.kind == "word"
              and ((w := lx.text.lower()) in lower or role_field(w, ctx.texts))}
-    return replace(ctx, focus=named.pop()) if len(named) == 1 else ctx
+    if len(named) == 1:
+        return replace(ctx, focus=named.pop())
+    quotes = [str(lx.value).lower() for lx in lexemes if lx.kind == "quote" and str(lx.value)]
+    if named or not quotes:
+        return ctx
+    holding = [t for t in ctx.texts if isinstance(v := ctx.example.get(t), str)
+               and all(re.search(rf"(?<!\w){re.escape(q)}(?!\w)", v.lower()) for q in quotes)]
+    return replace(ctx, focus=holding[0]) if len(holding) == 1 else ctx
 
 
 # --- lexing -------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from typing import Any
 
 from explicate import ir
 from explicate.errors import Diagnostic
+from explicate.grammar.explanation.patterns import PATTERNS, pattern_at
 from explicate.primitives.image import RELATIONS
 
 GRAMMAR_PATH = Path(__file__).with_name("explanation.lark")
@@ -101,17 +102,6 @@ WORD_CLASSES: dict[str, tuple[str, ...]] = {
 }
 _CLASS_OF = {w: c for c, words in WORD_CLASSES.items() for w in words}
 
-# Kinds of string said without quoting one (``PATTERN``): the words that name the kind, and the
-# regular expression the reading matches (``text matches /.../``).
-PATTERNS: dict[tuple[str, ...], str] = {
-    ("dollar", "amount"): r"\$\d+", ("dollar", "amounts"): r"\$\d+",
-    ("dollar", "figure"): r"\$\d+", ("dollar", "value"): r"\$\d+",
-    ("url",): r"https?://|www\.", ("urls",): r"https?://|www\.",
-    ("web", "address"): r"https?://|www\.",
-    ("email", "address"): r"[\w.+-]+@[\w-]+\.\w+", ("e-mail", "address"): r"[\w.+-]+@[\w-]+\.\w+",
-    ("digit",): r"\d", ("digits",): r"\d",
-    ("percentage",): r"\d%", ("percent", "sign"): "%",
-}
 # An entity-type word after these is the type, even where a mention has that name ("the person
 # is a person", "no other place"): a mention is "the person", never "a person".
 _TYPE_DETERMINERS = frozenset({"a", "an", "another", "other", "any"})
@@ -367,7 +357,7 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
             continue
         elif lx.kind == "word":
             word = lx.text.lower()
-            used = _pattern_at(lexemes, i)
+            used = pattern_at(lexemes, i)
             if used and word not in lower_fields and word not in lower_texts:
                 key = tuple(x.text.lower() for x in lexemes[i : i + used])
                 out.append(Symbol("PATTERN", PATTERNS[key], lx.start, lexemes[i + used - 1].end))
@@ -494,17 +484,6 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
     return _merge_words(out)
 
 
-def _pattern_at(lexemes: Sequence[Lexeme], i: int) -> int:
-    """How many word lexemes from ``i`` name a kind of string (``PATTERNS``), longest first; 0
-    when none does."""
-    for k in (2, 1):
-        window = lexemes[i : i + k]
-        if len(window) == k and all(x.kind == "word" for x in window) and \
-                tuple(x.text.lower() for x in window) in PATTERNS:
-            return k
-    return 0
-
-
 def _abbreviated_mention(word: str, fields: Mapping[str, str], kw: frozenset[str]) -> str | None:
     """The mention field whose short name abbreviates ``word`` ("subject" for a field ``subj``,
     "object" for ``obj``, "organization" for ``org``; never a keyword), when exactly one does.
@@ -608,6 +587,18 @@ def _mention_strings(ctx: Context) -> list[tuple[list[str], str]]:
     return sorted(out, key=lambda p: -len(p[0]))
 
 
+# Words that place something relative to what follows them ("after the waiter").
+_PLACE_WORDS = frozenset({"after", "before", "between", "following", "preceding", "behind",
+                          "near", "around", "precedes", "follows"})
+
+
+def _placed(lexemes: Sequence[Lexeme], i: int) -> bool:
+    """Whether the word at ``i`` follows "the" after a place word ("after the waiter", "between
+    the chef and the waiter")."""
+    return i >= 2 and lexemes[i - 1].text.lower() == "the" and \
+        lexemes[i - 2].text.lower() in _PLACE_WORDS
+
+
 def _match_mention(lexemes: Sequence[Lexeme], i: int, mentions: list[tuple[list[str], str]]
                    ) -> tuple[str, int] | None:
     for words, name in mentions:
@@ -615,8 +606,9 @@ def _match_mention(lexemes: Sequence[Lexeme], i: int, mentions: list[tuple[list[
         window = lexemes[i : i + k]
         if len(window) == k and all(lx.kind == "word" for lx in window) and \
                 [lx.text.lower() for lx in window] == words:
-            # A single common word ("and") is not taken for a mention.
-            if k == 1 and window[0].text[:1].islower():
+            # A single common word ("and") is not taken for a mention, unless it is the object
+            # of a place word ("rude is after the waiter"; not "because the staff were rude").
+            if k == 1 and window[0].text[:1].islower() and not _placed(lexemes, i):
                 continue
             return name, k
     return None

@@ -3,7 +3,7 @@
 
 - verbs of describing: "the feature is described as 'dead'", "the tweet describes the target as
   a 'terrible waste'", "calls the target 'a disaster'": the words stand after the mention;
-- kinds of string said without quoting one (``lexicon.PATTERNS``): "the subject contains a dollar
+- kinds of string said without quoting one (``patterns.PATTERNS``): "the subject contains a dollar
   amount" (``subject matches /\\$\\d+/``);
 - a text's first letter: "the first letter of the subject is capitalized";
 - two fields or mentions with the same first or last word: "the heading and the clause start

@@ -50,6 +50,7 @@ class ExplanationToIR(SketchClauses, EntityClauses, PlacementClauses, FieldClaus
         super().__init__()
         self.at = at
         self.ctx = ctx
+        self._bare: set[int] = set()  # ids of phrases written without quotes
 
     def _sym(self, tok: Token) -> Symbol:
         return self.at[tok.start_pos or 0]
@@ -141,7 +142,9 @@ class ExplanationToIR(SketchClauses, EntityClauses, PlacementClauses, FieldClaus
         words = " ".join(Parts.of(c).plain)
         if self.ctx.example and not in_example(words, self.ctx):
             raise Unsupported(f"unquoted words '{words}' do not occur in the example; quote them")
-        return ir.Phrase(text=words)
+        phrase = ir.Phrase(text=words)
+        self._bare.add(id(phrase))
+        return phrase
 
     def one_word(self, c: list[Any]) -> Words:
         return Words(items=tuple(Parts.of(c).exprs[:1]), mode="one")
@@ -416,6 +419,15 @@ class ExplanationToIR(SketchClauses, EntityClauses, PlacementClauses, FieldClaus
         return self._mention_words(c, prim.Contains)
 
     def mention_equals(self, c: list[Any]) -> ir.Expr:
+        # "the waiter was rude": unquoted words that are not the mention's own text describe it;
+        # they do not name it (the reading "aspect is 'rude'" would be false on its example).
+        p = Parts.of(c)
+        value = self.ctx.example.get(p.mentions[0].names[0]) if p.mentions else None
+        if isinstance(value, str) and any(
+                id(w) in self._bare and isinstance(w, ir.Phrase)
+                and w.text.lower() != value.strip().lower() for w in p.words[0].items):
+            raise Unsupported("unquoted words after 'is' describe the mention; quote them to "
+                              "say its text ('the aspect is \"waiter\"')")
         return self._mention_words(c, prim.Equals)
 
     def mention_same(self, c: list[Any]) -> ir.Expr:

@@ -69,6 +69,10 @@ class EntityClauses:
                 types=types, text=t), right=p.amount))
         return p.maybe_not(entities.HasEntity(text=t, types=types))
 
+    def entity_near(self, c: list[Any]) -> ir.Expr:  # there is a date after person2
+        raise Unsupported("an entity type before or after a mention (only between two mentions "
+                          "or in a text: 'a DATE between X and Y', 'the text contains a DATE')")
+
     def entity_none(self, c: list[Any]) -> ir.Expr:
         return ir.Not(arg=self.entity_count(c))
 

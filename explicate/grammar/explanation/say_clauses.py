@@ -3,6 +3,7 @@
 
 - verbs of describing: "the feature is described as 'dead'", "the tweet describes the target as
   a 'terrible waste'", "calls the target 'a disaster'": the words stand after the mention;
+  "'his wife' describes person2": next to it, on either side (within 2 words);
 - kinds of string said without quoting one (``patterns.PATTERNS``): "the subject contains a dollar
   amount" (``subject matches /\\$\\d+/``);
 - a text's first letter: "the first letter of the subject is capitalized";
@@ -58,6 +59,13 @@ class SayClauses:
         p = Parts.of(c)
         return p.maybe_not(over_mentions(p.mentions[0], lambda e: over_words(
             p.words[0], lambda w: prim.Near(words=w, target=e, side="right", within=None))))
+
+    def words_describe(self, c: list[Any]) -> ir.Expr:  # 'his wife' describes person2
+        # Words that describe a mention stand next to it, on either side ("his wife, Della";
+        # "Della, his wife"), as in "X is referred to as Y's 'wife'".
+        p = Parts.of(c)
+        return p.maybe_not(over_mentions(p.mentions[0], lambda e: over_words(
+            p.words[0], lambda w: prim.Near(words=w, target=e, side="any", within=2))))
 
     def text_pattern(self, c: list[Any]) -> ir.Expr:  # the subject contains a dollar amount
         p = Parts.of(c)

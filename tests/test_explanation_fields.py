@@ -181,6 +181,15 @@ DRUG = Context(("NO", "ADE"), {"drug": "note", "effect": "note"}, ("note",), {},
     # An elaboration after a colon: what it opens is the reading.
     ("The subject is short: it contains 'now'.", 'subject contains "now"'),
     ("The message contains a dollar amount.", r"message matches /\$\d+/"),
+    # A predicate said once, for the second subject too.
+    ("The subject is in all caps and the message is not.",
+     "subject is upper and not message is upper"),
+    ("The subject contains 'now' and the message does not.",
+     'subject contains "now" and not message contains "now"'),
+    # A dash opens an elaboration as a colon does.
+    ("The subject is short - it starts with 'Act'.", 'subject starts with "Act"'),
+    # A numeric field named in the singular: at least one.
+    ("The message contains a link.", "links >= 1"),
 ])
 def test_several_fields_said_together(text: str, dsl: str) -> None:
     assert complete(text, EMAIL) == [dsl]

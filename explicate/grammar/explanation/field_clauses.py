@@ -59,6 +59,10 @@ class FieldClauses:
         (nf,) = [x for x in c if isinstance(x, NumField)]
         return ir.Compare(op="==", left=ir.Field(name=nf.name), right=ir.Num(value=0.0))
 
+    def field_some(self, c: list[Any]) -> ir.Expr:  # the email contains a link
+        (nf,) = [x for x in c if isinstance(x, NumField)]
+        return ir.Compare(op=">=", left=ir.Field(name=nf.name), right=ir.Num(value=1.0))
+
     def _each_text(self, c: list[Any]) -> list[ir.Expr]:
         p = Parts.of(c)
 

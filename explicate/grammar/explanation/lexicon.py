@@ -355,6 +355,10 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
         elif lx.kind == "end":
             i += 1
             continue
+        elif lx.kind == "other" and lx.text in ("-", "\u2013", "\u2014"):
+            floor = len(out)  # a lone dash opens an elaboration, as a colon does
+            i += 1
+            continue
         elif lx.kind == "word":
             word = lx.text.lower()
             used = pattern_at(lexemes, i)

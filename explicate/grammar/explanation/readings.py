@@ -28,7 +28,7 @@ from explicate import ir
 from explicate.errors import Diagnostic
 from explicate.grammar.explanation import speech
 from explicate.grammar.explanation.diagnose import diagnose
-from explicate.grammar.explanation.ellipsis import colon_split, shared_subject
+from explicate.grammar.explanation.ellipsis import colon_split, shared_predicate, shared_subject
 from explicate.grammar.explanation.lexicon import (
     SEPARATORS,
     Context,
@@ -186,10 +186,11 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
         return out
     attempts: list[tuple[list[Symbol], list[Symbol], list[tuple[str, str]]]] = list(variants)
     for syms, preamble, fx in variants:
-        # A subject said once for two clauses ("X is long and starts with 'Y'"), said again.
-        restored = shared_subject(syms)
-        if restored is not None and all(restored != a[0] for a in attempts):
-            attempts.append((restored, preamble, fx))
+        # A subject or predicate said once for two clauses ("X is long and starts with 'Y'",
+        # "X is upper and Y is not"), said again.
+        for restored in (shared_subject(syms), shared_predicate(syms)):
+            if restored is not None and all(restored != a[0] for a in attempts):
+                attempts.append((restored, preamble, fx))
     for syms, preamble, fx in list(attempts):
         # Unknown words that are not the example's own words: what a later attempt may drop.
         unknown = [s for s in syms if s.name == "WORD" and not in_example(str(s.value), ctx)]

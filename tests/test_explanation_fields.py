@@ -188,6 +188,10 @@ DRUG = Context(("NO", "ADE"), {"drug": "note", "effect": "note"}, ("note",), {},
      'subject contains "now" and not message contains "now"'),
     # A dash opens an elaboration as a colon does.
     ("The subject is short - it starts with 'Act'.", 'subject starts with "Act"'),
+    # A list's name said of a text: it has one of the list's words.
+    ("Neither the subject nor the message is urgent.",
+     "not subject contains any of @urgent and not message contains any of @urgent"),
+    ("The subject is urgent.", "subject contains any of @urgent"),
     # A numeric field named in the singular: at least one.
     ("The message contains a link.", "links >= 1"),
 ])

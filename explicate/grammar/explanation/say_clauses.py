@@ -146,6 +146,15 @@ class SayClauses:
         return ir.And(args=tuple(ir.Not(arg=over_words(w, lambda x: prim.Contains(text=t, words=x)))
                                  for w in p.words))
 
+    def concept_at(self, c: list[Any]) -> ir.Expr:  # a marriage word appears between them
+        """A word list named for the concept (``runtime.concepts`` fills it from the data)."""
+        p = Parts.of(c)
+        concept = Words(items=(ir.WordList(name=p.plain[-1].lower()),), mode="one")
+        return over_words(concept, p.places[-1])
+
+    def concept_not_at(self, c: list[Any]) -> ir.Expr:  # no marriage word between them
+        return ir.Not(arg=self.concept_at(c))
+
     def at_least_one_word(self, c: list[Any]) -> Words:  # at least one positive word
         p = Parts.of(c)
         if int(p.numbers[0]) != 1:

@@ -171,6 +171,9 @@ class ExplanationToIR(SketchClauses, EntityClauses, PlacementClauses, FieldClaus
     def any_mentions(self, c: list[Any]) -> Mentions:
         return Mentions(names=tuple(Parts.of(c).ents), mode="any")
 
+    def no_mentions(self, c: list[Any]) -> Mentions:  # neither X nor Y
+        return Mentions(names=tuple(Parts.of(c).ents), mode="none")
+
     def pair(self, c: list[Any]) -> Pair:
         a, b = Parts.of(c).ents
         if a == b:

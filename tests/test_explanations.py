@@ -622,3 +622,13 @@ def test_a_lower_case_one_word_mention_is_the_mention_only_where_placed(text: st
     assert not any("aspect is" in g for g in got)
     # "was rude" is no piece of the review: nothing is read rather than `aspect is "rude"`.
     assert not parse_explanation("because the waiter was rude", ctx).readings
+
+
+@pytest.mark.parametrize("text", [
+    "the sentence mentions a lack with the word 'wife'",
+    "the sentence asks nobody to 'wife'",
+])
+def test_words_read_past_carry_no_content(text: str) -> None:
+    """A topic or addressee a construction reads past ("a death with the word 'died'", "asks the
+    reader to 'verify'") never hides a negation: no complete reading of these drops it."""
+    assert not [r for r in parse_explanation(text, CONTEXT).readings if not r.partial]

@@ -17,7 +17,7 @@ from lark import Token, Transformer
 from explicate import ir
 from explicate.grammar.explanation.entity_clauses import EntityClauses
 from explicate.grammar.explanation.field_clauses import FieldClauses
-from explicate.grammar.explanation.lexicon import Context, Symbol, in_example
+from explicate.grammar.explanation.lexicon import CONTENT_WORDS, Context, Symbol, in_example
 from explicate.grammar.explanation.number_clauses import NumberClauses, size
 from explicate.grammar.explanation.placement import PlacementClauses
 from explicate.grammar.explanation.roles import (
@@ -40,6 +40,14 @@ from explicate.primitives import text as prim
 from explicate.primitives import text_extra as extra
 
 __all__ = ["ExplanationToIR", "Unsupported"]
+
+
+def _plain_is_filler(p: Parts) -> None:
+    """Unknown words a construction reads past (a topic, an addressee) must carry no content: a
+    negation or relation word among them would be dropped silently."""
+    words = [w for x in p.plain for w in x.lower().split()]
+    if any(w in CONTENT_WORDS for w in words):
+        raise Unsupported(f"'{' '.join(p.plain)}' says more than the reading can")
 
 
 class ExplanationToIR(SketchClauses, EntityClauses, PlacementClauses, FieldClauses,
@@ -133,7 +141,9 @@ class ExplanationToIR(SketchClauses, EntityClauses, PlacementClauses, FieldClaus
 
     # words
     def quoted(self, c: list[Any]) -> ir.Expr:
-        return Parts.of(c).phrases[-1]
+        p = Parts.of(c)
+        _plain_is_filler(p)  # "mentions a death with the word 'died'": the topic is filler
+        return p.phrases[-1]
 
     def word_list(self, c: list[Any]) -> ir.Expr:
         return Parts.of(c).lists[0]
@@ -254,6 +264,7 @@ class ExplanationToIR(SketchClauses, EntityClauses, PlacementClauses, FieldClaus
     # clauses over words
     def words_at(self, c: list[Any]) -> ir.Expr:
         p = Parts.of(c)
+        _plain_is_filler(p)
         return over_words(p.words[0], p.places[-1])
 
     def words_not_at(self, c: list[Any]) -> ir.Expr:
@@ -482,6 +493,7 @@ class ExplanationToIR(SketchClauses, EntityClauses, PlacementClauses, FieldClaus
         return p.maybe_not(over_words(p.words[0], lambda w: make(text=t, words=w)))
 
     def text_contains(self, c: list[Any]) -> ir.Expr:
+        _plain_is_filler(Parts.of(c))  # "asks the reader to 'verify'"
         return self._text_words(c, prim.Contains)
 
     def text_contains_none(self, c: list[Any]) -> ir.Expr:  # the text has no promo words

@@ -232,3 +232,14 @@ def test_a_colon_head_with_content_the_reading_lacks_is_partial() -> None:
     (reading,) = parse_explanation("'dry' is before the effect: the drug comes first.",
                                    DRUG).readings
     assert reading.partial and "dry" in reading.dropped
+
+
+@pytest.mark.parametrize("text,dsl", [
+    # An adjective before "word" names a concept (a list the data fills) ...
+    ("a travel word appears between the person and the place",
+     "any of @travel between person and place"),
+    # ... unless it is a word of the example: then it is that word.
+    ("the born word is before the place", '"born" left of place'),
+])
+def test_a_word_named_by_its_adjective(text: str, dsl: str) -> None:
+    assert complete(text, BIRTH) == [dsl]

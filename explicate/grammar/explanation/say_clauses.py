@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from explicate import ir
-from explicate.grammar.explanation.lexicon import Context, Symbol
+from explicate.grammar.explanation.lexicon import Context, Symbol, in_example
 from explicate.grammar.explanation.roles import (
     Parts,
     Place,
@@ -147,10 +147,13 @@ class SayClauses:
                                  for w in p.words))
 
     def concept_at(self, c: list[Any]) -> ir.Expr:  # a marriage word appears between them
-        """A word list named for the concept (``runtime.concepts`` fills it from the data)."""
+        """A word list named for the concept (``runtime.concepts`` fills it from the data); a
+        word of the example is that word itself ("the birthplace word is in the sentence")."""
         p = Parts.of(c)
-        concept = Words(items=(ir.WordList(name=p.plain[-1].lower()),), mode="one")
-        return over_words(concept, p.places[-1])
+        word = p.plain[-1]
+        item: ir.Expr = ir.Phrase(text=word) if in_example(word, self.ctx) \
+            else ir.WordList(name=word.lower())
+        return over_words(Words(items=(item,), mode="one"), p.places[-1])
 
     def concept_not_at(self, c: list[Any]) -> ir.Expr:  # no marriage word between them
         return ir.Not(arg=self.concept_at(c))

@@ -514,9 +514,10 @@ def test_a_bare_excerpt_of_the_example_reads_as_its_words_around_the_mentions(
 # "crash" (the fixture expects the word: two defensible readings).
 KNOWN_WRONG = frozenset({"the title doesnt say crash"})
 # Batches written and measured after the grammar's last round for their style, not worked on
-# yet (crowd c1: 47 of 63 right, 74.6%; graduate g3, held out by helper grad3: 41 of 51 right,
-# 80.4%, before that session's grammar changes): their floor is what they measured.
-NOT_WORKED_ON = {"c1": 0.74, "g3": 0.80}
+# yet (crowd c1: 47 of 63 right, 74.6%; graduate g3, held out by helper grad3: 41 of 51 right
+# before that session's grammar changes, 44 of 51 after them, never tuned on): their floor is
+# what they measured.
+NOT_WORKED_ON = {"c1": 0.74, "g3": 0.86}
 
 
 def test_new_task_explanations_read_as_they_should() -> None:

@@ -421,8 +421,12 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                     word + "s" in lists and (word not in kw or _next_class(nxt) == "WN")):
                 listed = lists.get(word) or lists.get(word[:-1]) or lists[word + "s"]
                 sym = Symbol("LIST", listed, lx.start, lx.end)
-            elif word in ("them", "they") and (len(seen_ents) >= 2 or (
-                    len(spans) == 2 and not seen_ents)):
+            elif (word in ("them", "they") and (len(seen_ents) >= 2 or (
+                    len(spans) == 2 and not seen_ents))) or (
+                    word in ("names", "mentions", "entities") and len(spans) == 2
+                    and i > 0 and lexemes[i - 1].text.lower() == "the"
+                    and not (nxt is not None and nxt.text.lower() in ("of", "in"))):
+                # ... and "the names" of a task's two mentions ("the names are 2 words apart").
                 # "they": the last two mentions named, or the task's two mentions.
                 a_name, b_name = ((seen_ents[-2].value, seen_ents[-1].value)
                                   if len(seen_ents) >= 2 else (spans[0], spans[1]))

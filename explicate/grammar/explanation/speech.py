@@ -31,7 +31,9 @@ from collections.abc import Sequence
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from explicate.grammar.explanation import crowd_clauses
 from explicate.grammar.explanation.crowd_fields import distribute_fields
+from explicate.grammar.explanation.crowd_notes import REMARK, cut_remark, quote_excerpt
 from explicate.grammar.explanation.crowd_typos import correct_example_slips
 from explicate.grammar.explanation.lexicon import (
     Context,
@@ -136,7 +138,12 @@ def normalize(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
         else:
             out.append(lx)
         i += 1
-    return distribute_fields(_there_as_it(out, ctx), ctx)
+    out = cut_remark(distribute_fields(_there_as_it(out, ctx), ctx), ctx)
+    cut = next((k for k, lx in enumerate(out) if lx.kind == REMARK), len(out))
+    head = quote_excerpt(out[:cut], ctx, bare=cut == len(out))
+    if head == out[:cut]:
+        head = crowd_clauses.rewrite(head, ctx)
+    return head + out[cut:]
 
 
 # Verbs after which a clause-final "there" is the text the example is ("the word wife is there").
@@ -164,6 +171,10 @@ def _there_as_it(lexemes: list[Lexeme], ctx: Context) -> list[Lexeme]:
 def split_conclusion(lexemes: Sequence[Lexeme]) -> tuple[list[Lexeme], str]:
     """The lexemes of the condition and the text of a trailing conclusion ("" when none)."""
     words = [lx.text.lower() if lx.kind == "word" else lx.text for lx in lexemes]
+    remark = next((k for k, lx in enumerate(lexemes) if lx.kind == REMARK), None)
+    if remark is not None:  # marked by ``crowd_notes.cut_remark``
+        rest = " ".join(lx.text for lx in lexemes[remark + 1:])
+        return list(lexemes[:remark]), rest
     for i in range(2, len(lexemes)):
         w, nxt = words[i], (words[i + 1] if i + 1 < len(words) else "")
         after_comma = words[i - 1] == ","

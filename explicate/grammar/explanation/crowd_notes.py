@@ -1,0 +1,211 @@
+"""Terse crowd notes: an excerpt of the example and a remark ("terrible waste = against",
+"attributed to means it caused it", "click here is always a scam", "worst idea ever lol",
+"her husband").
+
+Crowd workers often write no sentence at all: they copy a few words of the example, unquoted,
+and add why those words decide the label. The grammar reads neither part: the remark is not a
+condition, and the copied words, taken one by one, are keywords ("at any time") or nothing.
+
+- ``cut_remark`` marks where the remark starts, for ``speech.split_conclusion`` to cut and
+  report it: always after "=" or "means" (a conclusion, as after "which means"); after a comma, or
+  after an excerpt that opens the note, only when the remark says nothing checkable of the example
+  (no quote, number, field, mention, list, negation or relation word, and no word of the
+  example's own besides stop words).
+- ``quote_excerpt``: what is left, when it is wholly a run of one text field's own words in
+  order (punctuation aside) and names no mention, field or list, is that run quoted: "<field> says
+  '<run>'"; in a task with two mentions, a run of two words or more that lies between them in the
+  example is said to be between them ("her husband" → "'her husband' is between them").
+
+Both only rewrite lexemes; what they change is read by the grammar as usual.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from spacy.lang.en.stop_words import STOP_WORDS
+
+from explicate.grammar.explanation.lexicon import CONTENT_WORDS, Context, Lexeme
+
+# The kind of the lexeme that marks where a remark starts (cut by ``speech.split_conclusion``).
+REMARK = "remark"
+# Words that open a conclusion whatever follows ("X means Y", "X = Y").
+_ALWAYS = frozenset({"=", "means", "mean"})
+# Filler that may open a terse note ("just governing law", "says claim your prize").
+_OPENERS = frozenset({"just", "because", "cause", "bc", "cuz", "coz", "of", "it", "says",
+                      "said", "the", "phrase", "words", "word"})
+# Words that relate the two mentions ("married each other", "work together"): not a remark.
+_RELATING = frozenset({"each", "other", "together", "both", "them", "they", "their", "one",
+                       "another"})
+# Content words that in a remark with nothing else checkable qualify the remark itself ("its
+# only a rumor", "just sports").
+_HEDGES = frozenset({"only", "just"})
+_TOKEN = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*|['’]s\b")
+
+
+def _low(lx: Lexeme) -> str:
+    return lx.text.lower()
+
+
+def text_tokens(ctx: Context) -> dict[str, list[str]]:
+    """Each text field's words in order, lowercased, punctuation left out ("'s" kept)."""
+    out: dict[str, list[str]] = {}
+    for name in ctx.texts:
+        value = ctx.example.get(name)
+        if isinstance(value, str):
+            out[name] = [t.replace("’", "'") for t in _TOKEN.findall(value.lower())]
+    return out
+
+
+def _find(tokens: Sequence[str], words: Sequence[str]) -> int:
+    """Where ``words`` first occur together in ``tokens`` (-1 when they do not)."""
+    k = len(words)
+    for i in range(len(tokens) - k + 1):
+        if list(tokens[i : i + k]) == list(words):
+            return i
+    return -1
+
+
+def excerpt_fields(words: Sequence[str], ctx: Context) -> list[str]:
+    """The text fields in which ``words`` (lowercased) occur together, in order."""
+    return [f for f, toks in text_tokens(ctx).items() if words and _find(toks, words) >= 0]
+
+
+def _names(ctx: Context) -> set[str]:
+    """Lowercased names a note may not quote: fields, lists, and every word of every mention."""
+    names = {n.lower() for n in (*ctx.spans, *ctx.texts, *ctx.word_lists, *ctx.numbers)}
+    for m in ctx.spans:
+        value = ctx.example.get(m)
+        if isinstance(value, str):
+            names |= set(_TOKEN.findall(value.lower()))
+    return names
+
+
+def _list_members(ctx: Context) -> set[str]:
+    return {w.lower() for words in ctx.word_lists.values() for p in words for w in p.split()}
+
+
+def says_nothing(tail: Sequence[Lexeme], ctx: Context) -> bool:
+    """Whether a remark carries nothing a condition could check: only words (and commas or end
+    marks), none of them a field, mention, list or list member, a negation or relation word, or
+    a word of the example's that is not a stop word."""
+    if not any(lx.kind == "word" for lx in tail):
+        return False
+    example = {t for toks in text_tokens(ctx).values() for t in toks}
+    blocked = _names(ctx) | _list_members(ctx)
+    for lx in tail:
+        if lx.kind in ("punct", "end") or (lx.kind == "other" and lx.text in "+&!"):
+            continue
+        if lx.kind != "word":
+            return False
+        w = _low(lx).replace("n't", "")
+        if w in blocked or (w in CONTENT_WORDS and w not in _HEDGES) or w in _RELATING or _low(lx).endswith("n't") \
+                or w in ("dont", "doesnt", "isnt", "didnt", "wasnt", "arent", "cant", "nor") \
+                or (w in example and w not in STOP_WORDS):
+            return False
+    return True
+
+
+def _opening(lexemes: Sequence[Lexeme]) -> int:
+    """How many lexemes of filler open the note ("just", "it says", "because of the word")."""
+    k = 0
+    while k < len(lexemes) and lexemes[k].kind == "word" and _low(lexemes[k]) in _OPENERS:
+        k += 1
+    return k
+
+
+def _excerpt_prefix(lexemes: Sequence[Lexeme], start: int, ctx: Context) -> int:
+    """The end of the longest run of words from ``start`` on that is an excerpt of one text
+    field (``start`` when there is none)."""
+    end = start
+    while end < len(lexemes) and lexemes[end].kind in ("word", "num", "poss"):
+        end += 1
+    for j in range(end, start, -1):
+        if excerpt_fields([_low(lx).replace("’", "'") for lx in lexemes[start:j]], ctx):
+            return j
+    return start
+
+
+def cut_remark(lexemes: list[Lexeme], ctx: Context) -> list[Lexeme]:
+    """The lexemes with a ``REMARK`` marker where a trailing remark starts (see the module
+    docstring); unchanged when there is none. A remark with a quote is never cut."""
+    for i in range(1, len(lexemes)):
+        lx = lexemes[i]
+        tail = lexemes[i + 1:]
+        if any(t.kind == "quote" for t in lexemes[i:]):
+            break
+        if (_low(lx) in _ALWAYS and lx.kind in ("symbol", "word") and tail) or (
+                lx.text == "," and tail and says_nothing(tail, ctx)):
+            return _marked(lexemes, i)
+    for start in range(_opening(lexemes) + 1):
+        j = _excerpt_prefix(lexemes, start, ctx)
+        if start < j < len(lexemes) and says_nothing(lexemes[j:], ctx):
+            return _marked(lexemes, j)
+    return lexemes
+
+
+def _marked(lexemes: list[Lexeme], i: int) -> list[Lexeme]:
+    """The lexemes with an empty ``REMARK`` marker before the ``i``-th."""
+    at = lexemes[i].start
+    return [*lexemes[:i], Lexeme(REMARK, "", "", at, at), *lexemes[i:]]
+
+
+def _between_mentions(words: Sequence[str], field: str, ctx: Context) -> bool:
+    """Whether ``words`` lie between the task's two mentions in ``field`` (first occurrences)."""
+    mentions = [m for m, t in ctx.spans.items() if t == field]
+    toks = text_tokens(ctx).get(field, [])
+    if len(ctx.spans) != 2 or len(mentions) != 2:
+        return False
+    spots = []
+    for m in mentions:
+        value = ctx.example.get(m)
+        at = _find(toks, _TOKEN.findall(value.lower())) if isinstance(value, str) else -1
+        if at < 0:
+            return False
+        spots.append((at, at + len(_TOKEN.findall(str(value).lower()))))
+    (_, end), (start, _) = sorted(spots)
+    at = _find(toks[end:start], words)
+    return at >= 0
+
+
+def quote_excerpt(lexemes: list[Lexeme], ctx: Context, bare: bool = True) -> list[Lexeme]:
+    """The note read as its excerpt quoted (see the module docstring); unchanged when the
+    lexemes are not one excerpt of one text field. ``bare``: nothing was cut after it (only a
+    bare note of two words or more is read as the words between two mentions). An excerpt that
+    names a mention is left to the generous reading, without a verb of saying before it ("says
+    born in london": "born in" right before the place)."""
+    opened = _opening(lexemes)
+    for start in range(opened + 1):
+        body = lexemes[start:]
+        if not body or any(lx.kind not in ("word", "num", "poss") for lx in body):
+            return lexemes
+        words = [_low(lx).replace("’", "'") for lx in body]
+        fields = excerpt_fields(words, ctx)
+        if fields:
+            break
+    else:
+        return lexemes
+    if words[0] == "'s" or any(w in _names(ctx) for w in words):
+        # A mention or field is named: the grammar reads it.
+        mention = any(w in _TOKEN.findall(str(ctx.example.get(m, "")).lower())
+                      for m in ctx.spans for w in words)
+        saying = any(_low(lx) in ("says", "said") for lx in lexemes[:start])
+        return body if mention and saying and len(words) >= 2 else lexemes
+    if len(words) == 1 and (words[0] in STOP_WORDS or words[0] in CONTENT_WORDS
+                            or len(words[0]) < 3):
+        return lexemes
+    if len(fields) != 1:
+        return lexemes  # in two texts: which one is the writer's to say
+    first, last = body[0], body[-1]
+    text = " ".join(lx.text for lx in body).replace(" 's", "'s").replace(" ’s", "’s")
+    quote = Lexeme("quote", text, text, first.start, last.end)
+
+    def word(w: str) -> Lexeme:
+        return Lexeme("word", w, w, first.start, first.start)
+
+    said = any(_low(lx) not in ("just", "because", "bc", "cuz", "coz", "cause")
+               for lx in lexemes[:start])
+    if len(words) >= 2 and bare and not said and _between_mentions(words, fields[0], ctx):
+        return [quote, word("is"), word("between"), word("them")]
+    return [word(fields[0]), word("says"), quote]

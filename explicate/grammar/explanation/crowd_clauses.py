@@ -32,7 +32,8 @@ from explicate.grammar.explanation.crowd_notes import excerpt_fields
 from explicate.grammar.explanation.lexicon import CONTENT_WORDS, Context, Lexeme, keywords
 
 _SHORT = {"r": "are", "ur": "your", "u": "you", "btwn": "between", "btw": "between",
-          "bc": "because", "cuz": "because", "coz": "because", "b4": "before"}
+          "bc": "because", "cuz": "because", "coz": "because", "b4": "before",
+          "rite": "right"}
 _ARTICLES = frozenset({"the", "a", "an"})
 # Words of place or order next to which a word is read as a mention.
 _PLACE_BEFORE = frozenset({"before", "after", "between", "and", "of", "by", "than", "then",
@@ -84,7 +85,15 @@ def _mention_of(word: str, ctx: Context) -> str | None:
 def mention_words(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     """The lexemes with a mention's own word read as the mention next to a word of place."""
     out: list[Lexeme] = []
+    whole = 0  # words left of a mention's whole string, written out: kept as they are
     for i, lx in enumerate(lexemes):
+        if whole == 0 and (found := _mention_span(lexemes, i, ctx)) is not None \
+                and found[1] > 1:
+            whole = found[1]
+        if whole:
+            whole -= 1
+            out.append(lx)
+            continue
         name = _mention_of(lx.text, ctx) if lx.kind == "word" else None
         prev = _at(lexemes, i - 1)
         if prev is not None and _low(prev) in _ARTICLES:
@@ -270,7 +279,9 @@ def field_of_saying(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
 
 def negated_saying(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     """"doesnt say WORD" (WORD last in its clause, not a keyword or a name): WORD quoted."""
-    names = {n.lower() for n in (*ctx.spans, *ctx.texts, *ctx.word_lists, *ctx.labels)}
+    # A list's or label's name is quoted too ("doesnt say crash" is the word; "a crash word"
+    # the list).
+    names = {n.lower() for n in (*ctx.spans, *ctx.texts)}
     out: list[Lexeme] = []
     for i, lx in enumerate(lexemes):
         prev, verb = _at(lexemes, i - 2), _at(lexemes, i - 1)

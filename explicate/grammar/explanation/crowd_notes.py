@@ -26,6 +26,7 @@ from collections.abc import Sequence
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from explicate.grammar.explanation.crowd_typos import nearest_example_word
 from explicate.grammar.explanation.lexicon import CONTENT_WORDS, Context, Lexeme
 
 # The kind of the lexeme that marks where a remark starts (cut by ``speech.split_conclusion``).
@@ -38,6 +39,12 @@ _OPENERS = frozenset({"just", "because", "cause", "bc", "cuz", "coz", "of", "it"
 # Words that relate the two mentions ("married each other", "work together"): not a remark.
 _RELATING = frozenset({"each", "other", "together", "both", "them", "they", "their", "one",
                        "another"})
+# Words of letter case and form ("in caps"): a condition, not a remark.
+_FORM = frozenset({"caps", "capital", "capitals", "capitalized", "uppercase", "lowercase",
+                   "upper", "lower", "case", "letters", "bold", "hashtag", "number", "numbers",
+                   "long", "short", "length", "starts", "ends", "first", "last"})
+# A tail that opens with these joins another condition ("says cracked and replacment").
+_JOINING = frozenset({"and", "or", "but", "nor", "plus", "also", "&", "+"})
 # Content words that in a remark with nothing else checkable qualify the remark itself ("its
 # only a rumor", "just sports").
 _HEDGES = frozenset({"only", "just"})
@@ -90,7 +97,7 @@ def says_nothing(tail: Sequence[Lexeme], ctx: Context) -> bool:
     """Whether a remark carries nothing a condition could check: only words (and commas or end
     marks), none of them a field, mention, list or list member, a negation or relation word, or
     a word of the example's that is not a stop word."""
-    if not any(lx.kind == "word" for lx in tail):
+    if not any(lx.kind == "word" for lx in tail) or _low(tail[0]) in _JOINING:
         return False
     example = {t for toks in text_tokens(ctx).values() for t in toks}
     blocked = _names(ctx) | _list_members(ctx)
@@ -100,7 +107,8 @@ def says_nothing(tail: Sequence[Lexeme], ctx: Context) -> bool:
         if lx.kind != "word":
             return False
         w = _low(lx).replace("n't", "")
-        if w in blocked or (w in CONTENT_WORDS and w not in _HEDGES) or w in _RELATING or _low(lx).endswith("n't") \
+        if w in blocked or (w in CONTENT_WORDS and w not in _HEDGES) or w in _RELATING \
+                or w in _FORM or nearest_example_word(w, ctx) is not None or _low(lx).endswith("n't") \
                 or w in ("dont", "doesnt", "isnt", "didnt", "wasnt", "arent", "cant", "nor") \
                 or (w in example and w not in STOP_WORDS):
             return False

@@ -49,6 +49,12 @@ _PAIR = frozenset({"names", "people", "persons", "mentions", "entities", "two"})
 _SAYING = frozenset({"says", "say", "said", "mentions", "mention", "uses", "use", "contains",
                      "contain", "has", "have"})
 _NEGATED = frozenset({"doesn't", "don't", "didn't", "isn't", "not", "never"})
+# Words that make "there is ... between" about a list or a count, which the grammar reads.
+_QUANTITY = frozenset({"a", "an", "no", "any", "some", "one", "two", "word", "words", "only",
+                       "exactly", "more", "less", "fewer", "than", "at", "least", "most"})
+# Nouns after a list's name that make it the list ("a crash word", "no birth stuff").
+_LIST_NOUNS = frozenset({"word", "words", "term", "terms", "stuff", "list", "phrase", "phrases",
+                         "things", "thing", "ones"})
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
 
 
@@ -181,6 +187,11 @@ def order_words(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
             out += [_word(lx, "between"), _word(lx, "them")]
             i += 2
             continue
+        if pair and low == "between" and out and _low(out[-1]) in ("is", "are", "appears") \
+                and (nxt is None or _low(nxt) in _CLAUSE_END):
+            out += [lx, _word(lx, "them")]  # "died in is between"
+            i += 1
+            continue
         if pair and low == "between" and _low(nxt) == "the" and _low(after) in _PAIR and (
                 end_after is None or _low(end_after) in _CLAUSE_END):
             out += [lx, _word(lx, "them")]
@@ -210,10 +221,13 @@ def there_is_between(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
         words = [_low(x) for x in lxs[i + 2:j]]
         k = j + (j < len(lxs) and _low(lxs[j]) == "in")
         if not words or _low(_at(lxs, k)) != "between" or any(
-                w in keywords() or w in _ARTICLES or w in CONTENT_WORDS for w in words) or \
+                w in _QUANTITY or w in _ARTICLES or w in CONTENT_WORDS for w in words) or \
                 not excerpt_fields(words, ctx):
             continue
-        return [*lxs[:i], *lxs[i + 2:j], _word(lxs[i + 1], "is"), *lxs[k:]]
+        body = lxs[i + 2:j]
+        text = " ".join(x.text for x in body)
+        quote = Lexeme("quote", text, text, body[0].start, body[-1].end)
+        return [*lxs[:i], quote, _word(lxs[i + 1], "is"), *lxs[k:]]
     return lxs
 
 
@@ -297,10 +311,39 @@ def negated_saying(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     return out
 
 
+def list_name_as_word(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
+    """A list's name said bare ("urgent in the subject") where the example has that very word,
+    and no noun of words follows ("an urgent word" is the list): the word, quoted."""
+    lists = {n.lower() for n in ctx.word_lists}
+    out: list[Lexeme] = []
+    for i, lx in enumerate(lexemes):
+        nxt = _at(lexemes, i + 1)
+        if lx.kind == "word" and _low(lx) in lists and _low(nxt) not in _LIST_NOUNS and \
+                excerpt_fields([_low(lx)], ctx) and not (out and _low(out[-1]) in (
+                    "a", "an", "any", "no", "some")):
+            out.append(Lexeme("quote", lx.text, lx.text, lx.start, lx.end))
+        else:
+            out.append(lx)
+    return out
+
+
+def no_list_words(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
+    """"no LIST words (at all)" as the whole sentence, in a task with one text: "... in it"."""
+    lxs = [x for x in lexemes if x.kind != "end"]
+    lists = {n.lower() for n in ctx.word_lists}
+    words = [_low(x) for x in lxs]
+    if words[-2:] == ["at", "all"]:
+        words, lxs = words[:-2], lxs[:-2]
+    if len(ctx.texts) == 1 and len(words) == 3 and words[0] == "no" and words[1] in lists \
+            and words[2] in _LIST_NOUNS:
+        return [*lxs, _word(lxs[-1], "in"), _word(lxs[-1], "it")]
+    return list(lexemes)
+
+
 def rewrite(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     """All of the above, in order."""
-    lxs = short_forms(lexemes)
-    lxs = both_in(lxs, ctx)
+    lxs = no_list_words(short_forms(lexemes), ctx)
+    lxs = list_name_as_word(both_in(lxs, ctx), ctx)
     lxs = there_is_between(lxs, ctx)
     lxs = mention_words(lxs, ctx)
     lxs = said_of_mention(lxs, ctx)

@@ -35,10 +35,12 @@ REMARK = "remark"
 _ALWAYS = frozenset({"=", "means", "mean"})
 # Filler that may open a terse note ("just governing law", "says claim your prize").
 _OPENERS = frozenset({"just", "because", "cause", "bc", "cuz", "coz", "of", "it", "says",
-                      "said", "the", "phrase", "words", "word"})
-# Words that relate the two mentions ("married each other", "work together"): not a remark.
+                      "said", "the", "phrase", "words", "word", "asks", "asking", "for", "about",
+                      "talks", "mentions", "wants", "want", "they", "he", "she"})
+# Words that relate the two mentions ("married each other", "work together") or point at a
+# place ("born there"): not a remark.
 _RELATING = frozenset({"each", "other", "together", "both", "them", "they", "their", "one",
-                       "another"})
+                       "another", "there", "here"})
 # Words of letter case and form ("in caps"): a condition, not a remark.
 _FORM = frozenset({"caps", "capital", "capitals", "capitalized", "uppercase", "lowercase",
                    "upper", "lower", "case", "letters", "bold", "hashtag", "number", "numbers",
@@ -198,7 +200,9 @@ def quote_excerpt(lexemes: list[Lexeme], ctx: Context, bare: bool = True) -> lis
         # A mention or field is named: the grammar reads it.
         mention = any(w in _TOKEN.findall(str(ctx.example.get(m, "")).lower())
                       for m in ctx.spans for w in words)
-        saying = any(_low(lx) in ("says", "said") for lx in lexemes[:start])
+        # Only a note's bare "says" ("says born in london"): "it says the staff were rude"
+        # states the words the text has, mention and all.
+        saying = [_low(lx) for lx in lexemes[:start]] in (["says"], ["said"])
         return body if mention and saying and len(words) >= 2 else lexemes
     if len(words) == 1 and (words[0] in STOP_WORDS or words[0] in CONTENT_WORDS
                             or len(words[0]) < 3):

@@ -48,6 +48,7 @@ from explicate.grammar.explanation.lexicon import (
 _BARE_CONTRACTIONS = {
     "doesnt": "doesn't", "dont": "don't", "isnt": "isn't", "arent": "aren't", "wasnt": "wasn't",
     "werent": "weren't", "didnt": "didn't", "cant": "cannot", "cannot": "cannot",
+    "dosnt": "doesn't", "dosent": "doesn't", "doesent": "doesn't", "dont't": "don't",
 }
 # "I'd", "we'll", "you're": a pronoun's contraction, one content-free word (the lexer cuts it in
 # three: word, apostrophe, word).
@@ -138,12 +139,15 @@ def normalize(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
         else:
             out.append(lx)
         i += 1
-    out = cut_remark(distribute_fields(_there_as_it(out, ctx), ctx), ctx)
+    out = distribute_fields(_there_as_it(out, ctx), ctx)
+    # The crowd rewrites read the condition only, not a conclusion "so ..." cuts off later.
+    cond = len(split_conclusion(out)[0])
+    out, conclusion = cut_remark(out[:cond], ctx), out[cond:]
     cut = next((k for k, lx in enumerate(out) if lx.kind == REMARK), len(out))
-    head = quote_excerpt(out[:cut], ctx, bare=cut == len(out))
+    head = quote_excerpt(out[:cut], ctx, bare=cut == len(out) and not conclusion)
     if head == out[:cut]:
         head = crowd_clauses.rewrite(head, ctx)
-    return head + out[cut:]
+    return head + out[cut:] + conclusion
 
 
 # Verbs after which a clause-final "there" is the text the example is ("the word wife is there").
@@ -265,8 +269,16 @@ def generous(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     immediately before X". A slip in a word copied from the example ("delicous") is read as that
     word first (``crowd_typos``)."""
     known = keywords()
+    fixed = correct_example_slips(lexemes, ctx)
+    if fixed != list(lexemes):
+        # With its slips read as the example's words, the sentence may be a note or say words
+        # of a mention ("asks for bank detials", "the speakr is dead").
+        note = quote_excerpt(fixed, ctx)
+        if note != fixed:
+            return note
+        fixed = crowd_clauses.said_of_mention(fixed, ctx)
     lxs = []
-    for lx in correct_example_slips(lexemes, ctx):
+    for lx in fixed:
         name = mention_part(lx, ctx, known)
         lxs.append(_word(lx, name) if name is not None and " " not in name else lx)
     out: list[Lexeme] = []

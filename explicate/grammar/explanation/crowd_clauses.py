@@ -240,7 +240,7 @@ def both_in(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     """"(both) A and B are (both) in (the) F" (the whole sentence) said once per word: "F says
     'A' and F says 'B'", when A and B are single words of F in the example (or of the one text,
     for "in it" / "in there")."""
-    lxs = [x for x in lexemes if not (x.kind == "end")]
+    lxs = [x for x in lexemes if x.kind != "end"]
     if lxs and _low(lxs[0]) == "both":
         lxs = lxs[1:]
     if len(lxs) < 5 or _low(lxs[1]) != "and" or _low(lxs[3]) not in ("are", "is"):

@@ -177,8 +177,8 @@ def split_conclusion(lexemes: Sequence[Lexeme]) -> tuple[list[Lexeme], str]:
     words = [lx.text.lower() if lx.kind == "word" else lx.text for lx in lexemes]
     remark = next((k for k, lx in enumerate(lexemes) if lx.kind == REMARK), None)
     if remark is not None:  # marked by ``crowd_notes.cut_remark``
-        rest = " ".join(lx.text for lx in lexemes[remark + 1:])
-        return list(lexemes[:remark]), rest
+        said = " ".join(lx.text for lx in lexemes[remark + 1:])
+        return list(lexemes[:remark]), said
     for i in range(2, len(lexemes)):
         w, nxt = words[i], (words[i + 1] if i + 1 < len(words) else "")
         after_comma = words[i - 1] == ","

@@ -340,9 +340,44 @@ def no_list_words(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     return list(lexemes)
 
 
+def no_words(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
+    """"no X no Y", "no X or Y (words)", "no X (at all)" as the whole sentence, in a task with
+    one text, X and Y single words that name nothing of the task: "it does not say 'X' or
+    'Y'"."""
+    lxs = [x for x in lexemes if x.kind != "end"]
+    words = [_low(x) for x in lxs]
+    if words[-2:] == ["at", "all"]:
+        words, lxs = words[:-2], lxs[:-2]
+    if words and words[-1] in _LIST_NOUNS:
+        words, lxs = words[:-1], lxs[:-1]
+    if len(ctx.texts) != 1 or len(words) < 2 or words[0] != "no":
+        return list(lexemes)
+    names = {n.lower() for n in (*ctx.spans, *ctx.texts, *ctx.word_lists, *ctx.labels)}
+    picked: list[Lexeme] = []
+    k = 1
+    while k < len(lxs):
+        w = words[k]
+        if lxs[k].kind != "word" or w in names or w in keywords() or w in STOP_WORDS \
+                or w in CONTENT_WORDS or len(w) < 3:
+            return list(lexemes)
+        picked.append(lxs[k])
+        k += 1
+        if k < len(lxs) and words[k] in ("no", "or", "nor"):
+            k += 1
+        elif k < len(lxs):
+            return list(lexemes)
+    first = lxs[0]
+    out = [_word(first, "it"), _word(first, "does"), _word(first, "not"), _word(first, "say")]
+    for j, lx in enumerate(picked):
+        if j:
+            out.append(_word(lx, "or"))
+        out.append(Lexeme("quote", lx.text, lx.text, lx.start, lx.end))
+    return out
+
+
 def rewrite(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     """All of the above, in order."""
-    lxs = no_list_words(short_forms(lexemes), ctx)
+    lxs = no_words(no_list_words(short_forms(lexemes), ctx), ctx)
     lxs = list_name_as_word(both_in(lxs, ctx), ctx)
     lxs = there_is_between(lxs, ctx)
     lxs = mention_words(lxs, ctx)

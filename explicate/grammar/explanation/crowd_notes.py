@@ -11,6 +11,9 @@ condition, and the copied words, taken one by one, are keywords ("at any time") 
   after an excerpt that opens the note, only when the remark says nothing checkable of the example
   (no quote, number, field, mention, list, negation or relation word, and no word of the
   example's own besides stop words).
+- ``quote_excerpts``: a run-on of such excerpts joined by "and", "+" or commas ("sole discretion
+  and without notice", "widow, late husband") is each of them quoted, joined by "and"; only
+  when every part is one.
 - ``quote_excerpt``: what is left, when it is wholly a run of one text field's own words in
   order (punctuation aside) and names no mention, field or list, is that run quoted: "<field> says
   '<run>'"; in a task with two mentions, a run of two words or more that lies between them in the
@@ -46,6 +49,7 @@ _FORM = frozenset({"caps", "capital", "capitals", "capitalized", "uppercase", "l
                    "upper", "lower", "case", "letters", "bold", "hashtag", "number", "numbers",
                    "long", "short", "length", "starts", "ends", "first", "last"})
 # A tail that opens with these joins another condition ("says cracked and replacment").
+_NEGATED_BARE = frozenset({"dont", "doesnt", "isnt", "didnt", "wasnt", "arent", "cant", "nor"})
 _JOINING = frozenset({"and", "or", "but", "nor", "plus", "also", "&", "+"})
 # Content words that in a remark with nothing else checkable qualify the remark itself ("its
 # only a rumor", "just sports").
@@ -95,26 +99,38 @@ def _list_members(ctx: Context) -> set[str]:
     return {w.lower() for words in ctx.word_lists.values() for p in words for w in p.split()}
 
 
-def says_nothing(tail: Sequence[Lexeme], ctx: Context) -> bool:
-    """Whether a remark carries nothing a condition could check: only words (and commas or end
-    marks), none of them a field, mention, list or list member, a negation or relation word, or
-    a word of the example's that is not a stop word."""
-    if not any(lx.kind == "word" for lx in tail) or _low(tail[0]) in _JOINING:
-        return False
+def _content_free(lexemes: Sequence[Lexeme], ctx: Context) -> list[bool]:
+    """Per lexeme, whether a remark may hold it: a comma, an end mark, "+", "&", or a word that
+    is not a field, mention, list or list member, a negation, relation, letter-case or place
+    word, a slip of an example word, or a word of the example's that is not a stop word."""
     example = {t for toks in text_tokens(ctx).values() for t in toks}
     blocked = _names(ctx) | _list_members(ctx)
-    for lx in tail:
+    out: list[bool] = []
+    for lx in lexemes:
         if lx.kind in ("punct", "end") or (lx.kind == "other" and lx.text in "+&!"):
+            out.append(True)
             continue
-        if lx.kind != "word":
-            return False
         w = _low(lx).replace("n't", "")
-        if w in blocked or (w in CONTENT_WORDS and w not in _HEDGES) or w in _RELATING \
-                or w in _FORM or nearest_example_word(w, ctx) is not None or _low(lx).endswith("n't") \
-                or w in ("dont", "doesnt", "isnt", "didnt", "wasnt", "arent", "cant", "nor") \
-                or (w in example and w not in STOP_WORDS):
-            return False
-    return True
+        out.append(lx.kind == "word" and not (
+            w in blocked or (w in CONTENT_WORDS and w not in _HEDGES) or w in _RELATING
+            or w in _FORM or _low(lx).endswith("n't") or w in _NEGATED_BARE
+            or (w in example and w not in STOP_WORDS)
+            or nearest_example_word(w, ctx) is not None))
+    return out
+
+
+def _remark_starts(lexemes: Sequence[Lexeme], ctx: Context) -> list[bool]:
+    """Per position, whether the lexemes from there on are a remark that says nothing
+    checkable of the example (see the module docstring): all content free, with a word, not
+    opening with a conjunction."""
+    free = _content_free(lexemes, ctx)
+    out = [False] * (len(lexemes) + 1)
+    all_free, word = True, False
+    for k in range(len(lexemes) - 1, -1, -1):
+        all_free = all_free and free[k]
+        word = word or lexemes[k].kind == "word"
+        out[k] = all_free and word and _low(lexemes[k]) not in _JOINING
+    return out
 
 
 def _opening(lexemes: Sequence[Lexeme]) -> int:
@@ -140,17 +156,16 @@ def _excerpt_prefix(lexemes: Sequence[Lexeme], start: int, ctx: Context) -> int:
 def cut_remark(lexemes: list[Lexeme], ctx: Context) -> list[Lexeme]:
     """The lexemes with a ``REMARK`` marker where a trailing remark starts (see the module
     docstring); unchanged when there is none. A remark with a quote is never cut."""
-    for i in range(1, len(lexemes)):
+    last_quote = max((k for k, lx in enumerate(lexemes) if lx.kind == "quote"), default=-1)
+    remark = _remark_starts(lexemes, ctx)
+    for i in range(max(1, last_quote + 1), len(lexemes) - 1):
         lx = lexemes[i]
-        tail = lexemes[i + 1:]
-        if any(t.kind == "quote" for t in lexemes[i:]):
-            break
-        if (_low(lx) in _ALWAYS and lx.kind in ("symbol", "word") and tail) or (
-                lx.text == "," and tail and says_nothing(tail, ctx)):
+        if (_low(lx) in _ALWAYS and lx.kind in ("symbol", "word")) or (
+                lx.text == "," and remark[i + 1]):
             return _marked(lexemes, i)
     for start in range(_opening(lexemes) + 1):
         j = _excerpt_prefix(lexemes, start, ctx)
-        if start < j < len(lexemes) and says_nothing(lexemes[j:], ctx):
+        if start < j < len(lexemes) and j > last_quote and remark[j]:
             return _marked(lexemes, j)
     return lexemes
 
@@ -221,3 +236,28 @@ def quote_excerpt(lexemes: list[Lexeme], ctx: Context, bare: bool = True) -> lis
     if len(words) >= 2 and bare and not said and _between_mentions(words, fields[0], ctx):
         return [quote, word("is"), word("between"), word("them")]
     return [word(fields[0]), word("says"), quote]
+
+
+_JOINS = frozenset({"and", ",", "+", "&", ";"})
+
+
+def quote_excerpts(lexemes: list[Lexeme], ctx: Context) -> list[Lexeme]:
+    """A run-on of excerpts, each quoted (see the module docstring); unchanged unless every
+    part is an excerpt of one text field."""
+    parts: list[list[Lexeme]] = [[]]
+    for lx in lexemes:
+        if lx.text.lower() in _JOINS and lx.kind in ("word", "punct", "other"):
+            parts.append([])
+        else:
+            parts[-1].append(lx)
+    if len(parts) < 2 or any(not p for p in parts):
+        return lexemes
+    out: list[Lexeme] = []
+    for part in parts:
+        quoted = quote_excerpt(part, ctx, bare=False)
+        if quoted == part:
+            return lexemes
+        if out:
+            out.append(Lexeme("word", "and", "and", part[0].start, part[0].start))
+        out += quoted
+    return out

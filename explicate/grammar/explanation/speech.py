@@ -33,7 +33,12 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from explicate.grammar.explanation import crowd_clauses
 from explicate.grammar.explanation.crowd_fields import distribute_fields
-from explicate.grammar.explanation.crowd_notes import REMARK, cut_remark, quote_excerpt
+from explicate.grammar.explanation.crowd_notes import (
+    REMARK,
+    cut_remark,
+    quote_excerpt,
+    quote_excerpts,
+)
 from explicate.grammar.explanation.crowd_typos import correct_example_slips
 from explicate.grammar.explanation.lexicon import (
     Context,
@@ -145,6 +150,8 @@ def normalize(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     out, conclusion = cut_remark(out[:cond], ctx), out[cond:]
     cut = next((k for k, lx in enumerate(out) if lx.kind == REMARK), len(out))
     head = quote_excerpt(out[:cut], ctx, bare=cut == len(out) and not conclusion)
+    if head == out[:cut]:
+        head = quote_excerpts(head, ctx)
     if head == out[:cut]:
         head = crowd_clauses.rewrite(head, ctx)
     return head + out[cut:] + conclusion

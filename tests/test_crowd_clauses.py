@@ -74,3 +74,22 @@ def test_a_bare_list_name_that_is_the_examples_word_is_that_word() -> None:
     assert _complete("urgent in the heading", TWO) == ['heading contains "urgent"']
     assert _complete("an urgent word in the heading", TWO) == [
         "heading contains any of @urgent"]
+
+
+def test_a_letter_case_said_without_is() -> None:
+    assert _complete("founder name in all caps", PAIR) == ["founder is upper"]
+    # A field's whole value written out stands for the field.
+    heading = Context(("A", "B"), {}, ("heading", "body"), {},
+                      {"heading": "TERMINATION", "body": "We may end this at any time."})
+    assert _complete("TERMINATION in caps", heading) == ["heading is upper"]
+    assert _complete("the word end in caps", heading) == []
+
+
+def test_a_first_name_in_lower_case_is_the_mention_only_when_the_example_has_it_nowhere_else(
+        ) -> None:
+    assert _complete("larry started google", PAIR) == ['"started" between founder and company']
+    twice = Context(("NO", "YES"), {"founder": "snippet", "company": "snippet"}, ("snippet",), {},
+                    {"snippet": "Larry Page started Google, said larry.",
+                     "founder": "Larry Page", "company": "Google"})
+    assert '"started" between founder and company' not in _complete("larry started google",
+                                                                    twice)

@@ -76,7 +76,7 @@ def short_forms(lexemes: Sequence[Lexeme]) -> list[Lexeme]:
             for lx in lexemes]
 
 
-def _mention_of(word: str, ctx: Context) -> str | None:
+def mention_of(word: str, ctx: Context) -> str | None:
     """The mention a lower-case word is, by being its whole one-word string or a word of its
     string that no other mention has (not a stop word, keyword or any field's name)."""
     low = word.lower()
@@ -91,16 +91,12 @@ def _mention_of(word: str, ctx: Context) -> str | None:
 def mention_words(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     """The lexemes with a mention's own word read as the mention next to a word of place."""
     out: list[Lexeme] = []
-    whole = 0  # words left of a mention's whole string, written out: kept as they are
+    whole = whole_mentions(lexemes, ctx)  # a mention's whole string written out: kept
     for i, lx in enumerate(lexemes):
-        if whole == 0 and (found := _mention_span(lexemes, i, ctx)) is not None \
-                and found[1] > 1:
-            whole = found[1]
-        if whole:
-            whole -= 1
+        if i in whole:
             out.append(lx)
             continue
-        name = _mention_of(lx.text, ctx) if lx.kind == "word" else None
+        name = mention_of(lx.text, ctx) if lx.kind == "word" else None
         prev = _at(lexemes, i - 1)
         if prev is not None and _low(prev) in _ARTICLES:
             prev = _at(lexemes, i - 2)
@@ -129,6 +125,16 @@ def _mention_span(lexemes: Sequence[Lexeme], i: int, ctx: Context) -> tuple[str,
         if words and [_low(x) for x in lexemes[i : i + len(words)]] == words:
             return m, len(words)
     return None
+
+
+def whole_mentions(lexemes: Sequence[Lexeme], ctx: Context) -> set[int]:
+    """Positions of the lexemes that write out a mention's whole string of two words or more."""
+    out: set[int] = set()
+    for i in range(len(lexemes)):
+        found = _mention_span(lexemes, i, ctx)
+        if found is not None and found[1] > 1:
+            out.update(range(i, i + found[1]))
+    return out
 
 
 def said_of_mention(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
@@ -375,9 +381,43 @@ def no_words(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     return out
 
 
+_CASE_WORDS = frozenset({"caps", "capitals", "uppercase", "lowercase", "capital"})
+
+
+def case_without_is(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
+    """"(the) X (name) in (all) caps" as the whole sentence, X a mention or text field named,
+    or a field's whole value written out ("INDEMNIFICATION in caps"): "X is in ... caps"."""
+    lxs = [x for x in lexemes if x.kind != "end"]
+    k = 1 if lxs and _low(lxs[0]) in _ARTICLES else 0
+    words = [_low(x) for x in lxs]
+    try:
+        at = words.index("in", k + 1)
+    except ValueError:
+        return list(lexemes)
+    tail = words[at + 1:]
+    if not tail or tail[-1] not in _CASE_WORDS and tail[-2:] != ["lower", "case"] or \
+            len(tail) > 3 or any(w not in ("all", "in", "lower", "case", "upper", "letters")
+                                 and w not in _CASE_WORDS for w in tail):
+        return list(lexemes)
+    subject = words[k:at]
+    if subject[-1:] == ["name"]:
+        subject = subject[:-1]
+    fields = {f.lower(): f for f in (*ctx.spans, *ctx.texts)}
+    name = fields.get(" ".join(subject))
+    if name is None:
+        whole = [f for f in (*ctx.spans, *ctx.texts) if isinstance(v := ctx.example.get(f), str)
+                 and " ".join(_TOKEN.findall(v.lower())) == " ".join(subject)]
+        name = whole[0] if len(whole) == 1 else None
+    if name is None:
+        return list(lexemes)
+    first = lxs[k]
+    return [_word(first, name), _word(first, "is"), *lxs[at:]]
+
+
 def rewrite(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     """All of the above, in order."""
     lxs = no_words(no_list_words(short_forms(lexemes), ctx), ctx)
+    lxs = case_without_is(lxs, ctx)
     lxs = list_name_as_word(both_in(lxs, ctx), ctx)
     lxs = there_is_between(lxs, ctx)
     lxs = mention_words(lxs, ctx)

@@ -285,8 +285,9 @@ def generous(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
             return note
         fixed = crowd_clauses.said_of_mention(fixed, ctx)
     lxs = []
-    for lx in fixed:
-        name = mention_part(lx, ctx, known)
+    whole = crowd_clauses.whole_mentions(fixed, ctx)  # "anna reed" written out stays whole
+    for k, lx in enumerate(fixed):
+        name = None if k in whole else mention_part(lx, ctx, known)
         lxs.append(_word(lx, name) if name is not None and " " not in name else lx)
     out: list[Lexeme] = []
     i = 0
@@ -404,7 +405,27 @@ def mention_part(lx: Lexeme, ctx: Context, known: frozenset[str]) -> str | None:
         capital = word[:1].isupper() and any(p == word for p in parts)
         if last or capital:
             owners.append(name)
+    if not owners and _only_in_mention(low, ctx):
+        # A first name in lower case ("jane married john"): the mention's own word when the
+        # example has it nowhere else.
+        return crowd_clauses.mention_of(word, ctx)
     return owners[0] if len(owners) == 1 else None
+
+
+def _only_in_mention(low: str, ctx: Context) -> bool:
+    """Whether every occurrence of ``low`` in the example's texts is inside a mention's."""
+    for text in ctx.texts:
+        value = ctx.example.get(text)
+        if not isinstance(value, str):
+            continue
+        rest = value.lower()
+        for m in ctx.spans:
+            mention = ctx.example.get(m)
+            if isinstance(mention, str) and mention.strip():
+                rest = rest.replace(mention.lower(), " ")
+        if re.search(rf"(?<!\w){re.escape(low)}(?!\w)", rest):
+            return False
+    return True
 
 
 def verbatim_run(lexemes: Sequence[Lexeme], i: int, ctx: Context, known: frozenset[str]) -> int:

@@ -72,3 +72,9 @@ def test_a_bare_says_before_an_excerpt_with_a_mention_reads_the_mention() -> Non
         ("NO", "YES"), {"shop": "bio"}, ("bio",), {},
         {"bio": "They opened a bakery in Lyon.", "shop": "bakery"})) == [
         '"in lyon" within 0 words right of shop']
+
+
+def test_equals_before_a_number_compares() -> None:
+    links = Context(("HAM", "SPAM"), {}, ("body",), {}, {"body": "click here now", "links": 3})
+    assert _complete("links = 3", links) == ["links == 3"]
+    assert _complete("click here = spam", links) == ['body contains "click here"']

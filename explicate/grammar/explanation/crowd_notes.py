@@ -7,8 +7,8 @@ and add why those words decide the label. The grammar reads neither part: the re
 condition, and the copied words, taken one by one, are keywords ("at any time") or nothing.
 
 - ``cut_remark`` marks where the remark starts, for ``speech.split_conclusion`` to cut and
-  report it: always after "=" or "means" (a conclusion, as after "which means"); after a comma, or
-  after an excerpt that opens the note, only when the remark says nothing checkable of the example
+  report it: always at "means", or at "=" before words (a conclusion, as after "which means");
+  after a comma, or after an excerpt that opens the note, only when the remark says nothing checkable of the example
   (no quote, number, field, mention, list, negation or relation word, and no word of the
   example's own besides stop words).
 - ``quote_excerpts``: a run-on of such excerpts joined by "and", "+" or commas ("sole discretion
@@ -35,7 +35,7 @@ from explicate.grammar.explanation.lexicon import CONTENT_WORDS, Context, Lexeme
 # The kind of the lexeme that marks where a remark starts (cut by ``speech.split_conclusion``).
 REMARK = "remark"
 # Words that open a conclusion whatever follows ("X means Y", "X = Y").
-_ALWAYS = frozenset({"=", "means", "mean"})
+_ALWAYS = frozenset({"means", "mean"})
 # Filler that may open a terse note ("just governing law", "says claim your prize").
 _OPENERS = frozenset({"just", "because", "cause", "bc", "cuz", "coz", "of", "it", "says",
                       "said", "the", "phrase", "words", "word", "asks", "asking", "for", "about",
@@ -158,9 +158,13 @@ def cut_remark(lexemes: list[Lexeme], ctx: Context) -> list[Lexeme]:
     docstring); unchanged when there is none. A remark with a quote is never cut."""
     last_quote = max((k for k, lx in enumerate(lexemes) if lx.kind == "quote"), default=-1)
     remark = _remark_starts(lexemes, ctx)
+    numbers = [k for k, lx in enumerate(lexemes) if lx.kind == "num"]
     for i in range(max(1, last_quote + 1), len(lexemes) - 1):
         lx = lexemes[i]
-        if (_low(lx) in _ALWAYS and lx.kind in ("symbol", "word")) or (
+        # "=" before a number compares ("links = 3"); before words it concludes.
+        equals = lx.text == "=" and lexemes[i + 1].kind == "word" and not any(
+            k > i for k in numbers)
+        if (lx.kind == "word" and _low(lx) in _ALWAYS) or equals or (
                 lx.text == "," and remark[i + 1]):
             return _marked(lexemes, i)
     for start in range(_opening(lexemes) + 1):

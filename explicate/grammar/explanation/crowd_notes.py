@@ -8,9 +8,10 @@ condition, and the copied words, taken one by one, are keywords ("at any time") 
 
 - ``cut_remark`` marks where the remark starts, for ``speech.split_conclusion`` to cut and
   report it: always at "means", or at "=" before words (a conclusion, as after "which means");
-  after a comma, or after an excerpt that opens the note, only when the remark says nothing checkable of the example
-  (no quote, number, field, mention, list, negation or relation word, and no word of the
-  example's own besides stop words).
+  after a comma, or after an excerpt that opens the note, only when the remark says nothing
+  checkable of the example (no quote, number, field, mention, list, negation, relation,
+  letter-case or place word, no slip of an example word, and no word of the example's own
+  besides stop words).
 - ``quote_excerpts``: a run-on of such excerpts joined by "and", "+" or commas ("sole discretion
   and without notice", "widow, late husband") is each of them quoted, joined by "and"; only
   when every part is one.
@@ -19,7 +20,7 @@ condition, and the copied words, taken one by one, are keywords ("at any time") 
   '<run>'"; in a task with two mentions, a run of two words or more that lies between them in the
   example is said to be between them ("her husband" → "'her husband' is between them").
 
-Both only rewrite lexemes; what they change is read by the grammar as usual.
+All only rewrite lexemes; what they change is read by the grammar as usual.
 """
 
 from __future__ import annotations

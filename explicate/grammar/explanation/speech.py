@@ -10,7 +10,11 @@ and only where nothing with content is lost:
   punctuation named in two words ("question mark"), "the reason is that" → "because", a writer
   as the text ("the user says" → "it says"), "the two people" for a task's two mentions, and
   two text fields said together ("in the title and the body") said once each (``crowd_fields``),
-  and a clause-final "is there" as "is in it" when the task has one text.
+  and a clause-final "is there" as "is in it" when the task has one text. Then the crowd's
+  terse notes (``crowd_notes``: an excerpt and a remark, "terrible waste = against", "her
+  husband", "sole discretion and without notice") and clauses (``crowd_clauses``: a mention's
+  own word next to a word of place, "X is first", "in between", "there is X between", "A and B
+  are both in F", "no X no Y", "doesnt say X", "X name in all caps").
 - ``split_conclusion`` (lexemes, always): a trailing conclusion ("..., so they are married",
   "which means ...") is the reason for the label, not a condition; it is cut off and reported.
   A conclusion that quotes words is not cut (a quote is evidence, never dropped silently).
@@ -274,7 +278,8 @@ def generous(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     excerpt said next to a mention it stands next to in the example ("the staff were rude",
     "taking the drug") is said explicitly: "X is immediately followed by 'were rude'", "'taking'
     immediately before X". A slip in a word copied from the example ("delicous") is read as that
-    word first (``crowd_typos``)."""
+    word first (``crowd_typos``); with slips read so, the sentence may be a terse note or words
+    said of a mention ("asks for bank detials", "the speakr is dead")."""
     known = keywords()
     fixed = correct_example_slips(lexemes, ctx)
     if fixed != list(lexemes):
@@ -382,7 +387,8 @@ def _adjacent(ctx: Context, mention: str, words: str, right: bool) -> bool:
 def mention_part(lx: Lexeme, ctx: Context, known: frozenset[str]) -> str | None:
     """The mention a word names by being part of its string ("Obama" → the mention "Barack
     Obama", "rash" → "severe rash"): the mention's last word, or a capitalized word of it written
-    capitalized; only when exactly one mention has it and the word is not a keyword."""
+    capitalized; only when exactly one mention has it and the word is not a keyword; or any word
+    of one mention's alone ("jane" for "Jane Doe") that the example has nowhere else."""
     word = lx.text
     low = word.lower()
     if lx.kind != "word" or len(low) < 3 or low in STOP_WORDS:

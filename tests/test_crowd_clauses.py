@@ -93,3 +93,9 @@ def test_a_first_name_in_lower_case_is_the_mention_only_when_the_example_has_it_
                      "founder": "Larry Page", "company": "Google"})
     assert '"started" between founder and company' not in _complete("larry started google",
                                                                     twice)
+
+
+def test_an_example_word_before_word_is_that_word_a_list_name_is_the_list() -> None:
+    assert _complete("dim word is in the opinion", ONE) == ['opinion contains "dim"']
+    assert _complete("a flaws word is in the opinion", ONE) == [
+        "opinion contains any of @flaws"]

@@ -78,3 +78,8 @@ def test_equals_before_a_number_compares() -> None:
     links = Context(("HAM", "SPAM"), {}, ("body",), {}, {"body": "click here now", "links": 3})
     assert _complete("links = 3", links) == ["links == 3"]
     assert _complete("click here = spam", links) == ['body contains "click here"']
+
+
+def test_words_that_go_on_from_an_excerpt_without_a_remark_word_are_no_remark() -> None:
+    # "sister" is not the example's: the sentence is no excerpt, and nothing is dropped.
+    assert _complete("Ines Roy and her sister", PAIR) == []

@@ -414,10 +414,31 @@ def case_without_is(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     return [_word(first, name), _word(first, "is"), *lxs[at:]]
 
 
+def word_before_noun(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
+    """"X word is in ..." with X a word of the example and no list's name (a list's name before
+    "word" is the list: "a spouse word"): "the word X is in ..."."""
+    lists = {n.lower() for n in ctx.word_lists}
+    out: list[Lexeme] = []
+    i = 0
+    while i < len(lexemes):
+        lx, nxt = lexemes[i], _at(lexemes, i + 1)
+        prev = out[-1] if out else None
+        if lx.kind == "word" and _low(nxt) in ("word", "term") and _low(lx) not in lists \
+                and _low(lx) not in keywords() and _low(lx) not in STOP_WORDS \
+                and (prev is None or _low(prev) in _CLAUSE_END) \
+                and excerpt_fields([_low(lx)], ctx) and nxt is not None:
+            out += [_word(lx, "the"), nxt, Lexeme("quote", lx.text, lx.text, lx.start, lx.end)]
+            i += 2
+            continue
+        out.append(lx)
+        i += 1
+    return out
+
+
 def rewrite(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     """All of the above, in order."""
     lxs = no_words(no_list_words(short_forms(lexemes), ctx), ctx)
-    lxs = case_without_is(lxs, ctx)
+    lxs = word_before_noun(case_without_is(lxs, ctx), ctx)
     lxs = list_name_as_word(both_in(lxs, ctx), ctx)
     lxs = there_is_between(lxs, ctx)
     lxs = mention_words(lxs, ctx)

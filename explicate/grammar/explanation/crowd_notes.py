@@ -8,7 +8,8 @@ condition, and the copied words, taken one by one, are keywords ("at any time") 
 
 - ``cut_remark`` marks where the remark starts, for ``speech.split_conclusion`` to cut and
   report it: always at "means", or at "=" before words (a conclusion, as after "which means");
-  after a comma, or after an excerpt that opens the note, only when the remark says nothing
+  after a comma, or after an excerpt that opens the note where a remark's opening word follows
+  ("is", "thats", "lol"), only when the remark says nothing
   checkable of the example (no quote, number, field, mention, list, negation, relation,
   letter-case or place word, no slip of an example word, and no word of the example's own
   besides stop words).
@@ -50,6 +51,12 @@ _FORM = frozenset({"caps", "capital", "capitals", "capitalized", "uppercase", "l
                    "upper", "lower", "case", "letters", "bold", "hashtag", "number", "numbers",
                    "long", "short", "length", "starts", "ends", "first", "last"})
 # A tail that opens with these joins another condition ("says cracked and replacment").
+# Words a remark opens with after an excerpt ("worst idea ever lol", "click here is always a
+# scam", "studied there thats all"); without one, the next words may go on the excerpt ("John
+# Smith and his sister" is no excerpt and a remark).
+_REMARK_OPENERS = frozenset({"is", "are", "was", "were", "thats", "that's", "its", "it's",
+                             "this", "lol", "duh", "obviously", "clearly", "haha", "lmao",
+                             "definitely", "probably", "totally", "!", "."})
 _NEGATED_BARE = frozenset({"dont", "doesnt", "isnt", "didnt", "wasnt", "arent", "cant", "nor"})
 _JOINING = frozenset({"and", "or", "but", "nor", "plus", "also", "&", "+"})
 # Content words that in a remark with nothing else checkable qualify the remark itself ("its
@@ -170,7 +177,8 @@ def cut_remark(lexemes: list[Lexeme], ctx: Context) -> list[Lexeme]:
             return _marked(lexemes, i)
     for start in range(_opening(lexemes) + 1):
         j = _excerpt_prefix(lexemes, start, ctx)
-        if start < j < len(lexemes) and j > last_quote and remark[j]:
+        if start < j < len(lexemes) and j > last_quote and remark[j] \
+                and _low(lexemes[j]) in _REMARK_OPENERS:
             return _marked(lexemes, j)
     return lexemes
 

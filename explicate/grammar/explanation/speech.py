@@ -311,6 +311,10 @@ def generous(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
         plain = 0 if k else _plain_run(lxs, i, ctx, known)
         j = i + (k or plain)
         nxt = _mention_at(lxs, j + (j < len(lxs) and lxs[j].text.lower() in _ARTICLES), ctx)
+        if (k or plain) and _goes_on(lxs, j, ctx, known):
+            out += lxs[i:j]  # "and his sister": the excerpt goes on with words it lacks
+            i = j
+            continue
         if k or (plain and (prev or nxt)):
             body = " ".join(w.text for w in lxs[i:j])
             quote = Lexeme("quote", body, body, lx.start, lxs[j - 1].end)
@@ -330,6 +334,18 @@ def generous(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
         out.append(lx)
         i += 1
     return out
+
+
+def _goes_on(lexemes: Sequence[Lexeme], j: int, ctx: Context, known: frozenset[str]) -> bool:
+    """Whether the word at ``j``, right after a run copied from the example, continues it with
+    a word the example lacks (not a keyword, a name or a stop word): the run is then no
+    excerpt, and quoting it would let that word be dropped as unknown."""
+    if j >= len(lexemes) or lexemes[j].kind != "word":
+        return False
+    low = lexemes[j].text.lower()
+    names = {n.lower() for n in (*ctx.spans, *ctx.texts, *ctx.word_lists, *ctx.labels)}
+    return low not in known and low not in names and low not in STOP_WORDS \
+        and not in_example(low, ctx)
 
 
 def _plain_run(lexemes: Sequence[Lexeme], i: int, ctx: Context, known: frozenset[str]) -> int:

@@ -99,3 +99,9 @@ def test_an_example_word_before_word_is_that_word_a_list_name_is_the_list() -> N
     assert _complete("dim word is in the opinion", ONE) == ['opinion contains "dim"']
     assert _complete("a flaws word is in the opinion", ONE) == [
         "opinion contains any of @flaws"]
+
+
+def test_they_with_a_verb_of_saying_are_the_writers_not_the_mentions() -> None:
+    # Read as the two mentions, "they use started" would say both names contain "started".
+    assert _complete("they use started", PAIR) == ['snippet contains "started"']
+    assert _complete("larry is first", PAIR) == ["founder before company"]

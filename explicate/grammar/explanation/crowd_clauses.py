@@ -103,8 +103,9 @@ def mention_words(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
         nxt = _at(lexemes, i + 1)
         # "the aspect is the waiter", "the target is stadium": the mention's value, said.
         said = prev is not None and _low(prev) in _COPULA
+        first = _low(nxt) in _ORDER_VERBS and _low(_at(lexemes, i + 2)) in _FIRST | _LAST
         if name is not None and not said and (_low(prev) in _PLACE_BEFORE or (
-                _low(nxt) in _PLACE_AFTER and i == 0)):
+                (_low(nxt) in _PLACE_AFTER or first) and i == 0)):
             out.append(_word(lx, name))
         else:
             out.append(lx)

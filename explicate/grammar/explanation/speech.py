@@ -76,6 +76,9 @@ _WRITERS = frozenset({"user", "writer", "author", "poster", "sender", "reviewer"
                       "customer", "he", "she", "someone", "commenter", "speaker"})
 _SAYING = frozenset({"says", "said", "mentions", "mentioned", "writes", "wrote", "uses", "used",
                      "states", "stated", "talks", "reads", "refers", "complains", "claims"})
+# "they say wife", "they use the word wife": the writers, not the two mentions.
+_THEY_SAY = frozenset({"say", "said", "use", "used", "mention", "mentioned", "write", "wrote",
+                       "state", "stated"})
 # Nouns for the whole document that may decorate a field name ("the email body", "subject line").
 _DOC_NOUNS = frozenset({"email", "e-mail", "mail", "tweet", "post", "letter", "note", "review",
                         "message", "document", "text", "sentence", "article"})
@@ -143,7 +146,7 @@ def normalize(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
             out.append(Lexeme("word", "them", "them", lx.start, nxt.end if nxt else lx.end))
             i += 2
             continue
-        elif low in _WRITERS and nlow in _SAYING:
+        elif (low in _WRITERS and nlow in _SAYING) or (low == "they" and nlow in _THEY_SAY):
             out.append(_word(lx, "it"))
         else:
             out.append(lx)

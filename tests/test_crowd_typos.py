@@ -25,7 +25,20 @@ def test_a_slip_in_an_example_word_reads_as_that_word() -> None:
 def test_other_forms_known_words_and_ties_are_not_corrected() -> None:
     # Another form of an example word may be meant as written: not a slip.
     assert nearest_example_word("crashed", CTX) is None
-    assert nearest_example_word("risotot", CTX) is None
+    assert nearest_example_word("crashing", CTX) is None
+
+
+def test_a_slip_near_the_end_of_a_word_is_a_slip_unless_both_end_like_words() -> None:
+    # Differing only in the last letters is another form only when each ending is a word
+    # ending ("crashed" / "crashes"); "risotot", "speakr", "stoped" are slips.
+    assert nearest_example_word("risotot", CTX) == "risotto"
+    slips = Context(("A", "B"), {}, ("q",), {}, {"q": "My speaker stopped working"})
+    assert nearest_example_word("speakr", slips) == "speaker"
+    assert nearest_example_word("stoped", slips) == "stopped"
+    assert nearest_example_word("speakers", slips) is None
+
+
+def test_the_rest_is_never_corrected() -> None:
     # Words of the example, keywords, names and short words are never rewritten.
     assert nearest_example_word("delicious", CTX) is None
     assert nearest_example_word("between", CTX) is None

@@ -40,10 +40,18 @@ def example_words(ctx: Context) -> dict[str, str]:
     return words
 
 
+# Endings that make another form of a word ("crash", "crashes", "crashed", "crashing").
+_ENDINGS = frozenset({"", "s", "es", "ed", "d", "ing", "er", "ers", "est", "ly", "e", "y",
+                      "ies", "ied"})
+
+
 def _another_form(a: str, b: str) -> bool:
-    """Whether ``a`` and ``b`` differ only in their last few letters ("crashed", "crashes")."""
-    common = next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
-    return common >= max(len(a), len(b)) - _ENDING
+    """Whether ``a`` and ``b`` differ only in their last few letters, each ending in a word
+    ending ("crashed", "crashes"); "speakr" / "speaker" or "stoped" / "stopped" are slips."""
+    common = next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
+                  min(len(a), len(b)))
+    return common >= max(len(a), len(b)) - _ENDING and a[common:] in _ENDINGS \
+        and b[common:] in _ENDINGS
 
 
 def nearest_example_word(word: str, ctx: Context, vocab: dict[str, str] | None = None

@@ -10,7 +10,11 @@ and only where nothing with content is lost:
   punctuation named in two words ("question mark"), "the reason is that" → "because", a writer
   as the text ("the user says" → "it says"), "the two people" for a task's two mentions, and
   two text fields said together ("in the title and the body") said once each (``crowd_fields``),
-  and a clause-final "is there" as "is in it" when the task has one text.
+  and a clause-final "is there" as "is in it" when the task has one text. Then the crowd's
+  terse notes (``crowd_notes``: an excerpt and a remark, "terrible waste = against", "her
+  husband", "sole discretion and without notice") and clauses (``crowd_clauses``: a mention's
+  own word next to a word of place, "X is first", "in between", "there is X between", "A and B
+  are both in F", "no X no Y", "doesnt say X", "X name in all caps").
 - ``split_conclusion`` (lexemes, always): a trailing conclusion ("..., so they are married",
   "which means ...") is the reason for the label, not a condition; it is cut off and reported.
   A conclusion that quotes words is not cut (a quote is evidence, never dropped silently).
@@ -31,7 +35,14 @@ from collections.abc import Sequence
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from explicate.grammar.explanation import crowd_clauses
 from explicate.grammar.explanation.crowd_fields import distribute_fields
+from explicate.grammar.explanation.crowd_notes import (
+    REMARK,
+    cut_remark,
+    quote_excerpt,
+    quote_excerpts,
+)
 from explicate.grammar.explanation.crowd_typos import correct_example_slips
 from explicate.grammar.explanation.lexicon import (
     Context,
@@ -46,6 +57,7 @@ from explicate.grammar.explanation.lexicon import (
 _BARE_CONTRACTIONS = {
     "doesnt": "doesn't", "dont": "don't", "isnt": "isn't", "arent": "aren't", "wasnt": "wasn't",
     "werent": "weren't", "didnt": "didn't", "cant": "cannot", "cannot": "cannot",
+    "dosnt": "doesn't", "dosent": "doesn't", "doesent": "doesn't", "dont't": "don't",
 }
 # "I'd", "we'll", "you're": a pronoun's contraction, one content-free word (the lexer cuts it in
 # three: word, apostrophe, word).
@@ -64,6 +76,9 @@ _WRITERS = frozenset({"user", "writer", "author", "poster", "sender", "reviewer"
                       "customer", "he", "she", "someone", "commenter", "speaker"})
 _SAYING = frozenset({"says", "said", "mentions", "mentioned", "writes", "wrote", "uses", "used",
                      "states", "stated", "talks", "reads", "refers", "complains", "claims"})
+# "they say wife", "they use the word wife": the writers, not the two mentions.
+_THEY_SAY = frozenset({"say", "said", "use", "used", "mention", "mentioned", "write", "wrote",
+                       "state", "stated"})
 # Nouns for the whole document that may decorate a field name ("the email body", "subject line").
 _DOC_NOUNS = frozenset({"email", "e-mail", "mail", "tweet", "post", "letter", "note", "review",
                         "message", "document", "text", "sentence", "article"})
@@ -131,12 +146,22 @@ def normalize(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
             out.append(Lexeme("word", "them", "them", lx.start, nxt.end if nxt else lx.end))
             i += 2
             continue
-        elif low in _WRITERS and nlow in _SAYING:
+        elif (low in _WRITERS and nlow in _SAYING) or (low == "they" and nlow in _THEY_SAY):
             out.append(_word(lx, "it"))
         else:
             out.append(lx)
         i += 1
-    return distribute_fields(_there_as_it(out, ctx), ctx)
+    out = distribute_fields(_there_as_it(out, ctx), ctx)
+    # The crowd rewrites read the condition only, not a conclusion "so ..." cuts off later.
+    cond = len(split_conclusion(out)[0])
+    out, conclusion = cut_remark(out[:cond], ctx), out[cond:]
+    cut = next((k for k, lx in enumerate(out) if lx.kind == REMARK), len(out))
+    head = quote_excerpt(out[:cut], ctx, bare=cut == len(out) and not conclusion)
+    if head == out[:cut]:
+        head = quote_excerpts(head, ctx)
+    if head == out[:cut]:
+        head = crowd_clauses.rewrite(head, ctx)
+    return head + out[cut:] + conclusion
 
 
 # Verbs after which a clause-final "there" is the text the example is ("the word wife is there").
@@ -164,6 +189,10 @@ def _there_as_it(lexemes: list[Lexeme], ctx: Context) -> list[Lexeme]:
 def split_conclusion(lexemes: Sequence[Lexeme]) -> tuple[list[Lexeme], str]:
     """The lexemes of the condition and the text of a trailing conclusion ("" when none)."""
     words = [lx.text.lower() if lx.kind == "word" else lx.text for lx in lexemes]
+    remark = next((k for k, lx in enumerate(lexemes) if lx.kind == REMARK), None)
+    if remark is not None:  # marked by ``crowd_notes.cut_remark``
+        said = " ".join(lx.text for lx in lexemes[remark + 1:])
+        return list(lexemes[:remark]), said
     for i in range(2, len(lexemes)):
         w, nxt = words[i], (words[i + 1] if i + 1 < len(words) else "")
         after_comma = words[i - 1] == ","
@@ -252,11 +281,21 @@ def generous(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     excerpt said next to a mention it stands next to in the example ("the staff were rude",
     "taking the drug") is said explicitly: "X is immediately followed by 'were rude'", "'taking'
     immediately before X". A slip in a word copied from the example ("delicous") is read as that
-    word first (``crowd_typos``)."""
+    word first (``crowd_typos``); with slips read so, the sentence may be a terse note or words
+    said of a mention ("asks for bank detials", "the speakr is dead")."""
     known = keywords()
+    fixed = correct_example_slips(lexemes, ctx)
+    if fixed != list(lexemes):
+        # With its slips read as the example's words, the sentence may be a note or say words
+        # of a mention ("asks for bank detials", "the speakr is dead").
+        note = quote_excerpt(fixed, ctx)
+        if note != fixed:
+            return note
+        fixed = crowd_clauses.said_of_mention(fixed, ctx)
     lxs = []
-    for lx in correct_example_slips(lexemes, ctx):
-        name = mention_part(lx, ctx, known)
+    whole = crowd_clauses.whole_mentions(fixed, ctx)  # "anna reed" written out stays whole
+    for k, lx in enumerate(fixed):
+        name = None if k in whole else mention_part(lx, ctx, known)
         lxs.append(_word(lx, name) if name is not None and " " not in name else lx)
     out: list[Lexeme] = []
     i = 0
@@ -275,6 +314,10 @@ def generous(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
         plain = 0 if k else _plain_run(lxs, i, ctx, known)
         j = i + (k or plain)
         nxt = _mention_at(lxs, j + (j < len(lxs) and lxs[j].text.lower() in _ARTICLES), ctx)
+        if (k or plain) and _goes_on(lxs, j, ctx, known):
+            out += lxs[i:j]  # "and his sister": the excerpt goes on with words it lacks
+            i = j
+            continue
         if k or (plain and (prev or nxt)):
             body = " ".join(w.text for w in lxs[i:j])
             quote = Lexeme("quote", body, body, lx.start, lxs[j - 1].end)
@@ -294,6 +337,18 @@ def generous(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
         out.append(lx)
         i += 1
     return out
+
+
+def _goes_on(lexemes: Sequence[Lexeme], j: int, ctx: Context, known: frozenset[str]) -> bool:
+    """Whether the word at ``j``, right after a run copied from the example, continues it with
+    a word the example lacks (not a keyword, a name or a stop word): the run is then no
+    excerpt, and quoting it would let that word be dropped as unknown."""
+    if j >= len(lexemes) or lexemes[j].kind != "word":
+        return False
+    low = lexemes[j].text.lower()
+    names = {n.lower() for n in (*ctx.spans, *ctx.texts, *ctx.word_lists, *ctx.labels)}
+    return low not in known and low not in names and low not in STOP_WORDS \
+        and not in_example(low, ctx)
 
 
 def _plain_run(lexemes: Sequence[Lexeme], i: int, ctx: Context, known: frozenset[str]) -> int:
@@ -351,7 +406,8 @@ def _adjacent(ctx: Context, mention: str, words: str, right: bool) -> bool:
 def mention_part(lx: Lexeme, ctx: Context, known: frozenset[str]) -> str | None:
     """The mention a word names by being part of its string ("Obama" → the mention "Barack
     Obama", "rash" → "severe rash"): the mention's last word, or a capitalized word of it written
-    capitalized; only when exactly one mention has it and the word is not a keyword."""
+    capitalized; only when exactly one mention has it and the word is not a keyword; or any word
+    of one mention's alone ("jane" for "Jane Doe") that the example has nowhere else."""
     word = lx.text
     low = word.lower()
     if lx.kind != "word" or len(low) < 3 or low in STOP_WORDS:
@@ -374,7 +430,27 @@ def mention_part(lx: Lexeme, ctx: Context, known: frozenset[str]) -> str | None:
         capital = word[:1].isupper() and any(p == word for p in parts)
         if last or capital:
             owners.append(name)
+    if not owners and _only_in_mention(low, ctx):
+        # A first name in lower case ("jane married john"): the mention's own word when the
+        # example has it nowhere else.
+        return crowd_clauses.mention_of(word, ctx)
     return owners[0] if len(owners) == 1 else None
+
+
+def _only_in_mention(low: str, ctx: Context) -> bool:
+    """Whether every occurrence of ``low`` in the example's texts is inside a mention's."""
+    for text in ctx.texts:
+        value = ctx.example.get(text)
+        if not isinstance(value, str):
+            continue
+        rest = value.lower()
+        for m in ctx.spans:
+            mention = ctx.example.get(m)
+            if isinstance(mention, str) and mention.strip():
+                rest = rest.replace(mention.lower(), " ")
+        if re.search(rf"(?<!\w){re.escape(low)}(?!\w)", rest):
+            return False
+    return True
 
 
 def verbatim_run(lexemes: Sequence[Lexeme], i: int, ctx: Context, known: frozenset[str]) -> int:

@@ -1,0 +1,276 @@
+"""Terse crowd notes: an excerpt of the example and a remark ("terrible waste = against",
+"attributed to means it caused it", "click here is always a scam", "worst idea ever lol",
+"her husband").
+
+Crowd workers often write no sentence at all: they copy a few words of the example, unquoted,
+and add why those words decide the label. The grammar reads neither part: the remark is not a
+condition, and the copied words, taken one by one, are keywords ("at any time") or nothing.
+
+- ``cut_remark`` marks where the remark starts, for ``speech.split_conclusion`` to cut and
+  report it: always at "means", or at "=" before words (a conclusion, as after "which means");
+  after a comma, or after an excerpt that opens the note where a remark's opening word follows
+  ("is", "thats", "lol"), only when the remark says nothing
+  checkable of the example (no quote, number, field, mention, list, negation, relation,
+  letter-case or place word, no slip of an example word, and no word of the example's own
+  besides stop words).
+- ``quote_excerpts``: a run-on of such excerpts joined by "and", "+" or commas ("sole discretion
+  and without notice", "widow, late husband") is each of them quoted, joined by "and"; only
+  when every part is one.
+- ``quote_excerpt``: what is left, when it is wholly a run of one text field's own words in
+  order (punctuation aside) and names no mention, field or list, is that run quoted: "<field> says
+  '<run>'"; in a task with two mentions, a run of two words or more that lies between them in the
+  example is said to be between them ("her husband" → "'her husband' is between them").
+
+All only rewrite lexemes; what they change is read by the grammar as usual.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from spacy.lang.en.stop_words import STOP_WORDS
+
+from explicate.grammar.explanation.crowd_typos import nearest_example_word
+from explicate.grammar.explanation.lexicon import CONTENT_WORDS, Context, Lexeme
+
+# The kind of the lexeme that marks where a remark starts (cut by ``speech.split_conclusion``).
+REMARK = "remark"
+# Words that open a conclusion whatever follows ("X means Y", "X = Y").
+_ALWAYS = frozenset({"means", "mean"})
+# Filler that may open a terse note ("just governing law", "says claim your prize").
+_OPENERS = frozenset({"just", "because", "cause", "bc", "cuz", "coz", "of", "it", "says",
+                      "said", "the", "phrase", "words", "word", "asks", "asking", "for", "about",
+                      "talks", "mentions", "wants", "want", "they", "he", "she"})
+# Words that relate the two mentions ("married each other", "work together") or point at a
+# place ("born there"): not a remark.
+_RELATING = frozenset({"each", "other", "together", "both", "them", "they", "their", "one",
+                       "another", "there", "here"})
+# Words of letter case and form ("in caps"): a condition, not a remark.
+_FORM = frozenset({"caps", "capital", "capitals", "capitalized", "uppercase", "lowercase",
+                   "upper", "lower", "case", "letters", "bold", "hashtag", "number", "numbers",
+                   "long", "short", "length", "starts", "ends", "first", "last"})
+# A tail that opens with these joins another condition ("says cracked and replacment").
+# Words a remark opens with after an excerpt ("worst idea ever lol", "click here is always a
+# scam", "studied there thats all"); without one, the next words may go on the excerpt ("John
+# Smith and his sister" is no excerpt and a remark).
+_REMARK_OPENERS = frozenset({"is", "are", "was", "were", "thats", "that's", "its", "it's",
+                             "this", "lol", "duh", "obviously", "clearly", "haha", "lmao",
+                             "definitely", "probably", "totally", "!", "."})
+_NEGATED_BARE = frozenset({"dont", "doesnt", "isnt", "didnt", "wasnt", "arent", "cant", "nor"})
+_JOINING = frozenset({"and", "or", "but", "nor", "plus", "also", "&", "+"})
+# Content words that in a remark with nothing else checkable qualify the remark itself ("its
+# only a rumor", "just sports").
+_HEDGES = frozenset({"only", "just"})
+_TOKEN = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*|['’]s\b")
+
+
+def _low(lx: Lexeme) -> str:
+    return lx.text.lower()
+
+
+def text_tokens(ctx: Context) -> dict[str, list[str]]:
+    """Each text field's words in order, lowercased, punctuation left out ("'s" kept)."""
+    out: dict[str, list[str]] = {}
+    for name in ctx.texts:
+        value = ctx.example.get(name)
+        if isinstance(value, str):
+            out[name] = [t.replace("’", "'") for t in _TOKEN.findall(value.lower())]
+    return out
+
+
+def _find(tokens: Sequence[str], words: Sequence[str]) -> int:
+    """Where ``words`` first occur together in ``tokens`` (-1 when they do not)."""
+    k = len(words)
+    for i in range(len(tokens) - k + 1):
+        if list(tokens[i : i + k]) == list(words):
+            return i
+    return -1
+
+
+def excerpt_fields(words: Sequence[str], ctx: Context) -> list[str]:
+    """The text fields in which ``words`` (lowercased) occur together, in order."""
+    return [f for f, toks in text_tokens(ctx).items() if words and _find(toks, words) >= 0]
+
+
+def _names(ctx: Context) -> set[str]:
+    """Lowercased names a note may not quote: fields, lists, and every word of every mention."""
+    names = {n.lower() for n in (*ctx.spans, *ctx.texts, *ctx.word_lists, *ctx.numbers)}
+    for m in ctx.spans:
+        value = ctx.example.get(m)
+        if isinstance(value, str):
+            names |= set(_TOKEN.findall(value.lower()))
+    return names
+
+
+def _list_members(ctx: Context) -> set[str]:
+    return {w.lower() for words in ctx.word_lists.values() for p in words for w in p.split()}
+
+
+def _content_free(lexemes: Sequence[Lexeme], ctx: Context) -> list[bool]:
+    """Per lexeme, whether a remark may hold it: a comma, an end mark, "+", "&", or a word that
+    is not a field, mention, list or list member, a negation, relation, letter-case or place
+    word, a slip of an example word, or a word of the example's that is not a stop word."""
+    example = {t for toks in text_tokens(ctx).values() for t in toks}
+    blocked = _names(ctx) | _list_members(ctx)
+    out: list[bool] = []
+    for lx in lexemes:
+        if lx.kind in ("punct", "end") or (lx.kind == "other" and lx.text in "+&!"):
+            out.append(True)
+            continue
+        w = _low(lx).replace("n't", "")
+        out.append(lx.kind == "word" and not (
+            w in blocked or (w in CONTENT_WORDS and w not in _HEDGES) or w in _RELATING
+            or w in _FORM or _low(lx).endswith("n't") or w in _NEGATED_BARE
+            or (w in example and w not in STOP_WORDS)
+            or nearest_example_word(w, ctx) is not None))
+    return out
+
+
+def _remark_starts(lexemes: Sequence[Lexeme], ctx: Context) -> list[bool]:
+    """Per position, whether the lexemes from there on are a remark that says nothing
+    checkable of the example (see the module docstring): all content free, with a word, not
+    opening with a conjunction."""
+    free = _content_free(lexemes, ctx)
+    out = [False] * (len(lexemes) + 1)
+    all_free, word = True, False
+    for k in range(len(lexemes) - 1, -1, -1):
+        all_free = all_free and free[k]
+        word = word or lexemes[k].kind == "word"
+        out[k] = all_free and word and _low(lexemes[k]) not in _JOINING
+    return out
+
+
+def _opening(lexemes: Sequence[Lexeme]) -> int:
+    """How many lexemes of filler open the note ("just", "it says", "because of the word")."""
+    k = 0
+    while k < len(lexemes) and lexemes[k].kind == "word" and _low(lexemes[k]) in _OPENERS:
+        k += 1
+    return k
+
+
+def _excerpt_prefix(lexemes: Sequence[Lexeme], start: int, ctx: Context) -> int:
+    """The end of the longest run of words from ``start`` on that is an excerpt of one text
+    field (``start`` when there is none)."""
+    end = start
+    while end < len(lexemes) and lexemes[end].kind in ("word", "num", "poss"):
+        end += 1
+    for j in range(end, start, -1):
+        if excerpt_fields([_low(lx).replace("’", "'") for lx in lexemes[start:j]], ctx):
+            return j
+    return start
+
+
+def cut_remark(lexemes: list[Lexeme], ctx: Context) -> list[Lexeme]:
+    """The lexemes with a ``REMARK`` marker where a trailing remark starts (see the module
+    docstring); unchanged when there is none. A remark with a quote is never cut."""
+    last_quote = max((k for k, lx in enumerate(lexemes) if lx.kind == "quote"), default=-1)
+    remark = _remark_starts(lexemes, ctx)
+    numbers = [k for k, lx in enumerate(lexemes) if lx.kind == "num"]
+    for i in range(max(1, last_quote + 1), len(lexemes) - 1):
+        lx = lexemes[i]
+        # "=" before a number compares ("links = 3"); before words it concludes.
+        equals = lx.text == "=" and lexemes[i + 1].kind == "word" and not any(
+            k > i for k in numbers)
+        if (lx.kind == "word" and _low(lx) in _ALWAYS) or equals or (
+                lx.text == "," and remark[i + 1]):
+            return _marked(lexemes, i)
+    for start in range(_opening(lexemes) + 1):
+        j = _excerpt_prefix(lexemes, start, ctx)
+        if start < j < len(lexemes) and j > last_quote and remark[j] \
+                and _low(lexemes[j]) in _REMARK_OPENERS:
+            return _marked(lexemes, j)
+    return lexemes
+
+
+def _marked(lexemes: list[Lexeme], i: int) -> list[Lexeme]:
+    """The lexemes with an empty ``REMARK`` marker before the ``i``-th."""
+    at = lexemes[i].start
+    return [*lexemes[:i], Lexeme(REMARK, "", "", at, at), *lexemes[i:]]
+
+
+def _between_mentions(words: Sequence[str], field: str, ctx: Context) -> bool:
+    """Whether ``words`` lie between the task's two mentions in ``field`` (first occurrences)."""
+    mentions = [m for m, t in ctx.spans.items() if t == field]
+    toks = text_tokens(ctx).get(field, [])
+    if len(ctx.spans) != 2 or len(mentions) != 2:
+        return False
+    spots = []
+    for m in mentions:
+        value = ctx.example.get(m)
+        at = _find(toks, _TOKEN.findall(value.lower())) if isinstance(value, str) else -1
+        if at < 0:
+            return False
+        spots.append((at, at + len(_TOKEN.findall(str(value).lower()))))
+    (_, end), (start, _) = sorted(spots)
+    at = _find(toks[end:start], words)
+    return at >= 0
+
+
+def quote_excerpt(lexemes: list[Lexeme], ctx: Context, bare: bool = True) -> list[Lexeme]:
+    """The note read as its excerpt quoted (see the module docstring); unchanged when the
+    lexemes are not one excerpt of one text field. ``bare``: nothing was cut after it (only a
+    bare note of two words or more is read as the words between two mentions). An excerpt that
+    names a mention is left to the generous reading, without a verb of saying before it ("says
+    born in london": "born in" right before the place)."""
+    opened = _opening(lexemes)
+    for start in range(opened + 1):
+        body = lexemes[start:]
+        if not body or any(lx.kind not in ("word", "num", "poss") for lx in body):
+            return lexemes
+        words = [_low(lx).replace("’", "'") for lx in body]
+        fields = excerpt_fields(words, ctx)
+        if fields:
+            break
+    else:
+        return lexemes
+    if words[0] == "'s" or any(w in _names(ctx) for w in words):
+        # A mention or field is named: the grammar reads it.
+        mention = any(w in _TOKEN.findall(str(ctx.example.get(m, "")).lower())
+                      for m in ctx.spans for w in words)
+        # Only a note's bare "says" ("says born in london"): "it says the staff were rude"
+        # states the words the text has, mention and all.
+        saying = [_low(lx) for lx in lexemes[:start]] in (["says"], ["said"])
+        return body if mention and saying and len(words) >= 2 else lexemes
+    if len(words) == 1 and (words[0] in STOP_WORDS or words[0] in CONTENT_WORDS
+                            or len(words[0]) < 3):
+        return lexemes
+    if len(fields) != 1:
+        return lexemes  # in two texts: which one is the writer's to say
+    first, last = body[0], body[-1]
+    text = " ".join(lx.text for lx in body).replace(" 's", "'s").replace(" ’s", "’s")
+    quote = Lexeme("quote", text, text, first.start, last.end)
+
+    def word(w: str) -> Lexeme:
+        return Lexeme("word", w, w, first.start, first.start)
+
+    said = any(_low(lx) not in ("just", "because", "bc", "cuz", "coz", "cause")
+               for lx in lexemes[:start])
+    if len(words) >= 2 and bare and not said and _between_mentions(words, fields[0], ctx):
+        return [quote, word("is"), word("between"), word("them")]
+    return [word(fields[0]), word("says"), quote]
+
+
+_JOINS = frozenset({"and", ",", "+", "&", ";"})
+
+
+def quote_excerpts(lexemes: list[Lexeme], ctx: Context) -> list[Lexeme]:
+    """A run-on of excerpts, each quoted (see the module docstring); unchanged unless every
+    part is an excerpt of one text field."""
+    parts: list[list[Lexeme]] = [[]]
+    for lx in lexemes:
+        if lx.text.lower() in _JOINS and lx.kind in ("word", "punct", "other"):
+            parts.append([])
+        else:
+            parts[-1].append(lx)
+    if len(parts) < 2 or any(not p for p in parts):
+        return lexemes
+    out: list[Lexeme] = []
+    for part in parts:
+        quoted = quote_excerpt(part, ctx, bare=False)
+        if quoted == part:
+            return lexemes
+        if out:
+            out.append(Lexeme("word", "and", "and", part[0].start, part[0].start))
+        out += quoted
+    return out

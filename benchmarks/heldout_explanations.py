@@ -1,9 +1,10 @@
 """Held-out explanations: does the English front end read what people nobody tuned on wrote?
 
-Run: ``PYTHONPATH=. .venv/bin/python benchmarks/heldout_explanations.py [--show N]``.
+Run: ``PYTHONPATH=. .venv/bin/python benchmarks/heldout_explanations.py [--fixture DIR] [--show N]``.
 
-The fixture (``tests/fixtures/heldout/``) was written without reading the English grammar or the
-project's corpus: ``tasks.json`` holds seven task shapes (field names, mentions, word lists,
+A fixture (``tests/fixtures/heldout/``, the default; ``tests/fixtures/heldout2/``, a second one by
+another writer, over seven other task shapes) was written without reading the English grammar or
+the project's corpus: ``tasks.json`` holds its task shapes (field names, mentions, word lists,
 labels, the labeled examples the explanations talk about, and probe rows), and
 ``explanations.tsv`` one explanation per row with the expected DSL condition a careful reader
 would compile, or ``unsupported: why`` where the DSL cannot say it. Two styles: ``graduate``
@@ -53,6 +54,7 @@ from explicate.grammar.explanation import Context, parse_explanation  # noqa: E4
 from explicate.runtime.explain import ExplainResult, votes  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "heldout"
+FIXTURES = (FIXTURE, ROOT / "tests" / "fixtures" / "heldout2")  # every held-out fixture
 STYLES = ("graduate", "crowd")
 COLUMNS = ("task", "example", "style", "explanation", "expected")
 UNSUPPORTED = "unsupported:"
@@ -231,13 +233,15 @@ def rates(outcomes: Iterable[Outcome]) -> dict[str, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--fixture", type=Path, default=FIXTURE,
+                    help="the fixture directory (tasks.json, explanations.tsv); default: %(default)s")
     ap.add_argument("--show", type=int, default=0, help="print N rows that are not correct")
     ap.add_argument("--task", default=None, help="only this task")
     ap.add_argument("--rows", type=Path, default=None,
                     help="write every row's outcome here (JSON lines), to compare two grammars")
     args = ap.parse_args()
-    tasks = load_tasks()
-    rows = [r for r in load_rows() if args.task in (None, r.task)]
+    tasks = load_tasks(args.fixture / "tasks.json")
+    rows = [r for r in load_rows(args.fixture / "explanations.tsv") if args.task in (None, r.task)]
     latency = sorted(parse_ms(tasks, rows))
     t0 = time.perf_counter()
     outcomes = []
@@ -246,7 +250,8 @@ def main() -> None:
         outcomes.append(judge(task, r, None if r.unsupported else expected_votes(task, r)))
     seconds = time.perf_counter() - t0
 
-    print(f"{len(rows)} held-out explanations over {len(tasks)} task shapes ({seconds:.1f} s)\n")
+    print(f"{len(rows)} held-out explanations over {len(tasks)} task shapes in {args.fixture.name} "
+          f"({seconds:.1f} s)\n")
     print(f"{'':24} {'n':>4} {'parse%':>7} {'kept%':>7} {'full%':>7} {'correct%':>9} "
           f"{'wrong%':>7} {'unsup%':>7}")
     figures: dict[str, Any] = {}
@@ -280,7 +285,7 @@ def main() -> None:
         print(f"\nparse latency (parser alone): median {figures['parse_ms']['median']} ms, "
               f"p99 {figures['parse_ms']['p99']} ms, max {figures['parse_ms']['max']} ms")
     figures["seconds"] = round(seconds, 1)
-    print(json.dumps({"heldout": figures}, sort_keys=True))
+    print(json.dumps({args.fixture.name: figures}, sort_keys=True))
 
 
 if __name__ == "__main__":

@@ -1,10 +1,10 @@
-"""The held-out explanation fixture (tests/fixtures/heldout/) is well formed.
+"""The held-out explanation fixtures (tests/fixtures/heldout/, tests/fixtures/heldout2/) are well formed.
 
-It checks the fixture, not the English grammar: every row names a task and an example that exist,
+They check the fixtures, not the English grammar: every row names a task and an example that exist,
 every expected DSL condition compiles against its task and holds on its own example (so a reader
 who compiled it would keep it), and votes on some but not all of the task's rows (so explain's
 uniform filter would not reject a correct reading). No parse rates are asserted here; they are
-measured by benchmarks/heldout_explanations.py.
+measured by benchmarks/heldout_explanations.py (``--fixture DIR``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.heldout_explanations import (  # noqa: E402
+    FIXTURES,
     STYLES,
     Row,
     Task,
@@ -27,9 +28,10 @@ from benchmarks.heldout_explanations import (  # noqa: E402
 )
 from explicate.ir import ABSTAIN  # noqa: E402
 
-TASKS = load_tasks()
-ROWS = load_rows()
+TASKS = {d.name: load_tasks(d / "tasks.json") for d in FIXTURES}
+ROWS = {d.name: load_rows(d / "explanations.tsv") for d in FIXTURES}
 NEEDS_NER = ("a PERSON", "a GPE", "a LOC", "a DATE", "an ORG")
+CORPUS_FIELDS = {"text", "subj", "obj", "review", "aspect", "title", "body", "chemical", "disease"}
 
 
 def _ner_installed() -> bool:
@@ -42,16 +44,36 @@ def _ner_installed() -> bool:
     return True
 
 
-def test_sizes() -> None:
-    assert len(TASKS) >= 6
-    styles = [r.style for r in ROWS]
-    assert styles.count("graduate") >= 150
+def _fields(fixture: str) -> set[str]:
+    return {f for t in TASKS[fixture].values() for f in t.fields}
+
+
+@pytest.mark.parametrize("fixture", list(TASKS))
+def test_sizes(fixture: str) -> None:
+    assert len(TASKS[fixture]) >= 6
+    styles = [r.style for r in ROWS[fixture]]
+    assert styles.count("graduate") >= 130
     assert styles.count("crowd") >= 80
+    assert len(styles) >= 200
     assert set(styles) <= set(STYLES)
+    unsupported = sum(r.unsupported for r in ROWS[fixture])
+    assert 0 < unsupported < len(styles) / 4, "some rows, not most, are unsupported"
 
 
-@pytest.mark.parametrize("task", TASKS.values(), ids=list(TASKS))
-def test_task_shape(task: Task) -> None:
+def test_fixtures_are_different_tasks() -> None:
+    """Each fixture is its own set of task shapes: no task name or field name is shared."""
+    names = list(TASKS)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            assert not set(TASKS[a]) & set(TASKS[b]), (a, b)
+            assert not _fields(a) & _fields(b), (a, b, _fields(a) & _fields(b))
+
+
+TASK_CASES = [(f, t) for f in TASKS for t in TASKS[f].values()]
+
+
+@pytest.mark.parametrize("fixture,task", TASK_CASES, ids=[f"{f}-{t.name}" for f, t in TASK_CASES])
+def test_task_shape(fixture: str, task: Task) -> None:
     assert 10 <= len(task.probes) <= 30
     assert task.examples
     rows = [*task.probes, *task.examples.values()]
@@ -62,19 +84,23 @@ def test_task_shape(task: Task) -> None:
         for number in task.numbers:
             assert isinstance(r[number], int | float)
     assert {e["label"] for e in task.examples.values()} <= set(task.labels)
-    assert not {"text", "subj", "obj", "review", "aspect", "title", "body", "chemical",
-                "disease"} & set(task.fields), "field names must differ from the corpus"
+    assert not CORPUS_FIELDS & set(task.fields), "field names must differ from the corpus"
 
 
-def test_no_duplicate_rows() -> None:
-    keys = [(r.task, r.text.lower()) for r in ROWS]
+@pytest.mark.parametrize("fixture", list(TASKS))
+def test_no_duplicate_rows(fixture: str) -> None:
+    keys = [(r.task, r.text.lower()) for r in ROWS[fixture]]
     assert len(keys) == len(set(keys))
 
 
-@pytest.mark.parametrize("row", ROWS, ids=[f"line{r.line}" for r in ROWS])
-def test_row(row: Row) -> None:
-    assert row.task in TASKS
-    task = TASKS[row.task]
+ROW_CASES = [(f, r) for f in ROWS for r in ROWS[f]]
+
+
+@pytest.mark.parametrize("fixture,row", ROW_CASES, ids=[f"{f}-line{r.line}" for f, r in ROW_CASES])
+def test_row(fixture: str, row: Row) -> None:
+    tasks = TASKS[fixture]
+    assert row.task in tasks
+    task = tasks[row.task]
     assert row.example in task.examples
     assert row.text
     if row.unsupported:

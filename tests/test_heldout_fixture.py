@@ -52,7 +52,7 @@ def _fields(fixture: str) -> set[str]:
 def test_sizes(fixture: str) -> None:
     assert len(TASKS[fixture]) >= 6
     styles = [r.style for r in ROWS[fixture]]
-    assert styles.count("graduate") >= 130
+    assert styles.count("graduate") >= 150
     assert styles.count("crowd") >= 80
     assert len(styles) >= 200
     assert set(styles) <= set(STYLES)

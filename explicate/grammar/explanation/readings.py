@@ -204,7 +204,8 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
         first_error = first_error or error
         if found:
             out.readings = [Reading(w, lab, *_words_of(skipped, ctx, w)) for w, lab in found]
-            out.unsupported, out.warnings = scratch.unsupported, scratch.warnings
+            out.unsupported = scratch.unsupported
+            out.warnings.extend(scratch.warnings)  # after the conclusion's, if any
             out.warnings.extend(f"read '{w}' as '{r}'" for w, r in fx)
             return out
         unsupported += [u for u in scratch.unsupported if u not in unsupported]

@@ -243,3 +243,22 @@ def test_a_colon_head_with_content_the_reading_lacks_is_partial() -> None:
 ])
 def test_a_word_named_by_its_adjective(text: str, dsl: str) -> None:
     assert complete(text, BIRTH) == [dsl]
+
+
+def test_a_text_picked_only_for_being_first_is_said_in_a_warning() -> None:
+    """Over several text fields with none named and the quote in both, the reading reads the
+    first field and says so; naming a field (or a part noun for it) leaves no warning."""
+    ctx = Context(labels=("HAM", "SPAM"), texts=("subject", "message"),
+                  example={"subject": "win now", "message": "win your prize"})
+    guessed = parse_explanation('spam because "win" appears', ctx)
+    assert [to_dsl(r.when) for r in guessed.readings] == ['subject contains "win"']
+    assert any("no text field named: read 'subject'" in w for w in guessed.warnings)
+    for named in ('spam because the message contains "win"',
+                  'spam because the subject contains "win"'):
+        assert not [w for w in parse_explanation(named, ctx).warnings if "no text field" in w]
+    # The quote in one field only chooses it: no guess, no warning.
+    ctx = Context(labels=("HAM", "SPAM"), texts=("subject", "message"),
+                  example={"subject": "hello", "message": "win your prize"})
+    held = parse_explanation('spam because "win" appears', ctx)
+    assert [to_dsl(r.when) for r in held.readings] == ['message contains "win"']
+    assert not held.warnings

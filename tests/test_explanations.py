@@ -226,6 +226,21 @@ def test_filter_bank_reports_why_each_reading_was_dropped() -> None:
     assert applied.L[:, 0].tolist() == [-1, 1, -1]
 
 
+def test_a_quote_in_it_is_in_the_text_and_quotes_alone_are_never_kept() -> None:
+    """"'his wife' is in it" is about the example's text, not the phrase inside itself (which
+    read as the constant ``true``); and a reading that compares quoted strings alone, with no
+    field read, is dropped as uniform even without a pool."""
+    parsed = parse_explanation('label spouse because "his wife" is in it', CONTEXT)
+    assert [to_dsl(r.when) for r in parsed.readings] == ['sentence contains "his wife"']
+    parsed = parse_explanation('"x" is in it and "wife" is not in it', CONTEXT)
+    assert [to_dsl(r.when) for r in parsed.readings] == [
+        'sentence contains "x" and not sentence contains "wife"']
+    df = pd.DataFrame([{"label": "SPOUSE", "explanation": "'wife' is in 'his wife'", **EXAMPLE}])
+    (one,) = explain(df, ["NOT_SPOUSE", "SPOUSE"]).explained
+    assert not one.kept
+    assert one.rejected[0]["reason"].startswith("uniform: reads no field")
+
+
 def test_keep_best_keeps_one_reading_per_explanation() -> None:
     df = pd.DataFrame([{"label": "SPOUSE",
                         "explanation": '"wife" is between person1 and person2 or "his" is '
@@ -635,3 +650,13 @@ def test_words_read_past_carry_no_content(text: str) -> None:
     """A topic or addressee a construction reads past ("a death with the word 'died'", "asks the
     reader to 'verify'") never hides a negation: no complete reading of these drops it."""
     assert not [r for r in parse_explanation(text, CONTEXT).readings if not r.partial]
+
+
+def test_a_conclusion_cut_off_is_reported_with_the_reading() -> None:
+    """The words read as the reason for the label are said in the warnings, not lost when a
+    reading is found."""
+    parsed = parse_explanation('"his wife" is between person1 and person2 so they are married',
+                               CONTEXT)
+    assert [to_dsl(r.when) for r in parsed.readings] == ['"his wife" between person1 and person2']
+    assert "read 'so they are married' as the reason for the label, not a condition" in \
+        parsed.warnings

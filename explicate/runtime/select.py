@@ -4,7 +4,8 @@ Each reading is a candidate LF. In order, a candidate is dropped when:
 
 1. **compile**: it does not type-check against the data's fields;
 2. **semantic**: it does not vote the explanation's label on the explanation's own example;
-3. **uniform**: on the unlabeled pool it votes on no row or on every row;
+3. **uniform**: it reads no field (a condition over quoted strings alone), or on the unlabeled
+   pool it votes on no row or on every row;
 4. **duplicate meaning**: its IR (after normalize) equals an LF already kept;
 5. **duplicate signature**: its votes on the pool equal those of an LF already kept.
 
@@ -25,6 +26,7 @@ from explicate import ir
 from explicate.compiler import Schema, compile_rules
 from explicate.compiler.normalize import normalize
 from explicate.errors import ExplicateError
+from explicate.primitives.text import Truth
 from explicate.runtime.apply import apply_program
 
 
@@ -110,6 +112,11 @@ class FilterBank:
 
     def judge(self, j: int, c: Candidate) -> Rejection | None:
         """Why candidate ``j`` is dropped, or None when it is kept (and remembered as kept)."""
+        if _constant(c.lf.when):
+            # Known without a pool: a condition over no field ("'wife' is in 'his wife'") is
+            # the same on every row, so it labels all of them or none.
+            return Rejection(c.dsl, Reason.UNIFORM, "uniform: reads no field of the example, "
+                             "so it votes on every row or on none")
         want = self.labels.index(c.lf.label.name)
         got = int(self.on_examples[c.index - 1, j])
         if got != want:
@@ -137,6 +144,12 @@ class FilterBank:
         self._meanings[key] = c.lf.name
         self._kept_from.add(c.index)
         return None
+
+
+def _constant(when: ir.Expr) -> bool:
+    """The condition is settled without data: quoted strings compared with each other, and no
+    field read."""
+    return not ir.fields_read(when) and any(isinstance(n, Truth) for n in ir.walk(when))
 
 
 def vote_tables(candidates: Sequence[Candidate], decls: Sequence[ir.Expr], schema: Schema,

@@ -443,8 +443,7 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                 elif follow == "is" and _next_is(lexemes, i + 2, "not") and (
                         _next_is(lexemes, i + 3, "the") or _next_is(lexemes, i + 3, "case")):
                     sym = Symbol("it", "it", lx.start, lx.end)
-                elif last_ref is not None:
-                    ref = _antecedent(out, last_ref, floor)
+                elif last_ref is not None and (ref := _antecedent(out, floor)) is not None:
                     sym = Symbol(ref.name, ref.value, lx.start, lx.end)
                 else:
                     sym = Symbol("FIELD", ctx.default_text or "text", lx.start, lx.end)
@@ -559,18 +558,23 @@ def _merge_words(symbols: list[Symbol]) -> list[Symbol]:
     return out
 
 
-def _antecedent(out: list[Symbol], last: Symbol, floor: int = 0) -> Symbol:
+def _antecedent(out: list[Symbol], floor: int = 0) -> Symbol | None:
     """What "it" refers to: the latest mention, phrase or object that is not the subject of the
     current clause ("a person's box overlaps a bike's box and the person is above it"); the
-    clause starts after the last separator or colon (``floor``)."""
+    clause starts after the last separator or colon (``floor``). None where "it" is the text:
+    nothing but the subject came before, or a quoted phrase is said to be "in it" ("'his wife'
+    is in it" is about the example's text, never the phrase inside itself or another quote)."""
     clause_start = max((k + 1 for k, s in enumerate(out) if s.name in SEPARATORS), default=floor)
     clause_start = max(clause_start, floor)
     refs = [s for s in out if s.name in ("ENT", "QUOTE", "OBJ")]
     subject = next((s for s in out[clause_start:] if s.name in ("ENT", "QUOTE", "OBJ")), None)
+    if subject is not None and subject.name == "QUOTE" and out and out[-1].value in (
+            "in", "inside", "within"):
+        return None
     for s in reversed(refs):
         if subject is None or s.value != subject.value:
             return s
-    return last
+    return None
 
 
 def _next_is(lexemes: Sequence[Lexeme], i: int, word: str) -> bool:

@@ -32,12 +32,14 @@ from explicate.grammar.explanation.ellipsis import colon_split, shared_predicate
 from explicate.grammar.explanation.lexicon import (
     SEPARATORS,
     Context,
+    Lexeme,
     Symbol,
     carries_content,
     classify,
     focused,
     in_example,
     part_noun,
+    role_field,
     scan,
 )
 from explicate.grammar.explanation.parser import MAX_ITEMS, OverBudget, parse_symbols, reading_budget, render
@@ -138,6 +140,32 @@ def parse_explanation(text: str, ctx: Context | None = None, name: str = "<expla
             gc.enable()
 
 
+def _guessed_text(ctx: Context) -> str | None:
+    # ``Context.default_text`` when nothing chose it: the first of several text fields, none
+    # of them the mentions' text or named "sentence"/"text", and no focus.
+    if len(ctx.texts) < 2 or ctx.focus in ctx.texts or len(set(ctx.spans.values())) == 1:
+        return None
+    if any(name in ctx.texts for name in ("sentence", "text")):
+        return None
+    return ctx.texts[0]
+
+
+def _guess_warning(ctx: Context, lexemes: Sequence[Lexeme],
+                   found: Sequence[tuple[ir.Expr, str | None]]) -> list[str]:
+    """A warning when a reading reads a text field the sentence never named, picked only for
+    being the first of several ("the text contains 'urgent'" over subject and message)."""
+    guess = _guessed_text(ctx)
+    if guess is None or not any(guess in ir.fields_read(w) for w, _ in found):
+        return []
+    lower = {t.lower() for t in ctx.texts}
+    if any(lx.kind == "word" and (lx.text.lower() in lower or role_field(lx.text.lower(),
+                                                                          ctx.texts))
+           for lx in lexemes):
+        return []
+    return [f"no text field named: read '{guess}', the first of {', '.join(ctx.texts)}; "
+            "name the field to choose another"]
+
+
 def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Parsed:
     ctx = ctx or Context()
     source = ir.Source(name, text)
@@ -204,7 +232,9 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
         first_error = first_error or error
         if found:
             out.readings = [Reading(w, lab, *_words_of(skipped, ctx, w)) for w, lab in found]
-            out.unsupported, out.warnings = scratch.unsupported, scratch.warnings
+            out.unsupported = scratch.unsupported
+            out.warnings.extend(scratch.warnings)  # after the conclusion's, if any
+            out.warnings.extend(_guess_warning(ctx, lexemes, found))
             out.warnings.extend(f"read '{w}' as '{r}'" for w, r in fx)
             return out
         unsupported += [u for u in scratch.unsupported if u not in unsupported]

@@ -27,6 +27,12 @@ and per task (``--rows FILE`` writes every row's outcome, to compare two grammar
 
 Also the parser's latency on these rows alone (no filters): median, p99, max.
 
+A fixture may also hold ``spouse.tsv``: explanations about real rows of the shared Spouse dev set,
+named by row index and ``doc_id`` (the text is read from ``$EXPLICATE_DATA/spouse`` at run time,
+never stored in the fixture). They are explained together, with the dev set as the pool, and the
+majority vote of the LFs kept from them is scored on Spouse test (SPOUSE precision, recall, F1);
+without the shared data this part is skipped with the reason.
+
 Ends with one JSON line of the figures.
 """
 
@@ -35,6 +41,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import statistics
 import sys
 import time
@@ -51,13 +58,19 @@ sys.path.insert(0, str(ROOT))  # this checkout's explicate, not an installed cop
 
 from explicate import apply_rules, explain  # noqa: E402
 from explicate.grammar.explanation import Context, parse_explanation  # noqa: E402
+from explicate.runtime.data import read_table  # noqa: E402
 from explicate.runtime.explain import ExplainResult, votes  # noqa: E402
+from explicate.runtime.metrics import precision_recall_f1  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "heldout"
 FIXTURES = (FIXTURE, ROOT / "tests" / "fixtures" / "heldout2")  # every held-out fixture
 STYLES = ("graduate", "crowd")
 COLUMNS = ("task", "example", "style", "explanation", "expected")
 UNSUPPORTED = "unsupported:"
+DATA = Path(os.environ.get("EXPLICATE_DATA", ROOT.parent / "shared" / "data"))
+SPOUSE_COLUMNS = ("row", "doc_id", "label", "style", "explanation")
+SPOUSE_DATA_COLUMNS = ["sentence", "person1", "person2", "doc_id", "gold"]
+SPOUSE_LABELS = ("NOT_SPOUSE", "SPOUSE")
 
 
 @dataclass(frozen=True)
@@ -218,6 +231,89 @@ def parse_ms(tasks: dict[str, Task], rows: list[Row]) -> list[float]:
     return out
 
 
+@dataclass(frozen=True)
+class SpouseRow:
+    """An explanation about one row of the shared Spouse dev set (named, not copied)."""
+
+    line: int  # line of spouse.tsv (the header is line 1)
+    row: int  # 0-based row of spouse/dev.tsv
+    doc_id: str  # that row's doc_id, to check the row is the one the writer read
+    label: str  # SPOUSE or NOT_SPOUSE: the row's gold label, which the explanation justifies
+    style: str
+    text: str
+
+
+def load_spouse_rows(path: Path) -> list[SpouseRow]:
+    """The Spouse rows of a fixture (``spouse.tsv``); none when the fixture has no such file."""
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8", newline="") as f:
+        lines = list(csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+    if tuple(lines[0]) != SPOUSE_COLUMNS:
+        raise ValueError(f"{path}: the header must be {SPOUSE_COLUMNS}, not {lines[0]}")
+    rows = []
+    for number, cells in enumerate(lines[1:], start=2):
+        if not cells or cells[0].startswith("#"):
+            continue
+        if len(cells) != len(SPOUSE_COLUMNS):
+            raise ValueError(f"{path}:{number}: {len(cells)} fields, expected {len(SPOUSE_COLUMNS)}")
+        row, doc_id, label, style, text = (c.strip() for c in cells)
+        rows.append(SpouseRow(number, int(row), doc_id, label, style, text))
+    return rows
+
+
+def spouse_data(data: Path = DATA) -> tuple[pd.DataFrame, pd.DataFrame] | str:
+    """Spouse (dev, test) from the shared data, or why they cannot be read."""
+    dev, test = data / "spouse" / "dev.tsv", data / "spouse" / "test.tsv"
+    missing = [str(p) for p in (dev, test) if not p.is_file()]
+    if missing:
+        return f"shared Spouse data not found ({', '.join(missing)}; set EXPLICATE_DATA)"
+    return read_table(dev, SPOUSE_DATA_COLUMNS), read_table(test, SPOUSE_DATA_COLUMNS)
+
+
+def spouse_examples(rows: list[SpouseRow], dev: pd.DataFrame) -> pd.DataFrame:
+    """The explanations joined to the dev rows they name; a row that moved or whose label is
+    not the explanation's stops the run (the fixture would talk about another example)."""
+    out = []
+    for r in rows:
+        if not 0 <= r.row < len(dev):
+            raise ValueError(f"spouse.tsv:{r.line}: dev has no row {r.row}")
+        d = dev.iloc[r.row]
+        gold = "SPOUSE" if int(d["gold"]) == 1 else "NOT_SPOUSE"
+        if str(d["doc_id"]) != r.doc_id or gold != r.label:
+            raise ValueError(f"spouse.tsv:{r.line}: dev row {r.row} is doc {d['doc_id']} "
+                             f"labeled {gold}, not doc {r.doc_id} labeled {r.label}")
+        out.append({"label": r.label, "explanation": r.text, "sentence": d["sentence"],
+                    "person1": d["person1"], "person2": d["person2"]})
+    return pd.DataFrame(out)
+
+
+def spouse_figures(rows: list[SpouseRow], dev: pd.DataFrame, test: pd.DataFrame
+                   ) -> dict[str, Any]:
+    """Explain the Spouse rows together (pool: dev) and score the kept LFs' majority vote on
+    test: ties and rows without votes abstain, abstaining counts as NOT_SPOUSE for recall."""
+    fields = ["sentence", "person1", "person2"]
+    result = explain(spouse_examples(rows, dev), SPOUSE_LABELS, pool=dev[fields])
+    totals = result.totals
+    L = votes(result, test[fields])
+    gold = np.where(test["gold"].to_numpy(dtype=np.int64) == 1, 1, 0)
+    pos, neg = (L == 1).sum(axis=1), (L == 0).sum(axis=1)
+    mv = np.where(pos > neg, 1, np.where(neg > pos, 0, -1))
+    p, r, f1 = precision_recall_f1(gold, mv, 1)
+    by_style = {}
+    for style in STYLES:
+        mine = [e for e, row in zip(result.explained, rows, strict=True) if row.style == style]
+        if mine:
+            by_style[style] = {"n": len(mine),
+                               "kept": round(100.0 * sum(bool(e.kept) for e in mine) / len(mine), 1),
+                               "full_kept": round(100.0 * sum(e.full for e in mine) / len(mine), 1)}
+    return {"n": len(rows), "kept": round(100.0 * totals["kept_rate"], 1),
+            "full_kept": round(100.0 * totals["full_kept_rate"], 1), "by_style": by_style,
+            "lfs": totals["lfs"], "mv_coverage_test": round(float((mv != -1).mean()), 3),
+            "mv_precision_test": round(p, 3), "mv_recall_test": round(r, 3),
+            "mv_f1_test": round(f1, 3)}
+
+
 def rates(outcomes: Iterable[Outcome]) -> dict[str, float]:
     out = list(outcomes)
     n = len(out)
@@ -285,6 +381,18 @@ def main() -> None:
         print(f"\nparse latency (parser alone): median {figures['parse_ms']['median']} ms, "
               f"p99 {figures['parse_ms']['p99']} ms, max {figures['parse_ms']['max']} ms")
     figures["seconds"] = round(seconds, 1)
+    spouse_rows = load_spouse_rows(args.fixture / "spouse.tsv")
+    if spouse_rows and args.task in (None, "spouse_dev"):
+        data = spouse_data()
+        if isinstance(data, str):
+            print(f"\nSpouse rows ({len(spouse_rows)}): skipped: {data}")
+        else:
+            sp = spouse_figures(spouse_rows, *data)
+            figures["spouse_dev"] = sp
+            print(f"\nSpouse rows ({sp['n']}, pool dev, scored on test): kept {sp['kept']}%, "
+                  f"full kept {sp['full_kept']}% ({sp['by_style']}), {sp['lfs']} LFs; majority "
+                  f"vote covers {sp['mv_coverage_test']}, SPOUSE P/R/F1 {sp['mv_precision_test']} "
+                  f"/ {sp['mv_recall_test']} / {sp['mv_f1_test']}")
     print(json.dumps({args.fixture.name: figures}, sort_keys=True))
 
 

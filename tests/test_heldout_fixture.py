@@ -19,17 +19,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.heldout_explanations import (  # noqa: E402
     FIXTURES,
+    SPOUSE_LABELS,
     STYLES,
     Row,
     Task,
     expected_votes,
     load_rows,
+    load_spouse_rows,
     load_tasks,
+    spouse_data,
+    spouse_examples,
 )
 from explicate.ir import ABSTAIN  # noqa: E402
 
 TASKS = {d.name: load_tasks(d / "tasks.json") for d in FIXTURES}
 ROWS = {d.name: load_rows(d / "explanations.tsv") for d in FIXTURES}
+SPOUSE = {d.name: rows for d in FIXTURES if (rows := load_spouse_rows(d / "spouse.tsv"))}
 NEEDS_NER = ("a PERSON", "a GPE", "a LOC", "a DATE", "an ORG")
 CORPUS_FIELDS = {"text", "subj", "obj", "review", "aspect", "title", "body", "chemical", "disease"}
 
@@ -115,3 +120,31 @@ def test_row(fixture: str, row: Row) -> None:
     voted = got != ABSTAIN
     assert voted.any() and not voted.all(), "the expected DSL votes on every row (uniform)"
     assert set(np.unique(got)) <= {ABSTAIN, label}
+
+
+@pytest.mark.parametrize("fixture", list(SPOUSE))
+def test_spouse_rows_are_well_formed(fixture: str) -> None:
+    rows = SPOUSE[fixture]
+    assert len(rows) >= 30
+    assert {r.label for r in rows} == set(SPOUSE_LABELS), "explanations for both labels"
+    assert {r.style for r in rows} == set(STYLES)
+    assert all(r.text and r.doc_id and r.row >= 0 for r in rows)
+    keys = [(r.row, r.text.lower()) for r in rows]
+    assert len(keys) == len(set(keys))
+
+
+@pytest.mark.parametrize("fixture", list(SPOUSE))
+def test_spouse_rows_name_their_dev_rows(fixture: str) -> None:
+    """Each Spouse row names a dev row by index and doc_id, with that row's gold label, and the
+    fixture holds no copy of its text (no run of six words of the sentence)."""
+    data = spouse_data()
+    if isinstance(data, str):
+        pytest.skip(data)
+    dev, _ = data
+    rows = SPOUSE[fixture]
+    examples = spouse_examples(rows, dev)  # raises on a moved row or another label
+    assert list(examples["label"]) == [r.label for r in rows]
+    for r, sentence in zip(rows, examples["sentence"], strict=True):
+        words = str(sentence).lower().split()
+        runs = {" ".join(words[i:i + 6]) for i in range(len(words) - 5)}
+        assert not any(run in r.text.lower() for run in runs), (r.line, "copies the sentence")

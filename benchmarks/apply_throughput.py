@@ -54,6 +54,7 @@ import time
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -64,6 +65,7 @@ from explicate.runtime.apply import PARALLEL_ROWS, apply_program, compile_for
 from explicate.runtime.batch_cache import BatchCache
 from explicate.runtime.data import read_table
 from explicate.runtime.features import build_batch
+from explicate.runtime.forks import Phases
 from explicate.runtime.tokens import joined_tokens, token_arrays, tokenizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -375,7 +377,7 @@ def tokenizer_alone(texts: list[str]) -> Callable[[], object]:
     return lambda: joined_tokens(distinct, tok)
 
 
-def bench(df: pd.DataFrame, lfs: list, repeat: int, jobs: int) -> dict[str, float]:
+def bench(df: pd.DataFrame, lfs: list, repeat: int, jobs: int) -> dict[str, Any]:
     from snorkel.labeling import PandasLFApplier
 
     n = len(df)
@@ -438,14 +440,17 @@ def bench(df: pd.DataFrame, lfs: list, repeat: int, jobs: int) -> dict[str, floa
     forks = jobs > 1 and n >= PARALLEL_ROWS
     one: list[tuple[float, float]] = []
     par: list[tuple[float, float]] = []
+    splits: dict[str, list[Phases]] = {"one": [], "par": []}
     for _ in range(max(repeat, 3)):
-        t, c, _out, u = timed_all_cpu(lambda: apply_program(program, texts, schema,
-                                                         progress=False, jobs=1, cache=None),
-                                   False)
+        splits["one"].append(Phases())
+        t, c, _out, u = timed_all_cpu(partial(apply_program, program, texts, schema,
+                                              progress=False, jobs=1, cache=None,
+                                              phases=splits["one"][-1]), False)
         one.append((t, c, *u))
-        t, c, papplied, u = timed_all_cpu(lambda: apply_program(program, texts, schema,
-                                                             progress=False, jobs=jobs,
-                                                             cache=None), forks)
+        splits["par"].append(Phases())
+        t, c, papplied, u = timed_all_cpu(partial(apply_program, program, texts, schema,
+                                                  progress=False, jobs=jobs, cache=None,
+                                                  phases=splits["par"][-1]), forks)
         par.append((t, c, *u))
     L_par = papplied.L  # type: ignore[attr-defined]
     t_one, c_one = (statistics.median(x[k] for x in one) for k in (0, 1))
@@ -498,9 +503,29 @@ def bench(df: pd.DataFrame, lfs: list, repeat: int, jobs: int) -> dict[str, floa
         "apply_parallel_minor_faults_children": int(g_par),
         "parallel_forked": forks,
         "parallel_speedup_bound": c_one / (c_par / jobs) if forks else 1.0,
+        "split_one": phase_medians(splits["one"]),
+        "split_parallel": phase_medians(splits["par"]),
+        "split_parallel_child": phase_medians([c for p in splits["par"] for c in p.children]),
         **cached,
         "identical_L": True,
     }
+
+
+def phase_medians(runs: Sequence[Phases]) -> dict[str, list[float]]:
+    """Per phase of ``runtime.forks.Phases``, in the order first seen: the median over ``runs``
+    of [wall ms, CPU ms, minor page faults] (a phase missing from a run counts as zero)."""
+    names = list(dict.fromkeys(name for r in runs for name in r.split))
+    return {name: [round(statistics.median(r.split.get(name, [0.0] * 3)[k] for r in runs)
+                         * scale, 1) for k, scale in ((0, 1e3), (1, 1e3), (2, 1))]
+            for name in names} if runs else {}
+
+
+def report_split(title: str, split: dict[str, list[float]]) -> None:
+    """One line per phase: wall ms, CPU ms, minor faults."""
+    wall, cpu, faults = (sum(v[k] for v in split.values()) for k in range(3))
+    print(f"    {title}: wall {wall:.0f} ms, CPU {cpu:.0f} ms, {faults:,.0f} minor faults")
+    for name, (w, c, f) in split.items():
+        print(f"      {name:<12} wall {w:7.1f} ms  CPU {c:7.1f} ms  faults {f:8,.0f}")
 
 
 def cache_figures(program: Program, texts: pd.DataFrame, schema: Schema, repeat: int,
@@ -531,7 +556,7 @@ def cache_figures(program: Program, texts: pd.DataFrame, schema: Schema, repeat:
             second["feat"].append(timed_cpu(lambda: featurize(feat)))
     for kind in ("both", "tokens"):
         for _t, _c, L in [first[kind], *second[kind]]:
-            assert np.array_equal(L, expected), f"the cache ({kind}) changed L"  # type: ignore[arg-type]
+            assert np.array_equal(L, expected), f"the cache ({kind}) changed L"
     out: dict[str, float] = {}
     for kind, name in (("both", "apply"), ("tokens", "apply_tokens_only"),
                        ("feat", "featurize")):
@@ -554,7 +579,7 @@ def report_cache(r: dict[str, float]) -> None:
               f"{r[f'cache_{name}_cpu_speedup']:.1f}x)")
 
 
-def report(title: str, r: dict[str, float]) -> None:
+def report(title: str, r: dict[str, Any]) -> None:
     print(f"\n== {title}: {r['n_docs']:,} docs, {r['n_tokens']:,} tokens, {r['n_lfs']} LFs "
           f"(coverage {r['coverage']:.0%}) ==")
     print(f"  tokenize per doc (Snorkel's column)  {r['tokenize_s']:8.3f} s  "
@@ -587,6 +612,10 @@ def report(title: str, r: dict[str, float]) -> None:
               f"faults {r['apply_parallel_minor_faults_self']:,} here + "
               f"{r['apply_parallel_minor_faults_children']:,} in the children against "
               f"{r['apply_one_minor_faults']:,} in one process")
+        print("    where the time goes (medians per phase; runtime.forks.Phases):")
+        report_split("one process", r["split_one"])
+        report_split(f"{r['jobs']} processes, this one", r["split_parallel"])
+        report_split("a child", r["split_parallel_child"])
     report_cache(r)
 
 

@@ -30,6 +30,16 @@ def test_pieces_cover_the_rows_once_and_shrink(n: int, jobs: int, least: int, mo
     assert sizes == sorted(sizes, reverse=True) or sizes[:-1] == sorted(sizes[:-1], reverse=True)
 
 
+@pytest.mark.parametrize(("n", "first"), [(10_000, 200), (150, 200), (0, 5), (1_000, 0)])
+def test_a_first_piece_then_the_rest_as_if_the_rows_began_after_it(n: int, first: int) -> None:
+    got = pieces(n, 2, 100, 1_000, first=first)
+    head = min(first, n)
+    if head:
+        assert got[0] == (0, head)
+        got = got[1:]
+    assert got == [(lo + head, hi + head) for lo, hi in pieces(n - head, 2, 100, 1_000)]
+
+
 def _square(lo: int, hi: int) -> tuple[np.ndarray, list[int]]:
     rows = np.arange(lo, hi, dtype=np.int64)
     return np.stack([rows, rows * rows], axis=1), [os.getpid(), lo]
@@ -66,7 +76,7 @@ def test_the_first_piece_alone_is_done_here_before_the_fork() -> None:
     already sees it done (a child inherits the warmed state: its count starts at 2)."""
     _WARMED.clear()
     n = 10_000
-    bounds = [(0, 200), *((lo + 200, hi + 200) for lo, hi in pieces(n - 200, 2, 100, 1_000))]
+    bounds = pieces(n, 2, 100, 1_000, first=200)
     out, extras = run_forked(_square_warming, bounds, (n, 2), np.int64, -1, 2,
                              first_alone=True)
     rows = np.arange(n)

@@ -15,7 +15,7 @@ from explicate.grammar.parse import parse_partial
 from explicate.runtime.batch_cache import FROM_ENV, CacheChoice
 from explicate.runtime.data import RowProblem, read_problems, read_table
 from explicate.runtime.features import build_batch, iter_chunks
-from explicate.runtime.forks import pieces, run_forked
+from explicate.runtime.forks import Phases, mark, pieces, run_forked
 from explicate.runtime.matrix import LabelMatrix
 from explicate.runtime.progress import Progress
 from explicate.runtime.result_cache import CachedProgram
@@ -69,7 +69,7 @@ def _apply_rows(lo: int, hi: int) -> tuple[np.ndarray, list[RowProblem]]:
 def apply_program(program: Program, df: pd.DataFrame, schema: Schema, *,
                   progress: bool | None = None, chunk_rows: int = CHUNK_ROWS,
                   jobs: int | None = None, cache: CacheChoice = FROM_ENV,
-                  lf_cache: bool = True) -> Applied:
+                  lf_cache: bool = True, phases: Phases | None = None) -> Applied:
     """Run a compiled program over every row of ``df`` (rows are never dropped). The problems are
     the records the reader could not read (see ``read_problems``) and every field some LF could
     not read, all of them, by row. With ``jobs`` > 1 (None: ``EXPLICATE_JOBS``, else one)
@@ -77,8 +77,11 @@ def apply_program(program: Program, df: pd.DataFrame, schema: Schema, *,
     process and ``jobs - 1`` forked ones (``runtime.forks``); ``L`` and the problems are the
     same. ``cache``: see ``build_batch``; with
     ``lf_cache`` each LF's votes are kept beside it too (``runtime.result_cache``), so a run with
-    unchanged rules on unchanged data evaluates nothing, and one with a new rule only that one."""
+    unchanged rules on unchanged data evaluates nothing, and one with a new rule only that one.
+    ``phases``: where this process's time goes is marked there (``runtime.forks.Phases``)."""
     global _JOB
+    if phases is not None:
+        phases.start()
     n = len(df)
     dtype = ir.label_dtype(len(program.labels))
     problems: list[RowProblem] = read_problems(df)
@@ -86,15 +89,15 @@ def apply_program(program: Program, df: pd.DataFrame, schema: Schema, *,
     forked = workers > 1 and n >= PARALLEL_ROWS and fork_context() is not None
     with Progress(progress, n, f"applying {len(program.lfs)} LFs (rows)",
                   least=chunk_rows + 1) as advance:
+        mark(phases, "inputs")
         if forked:
             _JOB = (program, df, schema, cache, lf_cache)
             try:
                 warm = min(WARM_ROWS, n // 10)
-                rest = [(lo + warm, hi + warm) for lo, hi in
-                        pieces(n - warm, workers, PIECE_ROWS, chunk_rows)]
-                L, found = run_forked(_apply_rows, [(0, warm), *rest] if warm else rest,
+                L, found = run_forked(_apply_rows,
+                                      pieces(n, workers, PIECE_ROWS, chunk_rows, first=warm),
                                       (n, len(program.lfs)), dtype, ir.ABSTAIN, workers,
-                                      advance, first_alone=warm > 0)
+                                      advance, first_alone=warm > 0, phases=phases)
             finally:
                 _JOB = None
             for part in found:
@@ -107,7 +110,9 @@ def apply_program(program: Program, df: pd.DataFrame, schema: Schema, *,
                                     jobs=jobs, cache=cache, lazy_text=True)
                 L[start : start + len(chunk)] = runner.apply(batch)
                 advance(len(chunk))
+                mark(phases, "pieces")
     problems.sort(key=lambda p: (p.row, p.field))
+    mark(phases, "problems")
     return Applied(LabelMatrix(L, program.names, program.labels), problems)
 
 

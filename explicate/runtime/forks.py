@@ -107,7 +107,8 @@ def run_forked(work: Work[T], bounds: Sequence[tuple[int, int]], shape: tuple[in
     size = max(1, int(np.prod(shape)) * np.dtype(dtype).itemsize)
     area = mmap.mmap(-1, size)  # anonymous and MAP_SHARED: the children's writes land here
     out = np.frombuffer(area, dtype=dtype, count=int(np.prod(shape))).reshape(shape)
-    out[...] = fill
+    # Not filled here: every piece writes its rows (its pages fault in whichever process does
+    # it, in parallel); the rows no piece covers are filled at the end.
     claimed = ctx.RawValue("q", 0)
     lock = ctx.Lock()
     mark(phases, "shared L")
@@ -209,6 +210,10 @@ def run_forked(work: Work[T], bounds: Sequence[tuple[int, int]], shape: tuple[in
     # A private copy: a later fork must not share the caller's array (the mapping goes with
     # the last view of it).
     copy = out.copy()
+    covered = np.zeros(shape[0], dtype=bool)
+    for lo, hi in bounds:
+        covered[lo:hi] = True
+    copy[~covered] = fill
     mark(phases, "copy of L")
     return copy, [extras[i] for i in range(len(bounds))]
 

@@ -33,6 +33,10 @@ What is compared (fairness)
   batch cache alone (the LFs evaluated). Reading the data is outside (the frame is in memory); the
   second run still hashes the column, loads the tokens and rebuilds validity and problems. Wall
   and CPU seconds; on a loaded machine CPU seconds are the steadier figure.
+- The ``--jobs`` figure twice: in this process (interleaved with one-process runs; the split per
+  phase of this process and a child is printed, ``runtime.forks.Phases``), and in fresh
+  processes (``jobs_variants.py --fresh``: each run a new process, as ``explicate apply``), where
+  the one-process side also starts from a heap that has not held a batch yet.
 - Snorkel is timed once per data set (it is the slow side, its run-to-run spread is small);
   explicate's figures are the median of ``--repeat`` runs.
 
@@ -48,6 +52,7 @@ import os
 import platform
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -511,6 +516,26 @@ def bench(df: pd.DataFrame, lfs: list, repeat: int, jobs: int) -> dict[str, Any]
     }
 
 
+def fresh_jobs(n: int, jobs: int, repeat: int) -> dict[str, Any]:
+    """``jobs`` processes against one with every run in a new Python process
+    (``benchmarks/jobs_variants.py --fresh``, the same generated documents, seed 0), as
+    ``explicate apply`` runs: both sides start with spaCy's tokenizer built and everything else
+    cold (its cache of words, a heap that has not held a batch), where in ``bench`` the
+    one-process runs reuse memory that earlier runs faulted in and a forked child never does.
+    Medians of ``repeat`` runs each, interleaved; L checked equal there."""
+    script = Path(__file__).with_name("jobs_variants.py")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    run = subprocess.run([sys.executable, str(script), "--fresh", str(n), str(repeat),
+                          f"one,jobs{jobs}"], check=True, capture_output=True, text=True, env=env)
+    got = json.loads(run.stdout.strip().splitlines()[-1])["variants"]
+    one, par = got["one"], got[f"jobs{jobs}"]
+    return {"fresh_apply_one_s": one["wall_s"], "fresh_apply_parallel_s": par["wall_s"],
+            "fresh_parallel_speedup": one["wall_s"] / par["wall_s"],
+            "fresh_apply_one_cpu_s": one["cpu_self_s"],
+            "fresh_apply_parallel_cpu_s": par["cpu_self_s"] + par["cpu_children_s"],
+            "fresh_parallel_serial_ms": par["serial_ms"]}
+
+
 def phase_medians(runs: Sequence[Phases]) -> dict[str, list[float]]:
     """Per phase of ``runtime.forks.Phases``, in the order first seen: the median over ``runs``
     of [wall ms, CPU ms, minor page faults] (a phase missing from a run counts as zero)."""
@@ -616,6 +641,12 @@ def report(title: str, r: dict[str, Any]) -> None:
         report_split("one process", r["split_one"])
         report_split(f"{r['jobs']} processes, this one", r["split_parallel"])
         report_split("a child", r["split_parallel_child"])
+    if "fresh_parallel_speedup" in r:
+        print(f"  in fresh processes (each run a new process, as `explicate apply`): one "
+              f"{r['fresh_apply_one_s']:.3f} s, {r['jobs']} processes "
+              f"{r['fresh_apply_parallel_s']:.3f} s ({r['fresh_parallel_speedup']:.2f}x; CPU "
+              f"{r['fresh_apply_parallel_cpu_s']:.3f} s against {r['fresh_apply_one_cpu_s']:.3f}"
+              f" s, {r['fresh_parallel_serial_ms']:.0f} ms before the child starts)")
     report_cache(r)
 
 
@@ -628,6 +659,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sms", type=Path, default=SMS_TRAIN, help="WRENCH SMS train.json")
     ap.add_argument("--no-sms", action="store_true", help="skip the WRENCH SMS run")
     ap.add_argument("--jobs", type=int, default=2, help="processes for the parallel figure")
+    ap.add_argument("--no-fresh", action="store_true",
+                    help="skip the parallel figure in fresh processes (jobs_variants --fresh)")
     args = ap.parse_args(argv)
     n, repeat = (min(args.n, 10_000), 1) if args.quick else (args.n, args.repeat)
 
@@ -644,6 +677,8 @@ def main(argv: list[str] | None = None) -> int:
     tokenizer()  # load spaCy before any timing
 
     result = bench(generate(n, args.seed), lfs, repeat, args.jobs)
+    if args.jobs > 1 and n >= PARALLEL_ROWS and not args.no_fresh and args.seed == 0:
+        result.update(fresh_jobs(n, args.jobs, max(repeat, 3)))
     report("generated SMS-like documents", result)
     out = dict(result)
     if not args.no_sms and args.sms.is_file():

@@ -13,7 +13,11 @@ times its one ``apply_program`` call, which is what ``explicate apply`` does: bo
 same start-up (spaCy's tokenizer built, its cache of words empty, a heap that has not held the
 working set yet).
 
-Usage: ``PYTHONPATH=. python benchmarks/jobs_variants.py [--fresh] [N] [REPEATS] [VARIANTS]``,
+``--no-torch``: torch is kept from being imported (spaCy's thinc imports it when installed;
+nothing on the apply path uses it), to show what a smaller process to fork would give.
+
+Usage: ``PYTHONPATH=. python benchmarks/jobs_variants.py [--fresh] [--no-torch] [N] [REPEATS]
+[VARIANTS]``,
 variants comma-separated from: ``one`` (one process as shipped), ``oneK`` (one process, chunks
 of K thousand rows), ``base`` (jobs 2 as shipped), ``jobsJ`` (J processes as shipped),
 ``nofreeze`` (jobs 2 without ``gc.freeze``), ``parK`` (jobs 2, ``chunk_rows`` K thousand),
@@ -39,6 +43,10 @@ from typing import Any
 
 import numpy as np
 
+if "--no-torch" in sys.argv:
+    # What explicate would gain if spaCy were imported without torch (thinc.compat imports it
+    # when present, only for its torch layers): a smaller process to fork. Nothing here uses it.
+    sys.modules["torch"] = None  # type: ignore[assignment]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import apply_throughput as at  # noqa: E402 - the same generated documents and rules
 
@@ -143,7 +151,8 @@ def child_main(variant: str, n: int) -> None:
 
 def main(argv: list[str]) -> None:
     fresh = "--fresh" in argv
-    args = [a for a in argv if a != "--fresh"]
+    flags = [a for a in argv if a == "--no-torch"]
+    args = [a for a in argv if a not in ("--fresh", "--no-torch")]
     if args and args[0] == "--child":
         child_main(args[1], int(args[2]))
         return
@@ -155,7 +164,7 @@ def main(argv: list[str]) -> None:
         env = {**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH", ".")}
         for _ in range(reps):
             for v in variants:
-                out = subprocess.run([sys.executable, __file__, "--child", v, str(n)],
+                out = subprocess.run([sys.executable, __file__, *flags, "--child", v, str(n)],
                                      check=True, capture_output=True, text=True, env=env)
                 got[v].append(json.loads(out.stdout.strip().splitlines()[-1]))
         expected = got[variants[0]][0]["L"]
@@ -186,6 +195,7 @@ def main(argv: list[str]) -> None:
                       "minflt_self": m["minflt_self"], "minflt_children": m["minflt_children"],
                       "serial_ms": round(m["serial_ms"], 1)}
     print(json.dumps({"benchmark": "jobs-variants", "n": n, "repeats": reps, "fresh": fresh,
+                      "no_torch": bool(flags),
                       "anchor": variants[0], "load_1m": round(os.getloadavg()[0], 2),
                       "variants": figures}))
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from explicate.errors import Diagnostic, ExplicateError
-from explicate.runtime.forks import pieces, run_forked
+from explicate.runtime.forks import Phases, pieces, run_forked
 from explicate.runtime.tokens import fork_context
 
 pytestmark = pytest.mark.skipif(fork_context() is None, reason="no fork start method on this OS")
@@ -126,3 +126,25 @@ def test_a_worker_that_dies_is_reported() -> None:
 
     with pytest.raises(RuntimeError, match="ended with status"):
         run_forked(work, [(i, i + 1) for i in range(20)], (20, 1), np.int8, 0, 2)
+
+
+def test_phases_split_this_process_and_each_child() -> None:
+    """``phases``: this process's time by phase (pieces among them) and a child's pieces, sent
+    back with its extras; the work's own CPU shows up in the pieces."""
+    def busy(lo: int, hi: int) -> tuple[np.ndarray, None]:
+        t = time.process_time()
+        while time.process_time() - t < 0.004:  # CPU, not sleep: it must be counted
+            pass
+        return np.zeros((hi - lo, 1), np.int8), None
+
+    phases = Phases()
+    bounds = pieces(4_000, 2, 100, 100, first=100)
+    run_forked(busy, bounds, (4_000, 1), np.int8, 0, 2, first_alone=True, phases=phases)
+    split = phases.split
+    assert {"warm piece", "fork", "pieces", "collecting", "copy of L"} <= set(split)
+    assert split["warm piece"][1] >= 0.003  # one piece's CPU
+    assert all(wall >= 0 and faults >= 0 for wall, _cpu, faults in split.values())
+    assert len(phases.children) == 1
+    child = phases.children[0].split["pieces"]
+    ran = split["pieces"][1] + child[1] + split["warm piece"][1]
+    assert ran >= 0.004 * len(bounds) * 0.9  # every piece's CPU, here or in the child

@@ -508,6 +508,9 @@ def bench(df: pd.DataFrame, lfs: list, repeat: int, jobs: int) -> dict[str, Any]
         "apply_parallel_minor_faults_children": int(g_par),
         "parallel_forked": forks,
         "parallel_speedup_bound": c_one / (c_par / jobs) if forks else 1.0,
+        "parallel_speedup_idle_model": (
+            statistics.median(p.idle_wall() for p in splits["one"])
+            / statistics.median(p.idle_wall() for p in splits["par"])),
         "split_one": phase_medians(splits["one"]),
         "split_parallel": phase_medians(splits["par"]),
         "split_parallel_child": phase_medians([c for p in splits["par"] for c in p.children]),
@@ -637,6 +640,8 @@ def report(title: str, r: dict[str, Any]) -> None:
               f"faults {r['apply_parallel_minor_faults_self']:,} here + "
               f"{r['apply_parallel_minor_faults_children']:,} in the children against "
               f"{r['apply_one_minor_faults']:,} in one process")
+        print(f"    idle-core model (wall from CPU seconds: the serial part, then the pieces "
+              f"shared evenly): {r['parallel_speedup_idle_model']:.2f}x")
         print("    where the time goes (medians per phase; runtime.forks.Phases):")
         report_split("one process", r["split_one"])
         report_split(f"{r['jobs']} processes, this one", r["split_parallel"])

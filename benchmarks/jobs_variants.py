@@ -2,8 +2,10 @@
 piece sizes (``runtime.forks.pieces``), ``gc.freeze`` before forking or not, and the chunk size
 of the one-process path. Per variant: median wall seconds, the speed-up against the first
 variant (the anchor), CPU seconds and minor page faults of this process and of its forked
-children (``getrusage``), and the parent's split (``runtime.forks.Phases``: the serial part
-before the children start, its own pieces). Every L is checked against the first run's.
+children (``getrusage``), the parent's serial part before the children start
+(``runtime.forks.Phases``), and the idle-core model (``Phases.idle_wall``: the wall seconds from
+CPU seconds alone, for a loaded machine) with its speed-up. Every L is checked against the
+first run's.
 
 Two ways to run, and why both: in one process (the default) every variant runs in a heap that
 earlier runs have grown and warmed, so a one-process run reuses memory it has already touched
@@ -120,13 +122,12 @@ def measure(variant: str, program: Any, schema: Any, texts: Any) -> dict[str, An
         time.sleep(0.002)
     used = [b - a for a, b in zip(before, usage(), strict=True)]
     split = phases.split
-    serial = sum(split.get(k, [0.0])[0] for k in ("inputs", "shared L", "warm piece",
-                                                   "gc.freeze", "fork"))
+    serial = sum(split.get(k, [0.0])[0] for k in forks.SERIAL)
     child = phases.children[0].split.get("pieces", [0.0, 0.0, 0.0]) if phases.children else None
     setup("base")
     return {"wall": wall, "cpu_self": used[0], "cpu_children": used[1], "minflt_self": used[2],
             "minflt_children": used[3], "serial_ms": serial * 1e3,
-            "fork_ms": split.get("fork", [0.0])[0] * 1e3,
+            "fork_ms": split.get("fork", [0.0])[0] * 1e3, "idle_wall": phases.idle_wall(),
             "child_faults": child[2] if child else 0.0, "L": out.L}
 
 
@@ -179,21 +180,25 @@ def main(argv: list[str]) -> None:
                 assert np.array_equal(run.pop("L"), expected_L), f"{v} changed L"
                 got[v].append(run)
     anchor = statistics.median(r["wall"] for r in got[variants[0]])
+    idle_anchor = statistics.median(r["idle_wall"] for r in got[variants[0]])
     figures: dict[str, dict[str, float]] = {}
     keys = ("wall", "cpu_self", "cpu_children", "minflt_self", "minflt_children", "serial_ms",
-            "fork_ms")
+            "fork_ms", "idle_wall")
     for v, runs in got.items():
         m = {k: statistics.median(r[k] for r in runs) for k in keys}
         print(f"{v:9s} wall {m['wall']:.3f}s x{anchor / m['wall']:.3f}  cpu self "
               f"{m['cpu_self']:.3f} children {m['cpu_children']:.3f} total "
               f"{m['cpu_self'] + m['cpu_children']:.3f}  minflt self {m['minflt_self']:.0f} "
               f"children {m['minflt_children']:.0f}  serial {m['serial_ms']:.1f} ms (fork "
-              f"{m['fork_ms']:.1f})")
+              f"{m['fork_ms']:.1f})  idle-core model {m['idle_wall']:.3f}s "
+              f"x{idle_anchor / m['idle_wall']:.3f}")
         figures[v] = {"wall_s": round(m["wall"], 4), "speedup": round(anchor / m["wall"], 3),
                       "cpu_self_s": round(m["cpu_self"], 3),
                       "cpu_children_s": round(m["cpu_children"], 3),
                       "minflt_self": m["minflt_self"], "minflt_children": m["minflt_children"],
-                      "serial_ms": round(m["serial_ms"], 1)}
+                      "serial_ms": round(m["serial_ms"], 1),
+                      "idle_wall_s": round(m["idle_wall"], 4),
+                      "idle_speedup": round(idle_anchor / m["idle_wall"], 3)}
     print(json.dumps({"benchmark": "jobs-variants", "n": n, "repeats": reps, "fresh": fresh,
                       "no_torch": bool(flags),
                       "anchor": variants[0], "load_1m": round(os.getloadavg()[0], 2),

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from explicate.errors import Diagnostic, ExplicateError
-from explicate.runtime.forks import Phases, pieces, run_forked
+from explicate.runtime.forks import SERIAL, Phases, pieces, run_forked
 from explicate.runtime.tokens import fork_context
 
 pytestmark = pytest.mark.skipif(fork_context() is None, reason="no fork start method on this OS")
@@ -148,3 +148,7 @@ def test_phases_split_this_process_and_each_child() -> None:
     child = phases.children[0].split["pieces"]
     ran = split["pieces"][1] + child[1] + split["warm piece"][1]
     assert ran >= 0.004 * len(bounds) * 0.9  # every piece's CPU, here or in the child
+    # On idle cores: the serial part, then the pieces shared by the two processes.
+    serial = sum(split.get(name, [0.0, 0.0, 0.0])[1] for name in SERIAL)
+    assert serial <= phases.idle_wall() < serial + ran + 0.01
+    assert phases.idle_wall() < sum(cpu for _w, cpu, _f in split.values()) + child[1]

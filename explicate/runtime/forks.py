@@ -68,6 +68,23 @@ class Phases:
         self._last = now
 
 
+    def idle_wall(self) -> float:
+        """The wall seconds the run would take on idle cores, from CPU seconds alone: what this
+        process did before the children could start (``SERIAL``), then every process's pieces
+        shared evenly among them, then what it did after. For a loaded machine, where the wall
+        seconds say more about the other work than about this one (an estimate: it leaves out
+        the last piece's imbalance and counts CPU seconds as the load inflates them)."""
+        cpu = {name: got[1] for name, got in self.split.items()}
+        pieces = cpu.pop("pieces", 0.0) + sum(c.split.get("pieces", [0.0, 0.0, 0.0])[1]
+                                              for c in self.children)
+        before = sum(cpu.pop(name, 0.0) for name in SERIAL)
+        return before + pieces / (1 + len(self.children)) + sum(cpu.values())
+
+
+SERIAL = ("inputs", "shared L", "warm piece", "gc.freeze", "fork")
+"""The phases of ``run_forked`` (and ``apply_program``) before the children start working."""
+
+
 def mark(phases: Phases | None, name: str) -> None:
     """``phases.mark(name)`` when phases are being recorded."""
     if phases is not None:

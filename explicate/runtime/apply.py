@@ -55,8 +55,9 @@ WARM_ROWS = 2_000
 each learning it again."""
 
 PIECE_ROWS = 5_000
-"""The fewest rows of a piece shared between processes (``runtime.forks``): per piece a batch
-costs a few milliseconds of fixed work."""
+"""The fewest rows of a piece shared between processes (``runtime.forks``; the most is
+``chunk_rows``): per piece a batch costs ~3 ms of fixed work, while the larger a piece, the more
+pages each process faults in after the fork."""
 
 _JOB: tuple[CachedProgram, pd.DataFrame, Schema, CacheChoice] | None = None  # forked ones read it
 

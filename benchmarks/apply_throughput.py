@@ -52,7 +52,6 @@ import os
 import platform
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -66,7 +65,7 @@ import pandas as pd
 
 from explicate.compiler import Program, Schema
 from explicate.grammar import parse
-from explicate.runtime.apply import PARALLEL_ROWS, apply_program, compile_for
+from explicate.runtime.apply import CHUNK_ROWS, PARALLEL_ROWS, apply_program, compile_for
 from explicate.runtime.batch_cache import BatchCache
 from explicate.runtime.data import read_table
 from explicate.runtime.features import build_batch
@@ -74,6 +73,7 @@ from explicate.runtime.forks import Phases
 from explicate.runtime.tokens import joined_tokens, token_arrays, tokenizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from jobs_split import fresh_jobs, phase_medians, report_split  # noqa: E402 - the --jobs figures
 from old_tokens import token_arrays as old_token_arrays  # noqa: E402 - the previous tokenizer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -446,7 +446,12 @@ def bench(df: pd.DataFrame, lfs: list, repeat: int, jobs: int) -> dict[str, Any]
     one: list[tuple[float, float]] = []
     par: list[tuple[float, float]] = []
     splits: dict[str, list[Phases]] = {"one": [], "par": []}
+    big: list[float] = []  # one process in chunks of the previous CHUNK_ROWS, 50k, beside it
     for _ in range(max(repeat, 3)):
+        t, c, _out, _u = timed_all_cpu(partial(apply_program, program, texts, schema,
+                                               progress=False, jobs=1, cache=None,
+                                               chunk_rows=50_000), False)
+        big.append(c)
         splits["one"].append(Phases())
         t, c, _out, u = timed_all_cpu(partial(apply_program, program, texts, schema,
                                               progress=False, jobs=1, cache=None,
@@ -501,6 +506,7 @@ def bench(df: pd.DataFrame, lfs: list, repeat: int, jobs: int) -> dict[str, Any]
         "apply_parallel_s": t_par,
         "parallel_speedup": t_one / t_par,
         "apply_one_cpu_s": c_one,
+        "apply_one_chunks50k_cpu_s": statistics.median(big),
         "apply_parallel_cpu_s": c_par,
         "apply_parallel_children_cpu_s": c_kids,
         "apply_one_minor_faults": int(f_one),
@@ -517,43 +523,6 @@ def bench(df: pd.DataFrame, lfs: list, repeat: int, jobs: int) -> dict[str, Any]
         **cached,
         "identical_L": True,
     }
-
-
-def fresh_jobs(n: int, jobs: int, repeat: int) -> dict[str, Any]:
-    """``jobs`` processes against one with every run in a new Python process
-    (``benchmarks/jobs_variants.py --fresh``, the same generated documents, seed 0), as
-    ``explicate apply`` runs: both sides start with spaCy's tokenizer built and everything else
-    cold (its cache of words, a heap that has not held a batch), where in ``bench`` the
-    one-process runs reuse memory that earlier runs faulted in and a forked child never does.
-    Medians of ``repeat`` runs each, interleaved; L checked equal there."""
-    script = Path(__file__).with_name("jobs_variants.py")
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    run = subprocess.run([sys.executable, str(script), "--fresh", str(n), str(repeat),
-                          f"one,jobs{jobs}"], check=True, capture_output=True, text=True, env=env)
-    got = json.loads(run.stdout.strip().splitlines()[-1])["variants"]
-    one, par = got["one"], got[f"jobs{jobs}"]
-    return {"fresh_apply_one_s": one["wall_s"], "fresh_apply_parallel_s": par["wall_s"],
-            "fresh_parallel_speedup": one["wall_s"] / par["wall_s"],
-            "fresh_apply_one_cpu_s": one["cpu_self_s"],
-            "fresh_apply_parallel_cpu_s": par["cpu_self_s"] + par["cpu_children_s"],
-            "fresh_parallel_serial_ms": par["serial_ms"]}
-
-
-def phase_medians(runs: Sequence[Phases]) -> dict[str, list[float]]:
-    """Per phase of ``runtime.forks.Phases``, in the order first seen: the median over ``runs``
-    of [wall ms, CPU ms, minor page faults] (a phase missing from a run counts as zero)."""
-    names = list(dict.fromkeys(name for r in runs for name in r.split))
-    return {name: [round(statistics.median(r.split.get(name, [0.0] * 3)[k] for r in runs)
-                         * scale, 1) for k, scale in ((0, 1e3), (1, 1e3), (2, 1))]
-            for name in names} if runs else {}
-
-
-def report_split(title: str, split: dict[str, list[float]]) -> None:
-    """One line per phase: wall ms, CPU ms, minor faults."""
-    wall, cpu, faults = (sum(v[k] for v in split.values()) for k in range(3))
-    print(f"    {title}: wall {wall:.0f} ms, CPU {cpu:.0f} ms, {faults:,.0f} minor faults")
-    for name, (w, c, f) in split.items():
-        print(f"      {name:<12} wall {w:7.1f} ms  CPU {c:7.1f} ms  faults {f:8,.0f}")
 
 
 def cache_figures(program: Program, texts: pd.DataFrame, schema: Schema, repeat: int,
@@ -628,6 +597,8 @@ def report(title: str, r: dict[str, Any]) -> None:
           f"{r['explicate_rows_per_s_excl_tok']:>12,.0f} rows/s")
     print(f"  speed-up vs Snorkel: {r['speedup_excl_tok']:,.1f}x excluding tokenization, "
           f"{r['speedup_incl_tok']:,.1f}x including it;  identical L: {r['identical_L']}")
+    print(f"  one process in chunks of {CHUNK_ROWS:,} rows: CPU {r['apply_one_cpu_s']:.3f} s; in "
+          f"chunks of 50,000 (the previous size) {r['apply_one_chunks50k_cpu_s']:.3f} s")
     print(f"  explicate apply, {r['jobs']} processes     {r['apply_parallel_s']:8.3f} s  "
           f"({r['parallel_speedup']:.2f}x one process, interleaved, identical L)")
     if not r["parallel_forked"]:

@@ -46,8 +46,11 @@ class Applied:
         return self.matrix.L
 
 
-PARALLEL_ROWS = 20_000
-"""Below this many rows ``apply_program`` runs in one process whatever ``jobs`` says."""
+PARALLEL_ROWS = 50_000
+"""Below this many rows ``apply_program`` runs in one process whatever ``jobs`` says: the fork
+and each process's first piece cost ~40-60 ms of CPU whatever the rows, so (measured, the
+idle-core model of ``benchmarks/jobs_variants.py``) two processes were 0.95x one at 20k rows,
+1.1x at 30k, 1.5x at 50k."""
 
 WARM_ROWS = 2_000
 """Rows this process featurizes and evaluates alone before it forks (``runtime.forks``,

@@ -63,14 +63,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from explicate.compiler import Program, Schema
-from explicate.grammar import parse
-from explicate.runtime.apply import CHUNK_ROWS, PARALLEL_ROWS, apply_program, compile_for
-from explicate.runtime.batch_cache import BatchCache
-from explicate.runtime.data import read_table
-from explicate.runtime.features import build_batch
-from explicate.runtime.forks import Phases
-from explicate.runtime.tokens import joined_tokens, token_arrays, tokenizer
+from explicate.runtime.device import keep_torch_out_of_spacy
+
+# As the `explicate` command does: spaCy without torch (Snorkel's labeling needs none either),
+# so the process that forks for --jobs is the size the command's is.
+keep_torch_out_of_spacy()
+
+from explicate.compiler import Program, Schema  # noqa: E402
+from explicate.grammar import parse  # noqa: E402
+from explicate.runtime.apply import CHUNK_ROWS, PARALLEL_ROWS, apply_program, compile_for  # noqa: E402
+from explicate.runtime.batch_cache import BatchCache  # noqa: E402
+from explicate.runtime.data import read_table  # noqa: E402
+from explicate.runtime.features import build_batch  # noqa: E402
+from explicate.runtime.forks import Phases  # noqa: E402
+from explicate.runtime.tokens import joined_tokens, token_arrays, tokenizer  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from jobs_split import fresh_jobs, phase_medians, report_split  # noqa: E402 - the --jobs figures

@@ -79,7 +79,12 @@ from explicate.runtime.forks import Phases  # noqa: E402
 from explicate.runtime.tokens import joined_tokens, token_arrays, tokenizer  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from jobs_split import fresh_jobs, phase_medians, report_split  # noqa: E402 - the --jobs figures
+from jobs_split import (  # noqa: E402 - the --jobs figures
+    fresh_jobs,
+    phase_medians,
+    report_split,
+    rows_median,
+)
 from old_tokens import token_arrays as old_token_arrays  # noqa: E402 - the previous tokenizer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -526,6 +531,8 @@ def bench(df: pd.DataFrame, lfs: list, repeat: int, jobs: int) -> dict[str, Any]
         "split_one": phase_medians(splits["one"]),
         "split_parallel": phase_medians(splits["par"]),
         "split_parallel_child": phase_medians([c for p in splits["par"] for c in p.children]),
+        "rows_parallel": rows_median(splits["par"]),
+        "rows_parallel_child": rows_median([c for p in splits["par"] for c in p.children]),
         **cached,
         "identical_L": True,
     }
@@ -620,9 +627,9 @@ def report(title: str, r: dict[str, Any]) -> None:
         print(f"    idle-core model (wall from CPU seconds: the serial part, then the pieces "
               f"shared evenly): {r['parallel_speedup_idle_model']:.2f}x")
         print("    where the time goes (medians per phase; runtime.forks.Phases):")
-        report_split("one process", r["split_one"])
-        report_split(f"{r['jobs']} processes, this one", r["split_parallel"])
-        report_split("a child", r["split_parallel_child"])
+        report_split("one process", r["split_one"], r["n_docs"])
+        report_split(f"{r['jobs']} processes, this one", r["split_parallel"], r["rows_parallel"])
+        report_split("a child", r["split_parallel_child"], r["rows_parallel_child"])
     if "fresh_parallel_speedup" in r:
         print(f"  in fresh processes (each run a new process, as `explicate apply`): one "
               f"{r['fresh_apply_one_s']:.3f} s, {r['jobs']} processes "

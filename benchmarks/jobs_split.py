@@ -47,9 +47,15 @@ def phase_medians(runs: Sequence[Phases]) -> dict[str, list[float]]:
             for name in names} if runs else {}
 
 
-def report_split(title: str, split: dict[str, list[float]]) -> None:
+def rows_median(runs: Sequence[Phases]) -> float:
+    """The median rows a process did over ``runs``."""
+    return float(statistics.median(r.rows for r in runs)) if runs else 0.0
+
+
+def report_split(title: str, split: dict[str, list[float]], rows: float) -> None:
     """One line per phase: wall ms, CPU ms, minor faults."""
     wall, cpu, faults = (sum(v[k] for v in split.values()) for k in range(3))
-    print(f"    {title}: wall {wall:.0f} ms, CPU {cpu:.0f} ms, {faults:,.0f} minor faults")
+    print(f"    {title}: {rows:,.0f} rows, wall {wall:.0f} ms, CPU {cpu:.0f} ms, {faults:,.0f} "
+          "minor faults")
     for name, (w, c, f) in split.items():
         print(f"      {name:<12} wall {w:7.1f} ms  CPU {c:7.1f} ms  faults {f:8,.0f}")

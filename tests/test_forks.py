@@ -152,3 +152,5 @@ def test_phases_split_this_process_and_each_child() -> None:
     serial = sum(split.get(name, [0.0, 0.0, 0.0])[1] for name in SERIAL)
     assert serial <= phases.idle_wall() < serial + ran + 0.01
     assert phases.idle_wall() < sum(cpu for _w, cpu, _f in split.values()) + child[1]
+    assert phases.rows + phases.children[0].rows == 4_000  # every row, by who did it
+    assert phases.rows >= 100  # the warm piece at least

@@ -119,7 +119,7 @@ def apply_program(program: Program, df: pd.DataFrame, schema: Schema, *,
                                     jobs=jobs, cache=cache, lazy_text=True)
                 L[start : start + len(chunk)] = runner.apply(batch)
                 advance(len(chunk))
-                mark(phases, "pieces")
+                mark(phases, "pieces", len(chunk))
     problems.sort(key=lambda p: (p.row, p.field))
     mark(phases, "problems")
     return Applied(LabelMatrix(L, program.names, program.labels), problems)

@@ -49,11 +49,13 @@ Work = Callable[[int, int], tuple[np.ndarray, T]]
 
 class Phases:
     """Where a process's time goes, by named phase: wall seconds, CPU seconds and minor page
-    faults (``getrusage``) between one ``mark`` and the next, summed per name. ``children``
-    holds the forked children's own ``Phases`` (sent back with their extras)."""
+    faults (``getrusage``) between one ``mark`` and the next, summed per name; ``rows``: the
+    rows this process did. ``children`` holds the forked children's own ``Phases`` (sent back
+    with their extras)."""
 
     def __init__(self) -> None:
         self.split: dict[str, list[float]] = {}
+        self.rows = 0
         self.children: list[Phases] = []
         self._last = self._now()
 
@@ -66,8 +68,9 @@ class Phases:
         """From now on (what came before is no phase)."""
         self._last = self._now()
 
-    def mark(self, name: str) -> None:
-        """What was spent since the last mark goes to ``name``."""
+    def mark(self, name: str, rows: int = 0) -> None:
+        """What was spent since the last mark goes to ``name`` (and ``rows`` were done)."""
+        self.rows += rows
         now = self._now()
         got = self.split.setdefault(name, [0.0, 0.0, 0.0])
         for k in range(3):
@@ -92,10 +95,10 @@ SERIAL = ("inputs", "shared L", "warm piece", "gc.freeze", "fork")
 """The phases of ``run_forked`` (and ``apply_program``) before the children start working."""
 
 
-def mark(phases: Phases | None, name: str) -> None:
-    """``phases.mark(name)`` when phases are being recorded."""
+def mark(phases: Phases | None, name: str, rows: int = 0) -> None:
+    """``phases.mark(name, rows)`` when phases are being recorded."""
     if phases is not None:
-        phases.mark(name)
+        phases.mark(name, rows)
 
 
 def pieces(n: int, jobs: int, least: int, most: int, first: int = 0) -> list[tuple[int, int]]:
@@ -157,7 +160,7 @@ def run_forked(work: Work[T], bounds: Sequence[tuple[int, int]], shape: tuple[in
                 mine.append((i, _Failure.of(exc)))
                 break
             mine.append((i, extra))
-            mark(timer, "pieces")
+            mark(timer, "pieces", hi - lo)
             if report is not None:
                 report(hi - lo)
             if once:
@@ -168,7 +171,7 @@ def run_forked(work: Work[T], bounds: Sequence[tuple[int, int]], shape: tuple[in
     extras: dict[int, Any] = {}
     if first_alone:
         extras.update(loop(done, once=True))
-        mark(phases, "warm piece")
+        mark(phases, "warm piece", sum(bounds[i][1] - bounds[i][0] for i in extras))
     gc.freeze()  # the children's collections then leave the parent's objects (and pages) alone
     mark(phases, "gc.freeze")
     try:
@@ -181,7 +184,7 @@ def run_forked(work: Work[T], bounds: Sequence[tuple[int, int]], shape: tuple[in
                     os.close(r)
                     timer = None if phases is None else Phases()
                     got = loop(None, timer=timer)
-                    payload = _dumps(got, None if timer is None else timer.split)
+                    payload = _dumps(got, timer)
                     with os.fdopen(w, "wb") as sink:
                         sink.write(payload)
                 except BaseException:  # noqa: BLE001 - a child never returns into the caller
@@ -204,10 +207,8 @@ def run_forked(work: Work[T], bounds: Sequence[tuple[int, int]], shape: tuple[in
             # Its report is in; its exit (unmapping a copy of this process: ~10 ms at 450 MB)
             # need not be waited for here. A thread reaps it.
             threading.Thread(target=os.waitpid, args=(pid, 0), daemon=True).start()
-            got, split = pickle.loads(data)
-            if phases is not None and split is not None:
-                child = Phases()
-                child.split = split
+            got, child = pickle.loads(data)
+            if phases is not None and child is not None:
                 phases.children.append(child)
             for i, extra in got:
                 extras[i] = extra
@@ -277,11 +278,11 @@ class _Failure:
         raise RuntimeError(f"a worker process failed:\n{self.text}")
 
 
-def _dumps(extras: list[tuple[int, Any]], split: dict[str, list[float]] | None) -> bytes:
+def _dumps(extras: list[tuple[int, Any]], phases: Phases | None) -> bytes:
     """A child's report: its extras by piece and its phases (None when not recorded)."""
     try:
-        return pickle.dumps((extras, split), protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps((extras, phases), protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as exc:  # noqa: BLE001 - an extra that does not pickle is a failure
         first = extras[0][0] if extras else 0
-        return pickle.dumps(([(first, _Failure.of(exc))], split),
+        return pickle.dumps(([(first, _Failure.of(exc))], phases),
                             protocol=pickle.HIGHEST_PROTOCOL)

@@ -47,6 +47,10 @@ Work = Callable[[int, int], tuple[np.ndarray, T]]
 """What is done to rows ``[lo, hi)``: their block of the output and a small picklable extra."""
 
 
+SERIAL = ("inputs", "shared L", "warm piece", "gc.freeze", "fork")
+"""The phases of ``run_forked`` (and ``apply_program``) before the children start working."""
+
+
 class Phases:
     """Where a process's time goes, by named phase: wall seconds, CPU seconds and minor page
     faults (``getrusage``) between one ``mark`` and the next, summed per name; ``rows``: the
@@ -77,7 +81,6 @@ class Phases:
             got[k] += now[k] - self._last[k]
         self._last = now
 
-
     def idle_wall(self) -> float:
         """The wall seconds the run would take on idle cores, from CPU seconds alone: what this
         process did before the children could start (``SERIAL``), then every process's pieces
@@ -89,10 +92,6 @@ class Phases:
                                               for c in self.children)
         before = sum(cpu.pop(name, 0.0) for name in SERIAL)
         return before + pieces / (1 + len(self.children)) + sum(cpu.values())
-
-
-SERIAL = ("inputs", "shared L", "warm piece", "gc.freeze", "fork")
-"""The phases of ``run_forked`` (and ``apply_program``) before the children start working."""
 
 
 def mark(phases: Phases | None, name: str, rows: int = 0) -> None:

@@ -33,6 +33,10 @@ What is compared (fairness)
   batch cache alone (the LFs evaluated). Reading the data is outside (the frame is in memory); the
   second run still hashes the column, loads the tokens and rebuilds validity and problems. Wall
   and CPU seconds; on a loaded machine CPU seconds are the steadier figure.
+- The ``--jobs`` figure twice: in this process (interleaved with one-process runs; the split per
+  phase of this process and a child is printed, ``runtime.forks.Phases``), and in fresh
+  processes (``jobs_variants.py --fresh``: each run a new process, as ``explicate apply``), where
+  the one-process side also starts from a heap that has not held a batch yet.
 - Snorkel is timed once per data set (it is the slow side, its run-to-run spread is small);
   explicate's figures are the median of ``--repeat`` runs.
 
@@ -54,19 +58,33 @@ import time
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from explicate.compiler import Program, Schema
-from explicate.grammar import parse
-from explicate.runtime.apply import PARALLEL_ROWS, apply_program, compile_for
-from explicate.runtime.batch_cache import BatchCache
-from explicate.runtime.data import read_table
-from explicate.runtime.features import build_batch
-from explicate.runtime.tokens import joined_tokens, token_arrays, tokenizer
+from explicate.runtime.device import keep_torch_out_of_spacy
+
+# As the `explicate` command does: spaCy without torch (Snorkel's labeling needs none either),
+# so the process that forks for --jobs is the size the command's is.
+keep_torch_out_of_spacy()
+
+from explicate.compiler import Program, Schema  # noqa: E402
+from explicate.grammar import parse  # noqa: E402
+from explicate.runtime.apply import CHUNK_ROWS, PARALLEL_ROWS, apply_program, compile_for  # noqa: E402
+from explicate.runtime.batch_cache import BatchCache  # noqa: E402
+from explicate.runtime.data import read_table  # noqa: E402
+from explicate.runtime.features import build_batch  # noqa: E402
+from explicate.runtime.forks import Phases  # noqa: E402
+from explicate.runtime.tokens import joined_tokens, token_arrays, tokenizer  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from jobs_split import (  # noqa: E402 - the --jobs figures
+    fresh_jobs,
+    phase_medians,
+    report_split,
+    rows_median,
+)
 from old_tokens import token_arrays as old_token_arrays  # noqa: E402 - the previous tokenizer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -375,7 +393,7 @@ def tokenizer_alone(texts: list[str]) -> Callable[[], object]:
     return lambda: joined_tokens(distinct, tok)
 
 
-def bench(df: pd.DataFrame, lfs: list, repeat: int, jobs: int) -> dict[str, float]:
+def bench(df: pd.DataFrame, lfs: list, repeat: int, jobs: int) -> dict[str, Any]:
     from snorkel.labeling import PandasLFApplier
 
     n = len(df)
@@ -434,18 +452,27 @@ def bench(df: pd.DataFrame, lfs: list, repeat: int, jobs: int) -> dict[str, floa
     # In parallel: `jobs` processes against one (featurize + evaluate, no cache), the two
     # interleaved so that a change of load hits both; CPU counted in every process. (Dropping
     # Snorkel's token column and the token arrays first, as `explicate apply` holds neither,
-    # was measured: 1.42x against 1.41x with them held, no difference.)
+    # was measured: 1.42x against 1.41x with them held, no difference; again later: this
+    # process keeps 460 MB of anonymous memory either way, and its fork takes 14-18 ms.)
     forks = jobs > 1 and n >= PARALLEL_ROWS
     one: list[tuple[float, float]] = []
     par: list[tuple[float, float]] = []
+    splits: dict[str, list[Phases]] = {"one": [], "par": []}
+    big: list[float] = []  # one process in chunks of the previous CHUNK_ROWS, 50k, beside it
     for _ in range(max(repeat, 3)):
-        t, c, _out, u = timed_all_cpu(lambda: apply_program(program, texts, schema,
-                                                         progress=False, jobs=1, cache=None),
-                                   False)
+        t, c, _out, _u = timed_all_cpu(partial(apply_program, program, texts, schema,
+                                               progress=False, jobs=1, cache=None,
+                                               chunk_rows=50_000), False)
+        big.append(c)
+        splits["one"].append(Phases())
+        t, c, _out, u = timed_all_cpu(partial(apply_program, program, texts, schema,
+                                              progress=False, jobs=1, cache=None,
+                                              phases=splits["one"][-1]), False)
         one.append((t, c, *u))
-        t, c, papplied, u = timed_all_cpu(lambda: apply_program(program, texts, schema,
-                                                             progress=False, jobs=jobs,
-                                                             cache=None), forks)
+        splits["par"].append(Phases())
+        t, c, papplied, u = timed_all_cpu(partial(apply_program, program, texts, schema,
+                                                  progress=False, jobs=jobs, cache=None,
+                                                  phases=splits["par"][-1]), forks)
         par.append((t, c, *u))
     L_par = papplied.L  # type: ignore[attr-defined]
     t_one, c_one = (statistics.median(x[k] for x in one) for k in (0, 1))
@@ -491,6 +518,7 @@ def bench(df: pd.DataFrame, lfs: list, repeat: int, jobs: int) -> dict[str, floa
         "apply_parallel_s": t_par,
         "parallel_speedup": t_one / t_par,
         "apply_one_cpu_s": c_one,
+        "apply_one_chunks50k_cpu_s": statistics.median(big),
         "apply_parallel_cpu_s": c_par,
         "apply_parallel_children_cpu_s": c_kids,
         "apply_one_minor_faults": int(f_one),
@@ -498,6 +526,14 @@ def bench(df: pd.DataFrame, lfs: list, repeat: int, jobs: int) -> dict[str, floa
         "apply_parallel_minor_faults_children": int(g_par),
         "parallel_forked": forks,
         "parallel_speedup_bound": c_one / (c_par / jobs) if forks else 1.0,
+        "parallel_speedup_idle_model": (
+            statistics.median(p.idle_wall() for p in splits["one"])
+            / statistics.median(p.idle_wall() for p in splits["par"])),
+        "split_one": phase_medians(splits["one"]),
+        "split_parallel": phase_medians(splits["par"]),
+        "split_parallel_child": phase_medians([c for p in splits["par"] for c in p.children]),
+        "rows_parallel": rows_median(splits["par"]),
+        "rows_parallel_child": rows_median([c for p in splits["par"] for c in p.children]),
         **cached,
         "identical_L": True,
     }
@@ -531,7 +567,7 @@ def cache_figures(program: Program, texts: pd.DataFrame, schema: Schema, repeat:
             second["feat"].append(timed_cpu(lambda: featurize(feat)))
     for kind in ("both", "tokens"):
         for _t, _c, L in [first[kind], *second[kind]]:
-            assert np.array_equal(L, expected), f"the cache ({kind}) changed L"  # type: ignore[arg-type]
+            assert np.array_equal(L, expected), f"the cache ({kind}) changed L"
     out: dict[str, float] = {}
     for kind, name in (("both", "apply"), ("tokens", "apply_tokens_only"),
                        ("feat", "featurize")):
@@ -554,7 +590,7 @@ def report_cache(r: dict[str, float]) -> None:
               f"{r[f'cache_{name}_cpu_speedup']:.1f}x)")
 
 
-def report(title: str, r: dict[str, float]) -> None:
+def report(title: str, r: dict[str, Any]) -> None:
     print(f"\n== {title}: {r['n_docs']:,} docs, {r['n_tokens']:,} tokens, {r['n_lfs']} LFs "
           f"(coverage {r['coverage']:.0%}) ==")
     print(f"  tokenize per doc (Snorkel's column)  {r['tokenize_s']:8.3f} s  "
@@ -575,6 +611,8 @@ def report(title: str, r: dict[str, float]) -> None:
           f"{r['explicate_rows_per_s_excl_tok']:>12,.0f} rows/s")
     print(f"  speed-up vs Snorkel: {r['speedup_excl_tok']:,.1f}x excluding tokenization, "
           f"{r['speedup_incl_tok']:,.1f}x including it;  identical L: {r['identical_L']}")
+    print(f"  one process in chunks of {CHUNK_ROWS:,} rows: CPU {r['apply_one_cpu_s']:.3f} s; in "
+          f"chunks of 50,000 (the previous size) {r['apply_one_chunks50k_cpu_s']:.3f} s")
     print(f"  explicate apply, {r['jobs']} processes     {r['apply_parallel_s']:8.3f} s  "
           f"({r['parallel_speedup']:.2f}x one process, interleaved, identical L)")
     if not r["parallel_forked"]:
@@ -587,6 +625,18 @@ def report(title: str, r: dict[str, float]) -> None:
               f"faults {r['apply_parallel_minor_faults_self']:,} here + "
               f"{r['apply_parallel_minor_faults_children']:,} in the children against "
               f"{r['apply_one_minor_faults']:,} in one process")
+        print(f"    idle-core model (wall from CPU seconds: the serial part, then the pieces "
+              f"shared evenly): {r['parallel_speedup_idle_model']:.2f}x")
+        print("    where the time goes (medians per phase; runtime.forks.Phases):")
+        report_split("one process", r["split_one"], r["n_docs"])
+        report_split(f"{r['jobs']} processes, this one", r["split_parallel"], r["rows_parallel"])
+        report_split("a child", r["split_parallel_child"], r["rows_parallel_child"])
+    if "fresh_parallel_speedup" in r:
+        print(f"  in fresh processes (each run a new process, as `explicate apply`): one "
+              f"{r['fresh_apply_one_s']:.3f} s, {r['jobs']} processes "
+              f"{r['fresh_apply_parallel_s']:.3f} s ({r['fresh_parallel_speedup']:.2f}x; CPU "
+              f"{r['fresh_apply_parallel_cpu_s']:.3f} s against {r['fresh_apply_one_cpu_s']:.3f}"
+              f" s, {r['fresh_parallel_serial_ms']:.0f} ms before the child starts)")
     report_cache(r)
 
 
@@ -599,6 +649,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sms", type=Path, default=SMS_TRAIN, help="WRENCH SMS train.json")
     ap.add_argument("--no-sms", action="store_true", help="skip the WRENCH SMS run")
     ap.add_argument("--jobs", type=int, default=2, help="processes for the parallel figure")
+    ap.add_argument("--no-fresh", action="store_true",
+                    help="skip the parallel figure in fresh processes (jobs_variants --fresh)")
     args = ap.parse_args(argv)
     n, repeat = (min(args.n, 10_000), 1) if args.quick else (args.n, args.repeat)
 
@@ -615,6 +667,8 @@ def main(argv: list[str] | None = None) -> int:
     tokenizer()  # load spaCy before any timing
 
     result = bench(generate(n, args.seed), lfs, repeat, args.jobs)
+    if args.jobs > 1 and n >= PARALLEL_ROWS and not args.no_fresh and args.seed == 0:
+        result.update(fresh_jobs(n, args.jobs, max(repeat, 3)))
     report("generated SMS-like documents", result)
     out = dict(result)
     if not args.no_sms and args.sms.is_file():

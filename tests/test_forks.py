@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from explicate.errors import Diagnostic, ExplicateError
-from explicate.runtime.forks import pieces, run_forked
+from explicate.runtime.forks import SERIAL, Phases, pieces, run_forked
 from explicate.runtime.tokens import fork_context
 
 pytestmark = pytest.mark.skipif(fork_context() is None, reason="no fork start method on this OS")
@@ -28,6 +28,16 @@ def test_pieces_cover_the_rows_once_and_shrink(n: int, jobs: int, least: int, mo
     assert all(0 < s <= most for s in sizes)
     assert all(s >= min(least, most) for s in sizes[:-1])
     assert sizes == sorted(sizes, reverse=True) or sizes[:-1] == sorted(sizes[:-1], reverse=True)
+
+
+@pytest.mark.parametrize(("n", "first"), [(10_000, 200), (150, 200), (0, 5), (1_000, 0)])
+def test_a_first_piece_then_the_rest_as_if_the_rows_began_after_it(n: int, first: int) -> None:
+    got = pieces(n, 2, 100, 1_000, first=first)
+    head = min(first, n)
+    if head:
+        assert got[0] == (0, head)
+        got = got[1:]
+    assert got == [(lo + head, hi + head) for lo, hi in pieces(n - head, 2, 100, 1_000)]
 
 
 def _square(lo: int, hi: int) -> tuple[np.ndarray, list[int]]:
@@ -66,7 +76,7 @@ def test_the_first_piece_alone_is_done_here_before_the_fork() -> None:
     already sees it done (a child inherits the warmed state: its count starts at 2)."""
     _WARMED.clear()
     n = 10_000
-    bounds = [(0, 200), *((lo + 200, hi + 200) for lo, hi in pieces(n - 200, 2, 100, 1_000))]
+    bounds = pieces(n, 2, 100, 1_000, first=200)
     out, extras = run_forked(_square_warming, bounds, (n, 2), np.int64, -1, 2,
                              first_alone=True)
     rows = np.arange(n)
@@ -116,3 +126,31 @@ def test_a_worker_that_dies_is_reported() -> None:
 
     with pytest.raises(RuntimeError, match="ended with status"):
         run_forked(work, [(i, i + 1) for i in range(20)], (20, 1), np.int8, 0, 2)
+
+
+def test_phases_split_this_process_and_each_child() -> None:
+    """``phases``: this process's time by phase (pieces among them) and a child's pieces, sent
+    back with its extras; the work's own CPU shows up in the pieces."""
+    def busy(lo: int, hi: int) -> tuple[np.ndarray, None]:
+        t = time.process_time()
+        while time.process_time() - t < 0.004:  # CPU, not sleep: it must be counted
+            pass
+        return np.zeros((hi - lo, 1), np.int8), None
+
+    phases = Phases()
+    bounds = pieces(4_000, 2, 100, 100, first=100)
+    run_forked(busy, bounds, (4_000, 1), np.int8, 0, 2, first_alone=True, phases=phases)
+    split = phases.split
+    assert {"warm piece", "fork", "pieces", "collecting", "copy of L"} <= set(split)
+    assert split["warm piece"][1] >= 0.003  # one piece's CPU
+    assert all(wall >= 0 and faults >= 0 for wall, _cpu, faults in split.values())
+    assert len(phases.children) == 1
+    child = phases.children[0].split["pieces"]
+    ran = split["pieces"][1] + child[1] + split["warm piece"][1]
+    assert ran >= 0.004 * len(bounds) * 0.9  # every piece's CPU, here or in the child
+    # On idle cores: the serial part, then the pieces shared by the two processes.
+    serial = sum(split.get(name, [0.0, 0.0, 0.0])[1] for name in SERIAL)
+    assert serial <= phases.idle_wall() < serial + ran + 0.01
+    assert phases.idle_wall() < sum(cpu for _w, cpu, _f in split.values()) + child[1]
+    assert phases.rows + phases.children[0].rows == 4_000  # every row, by who did it
+    assert phases.rows >= 100  # the warm piece at least

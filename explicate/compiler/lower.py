@@ -8,6 +8,7 @@ Every kernel is a whole-column array operation.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -98,6 +99,11 @@ class Program:
     def cardinality(self) -> int:
         return len(self.labels)
 
+    @functools.cached_property
+    def fields_of(self) -> tuple[tuple[str, ...], ...]:
+        """The fields each lowered LF reads (a walk of its IR), found once, not per batch."""
+        return tuple(ir.fields_read(lf.when) for lf in self.lowered)
+
     def apply(self, batch: Batch) -> np.ndarray:
         """The label matrix of a batch: int8[n, m] (int16 beyond 127 labels), ``ABSTAIN = -1``
         where an LF does not vote.
@@ -108,9 +114,8 @@ class Program:
         out = np.full((batch.n, len(self.lowered)), ir.ABSTAIN,
                       dtype=ir.label_dtype(len(self.labels)))
         valid_memo: dict[tuple[str, ...], np.ndarray] = {}
-        for j, lf in enumerate(self.lowered):
+        for j, (lf, fields) in enumerate(zip(self.lowered, self.fields_of, strict=True)):
             assert lf.label.id is not None
-            fields = ir.fields_read(lf.when)
             valid = valid_memo.get(fields)
             if valid is None:
                 valid = np.ones(batch.n, dtype=bool)

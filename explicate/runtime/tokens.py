@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 import spacy
 from spacy.attrs import IDX, IS_SPACE, LENGTH, LOWER, ORTH
 from spacy.language import Language
+from spacy.strings import get_string_id
 
 from explicate.errors import Diagnostic, ExplicateError
 from explicate.runtime import utf8
@@ -91,9 +92,18 @@ def default_jobs() -> int:
     return int(raw)
 
 
-@functools.cache
+_LOAD_LOCK = threading.Lock()
+
+
 def tokenizer() -> Language:
-    """The shared blank English pipeline (tokenizer only; no model download)."""
+    """The shared blank English pipeline (tokenizer only; no model download), loaded once even
+    when several threads ask at once (each would load its own, one after the other)."""
+    with _LOAD_LOCK:
+        return _blank()
+
+
+@functools.cache
+def _blank() -> Language:
     return spacy.blank("en")
 
 
@@ -115,18 +125,24 @@ def defer_strings(texts: pa.Array) -> None:
             _PENDING_STRINGS.append(texts)
 
 
-def token_text(i: int) -> str:
-    """The text of a token id (a ``lower`` or ``orth`` hash), whether spaCy made it in this
-    process or it came from the batch cache."""
+def string_store() -> Any:
+    """spaCy's StringStore with every deferred text added: what turns token ids back into text,
+    whether spaCy made them in this process, the batch cache loaded them, or they were hashed
+    without spaCy (:func:`chunk_tokens`)."""
+    store = tokenizer().vocab.strings
     if _PENDING_STRINGS:
         with _PENDING_LOCK:
             pending = _PENDING_STRINGS[:]
             _PENDING_STRINGS.clear()
-        store = tokenizer().vocab.strings
         for texts in pending:
             for text in texts.to_pylist():
                 store.add(text)
-    return str(tokenizer().vocab.strings[i])
+    return store
+
+
+def token_text(i: int) -> str:
+    """The text of a token id (a ``lower`` or ``orth`` hash)."""
+    return str(string_store()[i])
 
 
 def groups(lengths: np.ndarray, limit: int | None = None) -> list[tuple[int, int]]:
@@ -190,6 +206,67 @@ def _empty_table() -> _Table:
                   np.zeros(1024, dtype=np.int64), np.zeros((4, 1024), dtype=np.uint64), 0)
 
 
+PLAIN = "^(?:[A-Za-z]+|[0-9]+)$"
+"""Chunks of ASCII letters only or digits only: spaCy's English prefix, suffix and infix rules
+never split them (``runtime.phrase_ids`` relies on the same), so only the special cases can."""
+
+
+def single_tokens(texts: pa.Array, chunks: Sequence[str], tok: Any) -> np.ndarray:
+    """bool: which chunks (each free of whitespace) ``tok`` keeps whole as one token, decided
+    as spaCy's tokenizer decides it, without making spaCy lexemes: not a special case, and
+    matched by ``token_match``, or else with no prefix, no suffix, and ``url_match`` or no infix.
+    ``PLAIN`` chunks skip the affix checks (Arrow's RE2 finds them without the GIL)."""
+    n = len(chunks)
+    rules = tok.rules or {}
+    special = (pc.is_in(texts, value_set=pa.array(list(rules), type=texts.type))
+               .to_numpy(zero_copy_only=False) if rules else np.zeros(n, dtype=bool))
+    plain = pc.match_substring_regex(texts, PLAIN).to_numpy(zero_copy_only=False)
+    whole = plain & ~special
+    token_match, url_match = tok.token_match, tok.url_match
+    prefix, suffix, infix = tok.prefix_search, tok.suffix_search, tok.infix_finditer
+    for i in np.flatnonzero(~plain & ~special).tolist():
+        c = chunks[i]
+        if token_match is not None and token_match(c):
+            whole[i] = True
+        elif (prefix is not None and prefix(c)) or (suffix is not None and suffix(c)):
+            continue
+        elif url_match is not None and url_match(c):
+            whole[i] = True
+        else:
+            whole[i] = infix is None or next(infix(c), None) is None
+    return whole
+
+
+def chunk_tokens(texts: pa.Array, chunks: Sequence[str], tok: Any
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`joined_tokens` of distinct chunks (``texts``: the same as an Arrow array): the
+    chunks ``tok`` keeps whole (:func:`single_tokens`, most of them) get their one token
+    directly, hash ids of the text and of its lowercase form (what spaCy's lexeme would hold);
+    only the others go through spaCy. The texts of those ids are handed to the StringStore
+    when ids are next read back (:func:`defer_strings`)."""
+    whole = single_tokens(texts, chunks, tok)
+    simple = np.flatnonzero(whole)
+    if not len(simple):
+        return joined_tokens(chunks, tok)
+    lower_of = tok.vocab.lex_attr_getters.get(LOWER, str.lower)
+    kept = [chunks[i] for i in simple.tolist()]
+    lowers = [lower_of(c) for c in kept]
+    one = np.empty((len(kept), 4), dtype=np.uint64)
+    one[:, 0] = np.fromiter(map(get_string_id, lowers), dtype=np.uint64, count=len(kept))
+    one[:, 1] = np.fromiter(map(get_string_id, kept), dtype=np.uint64, count=len(kept))
+    one[:, 2] = 0
+    one[:, 3] = pc.utf8_length(texts.take(pa.array(simple))).to_numpy(zero_copy_only=False)
+    defer_strings(pa.array(kept + lowers, type=pa.string()))
+    hard = np.flatnonzero(~whole)
+    if not len(hard):
+        return one, simple
+    toks, of = joined_tokens([chunks[i] for i in hard.tolist()], tok)
+    allt = np.concatenate([one, toks])
+    owner = np.concatenate([simple, hard[of]])
+    order = np.argsort(owner, kind="stable")  # chunk by chunk, each chunk's tokens in order
+    return allt[order], owner[order]
+
+
 class ChunkStore:
     """The tokens of every distinct chunk tokenized so far, so a chunk is analysed by spaCy once
     per process, not once per batch, shard or thread.
@@ -238,7 +315,7 @@ def _added(table: _Table, texts: pa.Array, tok: Any) -> tuple[_Table, np.ndarray
     """A new table: ``table`` with the chunks ``texts`` (none of them in it) tokenized by
     ``tok``; and their ids."""
     chunks = texts.to_pylist()
-    toks, of = joined_tokens(chunks, tok)
+    toks, of = chunk_tokens(texts, chunks, tok)
     count = np.bincount(of, minlength=len(chunks)).astype(np.int64)
     base, used = len(table.texts), table.used
     first = _grown(table.first, base + len(chunks))

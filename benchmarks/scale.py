@@ -185,6 +185,19 @@ def measured(args: list[str]) -> dict[str, Any]:
     return result
 
 
+def busy_seconds() -> float:
+    """CPU seconds the whole machine has been busy (all cores, every process; /proc/stat), or
+    -1 where it cannot be read. Less this process's own CPU time over a span, it is what other
+    processes took from the cores meanwhile: a measure of the load during that span itself."""
+    try:
+        with open("/proc/stat") as fh:
+            f = [int(x) for x in fh.readline().split()[1:]]
+    except (OSError, ValueError):
+        return -1.0
+    busy = f[0] + f[1] + f[2] + sum(f[5:8])  # user nice system (idle iowait) irq softirq steal
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
 # ------------------------------------------------------------------------------ children
 def child_explicate(a: argparse.Namespace) -> dict[str, Any]:
     from explicate.runtime.engine import apply_shards, fit_shards, make_engine
@@ -193,9 +206,15 @@ def child_explicate(a: argparse.Namespace) -> dict[str, Any]:
     t0 = time.perf_counter()
     engine = make_engine(a.engine, a.workers)  # a local cluster starts here (timed apart)
     t_start = time.perf_counter() - t0
-    t1 = time.perf_counter()
+    if a.warm_parser:  # the rule parser built before the clock starts (see --warm-parser)
+        from explicate.runtime.apply import load_rules
+
+        load_rules(RULES)
+    b1, c1, t1 = busy_seconds(), time.process_time(), time.perf_counter()
     run = apply_shards(RULES, a.data, work / "L", engine=engine)
     t_apply = time.perf_counter() - t1
+    cpu = time.process_time() - c1
+    others = max(0.0, busy_seconds() - b1 - cpu) if b1 >= 0 else float("nan")
     rows = run.manifest["rows"]
     report = fit_shards(work / "L", work / "P", method="auto", engine=engine)
     engine.close()
@@ -203,6 +222,8 @@ def child_explicate(a: argparse.Namespace) -> dict[str, Any]:
             "start_s": round(t_start, 2), "apply_s": round(t_apply, 2),
             "rows_per_s": round(rows / t_apply),
             "apply_phases_s": {k: round(v, 3) for k, v in run.phases.items()},
+            "apply_cpu_s": round(cpu, 2), "others_cores": round(others / t_apply, 2),
+            "warm_parser": a.warm_parser,
             "fit_s": report["fit_seconds"], "predict_s": report["predict_seconds"],
             "patterns": report["patterns"], "stats_bytes": report["stats_bytes"],
             "total_s": round(time.perf_counter() - t0, 2)}
@@ -430,6 +451,10 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--rounds", type=int, default=1,
                     help="run each engine this many times, interleaved (the best one counts)")
+    ap.add_argument("--warm-parser", action="store_true",
+                    help="build the rule parser in each run before its apply is timed (a "
+                    "user's parser cache holds it built; runs here have every cache off, so "
+                    "each apply otherwise includes building it, about 0.26 s)")
     ap.add_argument("--no-snorkel", action="store_true",
                     help="engines only: no subsample runs, no Snorkel")
     ap.add_argument("--end-model", action="store_true",
@@ -465,13 +490,16 @@ def main() -> None:
         data = ensure_corpus(work, n, shards)
         out = work / f"run-{n}-{engine}"
         r = measured(["--child", "explicate", "--engine", engine, "--data", str(data), "--out",
-                      str(out), "--workers", str(a.workers)])
+                      str(out), "--workers", str(a.workers),
+                      *(["--warm-parser"] if a.warm_parser else [])])
         r["n"] = n
         print(f"  explicate {engine:8s} {n:>10,} rows: {r['rows_per_s']:>9,} rows/s apply, "
               f"wall {r['wall_s']:.1f} s, fit {r['fit_s']:.3f} s, {r['patterns']:,} patterns "
               f"({r['stats_bytes'] / 1024:.0f} KiB), peak RSS {r['peak_tree_rss_mb']:.0f} MB "
-              f"tree / {r['max_single_rss_mb']:.0f} MB largest, load {r['load_1m']}; driver: "
-              + ", ".join(f"{k} {v:.2f} s" for k, v in r["apply_phases_s"].items()), flush=True)
+              f"tree / {r['max_single_rss_mb']:.0f} MB largest, load {r['load_1m']}; apply CPU "
+              f"{r['apply_cpu_s']:.2f} s, other processes {r['others_cores']:.2f} cores meanwhile;"
+              " driver: " + ", ".join(f"{k} {v:.2f} s" for k, v in r["apply_phases_s"].items()),
+              flush=True)
         return r
 
     for n in sizes:
@@ -484,8 +512,17 @@ def main() -> None:
             rate[r["engine"], r["n"]] = max(rate.get((r["engine"], r["n"]), 0), r["rows_per_s"])
         speedups = {f"threads_vs_serial_at_{n}": round(rate["threads", n] / rate["serial", n], 2)
                     for n in sizes if ("threads", n) in rate and ("serial", n) in rate}
+        for n in sizes:  # the round whose runs other processes disturbed least
+            pairs = [(max(s["others_cores"], t["others_cores"]), s, t) for s, t in zip(
+                [r for r in runs if r["n"] == n and r["engine"] == "serial"],
+                [r for r in runs if r["n"] == n and r["engine"] == "threads"], strict=False)]
+            if pairs:
+                o, s_run, t_run = min(pairs, key=lambda p: p[0])
+                speedups[f"threads_vs_serial_at_{n}_quietest_round"] = round(
+                    t_run["rows_per_s"] / s_run["rows_per_s"], 2)
+                speedups[f"others_cores_in_quietest_round_at_{n}"] = o
         for k, v in speedups.items():
-            print(f"  ratio {k}: {v}x (best of {a.rounds})")
+            print(f"  {k}: {v} (best of {a.rounds} rounds)")
         print(json.dumps({"benchmark": "scale", "rules": RULES.name, "cores": os.cpu_count(),
                           "runs": runs, "ratios": speedups,
                           "load_1m_after": round(os.getloadavg()[0], 2)}))

@@ -11,11 +11,11 @@ chunk; the later ones warm) with the ``serial`` engine's single thread, and two 
 attach to it at once (``--nonblocking``, same rate): one records every sample of the running
 thread, one (``--gil``) only the samples where it holds the GIL. Each sample is put in a phase
 by its stack (the Parquet read; in ``build_batch``: the text as Arrow, the content key, the
-chunking of the bytes, Arrow's dictionary encoding, the chunk store's lookup, spaCy on new
-chunks, the gather; ``Program.apply``: phrase indexes, phrase scans, other kernels; the block
-write). A phase's GIL share ``f`` is its GIL samples over its samples. Two threads on two cores
-can run at most ``1 / (f + (1 - f) / 2)`` times one (Amdahl: the GIL-held part is serial);
-1.7x needs ``f <= 0.18``.
+chunking of the bytes, Arrow's dictionary encoding, the chunk store's lookup, new chunks
+(which spaCy keeps whole: the check, the hashing; the others through spaCy), the gather;
+``Program.apply``: phrase indexes, phrase scans, other kernels; the block write). A phase's
+GIL share ``f`` is its GIL samples over its samples. Two threads on two cores can run at most
+``1 / (f + (1 - f) / 2)`` times one (Amdahl: the GIL-held part is serial); 1.7x needs ``f <= 0.18``.
 
 Method ``spinner`` (no extra tool, unreliable on a loaded box): each phase runs in this thread
 while a second thread spins a pure-Python counter; the counter's rate drop is the phase's GIL
@@ -109,6 +109,8 @@ def _load_scale() -> Any:
 # for a line of ``tokens._group`` itself, what that line calls.
 RULES = (
     ("spacy_new_chunks", "joined_tokens ("),
+    ("new_chunks_whole_check", "single_tokens ("),
+    ("new_chunks_hashed", "chunk_tokens ("),
     ("store_lookup", "lookup (explicate/runtime/tokens.py"),
     ("chunking", "chunks (explicate/runtime/utf8.py"),
     ("text_values", "_text_values ("),

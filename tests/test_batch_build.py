@@ -116,6 +116,22 @@ def test_store_restarts_past_its_limit_and_threads_share_it(monkeypatch: pytest.
         assert same(g, per_row(strings[k:] + strings[:k]))
 
 
+def test_threads_reading_the_store_while_others_add_and_restart_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lookups read the store without its lock while other threads add chunks and restart it
+    (a limit under one column's chunks): every thread still gets spaCy's tokens."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    strings = [f"t{i} r{i % 53}x, {i % 7}km q{i % 11}:) win{i % 3}" for i in range(600)]
+    monkeypatch.setattr(tokens_mod, "ROW_GROUP_BYTES", 200)
+    monkeypatch.setattr(tokens_mod, "_STORE", ChunkStore(limit=60))
+    rotations = [strings[k:] + strings[:k] for k in range(0, 600, 40)]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(token_arrays, rotations))
+    for g, rows in zip(got, rotations, strict=True):
+        assert same(g, per_row(rows))
+
+
 def test_rows_split_across_several_joined_texts(monkeypatch: pytest.MonkeyPatch) -> None:
     strings = ["a b c", "", "dd ee", "f", " g ", "hh"] * 7
     monkeypatch.setattr(tokens_mod, "GROUP_CHARS", 9)  # several rows per text, some alone

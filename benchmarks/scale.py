@@ -198,6 +198,18 @@ def busy_seconds() -> float:
     return busy / os.sysconf("SC_CLK_TCK")
 
 
+def wait_quiet(limit: float, max_wait: float, span: float = 2.0) -> float:
+    """Wait (up to ``max_wait`` seconds) until other processes use under ``limit`` cores over
+    ``span`` seconds; the last such figure."""
+    deadline = time.perf_counter() + max_wait
+    while True:
+        b0, c0 = busy_seconds(), time.process_time()
+        time.sleep(span)
+        others = max(0.0, busy_seconds() - b0 - (time.process_time() - c0)) / span
+        if others < limit or time.perf_counter() > deadline:
+            return others
+
+
 # ------------------------------------------------------------------------------ children
 def child_explicate(a: argparse.Namespace) -> dict[str, Any]:
     from explicate.runtime.engine import apply_shards, fit_shards, make_engine
@@ -455,6 +467,12 @@ def main() -> None:
                     help="build the rule parser in each run before its apply is timed (a "
                     "user's parser cache holds it built; runs here have every cache off, so "
                     "each apply otherwise includes building it, about 0.26 s)")
+    ap.add_argument("--quiet", type=float, default=0.0,
+                    help="start each explicate run when other processes use under this many "
+                    "cores, and run it again (up to --tries) when they used more meanwhile")
+    ap.add_argument("--tries", type=int, default=5)
+    ap.add_argument("--max-wait", type=float, default=300.0,
+                    help="seconds --quiet waits before a run starts anyway")
     ap.add_argument("--no-snorkel", action="store_true",
                     help="engines only: no subsample runs, no Snorkel")
     ap.add_argument("--end-model", action="store_true",
@@ -489,9 +507,16 @@ def main() -> None:
     def explicate_run(n: int, shards: int, engine: str) -> dict[str, Any]:
         data = ensure_corpus(work, n, shards)
         out = work / f"run-{n}-{engine}"
-        r = measured(["--child", "explicate", "--engine", engine, "--data", str(data), "--out",
-                      str(out), "--workers", str(a.workers),
-                      *(["--warm-parser"] if a.warm_parser else [])])
+        args = ["--child", "explicate", "--engine", engine, "--data", str(data), "--out",
+                str(out), "--workers", str(a.workers), *(["--warm-parser"] if a.warm_parser
+                                                          else [])]
+        tries = a.tries if a.quiet else 1
+        for _ in range(tries):  # with --quiet: until other processes left the cores alone
+            if a.quiet:
+                wait_quiet(a.quiet, a.max_wait)
+            r = measured(args)
+            if not a.quiet or r["others_cores"] <= a.quiet:
+                break
         r["n"] = n
         print(f"  explicate {engine:8s} {n:>10,} rows: {r['rows_per_s']:>9,} rows/s apply, "
               f"wall {r['wall_s']:.1f} s, fit {r['fit_s']:.3f} s, {r['patterns']:,} patterns "

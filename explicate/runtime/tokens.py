@@ -3,12 +3,15 @@
 spaCy's tokenizer cuts a text at whitespace and analyses each whitespace-free chunk on its own;
 whitespace tokens are dropped anyway. So a column is tokenized chunk by chunk without a ``Doc``
 per row: the chunks are found in the column's UTF-8 bytes (``runtime.utf8``, whole-array numpy
-on an Arrow string array), the distinct ones are hashed by Arrow (``pc.dictionary_encode``, C++),
-only chunks never seen before in this process go through spaCy (:class:`ChunkStore`), and each
-occurrence's tokens are gathered back by chunk id; character offsets come from byte offsets. The
-Python work left is per *distinct* chunk, and the numpy and Arrow work releases the GIL, so
-threads tokenizing different shards run in parallel. The result is exactly the per-row
-tokenization (``tests/test_batch_build.py`` checks it against spaCy row by row).
+on an Arrow string array), the distinct ones are hashed by Arrow (``pc.dictionary_encode``, C++)
+and looked up in a process-wide :class:`ChunkStore` (Arrow's ``index_in``); only chunks never
+seen before in this process are analysed, and of those only the ones spaCy would split go
+through spaCy (the rest get their one token's hash ids directly, :func:`chunk_tokens`). Each
+occurrence's tokens are gathered back by chunk id; character offsets come from byte offsets.
+The Python work left is per *new* distinct chunk; the numpy and Arrow work releases the GIL
+(``np.repeat``, which does not, is replaced by ``utf8.repeat``), so threads tokenizing
+different shards run in parallel. The result is exactly the per-row tokenization
+(``tests/test_batch_build.py`` checks it against spaCy row by row).
 
 ``jobs > 1`` splits the rows across worker processes (forked where the OS can, so spaCy is not
 loaded again); the arrays are the same as one process builds.

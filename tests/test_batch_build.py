@@ -27,6 +27,7 @@ from explicate.runtime.tokens import (
     TokenArrays,
     default_jobs,
     token_arrays,
+    token_text,
     tokenize_strings,
     tokenizer,
 )
@@ -115,10 +116,55 @@ def test_store_restarts_past_its_limit_and_threads_share_it(monkeypatch: pytest.
         assert same(g, per_row(strings[k:] + strings[:k]))
 
 
+def test_threads_reading_the_store_while_others_add_and_restart_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lookups read the store without its lock while other threads add chunks and restart it
+    (a limit under one column's chunks): every thread still gets spaCy's tokens."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    strings = [f"t{i} r{i % 53}x, {i % 7}km q{i % 11}:) win{i % 3}" for i in range(600)]
+    monkeypatch.setattr(tokens_mod, "ROW_GROUP_BYTES", 200)
+    monkeypatch.setattr(tokens_mod, "_STORE", ChunkStore(limit=60))
+    rotations = [strings[k:] + strings[:k] for k in range(0, 600, 40)]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(token_arrays, rotations))
+    for g, rows in zip(got, rotations, strict=True):
+        assert same(g, per_row(rows))
+
+
 def test_rows_split_across_several_joined_texts(monkeypatch: pytest.MonkeyPatch) -> None:
     strings = ["a b c", "", "dd ee", "f", " g ", "hh"] * 7
     monkeypatch.setattr(tokens_mod, "GROUP_CHARS", 9)  # several rows per text, some alone
     assert same(token_arrays(strings), per_row(strings))
+
+
+CHUNK_PIECES = ["w", "W", "a", "Z", "km", "am", "pm", "s", "t", "m", "1", "5", "0", "23", ".", ",",
+                "'", "-", "/", "$", "%", "+", ":", ")", "(", "!", "?", "é", "ß", "’", "#", "@",
+                "http://", "www.", ".com", "US$", "im", "dont", "cannot", "gonna", "e.g", "°C"]
+chunk_lists = st.lists(st.lists(st.sampled_from(CHUNK_PIECES), min_size=1, max_size=5)
+                       .map("".join), unique=True, max_size=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(chunk_lists)
+def test_chunks_kept_whole_without_spacy_are_spacys_tokens(chunks: list[str]) -> None:
+    """The chunks given their one token directly (no lexeme made) get exactly the tokens spaCy
+    gives them: the same arrays as tokenizing every chunk with spaCy."""
+    tok = tokenizer().tokenizer
+    texts = pa.array(chunks, type=pa.large_string())
+    fast, fast_of = tokens_mod.chunk_tokens(texts, chunks, tok)
+    slow, slow_of = tokens_mod.joined_tokens(chunks, tok)
+    assert np.array_equal(fast, slow) and np.array_equal(fast_of, slow_of)
+    for c, whole in zip(chunks, tokens_mod.single_tokens(texts, chunks, tok), strict=True):
+        if whole:
+            assert [t.text for t in tok(c)] == [c]
+
+
+def test_ids_hashed_without_spacy_read_back_as_text() -> None:
+    words = [f"qzv{i}" for i in range(50)] + ["Qzvxyz", "QZVABC"]
+    got = token_arrays([" ".join(words)], tok=None)
+    assert [token_text(int(i)) for i in got.orth] == words
+    assert [token_text(int(i)) for i in got.lower] == [w.lower() for w in words]
 
 
 def test_parallel_equals_one_process(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -31,6 +31,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,7 @@ import numpy as np
 import pyarrow as pa
 
 from explicate.runtime import utf8
-from explicate.runtime.tokens import TokenArrays, defer_strings, tokenizer
+from explicate.runtime.tokens import TokenArrays, defer_strings, string_store, tokenizer
 
 ENV = "EXPLICATE_CACHE"
 OFF = ("off", "none", "no", "0", "false")
@@ -65,9 +66,18 @@ def cache_dir() -> Path | None:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "explicate"
 
 
-@functools.cache
+_FINGERPRINT_LOCK = threading.Lock()
+
+
 def tokenizer_fingerprint() -> str:
-    """spaCy's version and a digest of the tokenizer's serialization."""
+    """spaCy's version and a digest of the tokenizer's serialization (made once, even when
+    several threads ask at once)."""
+    with _FINGERPRINT_LOCK:
+        return _fingerprint()
+
+
+@functools.cache
+def _fingerprint() -> str:
     import spacy
 
     tok: Any = tokenizer().tokenizer
@@ -214,7 +224,7 @@ def _string_buffers(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 
 def _id_texts(tokens: TokenArrays) -> pa.Array:
     """The text of every distinct token id (lower and orth forms), from spaCy's StringStore."""
-    store = tokenizer().vocab.strings
+    store = string_store()
     ids = np.unique(np.concatenate([tokens.lower, tokens.orth]))
     return pa.array([store[int(i)] for i in ids.tolist()], type=pa.string())
 

@@ -3,12 +3,15 @@
 spaCy's tokenizer cuts a text at whitespace and analyses each whitespace-free chunk on its own;
 whitespace tokens are dropped anyway. So a column is tokenized chunk by chunk without a ``Doc``
 per row: the chunks are found in the column's UTF-8 bytes (``runtime.utf8``, whole-array numpy
-on an Arrow string array), the distinct ones are hashed by Arrow (``pc.dictionary_encode``, C++),
-only chunks never seen before in this process go through spaCy (:class:`ChunkStore`), and each
-occurrence's tokens are gathered back by chunk id; character offsets come from byte offsets. The
-Python work left is per *distinct* chunk, and the numpy and Arrow work releases the GIL, so
-threads tokenizing different shards run in parallel. The result is exactly the per-row
-tokenization (``tests/test_batch_build.py`` checks it against spaCy row by row).
+on an Arrow string array), the distinct ones are hashed by Arrow (``pc.dictionary_encode``, C++)
+and looked up in a process-wide :class:`ChunkStore` (Arrow's ``index_in``); only chunks never
+seen before in this process are analysed, and of those only the ones spaCy would split go
+through spaCy (the rest get their one token's hash ids directly, :func:`chunk_tokens`). Each
+occurrence's tokens are gathered back by chunk id; character offsets come from byte offsets.
+The Python work left is per *new* distinct chunk; the numpy and Arrow work releases the GIL
+(``np.repeat``, which does not, is replaced by ``utf8.repeat``), so threads tokenizing
+different shards run in parallel. The result is exactly the per-row tokenization
+(``tests/test_batch_build.py`` checks it against spaCy row by row).
 
 ``jobs > 1`` splits the rows across worker processes (forked where the OS can, so spaCy is not
 loaded again); the arrays are the same as one process builds.
@@ -32,6 +35,7 @@ import pyarrow.compute as pc
 import spacy
 from spacy.attrs import IDX, IS_SPACE, LENGTH, LOWER, ORTH
 from spacy.language import Language
+from spacy.strings import get_string_id
 
 from explicate.errors import Diagnostic, ExplicateError
 from explicate.runtime import utf8
@@ -73,7 +77,7 @@ class TokenArrays:
 
     def doc_of(self) -> np.ndarray:
         """int64[T]: the row of each token."""
-        return np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.offsets))
+        return utf8.group_of(np.diff(self.offsets))
 
 
 def default_jobs() -> int:
@@ -91,9 +95,18 @@ def default_jobs() -> int:
     return int(raw)
 
 
-@functools.cache
+_LOAD_LOCK = threading.Lock()
+
+
 def tokenizer() -> Language:
-    """The shared blank English pipeline (tokenizer only; no model download)."""
+    """The shared blank English pipeline (tokenizer only; no model download), loaded once even
+    when several threads ask at once (each would load its own, one after the other)."""
+    with _LOAD_LOCK:
+        return _blank()
+
+
+@functools.cache
+def _blank() -> Language:
     return spacy.blank("en")
 
 
@@ -115,18 +128,24 @@ def defer_strings(texts: pa.Array) -> None:
             _PENDING_STRINGS.append(texts)
 
 
-def token_text(i: int) -> str:
-    """The text of a token id (a ``lower`` or ``orth`` hash), whether spaCy made it in this
-    process or it came from the batch cache."""
+def string_store() -> Any:
+    """spaCy's StringStore with every deferred text added: what turns token ids back into text,
+    whether spaCy made them in this process, the batch cache loaded them, or they were hashed
+    without spaCy (:func:`chunk_tokens`)."""
+    store = tokenizer().vocab.strings
     if _PENDING_STRINGS:
         with _PENDING_LOCK:
             pending = _PENDING_STRINGS[:]
             _PENDING_STRINGS.clear()
-        store = tokenizer().vocab.strings
         for texts in pending:
             for text in texts.to_pylist():
                 store.add(text)
-    return str(tokenizer().vocab.strings[i])
+    return store
+
+
+def token_text(i: int) -> str:
+    """The text of a token id (a ``lower`` or ``orth`` hash)."""
+    return str(string_store()[i])
 
 
 def groups(lengths: np.ndarray, limit: int | None = None) -> list[tuple[int, int]]:
@@ -172,63 +191,159 @@ def joined_tokens(strings: Sequence[str], tok: Any) -> tuple[np.ndarray, np.ndar
     return np.concatenate(parts), np.concatenate(rows)
 
 
+@dataclass(frozen=True)
+class _Table:
+    """One state of a :class:`ChunkStore`, replaced whole (never changed where readers see it):
+    chunk ``i`` has text ``texts[i]`` and tokens ``tokens[:, first[i] : first[i] + count[i]]``
+    (of which the first ``used`` columns are filled)."""
+
+    texts: pa.Array  # large_string
+    first: np.ndarray
+    count: np.ndarray
+    tokens: np.ndarray  # uint64[4, capacity]: lower, orth, offset, length
+    used: int
+
+
+def _empty_table() -> _Table:
+    return _Table(pa.array([], type=pa.large_string()), np.zeros(1024, dtype=np.int64),
+                  np.zeros(1024, dtype=np.int64), np.zeros((4, 1024), dtype=np.uint64), 0)
+
+
+PLAIN = "^(?:[A-Za-z]+|[0-9]+)$"
+"""Chunks of ASCII letters only or digits only: spaCy's English prefix, suffix and infix rules
+never split them (``runtime.phrase_ids`` relies on the same), so only the special cases can."""
+
+
+def single_tokens(texts: pa.Array, chunks: Sequence[str], tok: Any) -> np.ndarray:
+    """bool: which chunks (each free of whitespace) ``tok`` keeps whole as one token, decided
+    as spaCy's tokenizer decides it, without making spaCy lexemes: not a special case, and
+    matched by ``token_match``, or else with no prefix, no suffix, and ``url_match`` or no infix.
+    ``PLAIN`` chunks skip the affix checks (Arrow's RE2 finds them without the GIL)."""
+    n = len(chunks)
+    rules = tok.rules or {}
+    special = (pc.is_in(texts, value_set=pa.array(list(rules), type=texts.type))
+               .to_numpy(zero_copy_only=False) if rules else np.zeros(n, dtype=bool))
+    plain = pc.match_substring_regex(texts, PLAIN).to_numpy(zero_copy_only=False)
+    whole = plain & ~special
+    token_match, url_match = tok.token_match, tok.url_match
+    prefix, suffix, infix = tok.prefix_search, tok.suffix_search, tok.infix_finditer
+    for i in np.flatnonzero(~plain & ~special).tolist():
+        c = chunks[i]
+        if token_match is not None and token_match(c):
+            whole[i] = True
+        elif (prefix is not None and prefix(c)) or (suffix is not None and suffix(c)):
+            continue
+        elif url_match is not None and url_match(c):
+            whole[i] = True
+        else:
+            whole[i] = infix is None or next(infix(c), None) is None
+    return whole
+
+
+def chunk_tokens(texts: pa.Array, chunks: Sequence[str], tok: Any
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`joined_tokens` of distinct chunks (``texts``: the same as an Arrow array): the
+    chunks ``tok`` keeps whole (:func:`single_tokens`, most of them) get their one token
+    directly, hash ids of the text and of its lowercase form (what spaCy's lexeme would hold);
+    only the others go through spaCy. The texts of those ids are handed to the StringStore
+    when ids are next read back (:func:`defer_strings`)."""
+    whole = single_tokens(texts, chunks, tok)
+    simple = np.flatnonzero(whole)
+    if not len(simple):
+        return joined_tokens(chunks, tok)
+    lower_of = tok.vocab.lex_attr_getters.get(LOWER, str.lower)
+    kept = [chunks[i] for i in simple.tolist()]
+    lowers = [lower_of(c) for c in kept]
+    one = np.empty((len(kept), 4), dtype=np.uint64)
+    one[:, 0] = np.fromiter(map(get_string_id, lowers), dtype=np.uint64, count=len(kept))
+    one[:, 1] = np.fromiter(map(get_string_id, kept), dtype=np.uint64, count=len(kept))
+    one[:, 2] = 0
+    one[:, 3] = pc.utf8_length(texts.take(pa.array(simple))).to_numpy(zero_copy_only=False)
+    defer_strings(pa.array(kept + lowers, type=pa.string()))
+    hard = np.flatnonzero(~whole)
+    if not len(hard):
+        return one, simple
+    toks, of = joined_tokens([chunks[i] for i in hard.tolist()], tok)
+    allt = np.concatenate([one, toks])
+    owner = np.concatenate([simple, hard[of]])
+    order = np.argsort(owner, kind="stable")  # chunk by chunk, each chunk's tokens in order
+    return allt[order], owner[order]
+
+
 class ChunkStore:
     """The tokens of every distinct chunk tokenized so far, so a chunk is analysed by spaCy once
     per process, not once per batch, shard or thread.
 
     Tokens are kept flat (one entry per token: lowercase and exact hash ids, character offset
-    and length within the chunk); chunk ``i`` owns entries ``[first[i], first[i] + count[i])``.
-    Arrays only grow (by doubling, into new arrays), so the arrays a caller got stay valid for
-    the chunk ids it got while others add chunks; one lock guards the table and spaCy (whose own
-    cache is not safe to share between threads). Past ``limit`` chunks it starts again empty,
-    which bounds its memory."""
+    and length within the chunk); the chunks' texts are one Arrow array in id order, so a
+    batch's distinct chunks are looked up by Arrow's hashing (``pc.index_in``, which releases
+    the GIL) rather than by a Python dictionary lookup each. The state is one immutable
+    :class:`_Table`, replaced whole when chunks are added (arrays grow by doubling, into new
+    arrays, so what a reader holds stays valid), so a lookup reads it without the lock; only a
+    lookup that misses takes the lock, which guards adding and spaCy (whose own cache is not
+    safe to share between threads). Past ``limit`` chunks it starts again empty, which bounds
+    its memory."""
 
     def __init__(self, limit: int | None = None) -> None:
         self.limit = STORE_CHUNKS if limit is None else limit
         self._lock = threading.Lock()
-        self._reset()
-
-    def _reset(self) -> None:
-        self._ids: dict[str, int] = {}
-        self._first = np.zeros(1024, dtype=np.int64)
-        self._count = np.zeros(1024, dtype=np.int64)
-        self._tokens = np.zeros((4, 1024), dtype=np.uint64)  # lower, orth, offset, length
-        self._used = 0
+        self._table = _empty_table()
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return len(self._table.texts)
 
-    def lookup(self, distinct: list[str], tok: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(first, count, tokens)`` for the chunks ``distinct`` (each once), tokenizing the
-        ones not seen before with ``tok``: ``tokens`` is uint64[4, T] (lowercase id, exact id,
-        character offset in the chunk, length)."""
-        with self._lock:
-            get = self._ids.get
-            ids = np.fromiter((get(s, -1) for s in distinct), dtype=np.int64,
-                              count=len(distinct))
-            new = np.flatnonzero(ids < 0)
-            if len(new):
-                if len(self._ids) + len(new) > self.limit:
-                    self._reset()
-                    new = np.arange(len(distinct))
-                missing = [distinct[i] for i in new.tolist()]
-                ids[new] = self._add(missing, tok)
-            return self._first[ids], self._count[ids], self._tokens[:, : self._used]
+    def lookup(self, distinct: Sequence[str] | pa.Array, tok: Any
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(first, count, tokens)`` for the chunks ``distinct`` (each once; Python strings or
+        an Arrow string array), tokenizing the ones not seen before with ``tok``: ``tokens`` is
+        uint64[4, T] (lowercase id, exact id, character offset in the chunk, length)."""
+        wanted = _large(distinct)
+        table = self._table
+        ids = _index_in(wanted, table.texts)
+        if (ids < 0).any():
+            with self._lock:
+                table = self._table
+                ids = _index_in(wanted, table.texts)  # others may have added them meanwhile
+                new = np.flatnonzero(ids < 0)
+                if len(new):
+                    if len(table.texts) + len(new) > self.limit:
+                        table = _empty_table()
+                        ids, new = np.full(len(wanted), -1), np.arange(len(wanted))
+                    table, ids[new] = _added(table, wanted.take(pa.array(new)), tok)
+                    self._table = table
+        return np.take(table.first, ids), np.take(table.count, ids), table.tokens[:, :table.used]
 
-    def _add(self, chunks: list[str], tok: Any) -> np.ndarray:
-        toks, of = joined_tokens(chunks, tok)
-        count = np.bincount(of, minlength=len(chunks)).astype(np.int64)
-        base, used = len(self._ids), self._used
-        self._first = _grown(self._first, base + len(chunks))
-        self._count = _grown(self._count, base + len(chunks))
-        self._tokens = _grown(self._tokens, used + len(toks))
-        ids = np.arange(base, base + len(chunks), dtype=np.int64)
-        self._first[ids] = used + np.cumsum(count) - count
-        self._count[ids] = count
-        self._tokens[:, used : used + len(toks)] = toks.T
-        self._used = used + len(toks)
-        self._ids.update(zip(chunks, range(base, base + len(chunks)), strict=True))
-        return ids
+
+def _added(table: _Table, texts: pa.Array, tok: Any) -> tuple[_Table, np.ndarray]:
+    """A new table: ``table`` with the chunks ``texts`` (none of them in it) tokenized by
+    ``tok``; and their ids."""
+    chunks = texts.to_pylist()
+    toks, of = chunk_tokens(texts, chunks, tok)
+    count = np.bincount(of, minlength=len(chunks)).astype(np.int64)
+    base, used = len(table.texts), table.used
+    first = _grown(table.first, base + len(chunks))
+    counts = _grown(table.count, base + len(chunks))
+    tokens = _grown(table.tokens, used + len(toks))
+    ids = np.arange(base, base + len(chunks), dtype=np.int64)
+    first[ids] = used + np.cumsum(count) - count  # beyond what readers of `table` look at
+    counts[ids] = count
+    tokens[:, used : used + len(toks)] = toks.T
+    all_texts = pa.concat_arrays([table.texts, texts]) if base else texts
+    return _Table(all_texts, first, counts, tokens, used + len(toks)), ids
+
+
+def _large(values: Sequence[str] | pa.Array) -> pa.Array:
+    """Chunk texts as one Arrow ``large_string`` array (the store's type)."""
+    arr = values if isinstance(values, pa.Array) else pa.array(list(values), type=pa.string())
+    return arr if pa.types.is_large_string(arr.type) else arr.cast(pa.large_string())
+
+
+def _index_in(values: pa.Array, texts: pa.Array) -> np.ndarray:
+    """int64: the position of each value in ``texts``, -1 where it is not there."""
+    if not len(texts):
+        return np.full(len(values), -1, dtype=np.int64)
+    found = pc.index_in(values, value_set=texts)
+    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def _grown(a: np.ndarray, size: int) -> np.ndarray:
@@ -250,9 +365,13 @@ def chunk_store() -> ChunkStore:
 
 def _ragged_take(first: np.ndarray, count: np.ndarray) -> np.ndarray:
     """Concatenated ranges ``[first[i], first[i] + count[i])``."""
-    total = int(count.sum())
-    ends = np.cumsum(count)
-    return np.repeat(first - (ends - count), count) + np.arange(total, dtype=np.int64)
+    return _ragged(first, count, utf8.group_of(count))
+
+
+def _ragged(first: np.ndarray, count: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """:func:`_ragged_take` given ``group = utf8.group_of(count)``."""
+    starts = np.cumsum(count) - count
+    return np.take(first - starts, group) + np.arange(len(group), dtype=np.int64)
 
 
 def token_arrays(strings: Sequence[str] | pa.Array | pa.ChunkedArray, tok: Any = None
@@ -298,14 +417,14 @@ def _group(offsets: np.ndarray, data: np.ndarray, kind: pa.DataType, store: Chun
     found = utf8.chunks(offsets - base, data[base : int(offsets[-1])], kind)
     encoded = pc.dictionary_encode(found.text)
     codes = encoded.indices.to_numpy(zero_copy_only=False)
-    distinct = encoded.dictionary.to_pylist()
-    u_first, u_count, table = store.lookup(distinct, tok)
-    count = u_count[codes]
-    take = _ragged_take(u_first[codes], count)
+    u_first, u_count, table = store.lookup(encoded.dictionary, tok)
+    count = np.take(u_count, codes)
+    group = utf8.group_of(count)  # the chunk of each token
+    take = _ragged(np.take(u_first, codes), count, group)
     per_chunk = np.zeros(len(codes) + 1, dtype=np.int64)
     np.cumsum(count, out=per_chunk[1:])
-    lower, orth, at, length = table[:, take]
-    char_start = np.repeat(found.char_start, count) + at.view(np.int64)
+    lower, orth, at, length = np.take(table, take, axis=1)
+    char_start = np.take(found.char_start, group) + at.view(np.int64)
     return TokenArrays(lower=lower, orth=orth, offsets=per_chunk[found.first],
                        char_start=char_start, char_end=char_start + length.view(np.int64))
 

@@ -106,6 +106,28 @@ def space_mask(data: np.ndarray, ascii_only: bool) -> np.ndarray:
     return space
 
 
+def group_of(counts: np.ndarray) -> np.ndarray:
+    """int64[sum(counts)]: ``i`` repeated ``counts[i]`` times, i.e.
+    ``np.repeat(np.arange(len(counts)), counts)``, made of operations that release the GIL
+    (``np.repeat`` holds it throughout, so threads building batches at once queue on it)."""
+    counts = np.asarray(counts, dtype=np.int64)
+    empty = counts == 0
+    if empty.any():  # groups of none: number the others, then map back to their positions
+        kept = np.flatnonzero(~empty)
+        return np.take(kept, group_of(counts[kept]))
+    total = int(counts.sum())
+    marks = np.zeros(total, dtype=np.int64)
+    if total:
+        marks[np.cumsum(counts[:-1])] = 1  # each group after the first starts with a mark
+        np.cumsum(marks, out=marks)
+    return marks
+
+
+def repeat(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``np.repeat(values, counts)`` (1-d) without holding the GIL (see :func:`group_of`)."""
+    return np.take(values, group_of(counts))
+
+
 @dataclass(frozen=True)
 class Chunks:
     """The whitespace-free chunks of ``n`` rows of UTF-8 text, in order."""
@@ -119,7 +141,7 @@ class Chunks:
     @property
     def row(self) -> np.ndarray:
         """int64[k]: the row of each chunk."""
-        return np.repeat(np.arange(len(self.first) - 1, dtype=np.int64), np.diff(self.first))
+        return group_of(np.diff(self.first))
 
 
 def chunks(offsets: np.ndarray, data: np.ndarray, kind: pa.DataType) -> Chunks:
@@ -152,7 +174,7 @@ def chunks(offsets: np.ndarray, data: np.ndarray, kind: pa.DataType) -> Chunks:
                             pa.py_buffer(body)])
     first = np.searchsorted(starts, offsets, side="left")
     first[-1] = len(starts)
-    char_start = starts - np.repeat(offsets[:-1], np.diff(first))
+    char_start = starts - repeat(offsets[:-1], np.diff(first))
     if not ascii_only:
         _to_characters(char_start, starts, offsets, first, data)
     return Chunks(starts, ends, text, first, char_start)
@@ -168,6 +190,6 @@ def _to_characters(char_start: np.ndarray, starts: np.ndarray, offsets: np.ndarr
     lo, hi = first[rows], first[rows + 1]
     count = hi - lo
     ends = np.cumsum(count)
-    which = np.repeat(lo - (ends - count), count) + np.arange(int(count.sum()), dtype=np.int64)
-    row_start = np.repeat(offsets[rows], count)
+    which = repeat(lo - (ends - count), count) + np.arange(int(count.sum()), dtype=np.int64)
+    row_start = repeat(offsets[rows], count)
     char_start[which] -= np.searchsorted(cont, starts[which]) - np.searchsorted(cont, row_start)

@@ -21,7 +21,7 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +88,9 @@ class ShardRun:
     manifest: dict[str, Any]
     stats: VoteStats
     seconds: float
+    # Where the seconds went on the driver: "prepare" (rules read and compiled, first shard's
+    # schema), "shards" (the engine's map: every shard applied), "finish" (files written).
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 def apply_shards(rules: str | Path, data: str | Path, out: str | Path, *,
@@ -113,9 +116,11 @@ def apply_shards(rules: str | Path, data: str | Path, out: str | Path, *,
     _clear(out_dir)
     cols = tuple(columns) if columns else None
     tasks = [ShardTask(i, str(p), str(out_dir), cols, chunk_rows) for i, p in enumerate(shards)]
+    t1 = time.perf_counter()
     with _using(engine, workers, scheduler) as eng:
         results, total = eng.map_reduce(apply_shard, tasks, add_stats, program=program,
                                         schema=schema)
+    t2 = time.perf_counter()
     errors = [d for r in results for d in r.errors]
     if errors:
         raise ExplicateError(errors)
@@ -148,7 +153,9 @@ def apply_shards(rules: str | Path, data: str | Path, out: str | Path, *,
                     f for f, kind in program.field_kinds.items() if kind is FieldKind.TEXT],
                 "stats": STATS, "problems": PROBLEMS, "shards": entries}
     _write_text(out_dir / MANIFEST, json.dumps(manifest, indent=1))
-    return ShardRun(manifest, total, time.perf_counter() - t0)
+    t3 = time.perf_counter()
+    return ShardRun(manifest, total, t3 - t0, {"prepare": t1 - t0, "shards": t2 - t1,
+                                               "finish": t3 - t2})
 
 
 def _bad_dir(message: str, *hints: str) -> ExplicateError:

@@ -20,6 +20,7 @@ from typing import Any
 from explicate import ir
 from explicate.errors import Diagnostic
 from explicate.grammar.explanation.patterns import PATTERNS, pattern_at
+from explicate.grammar.explanation.word_fields import abbreviated_mention, named_number
 from explicate.primitives.image import RELATIONS
 
 GRAMMAR_PATH = Path(__file__).with_name("explanation.lark")
@@ -216,7 +217,7 @@ class Lexeme:
 
 _LEX = re.compile(
     r"(?P<space>\s+)"
-    r"|(?P<num>\d+(?:\.\d+)?)"
+    r"|(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,]\d)|\d+(?:\.\d+)?)"  # "40,000" is one number
     r"|(?P<poss>['’]s\b)"
     r"|(?P<word>[A-Za-z][A-Za-z0-9_\-]*(?:'t\b)?)"
     r"|(?P<symbol><=|>=|!=|==|<|>|=)"
@@ -270,6 +271,7 @@ def scan(text: str, source: ir.Source | None = None) -> tuple[list[Lexeme], list
         if kind != "space":
             value: Any = m.group()
             if kind == "num":
+                value = value.replace(",", "")
                 value = float(value) if "." in value else int(value)
             out.append(Lexeme(kind, m.group(), value, m.start(), m.end()))
         i = m.end()
@@ -335,9 +337,19 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
     seen_ents: list[Symbol] = []
     last_ref: Symbol | None = None
     floor = 0  # where the current clause starts, after a colon ("X: 'w' occurs before it")
+    named = None if any(lx.text.lower() in lower_numbers for lx in lexemes) else named_number(
+        lexemes, ctx.numbers, _NUMBER_WORDS)  # "more than 1000 users are affected"
     i = 0
     while i < len(lexemes):
         lx = lexemes[i]
+        if named is not None and i in named.indices:
+            if i == named.indices[0]:
+                end = named.span_end(lexemes)
+                out.append(Symbol("NFIELD", named.field, lx.start, lexemes[end - 1].end))
+                i = end
+            else:
+                i += 1  # a later word of the field's name: part of the reference read above
+            continue
         nxt = lexemes[i + 1] if i + 1 < len(lexemes) else None
         sym: Symbol | None = None
         if lx.kind == "quote":
@@ -409,7 +421,7 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                 sym = Symbol("NFIELD", lower_numbers[word], lx.start, lx.end)
             elif word in _TEXT_ALIASES and ctx.default_text and word not in kw:
                 sym = Symbol("FIELD", ctx.default_text, lx.start, lx.end)
-            elif (full := _abbreviated_mention(word, lower_fields, kw)) is not None:
+            elif (full := abbreviated_mention(word, lower_fields, kw)) is not None:
                 sym = Symbol("ENT", full, lx.start, lx.end)
             elif word in labels and _label_position(out, nxt):
                 sym = Symbol("LABEL", labels[word], lx.start, lx.end)
@@ -489,19 +501,6 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                 last_ref = sym
         i += 1
     return _merge_words(out)
-
-
-def _abbreviated_mention(word: str, fields: Mapping[str, str], kw: frozenset[str]) -> str | None:
-    """The mention field whose short name abbreviates ``word`` ("subject" for a field ``subj``,
-    "object" for ``obj``, "organization" for ``org``; never a keyword), when exactly one does.
-    Only names of 3-4 letters, and only words at least two letters longer: a plural or an
-    inflection of a mention's name ("drugs" for ``drug``) is another thing, not the mention."""
-    if word in kw:
-        return None
-    hits = [name for low, name in fields.items()
-            if 3 <= len(low) <= 4 and low.isalpha() and word.startswith(low)
-            and len(word) >= len(low) + 2]
-    return hits[0] if len(hits) == 1 else None
 
 
 def _is_object(word: str, lists: Mapping[str, str], kw: frozenset[str], names: set[str],

@@ -20,7 +20,8 @@ from typing import Any
 from explicate import ir
 from explicate.errors import Diagnostic
 from explicate.grammar.explanation.patterns import PATTERNS, pattern_at
-from explicate.grammar.explanation.word_fields import abbreviated_mention, named_number
+from explicate.grammar.explanation.word_fields import (abbreviated_mention, in_itself,
+                                                            named_number)
 from explicate.primitives.image import RELATIONS
 
 GRAMMAR_PATH = Path(__file__).with_name("explanation.lark")
@@ -67,7 +68,7 @@ WORD_CLASSES: dict[str, tuple[str, ...]] = {
     "CONTAINS": ("contains", "contain", "has", "have", "includes", "include", "mentions", "says",
                  "say", "uses", "use"),
     "STARTS": ("starts", "start", "begins", "begin", "opens", "open"),
-    "ENDS": ("ends", "end", "finishes", "finish", "concludes", "conclude"),
+    "ENDS": ("ends", "end", "finishes", "finish", "concludes", "conclude", "closes"),
     "FOLLOWS": ("follows", "follow"),
     "PRECEDES": ("precedes", "precede"),
     "ENTTYPE": ("person", "people", "location", "place", "organization", "company", "date",
@@ -455,6 +456,10 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                 elif follow == "is" and _next_is(lexemes, i + 2, "not") and (
                         _next_is(lexemes, i + 3, "the") or _next_is(lexemes, i + 3, "case")):
                     sym = Symbol("it", "it", lx.start, lx.end)
+                elif in_itself(out, floor, SEPARATORS):
+                    out.pop()  # "the amount has 'pinch' in it": the amount has 'pinch'
+                    i += 1
+                    continue
                 elif last_ref is not None and (ref := _antecedent(out, floor)) is not None:
                     sym = Symbol(ref.name, ref.value, lx.start, lx.end)
                 else:

@@ -91,3 +91,14 @@ def abbreviated_mention(word: str, fields: Mapping[str, str], kw: frozenset[str]
             if 3 <= len(low) <= 4 and low.isalpha() and word.startswith(low)
             and len(word) >= len(low) + 2]
     return hits[0] if len(hits) == 1 else None
+
+
+def in_itself(out: Sequence[Any], floor: int, separators: frozenset[str]) -> bool:
+    """Whether "it" after "in" is the clause's own subject mention, said again: "the amount has
+    'pinch' in it" says only that the amount contains 'pinch' (a phrase is never "in" itself)."""
+    start = max([k + 1 for k, s in enumerate(out) if s.name in separators] + [floor])
+    clause = [s.name for s in out[start:]]
+    refs = [n for n in clause if n in ("ENT", "QUOTE", "OBJ", "FIELD")]
+    return bool(clause and clause[-1] == "in" and refs and refs[0] == "ENT"
+                and clause.count("ENT") == 1 and "CONTAINS" in clause
+                and clause.index("CONTAINS") > clause.index("ENT"))

@@ -20,8 +20,8 @@ from typing import Any
 from explicate import ir
 from explicate.errors import Diagnostic
 from explicate.grammar.explanation.patterns import PATTERNS, pattern_at
-from explicate.grammar.explanation.word_fields import (abbreviated_mention, in_itself,
-                                                            named_number)
+from explicate.grammar.explanation.word_fields import (PUNCT_NAMES, abbreviated_mention,
+                                                            in_itself, named_number, punct_at)
 from explicate.primitives.image import RELATIONS
 
 GRAMMAR_PATH = Path(__file__).with_name("explanation.lark")
@@ -35,13 +35,6 @@ _NUMBER_WORDS = {
     )
 } | {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
      "ninety": 90, "hundred": 100, "single": 1, "once": 1, "twice": 2}
-# Names of punctuation that experts spell out ("the number of commas").
-_PUNCT_NAMES = {
-    "comma": ",", "commas": ",", "period": ".", "periods": ".", "colon": ":", "colons": ":",
-    "semicolon": ";", "semicolons": ";", "hyphen": "-", "hyphens": "-", "dash": "-",
-    "dashes": "-", "apostrophe": "'", "apostrophes": "'", "slash": "/", "slashes": "/",
-    "parenthesis": "(", "parentheses": "(", "ampersand": "&",
-}
 _TEXT_ALIASES = ("sentence", "text", "passage", "document", "paragraph", "example", "article",
                  "snippet", "message")
 # The two parts of a document a task may split into text fields, by the names people call them:
@@ -380,6 +373,11 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                 out.append(Symbol("PATTERN", PATTERNS[key], lx.start, lexemes[i + used - 1].end))
                 i += used
                 continue
+            if word not in lower_fields and word not in lower_texts and (
+                    named_punct := punct_at(lexemes, i)) is not None:  # "exclamation marks"
+                out.append(Symbol("QUOTE", named_punct, lx.start, lexemes[i + 1].end))
+                i += 2
+                continue
             prev = lexemes[i - 1].text.lower() if i > 0 and lexemes[i - 1].kind == "word" else ""
             if prev in _TYPE_DETERMINERS and word in WORD_CLASSES["ENTTYPE"] and (
                     word in lower_fields or _match_mention(lexemes, i, mention_strings)):
@@ -471,8 +469,8 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                 word == "one" and not (nxt is not None and nxt.text.lower() == "of")
             ):
                 sym = Symbol("NUM", _NUMBER_WORDS[word], lx.start, lx.end)
-            elif word in _PUNCT_NAMES:
-                sym = Symbol("QUOTE", _PUNCT_NAMES[word], lx.start, lx.end)
+            elif word in PUNCT_NAMES:
+                sym = Symbol("QUOTE", PUNCT_NAMES[word], lx.start, lx.end)
             elif word in ("isn't", "aren't", "doesn't", "don't", "wasn't", "weren't", "didn't"):
                 verb = "DO" if word[0] == "d" else "BE"
                 out.extend([Symbol(verb, word, lx.start, lx.end),

@@ -23,6 +23,21 @@ _COUNT_PARTS = frozenset({"num", "n", "count", "total", "number", "of", "nb", "n
 _AUXILIARIES = frozenset({"is", "are", "was", "were", "be", "been", "being", "has", "have", "had",
                           "get", "gets", "got"})
 _WINDOW = 4  # how many lexemes from a number a name word may stand
+# Names of punctuation and symbols that experts spell out ("the number of commas", "two
+# hashtags"): one word, or two (``punct_at``).
+PUNCT_NAMES = {
+    "comma": ",", "commas": ",", "period": ".", "periods": ".", "colon": ":", "colons": ":",
+    "semicolon": ";", "semicolons": ";", "hyphen": "-", "hyphens": "-", "dash": "-",
+    "dashes": "-", "apostrophe": "'", "apostrophes": "'", "slash": "/", "slashes": "/",
+    "parenthesis": "(", "parentheses": "(", "ampersand": "&", "hashtag": "#", "hashtags": "#",
+}
+_PUNCT_PAIRS = {
+    ("exclamation", "mark"): "!", ("exclamation", "marks"): "!", ("exclamation", "point"): "!",
+    ("exclamation", "points"): "!", ("question", "mark"): "?", ("question", "marks"): "?",
+    ("hash", "sign"): "#", ("hash", "signs"): "#", ("pound", "sign"): "#",
+    ("pound", "signs"): "#", ("at", "sign"): "@", ("at", "signs"): "@",
+    ("dollar", "sign"): "$", ("dollar", "signs"): "$",
+}
 
 
 def stem(word: str) -> str:
@@ -102,3 +117,11 @@ def in_itself(out: Sequence[Any], floor: int, separators: frozenset[str]) -> boo
     return bool(clause and clause[-1] == "in" and refs and refs[0] == "ENT"
                 and clause.count("ENT") == 1 and "CONTAINS" in clause
                 and clause.index("CONTAINS") > clause.index("ENT"))
+
+
+def punct_at(lexemes: Sequence[Any], i: int) -> str | None:
+    """The symbol two words from ``i`` name ("exclamation marks": "!"), or None."""
+    pair = lexemes[i : i + 2]
+    if len(pair) < 2 or any(lx.kind != "word" for lx in pair):
+        return None
+    return _PUNCT_PAIRS.get((pair[0].text.lower(), pair[1].text.lower()))

@@ -262,3 +262,84 @@ def test_a_text_picked_only_for_being_first_is_said_in_a_warning() -> None:
     held = parse_explanation('spam because "win" appears', ctx)
     assert [to_dsl(r.when) for r in held.readings] == ['message contains "win"']
     assert not held.warnings
+
+
+# --- helper grad4: numbers, fields named by words, mention contents, examples, counts -------------
+
+SOCIAL = Context(("NO", "YES"), {}, ("text",), {},
+                 {"text": "Great news!! #win #fun", "users_affected": 1200, "shares": 50})
+RECIPE = Context(("NO", "YES"), {"amount": "text"}, ("text",), {},
+                 {"text": "Add a pinch of salt.", "amount": "a pinch"})
+LEGAL = Context(("NO", "YES"), {}, ("clause",), {}, {"clause": "The tenant shall pay rent."})
+
+
+@pytest.mark.parametrize("text,dsl", [
+    # Thousands separators: one number, never the digits before the comma.
+    ("users_affected is greater than 1,000", "users_affected > 1000"),
+    ("the text has more than 40,000 words", "count(text) > 40000"),
+    ("shares is at least 1,250.5", "shares >= 1250.5"),
+    # A numeric field named by the words of its name around the number, in any order.
+    ("more than 1,000 users are affected", "users_affected > 1000"),
+    ("at least 3 users were affected", "users_affected >= 3"),
+    ("the number of affected users is above 10", "users_affected > 10"),
+    ("no users are affected", "users_affected == 0"),
+    ("the post was shared more than 40 times", "shares > 40"),
+    ("it was shared at most 5 times", "shares <= 5"),
+])
+def test_a_numeric_field_named_by_its_words(text: str, dsl: str) -> None:
+    assert complete(text, SOCIAL) == [dsl]
+
+
+def test_words_of_a_field_name_far_from_any_number_or_in_two_fields_name_none() -> None:
+    # No number near the name's words: the words name no field.
+    assert complete("the users said they were affected by the outage", SOCIAL) == []
+    # Two numeric fields named by the same words: no one field is meant.
+    two = Context(("NO", "YES"), {}, ("text",), {},
+                  {"text": "x", "users_affected": 3, "affected_users_total": 4})
+    assert complete("more than 2 users are affected", two) == []
+
+
+@pytest.mark.parametrize("text,dsl", [
+    ("'pinch' is part of the amount", 'amount contains "pinch"'),
+    ("'minutes' is not part of the amount", 'not amount contains "minutes"'),
+    ("the amount has 'pinch' in it", 'amount contains "pinch"'),
+    ("the amount does not have 'cup' in it", 'not amount contains "cup"'),
+    ("the amount ends with 'pinch'", 'amount ends with "pinch"'),
+    ("'pinch' closes the amount", 'amount ends with "pinch"'),
+    ("'a' opens the amount", 'amount starts with "a"'),
+    ("the amount is 'a pinch'", 'amount is "a pinch"'),
+    ("the amount reads 'a pinch'", 'amount is "a pinch"'),
+    # "in it" after a quote said of the text is still the text.
+    ("the amount has 'pinch' in it and 'salt' is in it",
+     'amount contains "pinch" and text contains "salt"'),
+])
+def test_what_a_mention_contains_starts_ends_or_is(text: str, dsl: str) -> None:
+    assert complete(text, RECIPE) == [dsl]
+
+
+@pytest.mark.parametrize("text,dsl", [
+    ("'rent' closes the clause", 'clause ends with "rent"'),
+    ("'pay' does not close the clause", 'not clause ends with "pay"'),
+    ("the clause closes with 'rent'", 'clause ends with "rent"'),
+    ("'The' opens the clause", 'clause starts with "The"'),
+    ("the clause contains a word such as 'shall' or 'must'",
+     'clause contains any of ("shall", "must")'),
+    ("the clause has words like 'shall', 'must' and 'will'",
+     'clause contains any of ("shall", "must", "will")'),
+    ("there is no word such as 'may' or 'can'", 'not clause contains any of ("may", "can")'),
+])
+def test_opens_closes_and_examples_of_a_kind(text: str, dsl: str) -> None:
+    assert complete(text, LEGAL) == [dsl]
+
+
+@pytest.mark.parametrize("text,dsl", [
+    ("there are two hashtags", 'count("#" in text) == 2'),
+    ("there are two '#'", 'count("#" in text) == 2'),
+    ("'!' appears three times", 'count("!" in text) == 3'),
+    ("'!' appears twice", 'count("!" in text) == 2'),
+    ("'#' occurs at least 2 times", 'count("#" in text) >= 2'),
+    ("there are at least two exclamation marks", 'count("!" in text) >= 2'),
+    ("the text has no question marks", 'not text contains "?"'),
+])
+def test_a_symbol_or_word_counted(text: str, dsl: str) -> None:
+    assert complete(text, SOCIAL) == [dsl]

@@ -20,8 +20,13 @@ from typing import Any
 from explicate import ir
 from explicate.errors import Diagnostic
 from explicate.grammar.explanation.patterns import PATTERNS, pattern_at
-from explicate.grammar.explanation.word_fields import (PUNCT_NAMES, abbreviated_mention,
-                                                            in_itself, named_number, punct_at)
+from explicate.grammar.explanation.word_fields import (
+    PUNCT_NAMES,
+    abbreviated_mention,
+    in_itself,
+    named_number,
+    punct_at,
+)
 from explicate.primitives.image import RELATIONS
 
 GRAMMAR_PATH = Path(__file__).with_name("explanation.lark")
@@ -336,13 +341,11 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
     i = 0
     while i < len(lexemes):
         lx = lexemes[i]
-        if named is not None and i in named.indices:
+        if named is not None and i in named.indices:  # later name words: in the one reference
+            end = named.span_end(lexemes) if i == named.indices[0] else i + 1
             if i == named.indices[0]:
-                end = named.span_end(lexemes)
                 out.append(Symbol("NFIELD", named.field, lx.start, lexemes[end - 1].end))
-                i = end
-            else:
-                i += 1  # a later word of the field's name: part of the reference read above
+            i = end
             continue
         nxt = lexemes[i + 1] if i + 1 < len(lexemes) else None
         sym: Symbol | None = None

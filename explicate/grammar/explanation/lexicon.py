@@ -281,7 +281,7 @@ def scan(text: str, source: ir.Source | None = None) -> tuple[list[Lexeme], list
 class Symbol:
     """A grammar symbol and what it stands for (a lexeme, a field, a list or a label)."""
 
-    name: str  # QUOTE, NUM, ENT, FIELD, NFIELD, LIST, LABEL, WORD, or a keyword
+    name: str  # QUOTE, NUM, ENT, FIELD, NFIELD, NWORDS, LIST, LABEL, WORD, or a keyword
     value: Any
     start: int
     end: int
@@ -344,7 +344,7 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
         if named is not None and i in named.indices:  # later name words: in the one reference
             end = named.span_end(lexemes) if i == named.indices[0] else i + 1
             if i == named.indices[0]:
-                out.append(Symbol("NFIELD", named.field, lx.start, lexemes[end - 1].end))
+                out.append(Symbol("NWORDS", named.field, lx.start, lexemes[end - 1].end))
             i = end
             continue
         nxt = lexemes[i + 1] if i + 1 < len(lexemes) else None
@@ -472,7 +472,7 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                 word == "one" and not (nxt is not None and nxt.text.lower() == "of")
             ):
                 sym = Symbol("NUM", _NUMBER_WORDS[word], lx.start, lx.end)
-            elif word in PUNCT_NAMES:
+            elif word in PUNCT_NAMES and not (nxt is not None and nxt.kind == "quote"):
                 sym = Symbol("QUOTE", PUNCT_NAMES[word], lx.start, lx.end)
             elif word in ("isn't", "aren't", "doesn't", "don't", "wasn't", "weren't", "didn't"):
                 verb = "DO" if word[0] == "d" else "BE"

@@ -7,7 +7,7 @@
   of "no"), and exactly one numeric field is named so; otherwise nothing is read.
 - A mention field abbreviated by its short name ("subject" for ``subj``).
 
-``lexicon.classify`` reads the first name word as one ``NFIELD`` symbol and the rest as part of
+``lexicon.classify`` reads the first name word as one ``NWORDS`` symbol and the rest as part of
 it, so the grammar's numeric-field constructions read the sentence.
 """
 

@@ -285,6 +285,11 @@ LEGAL = Context(("NO", "YES"), {}, ("clause",), {}, {"clause": "The tenant shall
     ("no users are affected", "users_affected == 0"),
     ("the post was shared more than 40 times", "shares > 40"),
     ("it was shared at most 5 times", "shares <= 5"),
+    ("users affected is more than 1000", "users_affected > 1000"),
+    ("the count of affected users is at least 5", "users_affected >= 5"),
+    ("the outage affects more than 1000 users", "users_affected > 1000"),
+    # "exceeds" compares: never an equality with the verb left out.
+    ("the number of users affected exceeds 1000", "users_affected > 1000"),
 ])
 def test_a_numeric_field_named_by_its_words(text: str, dsl: str) -> None:
     assert complete(text, SOCIAL) == [dsl]
@@ -309,6 +314,11 @@ def test_words_of_a_field_name_far_from_any_number_or_in_two_fields_name_none() 
     ("'a' opens the amount", 'amount starts with "a"'),
     ("the amount is 'a pinch'", 'amount is "a pinch"'),
     ("the amount reads 'a pinch'", 'amount is "a pinch"'),
+    ("the amount is just 'a pinch'", 'amount is "a pinch"'),
+    ("the amount ends in 'pinch'", 'amount ends with "pinch"'),
+    ("'pinch' is at the end of the amount", 'amount ends with "pinch"'),
+    ("'a' is at the start of the amount", 'amount starts with "a"'),
+    ("'pinch' is the last word of the amount", 'amount ends with "pinch"'),
     # "in it" after a quote said of the text is still the text.
     ("the amount has 'pinch' in it and 'salt' is in it",
      'amount contains "pinch" and text contains "salt"'),
@@ -322,6 +332,11 @@ def test_what_a_mention_contains_starts_ends_or_is(text: str, dsl: str) -> None:
     ("'pay' does not close the clause", 'not clause ends with "pay"'),
     ("the clause closes with 'rent'", 'clause ends with "rent"'),
     ("'The' opens the clause", 'clause starts with "The"'),
+    ("'rent' is the last word of the clause", 'clause ends with "rent"'),
+    ("'The' is at the beginning of the clause", 'clause starts with "The"'),
+    ("the clause ends in 'rent'", 'clause ends with "rent"'),
+    ("the clause contains a modal verb such as 'shall' or 'must'",
+     'clause contains any of ("shall", "must")'),
     ("the clause contains a word such as 'shall' or 'must'",
      'clause contains any of ("shall", "must")'),
     ("the clause has words like 'shall', 'must' and 'will'",
@@ -340,6 +355,12 @@ def test_opens_closes_and_examples_of_a_kind(text: str, dsl: str) -> None:
     ("'#' occurs at least 2 times", 'count("#" in text) >= 2'),
     ("there are at least two exclamation marks", 'count("!" in text) >= 2'),
     ("the text has no question marks", 'not text contains "?"'),
+    ("the tweet contains at least two hashtags", 'count("#" in text) >= 2'),
+    ("the word 'news' appears twice", 'count("news" in text) == 2'),
+    ("'news' is repeated twice in the text", 'count("news" in text) == 2'),
+    ("the exclamation mark appears three times", 'count("!" in text) == 3'),
+    # "the hashtag" before a quote introduces it; it is no '#'.
+    ("the text contains the hashtag '#win'", 'text contains "#win"'),
 ])
 def test_a_symbol_or_word_counted(text: str, dsl: str) -> None:
     assert complete(text, SOCIAL) == [dsl]

@@ -41,7 +41,7 @@ _NUMBER_WORDS = {
 } | {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
      "ninety": 90, "hundred": 100, "single": 1, "once": 1, "twice": 2}
 _TEXT_ALIASES = ("sentence", "text", "passage", "document", "paragraph", "example", "article",
-                 "snippet", "message")
+                 "snippet", "message", "tweet", "post")
 # The two parts of a document a task may split into text fields, by the names people call them:
 # "the title" reads the title-like field (headline, subject, heading), "the body" the other.
 _TITLE_NOUNS = frozenset({"title", "headline", "subject", "heading", "header", "caption"})

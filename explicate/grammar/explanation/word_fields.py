@@ -86,12 +86,15 @@ def named_number(lexemes: Sequence[Any], numbers: Sequence[str],
         found: list[int] = []
         for part in parts:
             near = [k for k, w in words.items() if w == stem(part) and k not in found
-                    and any(abs(k - s) <= _WINDOW for s in spots)]
+                    and any(abs(k - s) <= _WINDOW + 3 for s in spots)]
             if not near:
                 break
             found.append(near[0])
         else:
-            hits.append(NamedNumber(name, tuple(sorted(found))))
+            # The name's words stand together, and near a number.
+            if max(found) - min(found) <= _WINDOW + 1 and any(
+                    abs(k - s) <= _WINDOW for k in found for s in spots):
+                hits.append(NamedNumber(name, tuple(sorted(found))))
     return hits[0] if len(hits) == 1 else None
 
 

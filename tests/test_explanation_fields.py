@@ -290,6 +290,9 @@ LEGAL = Context(("NO", "YES"), {}, ("clause",), {}, {"clause": "The tenant shall
     ("the outage affects more than 1000 users", "users_affected > 1000"),
     # "exceeds" compares: never an equality with the verb left out.
     ("the number of users affected exceeds 1000", "users_affected > 1000"),
+    ("the number of users affected does not exceed 1000", "users_affected <= 1000"),
+    # A field named by its name does not stop another from being named by words.
+    ("shares exceeds 10 and no users are affected", "shares > 10 and users_affected == 0"),
 ])
 def test_a_numeric_field_named_by_its_words(text: str, dsl: str) -> None:
     assert complete(text, SOCIAL) == [dsl]
@@ -359,6 +362,9 @@ def test_opens_closes_and_examples_of_a_kind(text: str, dsl: str) -> None:
     ("the word 'news' appears twice", 'count("news" in text) == 2'),
     ("'news' is repeated twice in the text", 'count("news" in text) == 2'),
     ("the exclamation mark appears three times", 'count("!" in text) == 3'),
+    ("'#' does not appear twice", 'not count("#" in text) == 2'),
+    ("fewer than 2 '!' appear", 'count("!" in text) < 2'),
+    ("at most one hashtag is used", 'count("#" in text) <= 1'),
     # "the hashtag" before a quote introduces it; it is no '#'.
     ("the text contains the hashtag '#win'", 'text contains "#win"'),
 ])

@@ -336,8 +336,7 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
     seen_ents: list[Symbol] = []
     last_ref: Symbol | None = None
     floor = 0  # where the current clause starts, after a colon ("X: 'w' occurs before it")
-    named = None if any(lx.text.lower() in lower_numbers for lx in lexemes) else named_number(
-        lexemes, ctx.numbers, _NUMBER_WORDS)  # "more than 1000 users are affected"
+    named = named_number(lexemes, ctx.numbers, _NUMBER_WORDS, lower_numbers)  # "users affected"
     i = 0
     while i < len(lexemes):
         lx = lexemes[i]

@@ -71,15 +71,19 @@ def _is_number(lx: Any, number_words: Mapping[str, int]) -> bool:
 
 
 def named_number(lexemes: Sequence[Any], numbers: Sequence[str],
-                 number_words: Mapping[str, int]) -> NamedNumber | None:
+                 number_words: Mapping[str, int],
+                 by_name: Mapping[str, str]) -> NamedNumber | None:
     """The one numeric field whose name's words all occur near a number, or None (no field, or
-    several: then the words say no one field)."""
+    several: then the words say no one field). ``by_name`` maps the words that name a numeric
+    field outright ("shares", "link") to it: those words and fields are read by name instead."""
     spots = [k for k, lx in enumerate(lexemes) if _is_number(lx, number_words)]
     if not spots:
         return None
-    words = {k: stem(lx.text) for k, lx in enumerate(lexemes) if lx.kind == "word"}
+    words = {k: stem(lx.text) for k, lx in enumerate(lexemes)
+             if lx.kind == "word" and lx.text.lower() not in by_name}
+    named = {by_name[lx.text.lower()] for lx in lexemes if lx.text.lower() in by_name}
     hits: list[NamedNumber] = []
-    for name in numbers:
+    for name in (n for n in numbers if n not in named):
         parts = [p for p in name.lower().split("_") if p and p not in _COUNT_PARTS]
         if not parts or not all(p.isalpha() for p in parts):
             continue

@@ -305,6 +305,9 @@ def test_words_of_a_field_name_far_from_any_number_or_in_two_fields_name_none() 
     two = Context(("NO", "YES"), {}, ("text",), {},
                   {"text": "x", "users_affected": 3, "affected_users_total": 4})
     assert complete("more than 2 users are affected", two) == []
+    # A word of the grammar names no field: "words" is the text's length, not ``word_count``.
+    wc = Context(("NO", "YES"), {}, ("text",), {}, {"text": "a b c", "word_count": 3})
+    assert complete("the text has more than 2 words", wc) == ["count(text) > 2"]
 
 
 @pytest.mark.parametrize("text,dsl", [

@@ -336,7 +336,7 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
     seen_ents: list[Symbol] = []
     last_ref: Symbol | None = None
     floor = 0  # where the current clause starts, after a colon ("X: 'w' occurs before it")
-    named = named_number(lexemes, ctx.numbers, _NUMBER_WORDS, lower_numbers)  # "users affected"
+    named = named_number(lexemes, ctx.numbers, _NUMBER_WORDS, lower_numbers, kw)  # "users affected"
     i = 0
     while i < len(lexemes):
         lx = lexemes[i]

@@ -72,15 +72,18 @@ def _is_number(lx: Any, number_words: Mapping[str, int]) -> bool:
 
 def named_number(lexemes: Sequence[Any], numbers: Sequence[str],
                  number_words: Mapping[str, int],
-                 by_name: Mapping[str, str]) -> NamedNumber | None:
+                 by_name: Mapping[str, str], keywords: frozenset[str]) -> NamedNumber | None:
     """The one numeric field whose name's words all occur near a number, or None (no field, or
     several: then the words say no one field). ``by_name`` maps the words that name a numeric
-    field outright ("shares", "link") to it: those words and fields are read by name instead."""
+    field outright ("shares", "link") to it: those words and fields are read by name instead.
+    A word of the grammar ("words", "times") is never a name word: "more than 10 words" for a
+    field ``word_count`` is read as the grammar reads it."""
     spots = [k for k, lx in enumerate(lexemes) if _is_number(lx, number_words)]
     if not spots:
         return None
     words = {k: stem(lx.text) for k, lx in enumerate(lexemes)
-             if lx.kind == "word" and lx.text.lower() not in by_name}
+             if lx.kind == "word" and lx.text.lower() not in by_name
+             and lx.text.lower() not in keywords}
     named = {by_name[lx.text.lower()] for lx in lexemes if lx.text.lower() in by_name}
     hits: list[NamedNumber] = []
     for name in (n for n in numbers if n not in named):

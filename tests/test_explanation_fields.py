@@ -262,3 +262,114 @@ def test_a_text_picked_only_for_being_first_is_said_in_a_warning() -> None:
     held = parse_explanation('spam because "win" appears', ctx)
     assert [to_dsl(r.when) for r in held.readings] == ['message contains "win"']
     assert not held.warnings
+
+
+# --- helper grad4: numbers, fields named by words, mention contents, examples, counts -------------
+
+SOCIAL = Context(("NO", "YES"), {}, ("text",), {},
+                 {"text": "Great news!! #win #fun", "users_affected": 1200, "shares": 50})
+RECIPE = Context(("NO", "YES"), {"amount": "text"}, ("text",), {},
+                 {"text": "Add a pinch of salt.", "amount": "a pinch"})
+LEGAL = Context(("NO", "YES"), {}, ("clause",), {}, {"clause": "The tenant shall pay rent."})
+
+
+@pytest.mark.parametrize("text,dsl", [
+    # Thousands separators: one number, never the digits before the comma.
+    ("users_affected is greater than 1,000", "users_affected > 1000"),
+    ("the text has more than 40,000 words", "count(text) > 40000"),
+    ("shares is at least 1,250.5", "shares >= 1250.5"),
+    # A numeric field named by the words of its name around the number, in any order.
+    ("more than 1,000 users are affected", "users_affected > 1000"),
+    ("at least 3 users were affected", "users_affected >= 3"),
+    ("the number of affected users is above 10", "users_affected > 10"),
+    ("no users are affected", "users_affected == 0"),
+    ("the post was shared more than 40 times", "shares > 40"),
+    ("it was shared at most 5 times", "shares <= 5"),
+    ("users affected is more than 1000", "users_affected > 1000"),
+    ("the count of affected users is at least 5", "users_affected >= 5"),
+    ("the outage affects more than 1000 users", "users_affected > 1000"),
+    # "exceeds" compares: never an equality with the verb left out.
+    ("the number of users affected exceeds 1000", "users_affected > 1000"),
+    ("the number of users affected does not exceed 1000", "users_affected <= 1000"),
+    # A field named by its name does not stop another from being named by words.
+    ("shares exceeds 10 and no users are affected", "shares > 10 and users_affected == 0"),
+])
+def test_a_numeric_field_named_by_its_words(text: str, dsl: str) -> None:
+    assert complete(text, SOCIAL) == [dsl]
+
+
+def test_words_of_a_field_name_far_from_any_number_or_in_two_fields_name_none() -> None:
+    # No number near the name's words: the words name no field.
+    assert complete("the users said they were affected by the outage", SOCIAL) == []
+    # Two numeric fields named by the same words: no one field is meant.
+    two = Context(("NO", "YES"), {}, ("text",), {},
+                  {"text": "x", "users_affected": 3, "affected_users_total": 4})
+    assert complete("more than 2 users are affected", two) == []
+    # A word of the grammar names no field: "words" is the text's length, not ``word_count``.
+    wc = Context(("NO", "YES"), {}, ("text",), {}, {"text": "a b c", "word_count": 3})
+    assert complete("the text has more than 2 words", wc) == ["count(text) > 2"]
+
+
+@pytest.mark.parametrize("text,dsl", [
+    ("'pinch' is part of the amount", 'amount contains "pinch"'),
+    ("'minutes' is not part of the amount", 'not amount contains "minutes"'),
+    ("the amount has 'pinch' in it", 'amount contains "pinch"'),
+    ("the amount does not have 'cup' in it", 'not amount contains "cup"'),
+    ("the amount ends with 'pinch'", 'amount ends with "pinch"'),
+    ("'pinch' closes the amount", 'amount ends with "pinch"'),
+    ("'a' opens the amount", 'amount starts with "a"'),
+    ("the amount is 'a pinch'", 'amount is "a pinch"'),
+    ("the amount reads 'a pinch'", 'amount is "a pinch"'),
+    ("the amount is just 'a pinch'", 'amount is "a pinch"'),
+    ("the amount ends in 'pinch'", 'amount ends with "pinch"'),
+    ("'pinch' is at the end of the amount", 'amount ends with "pinch"'),
+    ("'a' is at the start of the amount", 'amount starts with "a"'),
+    ("'pinch' is the last word of the amount", 'amount ends with "pinch"'),
+    # "in it" after a quote said of the text is still the text.
+    ("the amount has 'pinch' in it and 'salt' is in it",
+     'amount contains "pinch" and text contains "salt"'),
+])
+def test_what_a_mention_contains_starts_ends_or_is(text: str, dsl: str) -> None:
+    assert complete(text, RECIPE) == [dsl]
+
+
+@pytest.mark.parametrize("text,dsl", [
+    ("'rent' closes the clause", 'clause ends with "rent"'),
+    ("'pay' does not close the clause", 'not clause ends with "pay"'),
+    ("the clause closes with 'rent'", 'clause ends with "rent"'),
+    ("'The' opens the clause", 'clause starts with "The"'),
+    ("'rent' is the last word of the clause", 'clause ends with "rent"'),
+    ("'The' is at the beginning of the clause", 'clause starts with "The"'),
+    ("the clause ends in 'rent'", 'clause ends with "rent"'),
+    ("the clause contains a modal verb such as 'shall' or 'must'",
+     'clause contains any of ("shall", "must")'),
+    ("the clause contains a word such as 'shall' or 'must'",
+     'clause contains any of ("shall", "must")'),
+    ("the clause has words like 'shall', 'must' and 'will'",
+     'clause contains any of ("shall", "must", "will")'),
+    ("there is no word such as 'may' or 'can'", 'not clause contains any of ("may", "can")'),
+])
+def test_opens_closes_and_examples_of_a_kind(text: str, dsl: str) -> None:
+    assert complete(text, LEGAL) == [dsl]
+
+
+@pytest.mark.parametrize("text,dsl", [
+    ("there are two hashtags", 'count("#" in text) == 2'),
+    ("there are two '#'", 'count("#" in text) == 2'),
+    ("'!' appears three times", 'count("!" in text) == 3'),
+    ("'!' appears twice", 'count("!" in text) == 2'),
+    ("'#' occurs at least 2 times", 'count("#" in text) >= 2'),
+    ("there are at least two exclamation marks", 'count("!" in text) >= 2'),
+    ("the text has no question marks", 'not text contains "?"'),
+    ("the tweet contains at least two hashtags", 'count("#" in text) >= 2'),
+    ("the word 'news' appears twice", 'count("news" in text) == 2'),
+    ("'news' is repeated twice in the text", 'count("news" in text) == 2'),
+    ("the exclamation mark appears three times", 'count("!" in text) == 3'),
+    ("'#' does not appear twice", 'not count("#" in text) == 2'),
+    ("fewer than 2 '!' appear", 'count("!" in text) < 2'),
+    ("at most one hashtag is used", 'count("#" in text) <= 1'),
+    # "the hashtag" before a quote introduces it; it is no '#'.
+    ("the text contains the hashtag '#win'", 'text contains "#win"'),
+])
+def test_a_symbol_or_word_counted(text: str, dsl: str) -> None:
+    assert complete(text, SOCIAL) == [dsl]

@@ -22,7 +22,7 @@ _VERBS = frozenset({"BE", "DO", "CONTAINS", "OCCUR", "STARTS", "ENDS", "FOLLOWS"
                     "CAN", "ASKS"})
 _PREDICATE_STARTS = _VERBS | {"not", "never", "followed", "preceded"}
 # What a copied subject may be made of: a mention, a field, quoted words (with their noun).
-_SUBJECT = frozenset({"ENT", "FIELD", "QUOTE", "LIST", "WN", "NFIELD"})
+_SUBJECT = frozenset({"ENT", "FIELD", "QUOTE", "LIST", "WN", "NFIELD", "NWORDS"})
 _FRAME_ENDS = frozenset({"because", "since", "if", "when"})
 # What opens an elaboration: a colon, or a dash standing alone.
 _COLONS = frozenset({":", "-", "--", "\u2013", "\u2014"})

@@ -45,6 +45,9 @@ class FieldClauses:
     def NFIELD(self, tok: Token) -> NumField:  # noqa: N802 - lark calls terminals by name
         return NumField(str(self._sym(tok).value))
 
+    def NWORDS(self, tok: Token) -> NumField:  # noqa: N802 - a numeric field named by words
+        return NumField(str(self._sym(tok).value))
+
     def number_field(self, c: list[Any]) -> ir.Expr:
         (nf,) = [x for x in c if isinstance(x, NumField)]
         return ir.Field(name=nf.name)

@@ -20,6 +20,13 @@ from typing import Any
 from explicate import ir
 from explicate.errors import Diagnostic
 from explicate.grammar.explanation.patterns import PATTERNS, pattern_at
+from explicate.grammar.explanation.word_fields import (
+    PUNCT_NAMES,
+    abbreviated_mention,
+    in_itself,
+    named_number,
+    punct_at,
+)
 from explicate.primitives.image import RELATIONS
 
 GRAMMAR_PATH = Path(__file__).with_name("explanation.lark")
@@ -33,15 +40,8 @@ _NUMBER_WORDS = {
     )
 } | {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
      "ninety": 90, "hundred": 100, "single": 1, "once": 1, "twice": 2}
-# Names of punctuation that experts spell out ("the number of commas").
-_PUNCT_NAMES = {
-    "comma": ",", "commas": ",", "period": ".", "periods": ".", "colon": ":", "colons": ":",
-    "semicolon": ";", "semicolons": ";", "hyphen": "-", "hyphens": "-", "dash": "-",
-    "dashes": "-", "apostrophe": "'", "apostrophes": "'", "slash": "/", "slashes": "/",
-    "parenthesis": "(", "parentheses": "(", "ampersand": "&",
-}
 _TEXT_ALIASES = ("sentence", "text", "passage", "document", "paragraph", "example", "article",
-                 "snippet", "message")
+                 "snippet", "message", "tweet", "post")
 # The two parts of a document a task may split into text fields, by the names people call them:
 # "the title" reads the title-like field (headline, subject, heading), "the body" the other.
 _TITLE_NOUNS = frozenset({"title", "headline", "subject", "heading", "header", "caption"})
@@ -66,7 +66,7 @@ WORD_CLASSES: dict[str, tuple[str, ...]] = {
     "CONTAINS": ("contains", "contain", "has", "have", "includes", "include", "mentions", "says",
                  "say", "uses", "use"),
     "STARTS": ("starts", "start", "begins", "begin", "opens", "open"),
-    "ENDS": ("ends", "end", "finishes", "finish", "concludes", "conclude"),
+    "ENDS": ("ends", "end", "finishes", "finish", "concludes", "conclude", "closes"),
     "FOLLOWS": ("follows", "follow"),
     "PRECEDES": ("precedes", "precede"),
     "ENTTYPE": ("person", "people", "location", "place", "organization", "company", "date",
@@ -216,7 +216,7 @@ class Lexeme:
 
 _LEX = re.compile(
     r"(?P<space>\s+)"
-    r"|(?P<num>\d+(?:\.\d+)?)"
+    r"|(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,]\d)|\d+(?:\.\d+)?)"  # "40,000" is one number
     r"|(?P<poss>['’]s\b)"
     r"|(?P<word>[A-Za-z][A-Za-z0-9_\-]*(?:'t\b)?)"
     r"|(?P<symbol><=|>=|!=|==|<|>|=)"
@@ -270,6 +270,7 @@ def scan(text: str, source: ir.Source | None = None) -> tuple[list[Lexeme], list
         if kind != "space":
             value: Any = m.group()
             if kind == "num":
+                value = value.replace(",", "")
                 value = float(value) if "." in value else int(value)
             out.append(Lexeme(kind, m.group(), value, m.start(), m.end()))
         i = m.end()
@@ -280,7 +281,7 @@ def scan(text: str, source: ir.Source | None = None) -> tuple[list[Lexeme], list
 class Symbol:
     """A grammar symbol and what it stands for (a lexeme, a field, a list or a label)."""
 
-    name: str  # QUOTE, NUM, ENT, FIELD, NFIELD, LIST, LABEL, WORD, or a keyword
+    name: str  # QUOTE, NUM, ENT, FIELD, NFIELD, NWORDS, LIST, LABEL, WORD, or a keyword
     value: Any
     start: int
     end: int
@@ -335,9 +336,16 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
     seen_ents: list[Symbol] = []
     last_ref: Symbol | None = None
     floor = 0  # where the current clause starts, after a colon ("X: 'w' occurs before it")
+    named = named_number(lexemes, ctx.numbers, _NUMBER_WORDS, lower_numbers, kw)  # "users affected"
     i = 0
     while i < len(lexemes):
         lx = lexemes[i]
+        if named is not None and i in named.indices:  # later name words: in the one reference
+            end = named.span_end(lexemes) if i == named.indices[0] else i + 1
+            if i == named.indices[0]:
+                out.append(Symbol("NWORDS", named.field, lx.start, lexemes[end - 1].end))
+            i = end
+            continue
         nxt = lexemes[i + 1] if i + 1 < len(lexemes) else None
         sym: Symbol | None = None
         if lx.kind == "quote":
@@ -366,6 +374,11 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                 key = tuple(x.text.lower() for x in lexemes[i : i + used])
                 out.append(Symbol("PATTERN", PATTERNS[key], lx.start, lexemes[i + used - 1].end))
                 i += used
+                continue
+            if word not in lower_fields and word not in lower_texts and (
+                    named_punct := punct_at(lexemes, i)) is not None:  # "exclamation marks"
+                out.append(Symbol("QUOTE", named_punct, lx.start, lexemes[i + 1].end))
+                i += 2
                 continue
             prev = lexemes[i - 1].text.lower() if i > 0 and lexemes[i - 1].kind == "word" else ""
             if prev in _TYPE_DETERMINERS and word in WORD_CLASSES["ENTTYPE"] and (
@@ -409,7 +422,7 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                 sym = Symbol("NFIELD", lower_numbers[word], lx.start, lx.end)
             elif word in _TEXT_ALIASES and ctx.default_text and word not in kw:
                 sym = Symbol("FIELD", ctx.default_text, lx.start, lx.end)
-            elif (full := _abbreviated_mention(word, lower_fields, kw)) is not None:
+            elif (full := abbreviated_mention(word, lower_fields, kw)) is not None:
                 sym = Symbol("ENT", full, lx.start, lx.end)
             elif word in labels and _label_position(out, nxt):
                 sym = Symbol("LABEL", labels[word], lx.start, lx.end)
@@ -443,6 +456,10 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                 elif follow == "is" and _next_is(lexemes, i + 2, "not") and (
                         _next_is(lexemes, i + 3, "the") or _next_is(lexemes, i + 3, "case")):
                     sym = Symbol("it", "it", lx.start, lx.end)
+                elif in_itself(out, floor, SEPARATORS):
+                    out.pop()  # "the amount has 'pinch' in it": the amount has 'pinch'
+                    i += 1
+                    continue
                 elif last_ref is not None and (ref := _antecedent(out, floor)) is not None:
                     sym = Symbol(ref.name, ref.value, lx.start, lx.end)
                 else:
@@ -454,8 +471,8 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                 word == "one" and not (nxt is not None and nxt.text.lower() == "of")
             ):
                 sym = Symbol("NUM", _NUMBER_WORDS[word], lx.start, lx.end)
-            elif word in _PUNCT_NAMES:
-                sym = Symbol("QUOTE", _PUNCT_NAMES[word], lx.start, lx.end)
+            elif word in PUNCT_NAMES and not (nxt is not None and nxt.kind == "quote"):
+                sym = Symbol("QUOTE", PUNCT_NAMES[word], lx.start, lx.end)
             elif word in ("isn't", "aren't", "doesn't", "don't", "wasn't", "weren't", "didn't"):
                 verb = "DO" if word[0] == "d" else "BE"
                 out.extend([Symbol(verb, word, lx.start, lx.end),
@@ -489,19 +506,6 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                 last_ref = sym
         i += 1
     return _merge_words(out)
-
-
-def _abbreviated_mention(word: str, fields: Mapping[str, str], kw: frozenset[str]) -> str | None:
-    """The mention field whose short name abbreviates ``word`` ("subject" for a field ``subj``,
-    "object" for ``obj``, "organization" for ``org``; never a keyword), when exactly one does.
-    Only names of 3-4 letters, and only words at least two letters longer: a plural or an
-    inflection of a mention's name ("drugs" for ``drug``) is another thing, not the mention."""
-    if word in kw:
-        return None
-    hits = [name for low, name in fields.items()
-            if 3 <= len(low) <= 4 and low.isalpha() and word.startswith(low)
-            and len(word) >= len(low) + 2]
-    return hits[0] if len(hits) == 1 else None
 
 
 def _is_object(word: str, lists: Mapping[str, str], kw: frozenset[str], names: set[str],

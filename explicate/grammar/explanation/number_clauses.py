@@ -142,6 +142,8 @@ class NumberClauses:
     def occurrence_count(self, c: list[Any]) -> ir.Expr:  # there are 2 commas in X
         p = Parts.of(c)
         target = self._target(p)
+        if target is None and self.ctx.default_text:  # "there are two '#'": in the text
+            target = ir.Field(name=self.ctx.default_text)
         assert target is not None
         return p.maybe_not(ir.Compare(
             op=p.op(), left=prim.CountOf(words=p.counted[0].words, text=target),

@@ -41,7 +41,7 @@ _KIND_SYMBOLS: dict[str, frozenset[str]] = {
     "mention_clause": frozenset({"ENT", "ENTTYPE"}),
     "text_clause": frozenset({"FIELD", "CONTAINS", "refers", "refer", "talks", "talk", "speaks",
                               "starting", "beginning"}),
-    "number_clause": frozenset({"NUM", "NFIELD", "number", "length", "distance", "gap"}),
+    "number_clause": frozenset({"NUM", "NFIELD", "NWORDS", "number", "length", "distance", "gap"}),
     "const_clause": frozenset({"QUOTE"}),
     "image_clause": frozenset({"OBJ"}),
 }

@@ -9,7 +9,6 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from explicate.grammar.explanation.lexicon import (
     _NUMBER_WORDS,
-    _PUNCT_NAMES,
     _TEXT_ALIASES,
     Context,
     Lexeme,
@@ -17,6 +16,7 @@ from explicate.grammar.explanation.lexicon import (
     in_example,
     keywords,
 )
+from explicate.grammar.explanation.word_fields import PUNCT_NAMES
 
 
 def _vocabulary(ctx: Context) -> frozenset[str]:
@@ -38,7 +38,7 @@ def correct_spelling(lexemes: Sequence[Lexeme], ctx: Context
     for lx in lexemes:
         word = lx.text.lower()
         if lx.kind != "word" or len(word) < 5 or word in vocab or word in STOP_WORDS \
-                or word in _NUMBER_WORDS or word in _PUNCT_NAMES or in_example(word, ctx):
+                or word in _NUMBER_WORDS or word in PUNCT_NAMES or in_example(word, ctx):
             out.append(lx)
             continue
         limit = 1 if len(word) < 8 else 2

@@ -1,0 +1,137 @@
+"""Fields an explanation names by words rather than by their names.
+
+- A numeric field named by the words of its name around a number: "more than 1000 users are
+  affected" is ``users_affected > 1000``, "shared more than 40 times" ``shares > 40``, "no users
+  are affected" ``users_affected == 0``. Every word of the field's name (split at ``_``, compared
+  by stem: share, shared, shares and sharing are one) occurs within a few words of a number (or
+  of "no"), and exactly one numeric field is named so; otherwise nothing is read.
+- A mention field abbreviated by its short name ("subject" for ``subj``).
+
+``lexicon.classify`` reads the first name word as one ``NWORDS`` symbol and the rest as part of
+it, so the grammar's numeric-field constructions read the sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+# Parts of a field's name that say "a count" rather than what is counted ("num_shares").
+_COUNT_PARTS = frozenset({"num", "n", "count", "total", "number", "of", "nb", "no"})
+# Words that may stand between two name words inside the one field reference ("users are affected").
+_AUXILIARIES = frozenset({"is", "are", "was", "were", "be", "been", "being", "has", "have", "had",
+                          "get", "gets", "got"})
+_WINDOW = 4  # how many lexemes from a number a name word may stand
+# Names of punctuation and symbols that experts spell out ("the number of commas", "two
+# hashtags"): one word, or two (``punct_at``).
+PUNCT_NAMES = {
+    "comma": ",", "commas": ",", "period": ".", "periods": ".", "colon": ":", "colons": ":",
+    "semicolon": ";", "semicolons": ";", "hyphen": "-", "hyphens": "-", "dash": "-",
+    "dashes": "-", "apostrophe": "'", "apostrophes": "'", "slash": "/", "slashes": "/",
+    "parenthesis": "(", "parentheses": "(", "ampersand": "&", "hashtag": "#", "hashtags": "#",
+}
+_PUNCT_PAIRS = {
+    ("exclamation", "mark"): "!", ("exclamation", "marks"): "!", ("exclamation", "point"): "!",
+    ("exclamation", "points"): "!", ("question", "mark"): "?", ("question", "marks"): "?",
+    ("hash", "sign"): "#", ("hash", "signs"): "#", ("pound", "sign"): "#",
+    ("pound", "signs"): "#", ("at", "sign"): "@", ("at", "signs"): "@",
+    ("dollar", "sign"): "$", ("dollar", "signs"): "$",
+}
+
+
+def stem(word: str) -> str:
+    """A crude stem for matching a field's name ("shared", "shares", "sharing" -> "shar")."""
+    w = word.lower()
+    for suffix in ("ing", "ed", "es", "s", "e"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            return w[: -len(suffix)]
+    return w
+
+
+@dataclass(frozen=True)
+class NamedNumber:
+    """A numeric field named by words: the lexeme indices of its name words, in order."""
+
+    field: str
+    indices: tuple[int, ...]
+
+    def span_end(self, lexemes: Sequence[Any]) -> int:
+        """The index just past the field reference: its name words, with only auxiliaries
+        between them, read as one symbol; the first word alone otherwise."""
+        first, last = self.indices[0], self.indices[-1]
+        between = [lx.text.lower() for k, lx in enumerate(lexemes[first:last], first)
+                   if k not in self.indices]
+        return last + 1 if all(w in _AUXILIARIES for w in between) else first + 1
+
+
+def _is_number(lx: Any, number_words: Mapping[str, int]) -> bool:
+    return bool(lx.kind == "num" or (lx.kind == "word" and (
+        lx.text.lower() in number_words or lx.text.lower() == "no")))
+
+
+def named_number(lexemes: Sequence[Any], numbers: Sequence[str],
+                 number_words: Mapping[str, int],
+                 by_name: Mapping[str, str], keywords: frozenset[str]) -> NamedNumber | None:
+    """The one numeric field whose name's words all occur near a number, or None (no field, or
+    several: then the words say no one field). ``by_name`` maps the words that name a numeric
+    field outright ("shares", "link") to it: those words and fields are read by name instead.
+    A word of the grammar ("words", "times") is never a name word: "more than 10 words" for a
+    field ``word_count`` is read as the grammar reads it."""
+    spots = [k for k, lx in enumerate(lexemes) if _is_number(lx, number_words)]
+    if not spots:
+        return None
+    words = {k: stem(lx.text) for k, lx in enumerate(lexemes)
+             if lx.kind == "word" and lx.text.lower() not in by_name
+             and lx.text.lower() not in keywords}
+    named = {by_name[lx.text.lower()] for lx in lexemes if lx.text.lower() in by_name}
+    hits: list[NamedNumber] = []
+    for name in (n for n in numbers if n not in named):
+        parts = [p for p in name.lower().split("_") if p and p not in _COUNT_PARTS]
+        if not parts or not all(p.isalpha() for p in parts):
+            continue
+        found: list[int] = []
+        for part in parts:
+            near = [k for k, w in words.items() if w == stem(part) and k not in found
+                    and any(abs(k - s) <= _WINDOW + 3 for s in spots)]
+            if not near:
+                break
+            found.append(near[0])
+        else:
+            # The name's words stand together, and near a number.
+            if max(found) - min(found) <= _WINDOW + 1 and any(
+                    abs(k - s) <= _WINDOW for k in found for s in spots):
+                hits.append(NamedNumber(name, tuple(sorted(found))))
+    return hits[0] if len(hits) == 1 else None
+
+
+def abbreviated_mention(word: str, fields: Mapping[str, str], kw: frozenset[str]) -> str | None:
+    """The mention field whose short name abbreviates ``word`` ("subject" for a field ``subj``,
+    "object" for ``obj``, "organization" for ``org``; never a keyword), when exactly one does.
+    Only names of 3-4 letters, and only words at least two letters longer: a plural or an
+    inflection of a mention's name ("drugs" for ``drug``) is another thing, not the mention."""
+    if word in kw:
+        return None
+    hits = [name for low, name in fields.items()
+            if 3 <= len(low) <= 4 and low.isalpha() and word.startswith(low)
+            and len(word) >= len(low) + 2]
+    return hits[0] if len(hits) == 1 else None
+
+
+def in_itself(out: Sequence[Any], floor: int, separators: frozenset[str]) -> bool:
+    """Whether "it" after "in" is the clause's own subject mention, said again: "the amount has
+    'pinch' in it" says only that the amount contains 'pinch' (a phrase is never "in" itself)."""
+    start = max([k + 1 for k, s in enumerate(out) if s.name in separators] + [floor])
+    clause = [s.name for s in out[start:]]
+    refs = [n for n in clause if n in ("ENT", "QUOTE", "OBJ", "FIELD")]
+    return bool(clause and clause[-1] == "in" and refs and refs[0] == "ENT"
+                and clause.count("ENT") == 1 and "CONTAINS" in clause
+                and clause.index("CONTAINS") > clause.index("ENT"))
+
+
+def punct_at(lexemes: Sequence[Any], i: int) -> str | None:
+    """The symbol two words from ``i`` name ("exclamation marks": "!"), or None."""
+    pair = lexemes[i : i + 2]
+    if len(pair) < 2 or any(lx.kind != "word" for lx in pair):
+        return None
+    return _PUNCT_PAIRS.get((pair[0].text.lower(), pair[1].text.lower()))

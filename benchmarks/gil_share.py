@@ -288,7 +288,7 @@ def spinner_main(a: argparse.Namespace) -> None:
         u_first, u_count, table = s["lookup"]
         codes, found = s["codes"], s["found"]
         count = u_count[codes]
-        take = tk._ragged_take(u_first[codes], count)
+        take = utf8.ragged_take(u_first[codes], count)
         per_chunk = np.zeros(len(codes) + 1, dtype=np.int64)
         np.cumsum(count, out=per_chunk[1:])
         lower, orth, at, length = table[:, take]

@@ -363,17 +363,6 @@ def chunk_store() -> ChunkStore:
     return _STORE
 
 
-def _ragged_take(first: np.ndarray, count: np.ndarray) -> np.ndarray:
-    """Concatenated ranges ``[first[i], first[i] + count[i])``."""
-    return _ragged(first, count, utf8.group_of(count))
-
-
-def _ragged(first: np.ndarray, count: np.ndarray, group: np.ndarray) -> np.ndarray:
-    """:func:`_ragged_take` given ``group = utf8.group_of(count)``."""
-    starts = np.cumsum(count) - count
-    return np.take(first - starts, group) + np.arange(len(group), dtype=np.int64)
-
-
 def token_arrays(strings: Sequence[str] | pa.Array | pa.ChunkedArray, tok: Any = None
                  ) -> TokenArrays:
     """Tokenize ``strings`` (Python strings or an Arrow string array) in this process (see the
@@ -420,7 +409,7 @@ def _group(offsets: np.ndarray, data: np.ndarray, kind: pa.DataType, store: Chun
     u_first, u_count, table = store.lookup(encoded.dictionary, tok)
     count = np.take(u_count, codes)
     group = utf8.group_of(count)  # the chunk of each token
-    take = _ragged(np.take(u_first, codes), count, group)
+    take = utf8.ragged_take(np.take(u_first, codes), count, group)
     per_chunk = np.zeros(len(codes) + 1, dtype=np.int64)
     np.cumsum(count, out=per_chunk[1:])
     lower, orth, at, length = np.take(table, take, axis=1)

@@ -128,6 +128,15 @@ def repeat(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return np.take(values, group_of(counts))
 
 
+def ragged_take(first: np.ndarray, count: np.ndarray, group: np.ndarray | None = None
+                ) -> np.ndarray:
+    """int64: the ranges ``[first[i], first[i] + count[i])`` concatenated, without holding the
+    GIL; ``group``: ``group_of(count)`` when the caller has it already."""
+    group = group_of(count) if group is None else group
+    starts = np.cumsum(count) - count
+    return np.take(first - starts, group) + np.arange(len(group), dtype=np.int64)
+
+
 @dataclass(frozen=True)
 class Chunks:
     """The whitespace-free chunks of ``n`` rows of UTF-8 text, in order."""
@@ -189,7 +198,6 @@ def _to_characters(char_start: np.ndarray, starts: np.ndarray, offsets: np.ndarr
     rows = np.unique(np.searchsorted(offsets, cont, side="right") - 1)
     lo, hi = first[rows], first[rows + 1]
     count = hi - lo
-    ends = np.cumsum(count)
-    which = repeat(lo - (ends - count), count) + np.arange(int(count.sum()), dtype=np.int64)
+    which = ragged_take(lo, count)
     row_start = repeat(offsets[rows], count)
     char_start[which] -= np.searchsorted(cont, starts[which]) - np.searchsorted(cont, row_start)

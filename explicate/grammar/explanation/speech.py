@@ -285,9 +285,7 @@ def generous(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     said of a mention ("asks for bank detials", "the speakr is dead")."""
     known = keywords()
     fixed = correct_example_slips(lexemes, ctx)
-    if fixed != list(lexemes):
-        # With its slips read as the example's words, the sentence may be a note or say words
-        # of a mention ("asks for bank detials", "the speakr is dead").
+    if fixed != list(lexemes):  # a note or words said of a mention (see the docstring)
         note = quote_excerpt(fixed, ctx)
         if note != fixed:
             return note

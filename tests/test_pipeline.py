@@ -232,8 +232,8 @@ def test_an_unchanged_rerun_reuses_the_fitted_models_and_a_changed_one_refits(
         again = run_pipeline(path)
     assert again.info["reused"] == ["label_model", "end_model", "gold_end_model"]
     assert again.metrics == first.metrics
-    total = first.timings["label_model"] + first.timings["end_model"]
-    assert again.timings["label_model"] + again.timings["end_model"] < total
+    # That nothing was fitted is what `no_fit` asserts; comparing the stages' wall times here
+    # (tens of milliseconds on this small set, loading included) failed on a fresh clone.
     # One more epoch: the end models are fitted again, the label model is still valid.
     path.write_text(path.read_text().replace("epochs = 3", "epochs = 4"))
     changed = run_pipeline(path)

@@ -3,8 +3,9 @@
 Run: ``PYTHONPATH=. .venv/bin/python benchmarks/heldout_explanations.py [--fixture DIR] [--show N]``.
 
 A fixture (``tests/fixtures/heldout/``, the default; ``tests/fixtures/heldout2/``, a second one by
-another writer, over seven other task shapes) was written without reading the English grammar or
-the project's corpus: ``tasks.json`` holds its task shapes (field names, mentions, word lists,
+another writer, over seven other task shapes; ``tests/fixtures/heldout3/``, a third, over eight
+more) was written without reading the English grammar or the project's corpus:
+``tasks.json`` holds its task shapes (field names, mentions, word lists,
 labels, the labeled examples the explanations talk about, and probe rows), and
 ``explanations.tsv`` one explanation per row with the expected DSL condition a careful reader
 would compile, or ``unsupported: why`` where the DSL cannot say it. Two styles: ``graduate``
@@ -65,7 +66,8 @@ from explicate.runtime.explain import ExplainResult, votes  # noqa: E402
 from explicate.runtime.metrics import precision_recall_f1  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "heldout"
-FIXTURES = (FIXTURE, ROOT / "tests" / "fixtures" / "heldout2")  # every held-out fixture
+# every held-out fixture
+FIXTURES = (FIXTURE, ROOT / "tests" / "fixtures" / "heldout2", ROOT / "tests" / "fixtures" / "heldout3")
 STYLES = ("graduate", "crowd")
 COLUMNS = ("task", "example", "style", "explanation", "expected")
 UNSUPPORTED = "unsupported:"

@@ -83,6 +83,8 @@ def setup(variant: str) -> tuple[int, int]:
     """Patch ``runtime.forks`` / ``runtime.apply`` for ``variant`` (undoing every other patch);
     the jobs and ``chunk_rows`` it runs with."""
     forks.gc = {"nofreeze": NO_FREEZE, "trim": TRIM}.get(variant, REAL_GC)  # type: ignore[assignment]
+    forks.TRIM_CHILD = variant not in ("keepheap",)
+    forks.HUGE_CHILD = variant == "hugechild"
     apply_mod.pieces = REAL_PIECES  # type: ignore[assignment]
     apply_mod.WARM_ROWS = REAL_WARM
     chunk = apply_mod.CHUNK_ROWS
@@ -102,7 +104,7 @@ def setup(variant: str) -> tuple[int, int]:
             return REAL_PIECES(n, jobs, least, most, first)
 
         apply_mod.pieces = sized  # type: ignore[assignment]
-    elif variant not in ("base", "nofreeze", "trim"):
+    elif variant not in ("base", "nofreeze", "trim", "keepheap", "hugechild"):
         raise SystemExit(f"unknown variant {variant!r}")
     return 2, chunk
 

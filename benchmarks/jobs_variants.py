@@ -25,7 +25,8 @@ variants comma-separated from: ``one`` (one process as shipped), ``oneK`` (one p
 of K thousand rows), ``base`` (jobs 2 as shipped), ``jobsJ`` (J processes as shipped),
 ``nofreeze`` (jobs 2 without ``gc.freeze``), ``keepheap`` (jobs 2, the child keeps its free
 heap pages: no ``forks.release_heap``), ``previous`` (jobs 2 as shipped before that and before
-``apply.warm_rows``: the warm piece always, no ``release_heap``), ``parK`` (jobs 2, ``chunk_rows`` K thousand),
+``apply.warm_rows``: the warm piece always, no ``release_heap``), ``parK`` (jobs 2,
+``chunk_rows`` K thousand),
 ``pA-B`` (jobs 2, pieces of at least A and at most B thousand rows), ``warmN`` (jobs 2, the
 first N rows alone before forking whether or not this process has tokenized before; ``warm0``:
 fork at once). The first variant is the anchor

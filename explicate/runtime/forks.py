@@ -11,8 +11,11 @@ than this process's whole (copy-on-write faults in a fresh process, waiting on e
 the parent working too and dynamic claiming are what brings two processes near 2x.
 
 Children are forked (they inherit the data, the compiled program and spaCy's state), leave the
-parent's objects alone (``gc.freeze`` first, so their collections never touch those pages) and
-end with ``os._exit`` (no interpreter teardown writing to every inherited object).
+parent's objects alone (``gc.freeze`` first, so their collections never touch those pages),
+give back their copy of the parent's free heap memory before their first piece
+(``release_heap``: the parent's first writes there then take their pages back instead of
+copying them) and end with ``os._exit`` (no interpreter teardown writing to every inherited
+object).
 
 What two processes cost beyond the work (measured at 100k rows, ``Phases`` per phase): the fork
 itself (8-25 ms in this process, by how much anonymous memory it holds: about half of it is

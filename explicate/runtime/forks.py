@@ -93,8 +93,10 @@ class Phases:
         seconds say more about the other work than about this one (an estimate: it leaves out
         the last piece's imbalance and counts CPU seconds as the load inflates them)."""
         cpu = {name: got[1] for name, got in self.split.items()}
-        pieces = cpu.pop("pieces", 0.0) + sum(c.split.get("pieces", [0.0, 0.0, 0.0])[1]
-                                              for c in self.children)
+        # A child's every phase (its pieces, and the heap it gives back before them) runs
+        # beside this process's pieces.
+        pieces = cpu.pop("pieces", 0.0) + sum(got[1] for c in self.children
+                                              for got in c.split.values())
         before = sum(cpu.pop(name, 0.0) for name in SERIAL)
         return before + pieces / (1 + len(self.children)) + sum(cpu.values())
 

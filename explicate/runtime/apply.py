@@ -60,6 +60,7 @@ instead of each learning it again. A process that has tokenized before (the stud
 a second call) forks at once: the warm piece was measured 8.7 ms there, all of it with the
 other core idle."""
 
+
 def warm_rows(n: int) -> int:
     """The rows of ``n`` this process does alone before forking (see ``WARM_ROWS``)."""
     return min(WARM_ROWS, n // 10) if len(chunk_store()) == 0 else 0

@@ -75,7 +75,7 @@ from explicate.runtime.apply import CHUNK_ROWS, PARALLEL_ROWS, apply_program, co
 from explicate.runtime.batch_cache import BatchCache  # noqa: E402
 from explicate.runtime.data import read_table  # noqa: E402
 from explicate.runtime.features import build_batch  # noqa: E402
-from explicate.runtime.forks import Phases  # noqa: E402
+from explicate.runtime.forks import Phases, release_heap  # noqa: E402
 from explicate.runtime.tokens import joined_tokens, token_arrays, tokenizer  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -450,10 +450,16 @@ def bench(df: pd.DataFrame, lfs: list, repeat: int, jobs: int) -> dict[str, Any]
                for f in ("lower", "orth", "offsets", "char_start", "char_end"))
 
     # In parallel: `jobs` processes against one (featurize + evaluate, no cache), the two
-    # interleaved so that a change of load hits both; CPU counted in every process. (Dropping
-    # Snorkel's token column and the token arrays first, as `explicate apply` holds neither,
-    # was measured: 1.42x against 1.41x with them held, no difference; again later: this
-    # process keeps 460 MB of anonymous memory either way, and its fork takes 14-18 ms.)
+    # interleaved so that a change of load hits both; CPU counted in every process. First this
+    # process is brought back to what `explicate apply` holds: Snorkel's token column and the
+    # token arrays dropped and the C heap's free memory given back (`forks.release_heap`).
+    # Measured: with them (or dropped but their memory kept by malloc: no difference) this
+    # process held 726 MB of anonymous memory, 152 MB of it free heap, and its fork took
+    # 21 ms of CPU against 5-8 ms in the command's; both sides run after the drop.
+    del tokens, sdf, old, new, batch
+    strings = []  # read by the lambdas above: emptied, not deleted
+    gc.collect()
+    release_heap()
     forks = jobs > 1 and n >= PARALLEL_ROWS
     one: list[tuple[float, float]] = []
     par: list[tuple[float, float]] = []

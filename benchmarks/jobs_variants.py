@@ -23,9 +23,13 @@ Usage: ``PYTHONPATH=. python benchmarks/jobs_variants.py [--fresh] [--torch] [N]
 [VARIANTS]``,
 variants comma-separated from: ``one`` (one process as shipped), ``oneK`` (one process, chunks
 of K thousand rows), ``base`` (jobs 2 as shipped), ``jobsJ`` (J processes as shipped),
-``nofreeze`` (jobs 2 without ``gc.freeze``), ``parK`` (jobs 2, ``chunk_rows`` K thousand),
-``pA-B`` (jobs 2, pieces of at least A and at most B thousand rows), ``coldN`` (jobs 2, the
-first N rows alone before forking instead of ``WARM_ROWS``). The first variant is the anchor
+``nofreeze`` (jobs 2 without ``gc.freeze``), ``keepheap`` (jobs 2, the child keeps its free
+heap pages: no ``forks.release_heap``), ``previous`` (jobs 2 as shipped before that and before
+``apply.warm_rows``: the warm piece always, no ``release_heap``), ``parK`` (jobs 2,
+``chunk_rows`` K thousand),
+``pA-B`` (jobs 2, pieces of at least A and at most B thousand rows), ``warmN`` (jobs 2, the
+first N rows alone before forking whether or not this process has tokenized before; ``warm0``:
+fork at once). The first variant is the anchor
 (default ``one,base``).
 """
 
@@ -59,7 +63,8 @@ from explicate.runtime.apply import apply_program, compile_for  # noqa: E402
 REAL_GC = forks.gc
 NO_FREEZE = types.SimpleNamespace(freeze=lambda: None, unfreeze=lambda: None)
 REAL_PIECES = apply_mod.pieces
-REAL_WARM = apply_mod.WARM_ROWS
+REAL_WARM = apply_mod.warm_rows
+REAL_WARM_ROWS = apply_mod.WARM_ROWS
 
 
 def _trimmed_freeze() -> None:
@@ -83,8 +88,9 @@ def setup(variant: str) -> tuple[int, int]:
     """Patch ``runtime.forks`` / ``runtime.apply`` for ``variant`` (undoing every other patch);
     the jobs and ``chunk_rows`` it runs with."""
     forks.gc = {"nofreeze": NO_FREEZE, "trim": TRIM}.get(variant, REAL_GC)  # type: ignore[assignment]
+    forks.TRIM_CHILD = variant not in ("keepheap", "previous")
     apply_mod.pieces = REAL_PIECES  # type: ignore[assignment]
-    apply_mod.WARM_ROWS = REAL_WARM
+    apply_mod.warm_rows = REAL_WARM  # type: ignore[assignment]
     chunk = apply_mod.CHUNK_ROWS
     if variant.startswith("one"):
         return 1, int(variant[3:]) * 1000 if variant[3:] else chunk
@@ -92,8 +98,9 @@ def setup(variant: str) -> tuple[int, int]:
         return int(variant[4:]), chunk
     if variant.startswith("par"):
         return 2, int(variant[3:]) * 1000
-    if variant.startswith("cold"):
-        apply_mod.WARM_ROWS = int(variant[4:])
+    if variant.startswith("warm") or variant == "previous":
+        rows = int(variant[4:]) if variant != "previous" else REAL_WARM_ROWS
+        apply_mod.warm_rows = lambda n: min(rows, n // 10)  # type: ignore[assignment]
     elif variant.startswith("p") and "-" in variant:
         least, most = (int(x) * 1000 for x in variant[1:].split("-"))
 
@@ -102,7 +109,7 @@ def setup(variant: str) -> tuple[int, int]:
             return REAL_PIECES(n, jobs, least, most, first)
 
         apply_mod.pieces = sized  # type: ignore[assignment]
-    elif variant not in ("base", "nofreeze", "trim"):
+    elif variant not in ("base", "nofreeze", "trim", "keepheap"):
         raise SystemExit(f"unknown variant {variant!r}")
     return 2, chunk
 

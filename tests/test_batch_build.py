@@ -352,11 +352,23 @@ def test_parallel_apply_gives_the_same_labels_and_problems(monkeypatch: pytest.M
     assert one.problems == three.problems and [p.row for p in one.problems] == [91]
 
 
-@pytest.mark.parametrize("chunk_rows", [50_000, 7])
+def test_the_warm_piece_only_in_a_process_that_has_tokenized_nothing(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from explicate.runtime import apply as apply_mod
+
+    tokens_mod.tokenize_strings(["warm the store"])
+    assert apply_mod.warm_rows(100_000) == 0  # forks at once: the children inherit the store
+    monkeypatch.setattr(apply_mod, "chunk_store", tokens_mod.ChunkStore)  # as a new process
+    assert apply_mod.warm_rows(100_000) == apply_mod.WARM_ROWS
+    assert apply_mod.warm_rows(500) == 50  # at most a tenth of the rows
+
+
+@pytest.mark.parametrize(("chunk_rows", "cold"), [(50_000, False), (7, False), (7, True)])
 def test_apply_in_forked_processes_equals_one_process(monkeypatch: pytest.MonkeyPatch,
-                                                      chunk_rows: int) -> None:
+                                                      chunk_rows: int, cold: bool) -> None:
     # Pieces shrinking as the rows run out, and pieces of 7 rows: L and the problems as one
-    # process.
+    # process; forking at once (this process has tokenized before) or after a warm piece alone
+    # (``cold``: as if it had not).
     from explicate.compiler import compile_rules
     from explicate.grammar.parse import parse
     from explicate.runtime import apply as apply_mod
@@ -366,6 +378,8 @@ def test_apply_in_forked_processes_equals_one_process(monkeypatch: pytest.Monkey
         pytest.skip("no fork start method on this OS")
     monkeypatch.setattr(apply_mod, "PARALLEL_ROWS", 10)
     monkeypatch.setattr(apply_mod, "PIECE_ROWS", 1)
+    if cold:
+        monkeypatch.setattr(apply_mod, "chunk_store", tokens_mod.ChunkStore)
     texts = column_strings() * 4
     df = pd.DataFrame({"text": [t if i % 9 else None for i, t in enumerate(texts)]})
     rules = parse('labels: HAM, SPAM\nlf a: text contains "win" -> SPAM\n'

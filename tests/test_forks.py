@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from explicate.errors import Diagnostic, ExplicateError
-from explicate.runtime.forks import SERIAL, Phases, pieces, run_forked
+from explicate.runtime import forks
+from explicate.runtime.forks import SERIAL, Phases, pieces, release_heap, run_forked
 from explicate.runtime.tokens import fork_context
 
 pytestmark = pytest.mark.skipif(fork_context() is None, reason="no fork start method on this OS")
@@ -145,6 +146,7 @@ def test_phases_split_this_process_and_each_child() -> None:
     assert split["warm piece"][1] >= 0.003  # one piece's CPU
     assert all(wall >= 0 and faults >= 0 for wall, _cpu, faults in split.values())
     assert len(phases.children) == 1
+    assert ("heap" in phases.children[0].split) == forks.TRIM_CHILD  # before its first piece
     child = phases.children[0].split["pieces"]
     ran = split["pieces"][1] + child[1] + split["warm piece"][1]
     assert ran >= 0.004 * len(bounds) * 0.9  # every piece's CPU, here or in the child
@@ -154,3 +156,23 @@ def test_phases_split_this_process_and_each_child() -> None:
     assert phases.idle_wall() < sum(cpu for _w, cpu, _f in split.values()) + child[1]
     assert phases.rows + phases.children[0].rows == 4_000  # every row, by who did it
     assert phases.rows >= 100  # the warm piece at least
+
+
+def _anon_kib() -> int:
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("RssAnon:"))
+
+
+@pytest.mark.skipif(forks._libc() is None or not os.path.exists("/proc/self/status"),
+                    reason="needs glibc's malloc_trim and /proc")
+def test_release_heap_gives_the_free_heap_pages_back() -> None:
+    """What a child does first (``release_heap``): the free memory inside the C heap (here 64
+    MiB of 64 KiB blocks freed around live ones, so none of it is at the heap's top, where
+    ``free`` would give it back anyway) leaves this process's resident set."""
+    blocks = [bytearray(b"x" * (64 << 10)) for _ in range(1024)]
+    kept = blocks[::8]
+    del blocks
+    before = _anon_kib()
+    release_heap()
+    assert before - _anon_kib() > 32 << 10  # KiB: most of the 56 MiB freed
+    assert all(b[0] == ord("x") for b in kept)  # the live blocks are untouched

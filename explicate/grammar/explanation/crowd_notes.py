@@ -31,6 +31,7 @@ from collections.abc import Sequence
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from explicate.grammar.explanation import crowd_excerpt
 from explicate.grammar.explanation.crowd_typos import nearest_example_word
 from explicate.grammar.explanation.lexicon import CONTENT_WORDS, Context, Lexeme
 
@@ -39,7 +40,7 @@ REMARK = "remark"
 # Words that open a conclusion whatever follows ("X means Y", "X = Y").
 _ALWAYS = frozenset({"means", "mean"})
 # Filler that may open a terse note ("just governing law", "says claim your prize").
-_OPENERS = frozenset({"just", "because", "cause", "bc", "cuz", "coz", "of", "it", "says",
+_OPENERS = frozenset({"just", "its", "it's", "because", "cause", "bc", "cuz", "coz", "of", "it", "says",
                       "said", "the", "phrase", "words", "word", "asks", "asking", "for", "about",
                       "talks", "mentions", "wants", "want", "they", "he", "she"})
 # Words that relate the two mentions ("married each other", "work together") or point at a
@@ -89,8 +90,10 @@ def _find(tokens: Sequence[str], words: Sequence[str]) -> int:
 
 
 def excerpt_fields(words: Sequence[str], ctx: Context) -> list[str]:
-    """The text fields in which ``words`` (lowercased) occur together, in order."""
-    return [f for f, toks in text_tokens(ctx).items() if words and _find(toks, words) >= 0]
+    """The text fields in which ``words`` (lowercased) occur together, in order, each word as
+    written or in its plain form ("wont" for "won't", "u" for "you"; no slips)."""
+    return [e.field for e in crowd_excerpt.find(crowd_excerpt.plain_words(words), ctx,
+                                                slips=False)]
 
 
 def _names(ctx: Context) -> set[str]:
@@ -101,6 +104,16 @@ def _names(ctx: Context) -> set[str]:
         if isinstance(value, str):
             names |= set(_TOKEN.findall(value.lower()))
     return names
+
+
+def _names_in(words: Sequence[str], found: Sequence[crowd_excerpt.Excerpt], ctx: Context
+              ) -> bool:
+    """Whether lowercased ``words`` name a field or list, or the run found of them in the
+    example overlaps a mention there: a run that only shares a word with a mention ("stopped
+    charging" after "the charging port") names none."""
+    fields = {n.lower() for n in (*ctx.spans, *ctx.texts, *ctx.word_lists, *ctx.numbers)}
+    return any(w in fields for w in words) or any(
+        crowd_excerpt.names_mention(e, ctx) for e in found)
 
 
 def _list_members(ctx: Context) -> set[str]:
@@ -141,6 +154,45 @@ def _remark_starts(lexemes: Sequence[Lexeme], ctx: Context) -> list[bool]:
     return out
 
 
+_DEMONSTRATIVES = frozenset({"that", "this", "it", "which"})
+_COPULAS = frozenset({"is", "was", "'s", "’s", "means", "="})
+# Words a judgement may open its noun with ("thats a flood", "its so serious").
+_JUDGEMENT_FILLER = frozenset({"a", "an", "so", "very", "really", "totally", "definitely",
+                               "obviously", "clearly", "probably", "def", "just", "like",
+                               "pretty", "super"})
+
+
+def _judgement(rest: Sequence[Lexeme], ctx: Context) -> bool:
+    """Whether ``rest``, after an excerpt, is the writer's judgement of it: a pronoun for the
+    excerpt alone ("reuters reported it"), or "that/this/it is (a) ..." ("thats a flood", "its
+    serious", "= clickbait") whose words say nothing checkable of the example, though they may
+    be the example's or a list's own words (the excerpt is called a flood, not said to be one of
+    the example's words): no field or mention, negation, relation, comparison, letter-case or
+    form word, no quote or number."""
+    words = [lx for lx in rest if lx.kind not in ("end", "punct")]
+    if [_low(lx) for lx in words] in (["it"], ["this"], ["that"], ["them"]):
+        return True
+    k = 1 if words and _low(words[0]) in _DEMONSTRATIVES else 0
+    if k >= len(words) or _low(words[k]) not in _COPULAS:
+        return False
+    k += 1
+    while k < len(words) and _low(words[k]) in _JUDGEMENT_FILLER:
+        k += 1
+    said = words[k:]
+    blocked = {n.lower() for n in (*ctx.spans, *ctx.texts, *ctx.numbers)}
+    for m in ctx.spans:
+        value = ctx.example.get(m)
+        if isinstance(value, str):
+            blocked |= set(value.lower().split())  # "#flood" is the hashtag, "flood" a word
+    return bool(said) and all(
+        lx.kind == "word" and (w := _low(lx)) not in blocked and w not in CONTENT_WORDS
+        and w not in _RELATING and w not in _FORM and not w.endswith("n't")
+        and w not in _NEGATED_BARE and w not in _LIST_NOUNS for lx in said)
+
+
+_LIST_NOUNS = frozenset({"word", "words", "term", "terms", "phrase", "phrases", "list"})
+
+
 def _opening(lexemes: Sequence[Lexeme]) -> int:
     """How many lexemes of filler open the note ("just", "it says", "because of the word")."""
     k = 0
@@ -151,14 +203,8 @@ def _opening(lexemes: Sequence[Lexeme]) -> int:
 
 def _excerpt_prefix(lexemes: Sequence[Lexeme], start: int, ctx: Context) -> int:
     """The end of the longest run of words from ``start`` on that is an excerpt of one text
-    field (``start`` when there is none)."""
-    end = start
-    while end < len(lexemes) and lexemes[end].kind in ("word", "num", "poss"):
-        end += 1
-    for j in range(end, start, -1):
-        if excerpt_fields([_low(lx).replace("’", "'") for lx in lexemes[start:j]], ctx):
-            return j
-    return start
+    field, as typed (``crowd_excerpt``: "wont", "u", a slip); ``start`` when there is none."""
+    return crowd_excerpt.longest_prefix(lexemes, start, ctx)[0]
 
 
 def cut_remark(lexemes: list[Lexeme], ctx: Context) -> list[Lexeme]:
@@ -177,8 +223,9 @@ def cut_remark(lexemes: list[Lexeme], ctx: Context) -> list[Lexeme]:
             return _marked(lexemes, i)
     for start in range(_opening(lexemes) + 1):
         j = _excerpt_prefix(lexemes, start, ctx)
-        if start < j < len(lexemes) and j > last_quote and remark[j] \
-                and _low(lexemes[j]) in _REMARK_OPENERS:
+        if start < j < len(lexemes) and j > last_quote and (
+                (remark[j] and _low(lexemes[j]) in _REMARK_OPENERS)
+                or _judgement(lexemes[j:], ctx)):
             return _marked(lexemes, j)
     return lexemes
 
@@ -214,17 +261,22 @@ def quote_excerpt(lexemes: list[Lexeme], ctx: Context, bare: bool = True) -> lis
     names a mention is left to the generous reading, without a verb of saying before it ("says
     born in london": "born in" right before the place)."""
     opened = _opening(lexemes)
+    ended = len(lexemes)
+    while ended > 1 and lexemes[ended - 1].kind == "end":
+        ended -= 1  # "evacuate now!!": the end mark closes the note
+    found: list[crowd_excerpt.Excerpt] = []
     for start in range(opened + 1):
-        body = lexemes[start:]
+        body = lexemes[start:ended]
         if not body or any(lx.kind not in ("word", "num", "poss") for lx in body):
             return lexemes
         words = [_low(lx).replace("’", "'") for lx in body]
-        fields = excerpt_fields(words, ctx)
-        if fields:
+        found = crowd_excerpt.find(crowd_excerpt.plain_words(words), ctx)
+        if found:
             break
     else:
         return lexemes
-    if words[0] == "'s" or any(w in _names(ctx) for w in words):
+    fields = [e.field for e in found]
+    if words[0] == "'s" or _names_in(words, found, ctx):
         # A mention or field is named: the grammar reads it.
         mention = any(w in _TOKEN.findall(str(ctx.example.get(m, "")).lower())
                       for m in ctx.spans for w in words)
@@ -238,7 +290,7 @@ def quote_excerpt(lexemes: list[Lexeme], ctx: Context, bare: bool = True) -> lis
     if len(fields) != 1:
         return lexemes  # in two texts: which one is the writer's to say
     first, last = body[0], body[-1]
-    text = " ".join(lx.text for lx in body).replace(" 's", "'s").replace(" ’s", "’s")
+    text = found[0].text  # in the example's own spelling ("disapeared" → "disappeared")
     quote = Lexeme("quote", text, text, first.start, last.end)
 
     def word(w: str) -> Lexeme:

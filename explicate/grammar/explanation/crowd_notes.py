@@ -201,12 +201,6 @@ def _opening(lexemes: Sequence[Lexeme]) -> int:
     return k
 
 
-def _excerpt_prefix(lexemes: Sequence[Lexeme], start: int, ctx: Context) -> int:
-    """The end of the longest run of words from ``start`` on that is an excerpt of one text
-    field, as typed (``crowd_excerpt``: "wont", "u", a slip); ``start`` when there is none."""
-    return crowd_excerpt.longest_prefix(lexemes, start, ctx)[0]
-
-
 def cut_remark(lexemes: list[Lexeme], ctx: Context) -> list[Lexeme]:
     """The lexemes with a ``REMARK`` marker where a trailing remark starts (see the module
     docstring); unchanged when there is none. A remark with a quote is never cut."""
@@ -222,10 +216,12 @@ def cut_remark(lexemes: list[Lexeme], ctx: Context) -> list[Lexeme]:
                 lx.text == "," and remark[i + 1]):
             return _marked(lexemes, i)
     for start in range(_opening(lexemes) + 1):
-        j = _excerpt_prefix(lexemes, start, ctx)
+        j, found = crowd_excerpt.longest_prefix(lexemes, start, ctx)
+        # "the screen is dim" is said of the mention, no judgement of an excerpt.
+        judged = not any(crowd_excerpt.names_mention(e, ctx) for e in found) \
+            and _judgement(lexemes[j:], ctx)
         if start < j < len(lexemes) and j > last_quote and (
-                (remark[j] and _low(lexemes[j]) in _REMARK_OPENERS)
-                or _judgement(lexemes[j:], ctx)):
+                (remark[j] and _low(lexemes[j]) in _REMARK_OPENERS) or judged):
             return _marked(lexemes, j)
     return lexemes
 
@@ -290,7 +286,10 @@ def quote_excerpt(lexemes: list[Lexeme], ctx: Context, bare: bool = True) -> lis
     if len(fields) != 1:
         return lexemes  # in two texts: which one is the writer's to say
     first, last = body[0], body[-1]
-    text = found[0].text  # in the example's own spelling ("disapeared" → "disappeared")
+    # In the example's own spelling ("disapeared" → "disappeared", "u wont" → "you won't"), in
+    # lower case when the writer typed it so (the match ignores case either way).
+    typed = " ".join(lx.text for lx in body)
+    text = found[0].text.lower() if typed == typed.lower() else found[0].text
     quote = Lexeme("quote", text, text, first.start, last.end)
 
     def word(w: str) -> Lexeme:

@@ -35,7 +35,7 @@ from collections.abc import Sequence
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from explicate.grammar.explanation import crowd_clauses
+from explicate.grammar.explanation import crowd_clauses, crowd_forms
 from explicate.grammar.explanation.crowd_fields import distribute_fields
 from explicate.grammar.explanation.crowd_notes import (
     REMARK,
@@ -160,7 +160,7 @@ def normalize(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     if head == out[:cut]:
         head = quote_excerpts(head, ctx)
     if head == out[:cut]:
-        head = crowd_clauses.rewrite(head, ctx)
+        head = crowd_forms.rewrite(crowd_clauses.rewrite(head, ctx), ctx)
     return head + out[cut:] + conclusion
 
 

@@ -1,0 +1,313 @@
+"""Numbers, mentions and word lists as crowd workers write them, said the way the grammar reads.
+
+- ``crowd_numbers``: a count of a numeric field said before the field's words ("over a thousand
+  users affected", "more then 40k shares", "only 3 people affected", "less than 5 users
+  affected") is "FIELD is more than 1000": "over", "above", "more then" are "more than";
+  "only", "just", "exactly" an equality; "40k", "2m", "a thousand", "3 thousand" are numbers; the
+  field's words are its name with underscores as spaces ("users affected" for
+  ``users_affected``), a word for people standing for another ("people affected").
+- ``ordinal_mentions``: "the first party", "the 2nd person", "party 1", "party one" name the
+  mention ``party1`` / ``person2`` when the task has it.
+- ``valued_mentions``: a mention named by its example value when the value holds a number ("of
+  is right after 2 cups") and a word of place stands next to it: the mention's name (the
+  grammar reads a mention's string, but not one with a number in it).
+- ``leading_word``: an opening unquoted word of the example placed by the rest ("of is right
+  after 2 cups") is quoted (as a keyword, "of" would be read as one).
+- ``words_apart``: "they are 3 words apart" is "there are 3 words between them".
+- ``negated_words``: unquoted words after "no" joined by "or" / "nor" / commas, before a word of
+  place or the clause's end ("no shall or must anywhere", "no binds or activates between
+  them"), are quoted; "anywhere" is "in it" when the task has one text.
+- ``list_example``: "like W" after a list's name, W the list's own words ("figurative word in
+  the post like lol"), is an example of the list, cut as a remark.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from explicate.grammar.explanation.crowd_notes import REMARK
+from explicate.grammar.explanation.lexicon import (
+    _NUMBER_WORDS,
+    CONTENT_WORDS,
+    Context,
+    Lexeme,
+    keywords,
+)
+
+_ARTICLES = frozenset({"the", "a", "an"})
+# Comparisons before a number, as the grammar's words after "FIELD is".
+_MORE = ("more", "than")
+_LESS = ("less", "than")
+_COMPARE: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("over",): _MORE, ("above",): _MORE, ("more", "than"): _MORE, ("more", "then"): _MORE,
+    ("greater", "than"): _MORE, ("greater", "then"): _MORE, ("higher", "than"): _MORE,
+    ("under",): _LESS, ("below",): _LESS, ("less", "than"): _LESS, ("less", "then"): _LESS,
+    ("fewer", "than"): _LESS, ("fewer", "then"): _LESS, ("lower", "than"): _LESS,
+    ("at", "least"): ("at", "least"), ("at", "most"): ("at", "most"),
+    ("only",): (), ("just",): (), ("exactly",): (),
+}
+_SCALE = {"k": 1000, "thousand": 1000, "m": 1_000_000, "million": 1_000_000, "hundred": 100}
+# Words for people that stand for one another in a field's name ("people affected" for
+# ``users_affected``).
+_PEOPLE = frozenset({"users", "people", "persons", "customers", "accounts", "clients", "folks",
+                     "user", "person", "customer", "readers", "visitors"})
+_TAILS = (("by", "it"), ("by", "this"), ("by", "that"), ("in", "total"), ("total",))
+_ORDINALS = {"first": "1", "1st": "1", "one": "1", "second": "2", "2nd": "2", "two": "2"}
+_CLAUSE_END = frozenset({",", ";", ".", "!", "?", "and", "but", "so", "because"})
+_PLACE = frozenset({"between", "before", "after", "anywhere", "in", "near", "around", "next"})
+_PLACE_WORDS = frozenset({"before", "after", "between", "of", "by", "than", "then", "and",
+                          "precedes", "follows", "from", "to"})
+_NOT_QUOTED = frozenset({"one", "more", "other", "word", "words", "mention", "mentions", "term",
+                         "terms", "such", "way", "number", "numbers", "digits", "space", "a",
+                         "an", "the", "any"})
+
+
+def _low(lx: Lexeme | None) -> str:
+    return lx.text.lower() if lx is not None else ""
+
+
+def _word(at: Lexeme, text: str) -> Lexeme:
+    return Lexeme("word", text, text, at.start, at.end)
+
+
+def _number_at(lxs: Sequence[Lexeme], i: int) -> tuple[float, int] | None:
+    """(value, lexemes it takes) of a number at ``i``: "40", "40k" (glued), "3 thousand", "a
+    thousand", "ten"."""
+    lx = lxs[i] if i < len(lxs) else None
+    if lx is None:
+        return None
+    if lx.kind == "num" and isinstance(lx.value, int | float):
+        value, n = float(lx.value), 1
+    elif _low(lx) in _NUMBER_WORDS:
+        value, n = float(_NUMBER_WORDS[_low(lx)]), 1
+    elif _low(lx) in ("a", "one") and i + 1 < len(lxs) and _low(lxs[i + 1]) in (
+            "thousand", "million", "hundred"):
+        return float(_SCALE[_low(lxs[i + 1])]), 2
+    else:
+        return None
+    nxt = lxs[i + n] if i + n < len(lxs) else None
+    if nxt is not None and _low(nxt) in _SCALE and (
+            _low(nxt) not in ("k", "m") or nxt.start == lxs[i + n - 1].end):
+        return value * _SCALE[_low(nxt)], n + 1
+    return value, n
+
+
+def _field_words(lxs: Sequence[Lexeme], i: int, ctx: Context) -> tuple[str, int] | None:
+    """(numeric field, lexemes it takes) when the field's name is written out from ``i`` ("users
+    affected", "people affected", "shares")."""
+    for name in ctx.numbers:
+        parts = name.lower().split("_")
+        got = [_low(x) for x in lxs[i:i + len(parts)]]
+        if len(got) == len(parts) and all(
+                g == p or (p in _PEOPLE and g in _PEOPLE) for g, p in zip(got, parts, strict=True)):
+            return name, len(parts)
+    return None
+
+
+def crowd_numbers(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
+    """The lexemes with one count said before a numeric field's words said as "FIELD is ..."."""
+    lxs = list(lexemes)
+    if not ctx.numbers:
+        return lxs
+    for i in range(len(lxs)):
+        for words, said in _COMPARE.items():
+            if tuple(_low(x) for x in lxs[i:i + len(words)]) != words:
+                continue
+            k = i + len(words)
+            number = _number_at(lxs, k)
+            if number is None:
+                continue
+            value, n = number
+            field = _field_words(lxs, k + n, ctx)
+            if field is None:
+                continue
+            name, m = field
+            end = k + n + m
+            for tail in _TAILS:
+                if tuple(_low(x) for x in lxs[end:end + len(tail)]) == tail:
+                    end += len(tail)
+                    break
+            at = lxs[i]
+            shown = f"{value:g}" if value != int(value) else str(int(value))
+            num = Lexeme("num", shown, int(value) if value == int(value) else value,
+                         lxs[k].start, lxs[k + n - 1].end)
+            return [*lxs[:i], _word(at, name), _word(at, "is"),
+                    *[_word(at, w) for w in said], num, *lxs[end:]]
+    return lxs
+
+
+def ordinal_mentions(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
+    """The lexemes with "the first party", "party 1", "party one" as the mention's name."""
+    names = {m.lower(): m for m in ctx.spans}
+    out: list[Lexeme] = []
+    i = 0
+    while i < len(lexemes):
+        lx = lexemes[i]
+        nxt = lexemes[i + 1] if i + 1 < len(lexemes) else None
+        low, nlow = _low(lx), _low(nxt)
+        if lx.kind == "num" and nxt is not None and nlow in ("st", "nd", "rd", "th") \
+                and nxt.start == lx.end and i + 2 < len(lexemes):
+            # "2nd" is scanned as "2" "nd"
+            noun = _low(lexemes[i + 2])
+            if f"{noun}{lx.value}" in names:
+                out.append(_word(lx, names[f"{noun}{lx.value}"]))
+                i += 3
+                continue
+        if nxt is not None and low in _ORDINALS and f"{nlow}{_ORDINALS[low]}" in names:
+            out.append(_word(lx, names[f"{nlow}{_ORDINALS[low]}"]))  # "the first party"
+            i += 2
+            continue
+        if nxt is not None and f"{low}{_ORDINALS.get(nlow, nlow)}" in names and (
+                nxt.kind == "num" or nlow in _ORDINALS):
+            out.append(_word(lx, names[f"{low}{_ORDINALS.get(nlow, nlow)}"]))  # "party 1"
+            i += 2
+            continue
+        out.append(lx)
+        i += 1
+    return out
+
+
+def _plain(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def valued_mentions(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
+    """The lexemes with a mention's value that holds a number ("2 cups"), written out next to a
+    word of place, as the mention's name."""
+    values = [(m, _plain(v)) for m in ctx.spans if isinstance(v := ctx.example.get(m), str)
+              and any(ch.isdigit() for ch in v) and _plain(v)]
+    if not values:
+        return list(lexemes)
+    out: list[Lexeme] = []
+    i = 0
+    while i < len(lexemes):
+        hit = next(((m, len(w)) for m, w in values
+                    if [t for x in lexemes[i:i + len(w)] for t in _plain(x.text)] == w), None)
+        if hit is not None:
+            m, n = hit
+            before = _low(out[-1]) if out else ""
+            if before in _ARTICLES and len(out) > 1:
+                before = _low(out[-2])
+            after = _low(lexemes[i + n]) if i + n < len(lexemes) else ""
+            if before in _PLACE_WORDS or after in ("is", "comes", "before", "after", "then"):
+                out.append(_word(lexemes[i], m))
+                i += n
+                continue
+        out.append(lexemes[i])
+        i += 1
+    return out
+
+
+_SPOT_VERBS = frozenset({"is", "comes", "appears", "sits", "goes"})
+_SPOT_ADVERBS = frozenset({"right", "directly", "immediately", "just"})
+_SPOTS = frozenset({"after", "before", "between", "next", "behind"})
+
+
+def leading_word(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
+    """The lexemes with an opening unquoted word of the example placed by the rest ("of is
+    right after amount", "the is just before party1") quoted: as a keyword of the grammar it
+    would be read as one."""
+    lxs = list(lexemes)
+    if len(lxs) < 3 or lxs[0].kind != "word" or _low(lxs[1]) not in _SPOT_VERBS:
+        return lxs
+    k = 2
+    while k < len(lxs) and _low(lxs[k]) in _SPOT_ADVERBS:
+        k += 1
+    names = {n.lower() for n in (*ctx.spans, *ctx.texts, *ctx.word_lists, *ctx.labels)}
+    w = _low(lxs[0])
+    example = {t for v in ctx.example.values() if isinstance(v, str) for t in _plain(v)}
+    if k >= len(lxs) or _low(lxs[k]) not in _SPOTS or w in names or w not in example \
+            or w in CONTENT_WORDS or w in _NOT_QUOTED or w in ("it", "this", "that", "there"):
+        return lxs
+    return [Lexeme("quote", lxs[0].text, lxs[0].text, lxs[0].start, lxs[0].end), *lxs[1:]]
+
+
+def words_apart(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
+    """The lexemes with "they are N words apart" as "there are N words between them"."""
+    lxs = list(lexemes)
+    if len(ctx.spans) != 2:
+        return lxs
+    for i in range(len(lxs) - 4):
+        if _low(lxs[i]) in ("they", "them") and _low(lxs[i + 1]) in ("are", "r") \
+                and _number_at(lxs, i + 2) is not None:
+            n = _number_at(lxs, i + 2)
+            assert n is not None
+            k = i + 2 + n[1]
+            if _low(lxs[k] if k < len(lxs) else None) in ("words", "word", "tokens") and \
+                    _low(lxs[k + 1] if k + 1 < len(lxs) else None) == "apart":
+                at = lxs[i]
+                return [*lxs[:i], _word(at, "there"), _word(at, "are"), *lxs[i + 2:k + 1],
+                        _word(at, "between"), _word(at, "them"), *lxs[k + 2:]]
+    return lxs
+
+
+def _quotable(lx: Lexeme, ctx: Context) -> bool:
+    low = _low(lx)
+    names = {n.lower() for n in (*ctx.spans, *ctx.texts, *ctx.word_lists, *ctx.labels,
+                                 *ctx.numbers)}
+    return lx.kind == "word" and low.isalpha() and low not in names and \
+        low not in CONTENT_WORDS and low not in _NOT_QUOTED and low not in _NUMBER_WORDS
+
+
+def negated_words(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
+    """The lexemes with a list of words after "no" quoted (see the module docstring)."""
+    lxs = list(lexemes)
+    for i, lx in enumerate(lxs):
+        if _low(lx) != "no":
+            continue
+        words: list[int] = []
+        k = i + 1
+        while k < len(lxs) and _quotable(lxs[k], ctx):
+            words.append(k)
+            nxt = _low(lxs[k + 1]) if k + 1 < len(lxs) else ""
+            if nxt in ("or", "nor", ","):
+                k += 2
+                continue
+            k += 1
+            break
+        end = _low(lxs[k]) if k < len(lxs) else ""
+        joined = len(words) >= 2 or (words and end in ("between", "anywhere"))
+        if not words or not joined or (end and end not in _PLACE and end not in _CLAUSE_END):
+            continue
+        if any(_low(lxs[w]) in keywords() and _low(lxs[w]) not in ("of", "must", "shall")
+               for w in words):
+            continue  # a keyword of the grammar ("no words between"): the grammar reads it
+        out = [*lxs[:i + 1]]
+        for j in range(i + 1, k):
+            x = lxs[j]
+            if j in words:
+                out.append(Lexeme("quote", x.text, x.text, x.start, x.end))
+            else:
+                out.append(_word(x, "or") if _low(x) in ("nor", ",") else x)
+        rest = lxs[k:]
+        if end == "anywhere" and len(ctx.texts) == 1:
+            rest = [_word(rest[0], "in"), _word(rest[0], "it"), *rest[1:]]
+        return out + rest
+    return lxs
+
+
+def list_example(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
+    """The lexemes with "like W..." after a list's name cut as a remark when W are the list's
+    own words."""
+    lists = {n.lower(): words for n, words in ctx.word_lists.items()}
+    seen = False
+    for i, lx in enumerate(lexemes):
+        seen = seen or _low(lx) in lists
+        if seen and _low(lx) in ("like", "e.g.", "eg") and i + 1 < len(lexemes):
+            said = " ".join(_low(x) for x in lexemes[i + 1:] if x.kind == "word")
+            members = {w.lower() for words in lists.values() for w in words}
+            if said in members:
+                at = lx.start
+                return [*lexemes[:i], Lexeme(REMARK, "", "", at, at), *lexemes[i:]]
+    return list(lexemes)
+
+
+def rewrite(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
+    """All of the above, in order."""
+    lxs = crowd_numbers(lexemes, ctx)
+    lxs = ordinal_mentions(lxs, ctx)
+    lxs = valued_mentions(lxs, ctx)
+    lxs = leading_word(words_apart(lxs, ctx), ctx)
+    lxs = negated_words(lxs, ctx)
+    return list_example(lxs, ctx)

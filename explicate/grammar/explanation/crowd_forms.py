@@ -3,7 +3,8 @@
 - ``crowd_numbers``: a count of a numeric field said before the field's words ("over a thousand
   users affected", "more then 40k shares", "only 3 people affected", "less than 5 users
   affected") is "FIELD is more than 1000": "over", "above", "more then" are "more than";
-  "only", "just", "exactly" an equality; "40k", "2m", "a thousand", "3 thousand" are numbers; the
+  "only", "just", "exactly" an equality (up to 20: "only 320 shares" says few, not how
+  many); "40k", "2m", "a thousand", "3 thousand" are numbers; the
   field's words are its name with underscores as spaces ("users affected" for
   ``users_affected``), a word for people standing for another ("people affected").
 - ``ordinal_mentions``: "the first party", "the 2nd person", "party 1", "party one" name the
@@ -47,6 +48,8 @@ _COMPARE: dict[tuple[str, ...], tuple[str, ...]] = {
     ("at", "least"): ("at", "least"), ("at", "most"): ("at", "most"),
     ("only",): (), ("just",): (), ("exactly",): (),
 }
+# "only 3 people" is a count; "only 320 shares" says few, which gives no figure.
+_EXACT_UP_TO = 20
 _SCALE = {"k": 1000, "thousand": 1000, "m": 1_000_000, "million": 1_000_000, "hundred": 100}
 # Words for people that stand for one another in a field's name ("people affected" for
 # ``users_affected``).
@@ -111,6 +114,8 @@ def crowd_numbers(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     if not ctx.numbers:
         return lxs
     for i in range(len(lxs)):
+        if i and _low(lxs[i - 1]) not in _CLAUSE_END:
+            continue  # "it has more than 50000 shares": the grammar reads a count after a verb
         for words, said in _COMPARE.items():
             if tuple(_low(x) for x in lxs[i:i + len(words)]) != words:
                 continue
@@ -119,6 +124,8 @@ def crowd_numbers(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
             if number is None:
                 continue
             value, n = number
+            if not said and value > _EXACT_UP_TO:
+                continue  # "only 320 shares" says few, not how many
             field = _field_words(lxs, k + n, ctx)
             if field is None:
                 continue

@@ -31,10 +31,14 @@ _APOSTROPHES = str.maketrans("", "", "'’")
 _MIN_SLIP = 5
 
 
+# One plain token for words written two ways ("can't" is also typed "cannot").
+_ONE_TOKEN = {"cannot": "cant"}
+
+
 def plain(text: str) -> list[str]:
     """The plain tokens of ``text``: lower case, apostrophes left out, split at anything that is
     neither a letter nor a digit ("Won't" → ["wont"], "6.1" → ["6", "1"])."""
-    return _TOKEN.findall(text.lower().translate(_APOSTROPHES))
+    return [_ONE_TOKEN.get(t, t) for t in _TOKEN.findall(text.lower().translate(_APOSTROPHES))]
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,8 @@ def field_tokens(ctx: Context) -> dict[str, list[Token]]:
         toks: list[Token] = []
         for m in re.finditer(r"[A-Za-z0-9]+(?:['’][A-Za-z0-9]+)*", value):
             # "won't" is one token ("wont"), spanning the word with its apostrophe.
-            toks.append(Token(m.group().lower().translate(_APOSTROPHES), m.start(), m.end()))
+            key = m.group().lower().translate(_APOSTROPHES)
+            toks.append(Token(_ONE_TOKEN.get(key, key), m.start(), m.end()))
         out[name] = toks
     return out
 

@@ -286,7 +286,7 @@ def negated_words(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
             if j in words:
                 out.append(Lexeme("quote", x.text, x.text, x.start, x.end))
             else:
-                out.append(_word(x, "or") if _low(x) in ("nor", ",") else x)
+                out.append(_word(x, "or") if _low(x) == "nor" else x)
         rest = lxs[k:]
         if end == "anywhere" and len(ctx.texts) == 1:
             rest = [_word(rest[0], "in"), _word(rest[0], "it"), *rest[1:]]

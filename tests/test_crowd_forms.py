@@ -1,0 +1,92 @@
+"""Crowd numbers, mentions and word lists (crowd_forms), on task shapes of this file's own."""
+
+from __future__ import annotations
+
+from explicate import ir, to_dsl
+from explicate.grammar.explanation import parse_explanation, speech
+from explicate.grammar.explanation.lexicon import Context, scan
+
+POST = Context(("LOW", "VIRAL"), {}, ("post",), {"hype": ("insane", "omg")},
+               {"post": "This trick is insane, try it today", "retweets": 5000,
+                "days_open": 2})
+LEASE = Context(("NO", "DUTY"), {"tenant1": "clause", "tenant2": "clause"}, ("clause",),
+                {"modal": ("shall", "must")},
+                {"clause": "The landlord may ask the tenant to repaint the hall.",
+                 "tenant1": "landlord", "tenant2": "tenant"})
+BAKE = Context(("NO", "STEP"), {"food": "step", "time": "step"}, ("step",), {},
+               {"step": "Bake the loaf for 20 minutes until golden.", "food": "loaf",
+                "time": "20 minutes"})
+PAIR = Context(("NO", "INHIBITS"), {"drug": "abstract", "target": "abstract"}, ("abstract",), {},
+               {"abstract": "Imatinib strongly inhibits BCR-ABL in vitro.", "drug": "Imatinib",
+                "target": "BCR-ABL"})
+
+
+def _complete(text: str, ctx: Context) -> list[str]:
+    return [to_dsl(r.when) for r in parse_explanation(text, ctx).readings if not r.partial]
+
+
+def _remark(text: str, ctx: Context) -> str:
+    lexemes, _ = scan(text, ir.Source("<test>", text))
+    return speech.split_conclusion(speech.normalize(lexemes, ctx))[1]
+
+
+def test_a_count_said_before_a_numeric_fields_words_compares_the_field() -> None:
+    assert _complete("over 2k retweets", POST) == ["retweets > 2000"]
+    assert _complete("more then a thousand retweets", POST) == ["retweets > 1000"]
+    assert _complete("less then ten retweets", POST) == ["retweets < 10"]
+    assert _complete("at least 3 thousand retweets", POST) == ["retweets >= 3000"]
+    assert _complete("only 2 days open", POST) == ["days_open == 2"]
+    assert _complete("just 2 days open in total", POST) == ["days_open == 2"]
+
+
+def test_a_count_that_says_few_or_follows_a_verb_is_left_to_the_grammar() -> None:
+    # "only 500" says few, not how many: no equality.
+    assert "retweets == 500" not in _complete("only 500 retweets", POST)
+    # After a verb the grammar reads the count itself.
+    assert _complete("it has more than 3 retweets", POST) == ["retweets > 3"]
+    # No numeric field named: nothing is made up.
+    assert _complete("over 2k likes", POST) == []
+
+
+def test_a_mention_named_by_its_order_is_the_numbered_mention() -> None:
+    assert _complete("the word may is right after the first tenant", LEASE) == [
+        '"may" within 0 words right of tenant1']
+    assert _complete("the 2nd tenant comes right after \"the\"", LEASE) == [
+        '"the" within 0 words left of tenant2']
+    assert _complete("tenant 2 is after tenant 1", LEASE) == ["tenant1 before tenant2"]
+    assert _complete("tenant one is before tenant two", LEASE) == ["tenant1 before tenant2"]
+
+
+def test_a_mention_named_by_a_value_with_a_number_is_the_mention() -> None:
+    assert _complete("for is right before 20 minutes", BAKE) == [
+        '"for" within 0 words left of time']
+    assert _complete("until is right after 20 minutes", BAKE) == [
+        '"until" within 0 words right of time']
+    assert _complete("20 minutes comes after the loaf", BAKE) == ["food before time"]
+
+
+def test_words_apart_is_the_distance_between_the_two_mentions() -> None:
+    assert _complete("they r 3 words apart", LEASE) == ["distance(tenant1, tenant2) == 3"]
+    assert _complete("they are 1 word apart", PAIR) == ["distance(drug, target) == 1"]
+    assert _complete("they are two words apart", PAIR) == ["distance(drug, target) == 2"]
+
+
+def test_unquoted_words_after_no_are_the_words_the_text_lacks() -> None:
+    assert _complete("no shall or must anywhere", LEASE) == [
+        'not clause contains any of ("shall", "must")']
+    assert _complete("no binds nor activates between them", PAIR) == [
+        'not any of ("binds", "activates") between drug and target']
+    assert _complete("no blocks, binds or activates between them", PAIR) == [
+        'not any of ("blocks", "binds", "activates") between drug and target']
+    assert _complete("no for between the loaf and 20 minutes", BAKE) == [
+        'not "for" between food and time']
+
+
+def test_an_example_of_a_list_after_its_name_is_a_remark() -> None:
+    assert _complete("hype word in the post like insane", POST) == [
+        "post contains any of @hype"]
+    assert _remark("hype word in the post like insane", POST) == "like insane"
+    assert _complete("a modal word in the clause like shall", LEASE) == [
+        "clause contains any of @modal"]
+    # "like" before words that are not the list's is no example of it.
+    assert _remark("hype word in the post like a pro", POST) == ""

@@ -90,3 +90,12 @@ def test_an_example_of_a_list_after_its_name_is_a_remark() -> None:
         "clause contains any of @modal"]
     # "like" before words that are not the list's is no example of it.
     assert _remark("hype word in the post like a pro", POST) == ""
+
+
+def test_anywhere_in_a_negated_clause_is_the_one_text_and_kinds_of_words_stay_unquoted() -> None:
+    assert _complete("it has no hype words anywhere", POST) == ["not post contains any of @hype"]
+    assert _complete("no modal word anywhere", LEASE) == ["not clause contains any of @modal"]
+    assert _complete('"omg" is not anywhere', POST) == ['not post contains "omg"']
+    # Kinds of words after "no" are not quoted as the words themselves.
+    for text in ("no words between them", "no names or numbers between them"):
+        assert all('"words"' not in d and '"names"' not in d for d in _complete(text, PAIR))

@@ -18,6 +18,8 @@
 - ``negated_words``: unquoted words after "no" joined by "or" / "nor" / commas, before a word of
   place or the clause's end ("no shall or must anywhere", "no binds or activates between
   them"), are quoted; "anywhere" is "in it" when the task has one text.
+- ``anywhere``: a clause-final "anywhere" in a negated clause is "in it" when the task has one
+  text ("no hype words anywhere", "'omg' is not anywhere").
 - ``list_example``: "like W" after a list's name, W the list's own words ("figurative word in
   the post like lol"), is an example of the list, cut as a remark.
 """
@@ -33,7 +35,6 @@ from explicate.grammar.explanation.lexicon import (
     CONTENT_WORDS,
     Context,
     Lexeme,
-    keywords,
 )
 
 _ARTICLES = frozenset({"the", "a", "an"})
@@ -61,9 +62,15 @@ _CLAUSE_END = frozenset({",", ";", ".", "!", "?", "and", "but", "so", "because"}
 _PLACE = frozenset({"between", "before", "after", "anywhere", "in", "near", "around", "next"})
 _PLACE_WORDS = frozenset({"before", "after", "between", "of", "by", "than", "then", "and",
                           "precedes", "follows", "from", "to"})
+# Words after "no" that count or name kinds of words ("no words between", "no names in it"),
+# which the grammar reads: never quoted as the words themselves.
 _NOT_QUOTED = frozenset({"one", "more", "other", "word", "words", "mention", "mentions", "term",
-                         "terms", "such", "way", "number", "numbers", "digits", "space", "a",
-                         "an", "the", "any"})
+                         "terms", "such", "way", "number", "numbers", "digits", "digit", "space",
+                         "spaces", "a", "an", "the", "any", "name", "names", "people", "persons",
+                         "entities", "tokens", "token", "punctuation", "comma", "commas",
+                         "capitals", "caps", "verbs", "verb", "nouns", "stuff", "things", "thing",
+                         "letters", "letter", "hashtag", "hashtags", "link", "links", "url",
+                         "urls", "emoji", "emojis", "question", "exclamation", "mark", "marks"})
 
 
 def _low(lx: Lexeme | None) -> str:
@@ -277,9 +284,6 @@ def negated_words(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
         joined = len(words) >= 2 or (words and end in ("between", "anywhere"))
         if not words or not joined or (end and end not in _PLACE and end not in _CLAUSE_END):
             continue
-        if any(_low(lxs[w]) in keywords() and _low(lxs[w]) not in ("of", "must", "shall")
-               for w in words):
-            continue  # a keyword of the grammar ("no words between"): the grammar reads it
         out = [*lxs[:i + 1]]
         for j in range(i + 1, k):
             x = lxs[j]
@@ -292,6 +296,26 @@ def negated_words(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
             rest = [_word(rest[0], "in"), _word(rest[0], "it"), *rest[1:]]
         return out + rest
     return lxs
+
+
+_NEGATING = frozenset({"no", "not", "never", "without", "isn't", "doesn't", "nothing"})
+
+
+def anywhere(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
+    """The lexemes with a clause-final "anywhere" in a negated clause ("no hype words
+    anywhere", "'omg' is not anywhere") as "in it", when the task has one text for "it"."""
+    if len(ctx.texts) != 1:
+        return list(lexemes)
+    out: list[Lexeme] = []
+    for i, lx in enumerate(lexemes):
+        nxt = _low(lexemes[i + 1]) if i + 1 < len(lexemes) else ""
+        start = max((k + 1 for k in range(i) if _low(lexemes[k]) in _CLAUSE_END), default=0)
+        negated = any(_low(x) in _NEGATING for x in lexemes[start:i])
+        if _low(lx) == "anywhere" and negated and (not nxt or nxt in _CLAUSE_END):
+            out += [_word(lx, "in"), _word(lx, "it")]
+        else:
+            out.append(lx)
+    return out
 
 
 def list_example(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
@@ -317,4 +341,4 @@ def rewrite(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     lxs = valued_mentions(lxs, ctx)
     lxs = leading_word(words_apart(lxs, ctx), ctx)
     lxs = negated_words(lxs, ctx)
-    return list_example(lxs, ctx)
+    return list_example(anywhere(lxs, ctx), ctx)

@@ -146,16 +146,16 @@ def find(words: Sequence[str], ctx: Context, fields: Mapping[str, list[Token]] |
         for i in range(len(ts) - len(words) + 1):
             if not all(_same(w, ts[i + k].key, vocab) for k, w in enumerate(words)):
                 continue
-            slips = sum(w != ts[i + k].key for k, w in enumerate(words))
-            if best is None or slips < best[1]:
-                best = (i, slips)
-            if slips == 0:
+            missed = sum(w != ts[i + k].key for k, w in enumerate(words))
+            if best is None or missed < best[1]:
+                best = (i, missed)
+            if missed == 0:
                 break
         if best is not None:
-            i, slips = best
+            i, missed = best
             value = str(ctx.example[name])
             a, b = ts[i].start, ts[i + len(words) - 1].end
-            out.append(Excerpt(name, value[a:b], slips, a, b))
+            out.append(Excerpt(name, value[a:b], missed, a, b))
     return out
 
 

@@ -44,7 +44,7 @@ def test_an_excerpt_then_a_judgement_of_it_is_the_excerpt_and_the_judgement_is_r
 def test_an_excerpt_alone_with_filler_or_end_marks_is_the_excerpt() -> None:
     assert _complete("heavy rain expected!!", ALERT) == ['alert contains "heavy rain expected"']
     assert _complete("its just heavy rain", ALERT) == ['alert contains "heavy rain"']
-    assert _complete("its just a rain", ALERT) == []  # "a rain" is not the example's
+    assert _complete("its just a storm", ALERT) == []  # "storm" is not the example's
     assert _complete("superb.", REVIEW) == ['review contains "superb"']
 
 

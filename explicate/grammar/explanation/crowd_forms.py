@@ -14,6 +14,8 @@
   grammar reads a mention's string, but not one with a number in it).
 - ``leading_word``: an opening unquoted word of the example placed by the rest ("of is right
   after 2 cups") is quoted (as a keyword, "of" would be read as one).
+- ``mention_value``: the whole sentence naming a mention and its value unquoted ("#flood
+  hashtag", "a pinch is the amount") is "MENTION is 'VALUE'".
 - ``words_apart``: "they are 3 words apart" is "there are 3 words between them".
 - ``negated_words``: unquoted words after "no" joined by "or" / "nor" / commas, before a word of
   place or the clause's end ("no shall or must anywhere", "no binds or activates between
@@ -237,6 +239,44 @@ def leading_word(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     return [Lexeme("quote", lxs[0].text, lxs[0].text, lxs[0].start, lxs[0].end), *lxs[1:]]
 
 
+_IS = frozenset({"is", "was", "=", ":", "equals"})
+
+
+def mention_value(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
+    """The whole sentence naming a mention and its value, unquoted ("#flood hashtag", "the
+    hashtag is #flood", "a pinch is the amount", "amount = 2 cups"), as "MENTION is 'VALUE'";
+    VALUE the mention's value in the example, as written there."""
+    lxs = [x for x in lexemes if x.kind != "end"]
+    names = {m.lower(): m for m in ctx.spans}
+    for m, name in names.items():
+        value = ctx.example.get(name)
+        if not isinstance(value, str) or not _plain(value):
+            continue
+        want = _plain(value)
+        for k, x in enumerate(lxs):
+            if _low(x) != m:
+                continue
+            # The mention's name, with its article and a verb of being on the value's side.
+            left, right = lxs[:k], lxs[k + 1:]
+            if left and _low(left[-1]) in _ARTICLES:
+                left = left[:-1]
+            if left and _low(left[-1]) in _IS:
+                left = left[:-1]  # "a pinch is the amount"
+            elif right and _low(right[0]) in _IS:
+                right = right[1:]  # "the amount is a pinch"
+            if right and left and _low(left[0]) in _ARTICLES and len(left) == 1:
+                left = []  # "the hashtag #flood"
+            said = right if not left else left
+            if (left and right) or not said or any(
+                    y.kind not in ("word", "num", "symbol", "other", "poss") for y in said):
+                continue
+            if [t for y in said for t in _plain(y.text)] == want:
+                at = said[0]
+                return [_word(x, name), _word(x, "is"),
+                        Lexeme("quote", value, value, at.start, said[-1].end)]
+    return list(lexemes)
+
+
 def words_apart(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     """The lexemes with "they are N words apart" as "there are N words between them"."""
     lxs = list(lexemes)
@@ -336,7 +376,7 @@ def list_example(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
 
 def rewrite(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     """All of the above, in order."""
-    lxs = crowd_numbers(lexemes, ctx)
+    lxs = mention_value(crowd_numbers(lexemes, ctx), ctx)
     lxs = ordinal_mentions(lxs, ctx)
     lxs = valued_mentions(lxs, ctx)
     lxs = leading_word(words_apart(lxs, ctx), ctx)

@@ -40,7 +40,7 @@ REMARK = "remark"
 # Words that open a conclusion whatever follows ("X means Y", "X = Y").
 _ALWAYS = frozenset({"means", "mean"})
 # Filler that may open a terse note ("just governing law", "says claim your prize").
-_OPENERS = frozenset({"just", "its", "it's", "because", "cause", "bc", "cuz", "coz", "of", "it", "says",
+_OPENERS = frozenset({"just", "its", "it's", "a", "an", "because", "cause", "bc", "cuz", "coz", "of", "it", "says",
                       "said", "the", "phrase", "words", "word", "asks", "asking", "for", "about",
                       "talks", "mentions", "wants", "want", "they", "he", "she"})
 # Words that relate the two mentions ("married each other", "work together") or point at a
@@ -162,13 +162,14 @@ _JUDGEMENT_FILLER = frozenset({"a", "an", "so", "very", "really", "totally", "de
                                "pretty", "super"})
 
 
-def _judgement(rest: Sequence[Lexeme], ctx: Context) -> bool:
+def _judgement(rest: Sequence[Lexeme], ctx: Context, noun: bool = False) -> bool:
     """Whether ``rest``, after an excerpt, is the writer's judgement of it: a pronoun for the
     excerpt alone ("reuters reported it"), or "that/this/it is (a) ..." ("thats a flood", "its
     serious", "= clickbait") whose words say nothing checkable of the example, though they may
     be the example's or a list's own words (the excerpt is called a flood, not said to be one of
     the example's words): no field or mention, negation, relation, comparison, letter-case or
-    form word, no quote or number."""
+    form word, no quote or number. ``noun``: only "that is a/an ..." (after a comma, where
+    what is judged may be more than an excerpt)."""
     words = [lx for lx in rest if lx.kind not in ("end", "punct")]
     if [_low(lx) for lx in words] in (["it"], ["this"], ["that"], ["them"]):
         return True
@@ -176,6 +177,8 @@ def _judgement(rest: Sequence[Lexeme], ctx: Context) -> bool:
     if k >= len(words) or _low(words[k]) not in _COPULAS:
         return False
     k += 1
+    if noun and (k >= len(words) or _low(words[k]) not in ("a", "an")):
+        return False  # ", thats serious" may be said of a mention before the comma
     while k < len(words) and _low(words[k]) in _JUDGEMENT_FILLER:
         k += 1
     said = words[k:]
@@ -212,16 +215,21 @@ def cut_remark(lexemes: list[Lexeme], ctx: Context) -> list[Lexeme]:
         # "=" before a number compares ("links = 3"); before words it concludes.
         equals = lx.text == "=" and lexemes[i + 1].kind == "word" and not any(
             k > i for k in numbers)
+        # ", thats an interaction": after a comma, a judgement that names a kind of thing.
         if (lx.kind == "word" and _low(lx) in _ALWAYS) or equals or (
-                lx.text == "," and remark[i + 1]):
+                lx.text == "," and (remark[i + 1] or _judgement(lexemes[i + 1:], ctx, True))):
             return _marked(lexemes, i)
     for start in range(_opening(lexemes) + 1):
         j, found = crowd_excerpt.longest_prefix(lexemes, start, ctx)
-        # "the screen is dim" is said of the mention, no judgement of an excerpt.
-        judged = not any(crowd_excerpt.names_mention(e, ctx) for e in found) \
-            and _judgement(lexemes[j:], ctx)
-        if start < j < len(lexemes) and j > last_quote and (
-                (remark[j] and _low(lexemes[j]) in _REMARK_OPENERS) or judged):
+        if not start < j < len(lexemes) or j <= last_quote:
+            continue
+        # "the screen is dim" is said of the mention, no judgement of an excerpt; nor is a run
+        # of stop words ("it is so") an excerpt.
+        excerpt = not any(crowd_excerpt.names_mention(e, ctx) for e in found) and any(
+            _low(lx) not in STOP_WORDS for lx in lexemes[start:j])
+        judged = excerpt and (_judgement(lexemes[j:], ctx) or (
+            _low(lexemes[j]) == "so" and j + 1 < len(lexemes)))  # "separate tumours so no link"
+        if (remark[j] and _low(lexemes[j]) in _REMARK_OPENERS) or judged:
             return _marked(lexemes, j)
     return lexemes
 
@@ -260,6 +268,8 @@ def quote_excerpt(lexemes: list[Lexeme], ctx: Context, bare: bool = True) -> lis
     ended = len(lexemes)
     while ended > 1 and lexemes[ended - 1].kind == "end":
         ended -= 1  # "evacuate now!!": the end mark closes the note
+    case = _case_tail(lexemes[:ended])
+    ended -= len(case)  # "SHOCKING in caps": the excerpt and its letter case
     found: list[crowd_excerpt.Excerpt] = []
     for start in range(opened + 1):
         body = lexemes[start:ended]
@@ -272,6 +282,15 @@ def quote_excerpt(lexemes: list[Lexeme], ctx: Context, bare: bool = True) -> lis
     else:
         return lexemes
     fields = [e.field for e in found]
+    whole = str(ctx.example.get(found[0].field, "")).strip(" .!?").lower()
+    if case and found[0].text.lower() == whole:
+        return lexemes  # "TERMINATION in caps": the case of the whole field, said of it
+    upper = bool(case) and _low(case[-1]) != "lowercase"
+    if case and not (found[0].text.isupper() if upper else found[0].text.islower()):
+        return lexemes  # "end in caps" of the example's "end": not what the example shows
+    spanned = _between_excerpt(body, ctx) if not case and len(found) == 1 else None
+    if spanned is not None:
+        return spanned  # "cdk2 phosphorylates rb": the words between the two mentions
     if words[0] == "'s" or _names_in(words, found, ctx):
         # A mention or field is named: the grammar reads it.
         mention = any(w in _TOKEN.findall(str(ctx.example.get(m, "")).lower())
@@ -289,7 +308,8 @@ def quote_excerpt(lexemes: list[Lexeme], ctx: Context, bare: bool = True) -> lis
     # In the example's own spelling ("disapeared" → "disappeared", "u wont" → "you won't"), in
     # lower case when the writer typed it so (the match ignores case either way).
     typed = " ".join(lx.text for lx in body)
-    text = found[0].text.lower() if typed == typed.lower() else found[0].text
+    # A letter case said of it is the example's: its own spelling, as it is.
+    text = found[0].text.lower() if typed == typed.lower() and not case else found[0].text
     quote = Lexeme("quote", text, text, first.start, last.end)
 
     def word(w: str) -> Lexeme:
@@ -299,7 +319,47 @@ def quote_excerpt(lexemes: list[Lexeme], ctx: Context, bare: bool = True) -> lis
                for lx in lexemes[:start])
     if len(words) >= 2 and bare and not said and _between_mentions(words, fields[0], ctx):
         return [quote, word("is"), word("between"), word("them")]
-    return [word(fields[0]), word("says"), quote]
+    return [word(fields[0]), word("says"), quote, *case]
+
+
+_CASE_NOUNS = frozenset({"caps", "capitals", "uppercase", "lowercase"})
+
+
+def _case_tail(lexemes: Sequence[Lexeme]) -> list[Lexeme]:
+    """A closing letter case said of the excerpt ("in caps", "in all caps", "all caps", "in
+    uppercase"), or []."""
+    words = [_low(lx) for lx in lexemes]
+    for n in (3, 2):
+        tail = words[-n:] if len(words) > n else []
+        if tail and tail[-1] in _CASE_NOUNS and (tail[:-1] in (["in", "all"], ["in"], ["all"])
+                                                 or (n == 3 and tail[0] == "written")):
+            return list(lexemes[-n:])
+    return []
+
+
+def _between_excerpt(body: Sequence[Lexeme], ctx: Context) -> list[Lexeme] | None:
+    """"MENTION words MENTION" written as it stands in the example (the two mentions by their
+    strings): the words between the two, with a word that is not a stop word, as "MENTION
+    'words' MENTION"; None otherwise."""
+    values = {m: crowd_excerpt.plain(v) for m in ctx.spans
+              if isinstance(v := ctx.example.get(m), str) and crowd_excerpt.plain(v)}
+    for a, va in values.items():
+        for b, vb in values.items():
+            if a == b:
+                continue
+            for i in range(1, len(body)):
+                if crowd_excerpt.plain_words([_low(x) for x in body[:i]]) != va:
+                    continue
+                for j in range(len(body) - 1, i, -1):
+                    middle = body[i:j]
+                    if crowd_excerpt.plain_words([_low(x) for x in body[j:]]) == vb and any(
+                            _low(x) not in STOP_WORDS for x in middle):
+                        text = " ".join(x.text for x in middle)
+                        at = body[0]
+                        return [Lexeme("word", a, a, at.start, at.end),
+                                Lexeme("quote", text, text, middle[0].start, middle[-1].end),
+                                Lexeme("word", b, b, body[j].start, body[-1].end)]
+    return None
 
 
 _JOINS = frozenset({"and", ",", "+", "&", ";"})

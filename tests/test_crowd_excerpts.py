@@ -89,3 +89,44 @@ def test_excerpts_are_found_token_by_token() -> None:
     assert crowd_excerpt.find(["colr"], ctx) == []
     assert [e.text for e in crowd_excerpt.find(["color", "me"], ctx)] == ["colour me"]
     assert crowd_excerpt.find(["color", "me"], ctx, slips=False) == []
+
+
+BIO = Context(("NO", "REGULATES"), {"gene": "text", "protein": "text"}, ("text",), {},
+              {"text": "In yeast, GAL4 activates GAL1 strongly, and SIR2 levels stayed flat.",
+               "gene": "GAL4", "protein": "GAL1"})
+HEAD = Context(("REAL", "BAIT"), {}, ("headline", "body"), {},
+               {"headline": "URGENT update: banks hate this", "body": "read more inside"})
+
+
+def test_so_after_an_excerpt_opens_the_conclusion_which_is_reported() -> None:
+    assert _complete("sir2 levels stayed flat so no effect", BIO) == [
+        'text contains "sir2 levels stayed flat"']
+    assert _remark("sir2 levels stayed flat so no effect", BIO) == "so no effect"
+    assert _complete("heavy rain expected so evacuate", ALERT) == [
+        'alert contains "heavy rain expected"']
+    assert _complete("arrived cold so bad", REVIEW) == ['review contains "arrived cold"']
+    # Stop words alone are no excerpt to conclude from.
+    assert _complete("it is so bad", REVIEW) == []
+
+
+def test_an_excerpt_spanning_the_two_mentions_is_the_words_between_them() -> None:
+    assert _complete("gal4 activates gal1, thats an interaction", BIO) == [
+        '"activates" between gene and protein']
+    assert _complete("GAL4 activates GAL1 lol", BIO) == ['"activates" between gene and protein']
+    # ", thats serious" is no judgement of a kind: it may be said of a mention.
+    assert _remark("gal4 activates gal1, thats serious", BIO) == ""
+
+
+def test_a_letter_case_said_of_an_excerpt_is_the_examples_case() -> None:
+    assert _complete("URGENT in caps", HEAD) == ['headline contains case "URGENT"']
+    assert _complete("urgent update in all caps", HEAD) == []  # "update" is not in caps there
+    assert _complete("read more in lowercase", HEAD) == ['body contains case "read more"']
+
+
+def test_a_mention_and_its_value_unquoted_is_the_mention_equal_to_it() -> None:
+    tag = Context(("NO", "FIRE"), {"tag": "tweet"}, ("tweet",), {},
+                  {"tweet": "smoke everywhere #wildfire #la", "tag": "#wildfire"})
+    assert _complete("#wildfire tag", tag) == ['tag is "#wildfire"']
+    assert _complete("the tag is #wildfire", tag) == ['tag is "#wildfire"']
+    assert _complete("gal4 is the gene", BIO) == ['gene is "GAL4"']
+    assert _complete("#la tag", tag) == []  # not the tag's value: nothing is made up

@@ -113,8 +113,10 @@ def test_an_excerpt_spanning_the_two_mentions_is_the_words_between_them() -> Non
     assert _complete("gal4 activates gal1, thats an interaction", BIO) == [
         '"activates" between gene and protein']
     assert _complete("GAL4 activates GAL1 lol", BIO) == ['"activates" between gene and protein']
-    # ", thats serious" is no judgement of a kind: it may be said of a mention.
-    assert _remark("gal4 activates gal1, thats serious", BIO) == ""
+    # ", thats strongly" uses the example's word without naming a kind: it may be said of a
+    # mention, so it is not cut.
+    assert _remark("gal4 activates gal1, thats strongly", BIO) == ""
+    assert _remark("gal4 activates gal1, thats a strong link", BIO) == ", that is a strong link"
 
 
 def test_a_letter_case_said_of_an_excerpt_is_the_examples_case() -> None:

@@ -132,3 +132,7 @@ def test_a_mention_and_its_value_unquoted_is_the_mention_equal_to_it() -> None:
     assert _complete("the tag is #wildfire", tag) == ['tag is "#wildfire"']
     assert _complete("gal4 is the gene", BIO) == ['gene is "GAL4"']
     assert _complete("#la tag", tag) == []  # not the tag's value: nothing is made up
+
+
+def test_words_between_two_mentions_are_quoted_in_the_examples_spelling() -> None:
+    assert _complete("gal4 activtes gal1", BIO) == ['"activates" between gene and protein']

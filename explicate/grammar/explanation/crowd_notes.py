@@ -354,7 +354,14 @@ def _between_excerpt(body: Sequence[Lexeme], ctx: Context) -> list[Lexeme] | Non
                     middle = body[i:j]
                     if crowd_excerpt.plain_words([_low(x) for x in body[j:]]) == vb and any(
                             _low(x) not in STOP_WORDS for x in middle):
-                        text = " ".join(x.text for x in middle)
+                        typed = " ".join(x.text for x in middle)
+                        there = crowd_excerpt.find(
+                            crowd_excerpt.plain_words([_low(x) for x in middle]), ctx)
+                        if not there:
+                            continue
+                        # In the example's spelling ("indemify" → "indemnify").
+                        text = there[0].text.lower() if typed == typed.lower() \
+                            else there[0].text
                         at = body[0]
                         return [Lexeme("word", a, a, at.start, at.end),
                                 Lexeme("quote", text, text, middle[0].start, middle[-1].end),

@@ -99,3 +99,16 @@ def test_anywhere_in_a_negated_clause_is_the_one_text_and_kinds_of_words_stay_un
     # Kinds of words after "no" are not quoted as the words themselves.
     for text in ("no words between them", "no names or numbers between them"):
         assert all('"words"' not in d and '"names"' not in d for d in _complete(text, PAIR))
+
+
+def test_unquoted_words_at_a_texts_edge_are_quoted_and_the_text_named() -> None:
+    news = Context(("REAL", "BAIT"), {}, ("headline", "body"), {},
+                   {"headline": "7 tricks banks hate", "body": "Nobody told you this. Share now"})
+    assert _complete("starts with a number 7", news) == ['headline starts with "7"']
+    assert _complete("it starts with nobody told", news) == ['body starts with "nobody told"']
+    assert _complete("ends with share now", news) == ['body ends with "share now"']
+    assert _complete("begins with the word nobody so no duty", news) == [
+        'body starts with "nobody"']
+    assert _remark("begins with the word nobody so no duty", news) == "so no duty"
+    # Words no text starts with are not quoted (nothing is made up).
+    assert _complete("starts with banks", news) == []

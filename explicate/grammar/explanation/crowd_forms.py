@@ -16,6 +16,9 @@
   after 2 cups") is quoted (as a keyword, "of" would be read as one).
 - ``mention_value``: the whole sentence naming a mention and its value unquoted ("#flood
   hashtag", "a pinch is the amount") is "MENTION is 'VALUE'".
+- ``edge_words``: unquoted words after "starts with" / "ends with" that a text's value starts
+  (ends) with are quoted ("starts with nothing", "starts with a number 10"), and that text named
+  when the clause has no subject.
 - ``words_apart``: "they are 3 words apart" is "there are 3 words between them".
 - ``negated_words``: unquoted words after "no" joined by "or" / "nor" / commas, before a word of
   place or the clause's end ("no shall or must anywhere", "no binds or activates between
@@ -239,6 +242,51 @@ def leading_word(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     return [Lexeme("quote", lxs[0].text, lxs[0].text, lxs[0].start, lxs[0].end), *lxs[1:]]
 
 
+_EDGE_VERBS = {"starts": True, "begins": True, "opens": True, "start": True, "begin": True,
+               "ends": False, "end": False, "finishes": False}
+_EDGE_NOUNS = frozenset({"word", "the", "a", "number", "phrase", "words"})
+_SUBJECTS = frozenset({"it", "this", "that"})
+
+
+def edge_words(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
+    """The lexemes with unquoted words after "starts with" / "ends with" ("starts with nothing",
+    "starts with a number 10", "ends with scrolling") quoted when a text field's value starts
+    (ends) with them, and the one such field named when the clause has no subject."""
+    lxs = list(lexemes)
+    for i in range(len(lxs) - 2):
+        front = _EDGE_VERBS.get(_low(lxs[i]))
+        if front is None or _low(lxs[i + 1]) != "with":
+            continue
+        k = i + 2
+        while k < len(lxs) and _low(lxs[k]) in _EDGE_NOUNS:
+            k += 1
+        end = k
+        while end < len(lxs) and lxs[end].kind in ("word", "num") \
+                and _low(lxs[end]) not in _CLAUSE_END:
+            end += 1
+        said = [t for x in lxs[k:end] for t in _plain(x.text)]
+        if not said or end - k > 4:
+            continue
+        fields = []
+        for f in ctx.texts:
+            value = ctx.example.get(f)
+            toks = _plain(value) if isinstance(value, str) else []
+            edge = toks[:len(said)] if front else toks[-len(said):]
+            if edge == said:
+                fields.append(f)
+        if len(fields) != 1:
+            continue
+        subject = i > 0 and _low(lxs[i - 1]) not in _CLAUSE_END
+        if subject and _low(lxs[i - 1]) not in _SUBJECTS and _low(lxs[i - 1]) != fields[0]:
+            continue  # "the title starts with ...": another text's, for the grammar to read
+        body = lxs[k:end]
+        text = " ".join(x.text for x in body)
+        quote = Lexeme("quote", text, text, body[0].start, body[-1].end)
+        head = [] if subject else [_word(lxs[i], fields[0])]
+        return [*lxs[:i], *head, lxs[i], lxs[i + 1], quote, *lxs[end:]]
+    return lxs
+
+
 _IS = frozenset({"is", "was", "=", ":", "equals"})
 
 
@@ -379,6 +427,6 @@ def rewrite(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     lxs = mention_value(crowd_numbers(lexemes, ctx), ctx)
     lxs = ordinal_mentions(lxs, ctx)
     lxs = valued_mentions(lxs, ctx)
-    lxs = leading_word(words_apart(lxs, ctx), ctx)
+    lxs = leading_word(words_apart(edge_words(lxs, ctx), ctx), ctx)
     lxs = negated_words(lxs, ctx)
     return list_example(anywhere(lxs, ctx), ctx)

@@ -199,8 +199,11 @@ def split_conclusion(lexemes: Sequence[Lexeme]) -> tuple[list[Lexeme], str]:
         w, nxt = words[i], (words[i + 1] if i + 1 < len(words) else "")
         after_comma = words[i - 1] == ","
         start = i - 1 if after_comma else i
+        # "..., so no duty", "... so not spam": a short verdict without its verb.
+        verdict = w == "so" and nxt in ("no", "not") and len(lexemes) - i <= 3 and all(
+            lx.kind == "word" for lx in lexemes[i:])
         marker = (
-            (w == "so" and (after_comma or nxt in _SO_FOLLOWERS))
+            (w == "so" and (after_comma or nxt in _SO_FOLLOWERS)) or verdict
             or (w == "which" and nxt in ("means", "shows", "suggests", "indicates", "implies",
                                          "is"))
             or (w in ("this", "that") and nxt in ("means", "shows", "suggests", "indicates"))

@@ -314,7 +314,7 @@ def mention_value(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
                 right = right[1:]  # "the amount is a pinch"
             if right and left and _low(left[0]) in _ARTICLES and len(left) == 1:
                 left = []  # "the hashtag #flood"
-            said = right if not left else left
+            said = left or right
             if (left and right) or not said or any(
                     y.kind not in ("word", "num", "symbol", "other", "poss") for y in said):
                 continue

@@ -40,9 +40,9 @@ REMARK = "remark"
 # Words that open a conclusion whatever follows ("X means Y", "X = Y").
 _ALWAYS = frozenset({"means", "mean"})
 # Filler that may open a terse note ("just governing law", "says claim your prize").
-_OPENERS = frozenset({"just", "its", "it's", "a", "an", "because", "cause", "bc", "cuz", "coz", "of", "it", "says",
-                      "said", "the", "phrase", "words", "word", "asks", "asking", "for", "about",
-                      "talks", "mentions", "wants", "want", "they", "he", "she"})
+_OPENERS = frozenset({"just", "its", "it's", "a", "an", "because", "cause", "bc", "cuz", "coz",
+                      "of", "it", "says", "said", "the", "phrase", "words", "word", "asks",
+                      "asking", "for", "about", "talks", "mentions", "wants", "want", "they", "he", "she"})
 # Words that relate the two mentions ("married each other", "work together") or point at a
 # place ("born there"): not a remark.
 _RELATING = frozenset({"each", "other", "together", "both", "them", "they", "their", "one",

@@ -13,13 +13,22 @@ condition, and the copied words, taken one by one, are keywords ("at any time") 
   checkable of the example (no quote, number, field, mention, list, negation, relation,
   letter-case or place word, no slip of an example word, and no word of the example's own
   besides stop words).
+  After an excerpt that is no mention and has a word that is not a stop word, a judgement
+  of it is cut too, though it may use the example's or a list's words ("roads underwater
+  thats a flood", "button colour is cosmetic", "reuters reported it"; ``_judgement``: no field,
+  mention, negation, relation or form word), and so is what follows "so" ("separate tumours so
+  no link"); after a comma, a judgement that names a kind ("..., thats an interaction").
+  Excerpts are found as typed (``crowd_excerpt``: "u wont", a slip, "6.1").
 - ``quote_excerpts``: a run-on of such excerpts joined by "and", "+" or commas ("sole discretion
   and without notice", "widow, late husband") is each of them quoted, joined by "and"; only
   when every part is one.
 - ``quote_excerpt``: what is left, when it is wholly a run of one text field's own words in
   order (punctuation aside) and names no mention, field or list, is that run quoted: "<field> says
   '<run>'"; in a task with two mentions, a run of two words or more that lies between them in the
-  example is said to be between them ("her husband" → "'her husband' is between them").
+  example is said to be between them ("her husband" → "'her husband' is between them"). The
+  quote is the example's own spelling; a closing letter case ("SHOCKING in caps") is kept when
+  the example shows the excerpt in it; "MENTION words MENTION" as written in the example is
+  "MENTION 'words' MENTION" ("cdk2 phosphorylates rb").
 
 All only rewrite lexemes; what they change is read by the grammar as usual.
 """

@@ -14,7 +14,10 @@ and only where nothing with content is lost:
   terse notes (``crowd_notes``: an excerpt and a remark, "terrible waste = against", "her
   husband", "sole discretion and without notice") and clauses (``crowd_clauses``: a mention's
   own word next to a word of place, "X is first", "in between", "there is X between", "A and B
-  are both in F", "no X no Y", "doesnt say X", "X name in all caps").
+  are both in F", "no X no Y", "doesnt say X", "X name in all caps") and forms
+  (``crowd_forms``: "over a thousand users affected", "the first party", "of is right after
+  2 cups", "they r 3 words apart", "no shall or must anywhere", "#flood hashtag", "starts
+  with nothing").
 - ``split_conclusion`` (lexemes, always): a trailing conclusion ("..., so they are married",
   "which means ...") is the reason for the label, not a condition; it is cut off and reported.
   A conclusion that quotes words is not cut (a quote is evidence, never dropped silently).

@@ -13,6 +13,7 @@ spelling, so the quote a reading makes of it matches the text it is applied to.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -50,20 +51,25 @@ class Token:
     end: int
 
 
-def field_tokens(ctx: Context) -> dict[str, list[Token]]:
+def field_tokens(ctx: Context) -> dict[str, tuple[Token, ...]]:
     """Each text field's plain tokens in order, with their offsets in the example's value."""
-    out: dict[str, list[Token]] = {}
-    for name in ctx.texts:
-        value = ctx.example.get(name)
-        if not isinstance(value, str):
-            continue
-        toks: list[Token] = []
+    texts = tuple((n, v) for n in ctx.texts if isinstance(v := ctx.example.get(n), str))
+    return dict(_tokens_of(texts))
+
+
+@functools.lru_cache(maxsize=64)
+def _tokens_of(texts: tuple[tuple[str, str], ...]
+               ) -> tuple[tuple[str, tuple[Token, ...]], ...]:
+    """(field, tokens) per text; cached, as one explanation asks for them many times."""
+    out: dict[str, tuple[Token, ...]] = {}
+    for name, value in texts:
+        toks = []
         for m in re.finditer(r"[A-Za-z0-9]+(?:['’][A-Za-z0-9]+)*", value):
             # "won't" is one token ("wont"), spanning the word with its apostrophe.
             key = m.group().lower().translate(_APOSTROPHES)
             toks.append(Token(_ONE_TOKEN.get(key, key), m.start(), m.end()))
-        out[name] = toks
-    return out
+        out[name] = tuple(toks)
+    return tuple(out.items())
 
 
 def lexeme_tokens(lexemes: Sequence[Lexeme]) -> list[tuple[int, str]]:
@@ -90,6 +96,14 @@ def _same(written: str, there: str, vocab: frozenset[str]) -> bool:
         return False
     limit = 1 if len(written) < 8 else 2
     return edit_distance(written, there, limit) <= limit and not _another_form(written, there)
+
+
+@functools.lru_cache(maxsize=4096)
+def _slips_of(written: str, vocab: frozenset[str]) -> frozenset[str]:
+    """The example's tokens ``written`` is one slip of (cached: a note's words are looked up
+    once per run tried)."""
+    return frozenset(v for v in vocab if abs(len(v) - len(written)) <= 2
+                     and _same(written, v, vocab))
 
 
 @dataclass(frozen=True)
@@ -132,19 +146,24 @@ def plain_words(words: Sequence[str]) -> list[str]:
     return out
 
 
-def find(words: Sequence[str], ctx: Context, fields: Mapping[str, list[Token]] | None = None,
+def find(words: Sequence[str], ctx: Context, fields: Mapping[str, Sequence[Token]] | None = None,
          slips: bool = True) -> list[Excerpt]:
     """Where the plain tokens ``words`` occur together in the example, per text field (its first
     occurrence there, the one with fewest slips); without ``slips`` only exact plain matches."""
     if not words:
         return []
     toks = field_tokens(ctx) if fields is None else fields
-    vocab = frozenset(t.key for ts in toks.values() for t in ts) if slips else frozenset()
+    vocab = frozenset(t.key for ts in toks.values() for t in ts)
+    # The example's tokens each written token may be: itself, or (``slips``) one slip away.
+    may_be = {w: frozenset({w} & vocab) if not slips or w in vocab or len(w) < _MIN_SLIP
+              else _slips_of(w, vocab) for w in set(words)}
+    if any(not keys for keys in may_be.values()):
+        return []
     out: list[Excerpt] = []
     for name, ts in toks.items():
         best: tuple[int, int] | None = None
         for i in range(len(ts) - len(words) + 1):
-            if not all(_same(w, ts[i + k].key, vocab) for k, w in enumerate(words)):
+            if not all(ts[i + k].key in may_be[w] for k, w in enumerate(words)):
                 continue
             missed = sum(w != ts[i + k].key for k, w in enumerate(words))
             if best is None or missed < best[1]:

@@ -112,3 +112,13 @@ def test_unquoted_words_at_a_texts_edge_are_quoted_and_the_text_named() -> None:
     assert _remark("begins with the word nobody so no duty", news) == "so no duty"
     # Words no text starts with are not quoted (nothing is made up).
     assert _complete("starts with banks", news) == []
+
+
+def test_a_count_after_the_fields_words_or_as_n_plus_and_scaled_numbers() -> None:
+    assert _complete("2k+ retweets", POST) == ["retweets >= 2000"]
+    assert _complete("days open only 2", POST) == ["days_open == 2"]
+    assert _complete("days open over 10", POST) == ["days_open > 10"]
+    # A scale is part of its number wherever it is said ("2k" is not 2).
+    assert _complete("retweets over 2k", POST) == ["retweets > 2000"]
+    assert _complete("it has more than 1.5 million retweets", POST) == ["retweets > 1500000"]
+    assert _complete("more then 3 thousand retweets", POST) == ["retweets > 3000"]

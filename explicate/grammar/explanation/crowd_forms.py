@@ -7,6 +7,8 @@
   many); "40k", "2m", "a thousand", "3 thousand" are numbers; the
   field's words are its name with underscores as spaces ("users affected" for
   ``users_affected``), a word for people standing for another ("people affected").
+- ``scaled_numbers``: "2k", "3 thousand", "1.5 million" are one number (the grammar would read
+  "retweets over 2k" as more than 2).
 - ``ordinal_mentions``: "the first party", "the 2nd person", "party 1", "party one" name the
   mention ``party1`` / ``person2`` when the task has it.
 - ``valued_mentions``: a mention named by its example value when the value holds a number ("of
@@ -120,40 +122,96 @@ def _field_words(lxs: Sequence[Lexeme], i: int, ctx: Context) -> tuple[str, int]
     return None
 
 
+def _said(lxs: Sequence[Lexeme], at: int, name: str, said: tuple[str, ...], value: float,
+          number: tuple[int, int]) -> list[Lexeme]:
+    """"FIELD is <said> N" in place of the words from ``at``: the number's lexemes span
+    ``number`` (start, end)."""
+    x = lxs[at]
+    shown = f"{value:g}" if value != int(value) else str(int(value))
+    num = Lexeme("num", shown, int(value) if value == int(value) else value,
+                 lxs[number[0]].start, lxs[number[1] - 1].end)
+    return [_word(x, name), _word(x, "is"), *[_word(x, w) for w in said], num]
+
+
+def _tail(lxs: Sequence[Lexeme], end: int) -> int:
+    """``end`` past a closing "by it", "in total"."""
+    for tail in _TAILS:
+        if tuple(_low(x) for x in lxs[end:end + len(tail)]) == tail:
+            return end + len(tail)
+    return end
+
+
+def _comparison(lxs: Sequence[Lexeme], k: int) -> tuple[tuple[str, ...], float, int] | None:
+    """(the grammar's words, value, end) of a comparison and a number from ``k`` ("over 2k",
+    "more then a thousand", "only 3"; "only" up to 20)."""
+    for words, said in _COMPARE.items():
+        if tuple(_low(x) for x in lxs[k:k + len(words)]) != words:
+            continue
+        number = _number_at(lxs, k + len(words))
+        if number is None:
+            continue
+        value, n = number
+        if not said and value > _EXACT_UP_TO:
+            return None  # "only 320 shares" says few, not how many
+        return said, value, k + len(words) + n
+    return None
+
+
 def crowd_numbers(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
-    """The lexemes with one count said before a numeric field's words said as "FIELD is ..."."""
+    """The lexemes with one count of a numeric field said as "FIELD is ...": the count before
+    the field's words ("over 2k retweets"), after them ("retweets over 2k"), or as "N+" ("2k+
+    retweets", at least N)."""
     lxs = list(lexemes)
     if not ctx.numbers:
         return lxs
     for i in range(len(lxs)):
         if i and _low(lxs[i - 1]) not in _CLAUSE_END:
             continue  # "it has more than 50000 shares": the grammar reads a count after a verb
-        for words, said in _COMPARE.items():
-            if tuple(_low(x) for x in lxs[i:i + len(words)]) != words:
-                continue
-            k = i + len(words)
-            number = _number_at(lxs, k)
-            if number is None:
-                continue
-            value, n = number
-            if not said and value > _EXACT_UP_TO:
-                continue  # "only 320 shares" says few, not how many
-            field = _field_words(lxs, k + n, ctx)
-            if field is None:
-                continue
-            name, m = field
-            end = k + n + m
-            for tail in _TAILS:
-                if tuple(_low(x) for x in lxs[end:end + len(tail)]) == tail:
-                    end += len(tail)
-                    break
-            at = lxs[i]
-            shown = f"{value:g}" if value != int(value) else str(int(value))
-            num = Lexeme("num", shown, int(value) if value == int(value) else value,
-                         lxs[k].start, lxs[k + n - 1].end)
-            return [*lxs[:i], _word(at, name), _word(at, "is"),
-                    *[_word(at, w) for w in said], num, *lxs[end:]]
+        compared = _comparison(lxs, i)
+        if compared is not None:
+            said, value, k = compared
+            field = _field_words(lxs, k, ctx)
+            if field is not None:
+                end = _tail(lxs, k + field[1])
+                return [*lxs[:i], *_said(lxs, i, field[0], said, value, (i, k)), *lxs[end:]]
+        number = _number_at(lxs, i)
+        if number is not None and i + number[1] < len(lxs) and lxs[i + number[1]].text == "+":
+            k = i + number[1] + 1
+            field = _field_words(lxs, k, ctx)
+            if field is not None:  # "2k+ retweets"
+                end = _tail(lxs, k + field[1])
+                return [*lxs[:i], *_said(lxs, i, field[0], ("at", "least"), number[0],
+                                         (i, k - 1)), *lxs[end:]]
+        field = _field_words(lxs, i, ctx)
+        if field is not None and field[0].lower() != _low(lxs[i]):  # "retweets over 2k"
+            compared = _comparison(lxs, i + field[1])
+            if compared is not None:
+                said, value, k = compared
+                return [*lxs[:i], *_said(lxs, i, field[0], said, value, (i + field[1], k)),
+                        *lxs[_tail(lxs, k):]]
     return lxs
+
+
+def scaled_numbers(lexemes: Sequence[Lexeme]) -> list[Lexeme]:
+    """The lexemes with a number and its scale as one number: "2k" (glued), "3 thousand",
+    "1.5 million" (the grammar would read "2k" as 2 and skip the "k")."""
+    out: list[Lexeme] = []
+    i = 0
+    while i < len(lexemes):
+        lx = lexemes[i]
+        nxt = lexemes[i + 1] if i + 1 < len(lexemes) else None
+        low = _low(nxt)
+        if lx.kind == "num" and isinstance(lx.value, int | float) and nxt is not None and (
+                (low == "k" and nxt.start == lx.end) or low in ("thousand", "million")):
+            value = float(lx.value) * _SCALE[low]
+            shown = f"{value:g}" if value != int(value) else str(int(value))
+            out.append(Lexeme("num", shown, int(value) if value == int(value) else value,
+                              lx.start, nxt.end))
+            i += 2
+            continue
+        out.append(lx)
+        i += 1
+    return out
 
 
 def ordinal_mentions(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
@@ -424,7 +482,7 @@ def list_example(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
 
 def rewrite(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     """All of the above, in order."""
-    lxs = mention_value(crowd_numbers(lexemes, ctx), ctx)
+    lxs = mention_value(crowd_numbers(scaled_numbers(lexemes), ctx), ctx)
     lxs = ordinal_mentions(lxs, ctx)
     lxs = valued_mentions(lxs, ctx)
     lxs = leading_word(words_apart(edge_words(lxs, ctx), ctx), ctx)

@@ -122,3 +122,11 @@ def test_a_count_after_the_fields_words_or_as_n_plus_and_scaled_numbers() -> Non
     assert _complete("retweets over 2k", POST) == ["retweets > 2000"]
     assert _complete("it has more than 1.5 million retweets", POST) == ["retweets > 1500000"]
     assert _complete("more then 3 thousand retweets", POST) == ["retweets > 3000"]
+
+
+def test_no_numeric_field_is_none_of_it() -> None:
+    # "no retweets" is a count of none, not the word "retweets" the text lacks.
+    assert _complete("no retweets", POST) == ["retweets == 0"]
+    assert _complete("zero retweet", POST) == ["retweets == 0"]
+    assert _complete('no retweets and "omg" in the post', POST) == [
+        'retweets == 0 and post contains "omg"']

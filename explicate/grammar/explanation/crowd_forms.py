@@ -117,7 +117,8 @@ def _field_words(lxs: Sequence[Lexeme], i: int, ctx: Context) -> tuple[str, int]
         parts = name.lower().split("_")
         got = [_low(x) for x in lxs[i:i + len(parts)]]
         if len(got) == len(parts) and all(
-                g == p or (p in _PEOPLE and g in _PEOPLE) for g, p in zip(got, parts, strict=True)):
+                g == p or (p in _PEOPLE and g in _PEOPLE) or g + "s" == p or g == p + "s"
+                for g, p in zip(got, parts, strict=True)):  # "link" for ``links``
             return name, len(parts)
     return None
 
@@ -160,7 +161,7 @@ def _comparison(lxs: Sequence[Lexeme], k: int) -> tuple[tuple[str, ...], float, 
 def crowd_numbers(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     """The lexemes with one count of a numeric field said as "FIELD is ...": the count before
     the field's words ("over 2k retweets"), after them ("retweets over 2k"), or as "N+" ("2k+
-    retweets", at least N)."""
+    retweets", at least N), or none ("no links", "zero users affected": FIELD is 0)."""
     lxs = list(lexemes)
     if not ctx.numbers:
         return lxs
@@ -174,6 +175,11 @@ def crowd_numbers(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
             if field is not None:
                 end = _tail(lxs, k + field[1])
                 return [*lxs[:i], *_said(lxs, i, field[0], said, value, (i, k)), *lxs[end:]]
+        if _low(lxs[i]) in ("no", "zero") and (field := _field_words(lxs, i + 1, ctx)):
+            # "no links", "zero users affected": none of them.
+            end = _tail(lxs, i + 1 + field[1])
+            zero = Lexeme("num", "0", 0, lxs[i].start, lxs[i].end)
+            return [*lxs[:i], _word(lxs[i], field[0]), _word(lxs[i], "is"), zero, *lxs[end:]]
         number = _number_at(lxs, i)
         if number is not None and i + number[1] < len(lxs) and lxs[i + number[1]].text == "+":
             k = i + number[1] + 1
@@ -480,9 +486,15 @@ def list_example(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     return list(lexemes)
 
 
+def before_clauses(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
+    """Numbers and numbered mentions, read before ``crowd_clauses``: there "no links" would be
+    the word "links" the text lacks, and "party" alone a mention's own word."""
+    return ordinal_mentions(crowd_numbers(scaled_numbers(lexemes), ctx), ctx)
+
+
 def rewrite(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
-    """All of the above, in order."""
-    lxs = mention_value(crowd_numbers(scaled_numbers(lexemes), ctx), ctx)
+    """The rest of the above, in order (after ``crowd_clauses``)."""
+    lxs = mention_value(lexemes, ctx)
     lxs = ordinal_mentions(lxs, ctx)
     lxs = valued_mentions(lxs, ctx)
     lxs = leading_word(words_apart(edge_words(lxs, ctx), ctx), ctx)

@@ -163,8 +163,7 @@ def normalize(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     if head == out[:cut]:
         head = quote_excerpts(head, ctx)
     if head == out[:cut]:
-        # "the first party", "party 1" first: "party" alone may be a mention's own word.
-        head = crowd_forms.ordinal_mentions(head, ctx)
+        head = crowd_forms.before_clauses(head, ctx)
         head = crowd_forms.rewrite(crowd_clauses.rewrite(head, ctx), ctx)
     return head + out[cut:] + conclusion
 

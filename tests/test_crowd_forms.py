@@ -130,3 +130,7 @@ def test_no_numeric_field_is_none_of_it() -> None:
     assert _complete("zero retweet", POST) == ["retweets == 0"]
     assert _complete('no retweets and "omg" in the post', POST) == [
         'retweets == 0 and post contains "omg"']
+
+
+def test_a_count_after_a_comma_is_not_read_where_a_reading_would_skip_what_came_before() -> None:
+    assert "retweets == 0" not in _complete("this trick today, no retweets", POST)

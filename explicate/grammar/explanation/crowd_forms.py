@@ -158,6 +158,9 @@ def _comparison(lxs: Sequence[Lexeme], k: int) -> tuple[tuple[str, ...], float, 
     return None
 
 
+_JOINED = frozenset({"and", "but", "because", "since"})
+
+
 def crowd_numbers(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     """The lexemes with one count of a numeric field said as "FIELD is ...": the count before
     the field's words ("over 2k retweets"), after them ("retweets over 2k"), or as "N+" ("2k+
@@ -166,8 +169,11 @@ def crowd_numbers(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     if not ctx.numbers:
         return lxs
     for i in range(len(lxs)):
-        if i and _low(lxs[i - 1]) not in _CLAUSE_END:
-            continue  # "it has more than 50000 shares": the grammar reads a count after a verb
+        if i and _low(lxs[i - 1]) not in _JOINED:
+            # "it has more than 50000 shares": the grammar reads a count after a verb; after a
+            # comma, what came before may be words of the example a reading would skip ("hi
+            # sam lunch friday, no link").
+            continue
         compared = _comparison(lxs, i)
         if compared is not None:
             said, value, k = compared

@@ -85,7 +85,14 @@ def mention_of(word: str, ctx: Context) -> str | None:
         return None
     owners = [m for m in ctx.spans if isinstance(v := ctx.example.get(m), str)
               and low in _TOKEN.findall(v.lower())]
-    return owners[0] if len(owners) == 1 else None
+    if len(owners) != 1:
+        return None
+    # A word the mention's text also has outside the mention ("earthquake" beside the hashtag
+    # "#earthquake") is that word, not the mention.
+    text, value = ctx.example.get(ctx.spans[owners[0]]), str(ctx.example.get(owners[0]))
+    if isinstance(text, str) and low in _TOKEN.findall(text.lower().replace(value.lower(), " ")):
+        return None
+    return owners[0]
 
 
 def mention_words(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:

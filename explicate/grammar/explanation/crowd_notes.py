@@ -13,13 +13,22 @@ condition, and the copied words, taken one by one, are keywords ("at any time") 
   checkable of the example (no quote, number, field, mention, list, negation, relation,
   letter-case or place word, no slip of an example word, and no word of the example's own
   besides stop words).
+  After an excerpt that is no mention and has a word that is not a stop word, a judgement
+  of it is cut too, though it may use the example's or a list's words ("roads underwater
+  thats a flood", "button colour is cosmetic", "reuters reported it"; ``_judgement``: no field,
+  mention, negation, relation or form word), and so is what follows "so" ("separate tumours so
+  no link"); after a comma, a judgement that names a kind ("..., thats an interaction").
+  Excerpts are found as typed (``crowd_excerpt``: "u wont", a slip, "6.1").
 - ``quote_excerpts``: a run-on of such excerpts joined by "and", "+" or commas ("sole discretion
   and without notice", "widow, late husband") is each of them quoted, joined by "and"; only
   when every part is one.
 - ``quote_excerpt``: what is left, when it is wholly a run of one text field's own words in
   order (punctuation aside) and names no mention, field or list, is that run quoted: "<field> says
   '<run>'"; in a task with two mentions, a run of two words or more that lies between them in the
-  example is said to be between them ("her husband" → "'her husband' is between them").
+  example is said to be between them ("her husband" → "'her husband' is between them"). The
+  quote is the example's own spelling; a closing letter case ("SHOCKING in caps") is kept when
+  the example shows the excerpt in it; "MENTION words MENTION" as written in the example is
+  "MENTION 'words' MENTION" ("cdk2 phosphorylates rb").
 
 All only rewrite lexemes; what they change is read by the grammar as usual.
 """
@@ -31,6 +40,7 @@ from collections.abc import Sequence
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from explicate.grammar.explanation import crowd_excerpt
 from explicate.grammar.explanation.crowd_typos import nearest_example_word
 from explicate.grammar.explanation.lexicon import CONTENT_WORDS, Context, Lexeme
 
@@ -39,9 +49,9 @@ REMARK = "remark"
 # Words that open a conclusion whatever follows ("X means Y", "X = Y").
 _ALWAYS = frozenset({"means", "mean"})
 # Filler that may open a terse note ("just governing law", "says claim your prize").
-_OPENERS = frozenset({"just", "because", "cause", "bc", "cuz", "coz", "of", "it", "says",
-                      "said", "the", "phrase", "words", "word", "asks", "asking", "for", "about",
-                      "talks", "mentions", "wants", "want", "they", "he", "she"})
+_OPENERS = frozenset({"just", "its", "it's", "a", "an", "because", "cause", "bc", "cuz", "coz",
+                      "of", "it", "says", "said", "the", "phrase", "words", "word", "asks",
+                      "asking", "for", "about", "talks", "mentions", "wants", "want", "they", "he", "she"})
 # Words that relate the two mentions ("married each other", "work together") or point at a
 # place ("born there"): not a remark.
 _RELATING = frozenset({"each", "other", "together", "both", "them", "they", "their", "one",
@@ -89,8 +99,10 @@ def _find(tokens: Sequence[str], words: Sequence[str]) -> int:
 
 
 def excerpt_fields(words: Sequence[str], ctx: Context) -> list[str]:
-    """The text fields in which ``words`` (lowercased) occur together, in order."""
-    return [f for f, toks in text_tokens(ctx).items() if words and _find(toks, words) >= 0]
+    """The text fields in which ``words`` (lowercased) occur together, in order, each word as
+    written or in its plain form ("wont" for "won't", "u" for "you"; no slips)."""
+    return [e.field for e in crowd_excerpt.find(crowd_excerpt.plain_words(words), ctx,
+                                                slips=False)]
 
 
 def _names(ctx: Context) -> set[str]:
@@ -101,6 +113,16 @@ def _names(ctx: Context) -> set[str]:
         if isinstance(value, str):
             names |= set(_TOKEN.findall(value.lower()))
     return names
+
+
+def _names_in(words: Sequence[str], found: Sequence[crowd_excerpt.Excerpt], ctx: Context
+              ) -> bool:
+    """Whether lowercased ``words`` name a field or list, or the run found of them in the
+    example overlaps a mention there: a run that only shares a word with a mention ("stopped
+    charging" after "the charging port") names none."""
+    fields = {n.lower() for n in (*ctx.spans, *ctx.texts, *ctx.word_lists, *ctx.numbers)}
+    return any(w in fields for w in words) or any(
+        crowd_excerpt.names_mention(e, ctx) for e in found)
 
 
 def _list_members(ctx: Context) -> set[str]:
@@ -141,24 +163,54 @@ def _remark_starts(lexemes: Sequence[Lexeme], ctx: Context) -> list[bool]:
     return out
 
 
+_DEMONSTRATIVES = frozenset({"that", "this", "it", "which"})
+_COPULAS = frozenset({"is", "was", "'s", "’s", "means", "="})
+# Words a judgement may open its noun with ("thats a flood", "its so serious").
+_JUDGEMENT_FILLER = frozenset({"a", "an", "so", "very", "really", "totally", "definitely",
+                               "obviously", "clearly", "probably", "def", "just", "like",
+                               "pretty", "super"})
+
+
+def _judgement(rest: Sequence[Lexeme], ctx: Context, noun: bool = False) -> bool:
+    """Whether ``rest``, after an excerpt, is the writer's judgement of it: a pronoun for the
+    excerpt alone ("reuters reported it"), or "that/this/it is (a) ..." ("thats a flood", "its
+    serious", "= clickbait") whose words say nothing checkable of the example, though they may
+    be the example's or a list's own words (the excerpt is called a flood, not said to be one of
+    the example's words): no field or mention, negation, relation, comparison, letter-case or
+    form word, no quote or number. ``noun``: only "that is a/an ..." (after a comma, where
+    what is judged may be more than an excerpt)."""
+    words = [lx for lx in rest if lx.kind not in ("end", "punct")]
+    if [_low(lx) for lx in words] in (["it"], ["this"], ["that"], ["them"]):
+        return True
+    k = 1 if words and _low(words[0]) in _DEMONSTRATIVES else 0
+    if k >= len(words) or _low(words[k]) not in _COPULAS:
+        return False
+    k += 1
+    if noun and (k >= len(words) or _low(words[k]) not in ("a", "an")):
+        return False  # ", thats serious" may be said of a mention before the comma
+    while k < len(words) and _low(words[k]) in _JUDGEMENT_FILLER:
+        k += 1
+    said = words[k:]
+    blocked = {n.lower() for n in (*ctx.spans, *ctx.texts, *ctx.numbers)}
+    for m in ctx.spans:
+        value = ctx.example.get(m)
+        if isinstance(value, str):
+            blocked |= set(value.lower().split())  # "#flood" is the hashtag, "flood" a word
+    return bool(said) and all(
+        lx.kind == "word" and (w := _low(lx)) not in blocked and w not in CONTENT_WORDS
+        and w not in _RELATING and w not in _FORM and not w.endswith("n't")
+        and w not in _NEGATED_BARE and w not in _LIST_NOUNS for lx in said)
+
+
+_LIST_NOUNS = frozenset({"word", "words", "term", "terms", "phrase", "phrases", "list"})
+
+
 def _opening(lexemes: Sequence[Lexeme]) -> int:
     """How many lexemes of filler open the note ("just", "it says", "because of the word")."""
     k = 0
     while k < len(lexemes) and lexemes[k].kind == "word" and _low(lexemes[k]) in _OPENERS:
         k += 1
     return k
-
-
-def _excerpt_prefix(lexemes: Sequence[Lexeme], start: int, ctx: Context) -> int:
-    """The end of the longest run of words from ``start`` on that is an excerpt of one text
-    field (``start`` when there is none)."""
-    end = start
-    while end < len(lexemes) and lexemes[end].kind in ("word", "num", "poss"):
-        end += 1
-    for j in range(end, start, -1):
-        if excerpt_fields([_low(lx).replace("’", "'") for lx in lexemes[start:j]], ctx):
-            return j
-    return start
 
 
 def cut_remark(lexemes: list[Lexeme], ctx: Context) -> list[Lexeme]:
@@ -172,13 +224,21 @@ def cut_remark(lexemes: list[Lexeme], ctx: Context) -> list[Lexeme]:
         # "=" before a number compares ("links = 3"); before words it concludes.
         equals = lx.text == "=" and lexemes[i + 1].kind == "word" and not any(
             k > i for k in numbers)
+        # ", thats an interaction": after a comma, a judgement that names a kind of thing.
         if (lx.kind == "word" and _low(lx) in _ALWAYS) or equals or (
-                lx.text == "," and remark[i + 1]):
+                lx.text == "," and (remark[i + 1] or _judgement(lexemes[i + 1:], ctx, True))):
             return _marked(lexemes, i)
     for start in range(_opening(lexemes) + 1):
-        j = _excerpt_prefix(lexemes, start, ctx)
-        if start < j < len(lexemes) and j > last_quote and remark[j] \
-                and _low(lexemes[j]) in _REMARK_OPENERS:
+        j, found = crowd_excerpt.longest_prefix(lexemes, start, ctx)
+        if not start < j < len(lexemes) or j <= last_quote:
+            continue
+        # "the screen is dim" is said of the mention, no judgement of an excerpt; nor is a run
+        # of stop words ("it is so") an excerpt.
+        excerpt = not any(crowd_excerpt.names_mention(e, ctx) for e in found) and any(
+            _low(lx) not in STOP_WORDS for lx in lexemes[start:j])
+        judged = excerpt and (_judgement(lexemes[j:], ctx) or (
+            _low(lexemes[j]) == "so" and j + 1 < len(lexemes)))  # "separate tumours so no link"
+        if (remark[j] and _low(lexemes[j]) in _REMARK_OPENERS) or judged:
             return _marked(lexemes, j)
     return lexemes
 
@@ -214,17 +274,33 @@ def quote_excerpt(lexemes: list[Lexeme], ctx: Context, bare: bool = True) -> lis
     names a mention is left to the generous reading, without a verb of saying before it ("says
     born in london": "born in" right before the place)."""
     opened = _opening(lexemes)
+    ended = len(lexemes)
+    while ended > 1 and lexemes[ended - 1].kind == "end":
+        ended -= 1  # "evacuate now!!": the end mark closes the note
+    case = _case_tail(lexemes[:ended])
+    ended -= len(case)  # "SHOCKING in caps": the excerpt and its letter case
+    found: list[crowd_excerpt.Excerpt] = []
     for start in range(opened + 1):
-        body = lexemes[start:]
+        body = lexemes[start:ended]
         if not body or any(lx.kind not in ("word", "num", "poss") for lx in body):
             return lexemes
         words = [_low(lx).replace("’", "'") for lx in body]
-        fields = excerpt_fields(words, ctx)
-        if fields:
+        found = crowd_excerpt.find(crowd_excerpt.plain_words(words), ctx)
+        if found:
             break
     else:
         return lexemes
-    if words[0] == "'s" or any(w in _names(ctx) for w in words):
+    fields = [e.field for e in found]
+    whole = str(ctx.example.get(found[0].field, "")).strip(" .!?").lower()
+    if case and found[0].text.lower() == whole:
+        return lexemes  # "TERMINATION in caps": the case of the whole field, said of it
+    upper = bool(case) and _low(case[-1]) != "lowercase"
+    if case and not (found[0].text.isupper() if upper else found[0].text.islower()):
+        return lexemes  # "end in caps" of the example's "end": not what the example shows
+    spanned = _between_excerpt(body, ctx) if not case and len(found) == 1 else None
+    if spanned is not None:
+        return spanned  # "cdk2 phosphorylates rb": the words between the two mentions
+    if words[0] == "'s" or _names_in(words, found, ctx):
         # A mention or field is named: the grammar reads it.
         mention = any(w in _TOKEN.findall(str(ctx.example.get(m, "")).lower())
                       for m in ctx.spans for w in words)
@@ -238,7 +314,11 @@ def quote_excerpt(lexemes: list[Lexeme], ctx: Context, bare: bool = True) -> lis
     if len(fields) != 1:
         return lexemes  # in two texts: which one is the writer's to say
     first, last = body[0], body[-1]
-    text = " ".join(lx.text for lx in body).replace(" 's", "'s").replace(" ’s", "’s")
+    # In the example's own spelling ("disapeared" → "disappeared", "u wont" → "you won't"), in
+    # lower case when the writer typed it so (the match ignores case either way).
+    typed = " ".join(lx.text for lx in body)
+    # A letter case said of it is the example's: its own spelling, as it is.
+    text = found[0].text.lower() if typed == typed.lower() and not case else found[0].text
     quote = Lexeme("quote", text, text, first.start, last.end)
 
     def word(w: str) -> Lexeme:
@@ -248,7 +328,54 @@ def quote_excerpt(lexemes: list[Lexeme], ctx: Context, bare: bool = True) -> lis
                for lx in lexemes[:start])
     if len(words) >= 2 and bare and not said and _between_mentions(words, fields[0], ctx):
         return [quote, word("is"), word("between"), word("them")]
-    return [word(fields[0]), word("says"), quote]
+    return [word(fields[0]), word("says"), quote, *case]
+
+
+_CASE_NOUNS = frozenset({"caps", "capitals", "uppercase", "lowercase"})
+
+
+def _case_tail(lexemes: Sequence[Lexeme]) -> list[Lexeme]:
+    """A closing letter case said of the excerpt ("in caps", "in all caps", "all caps", "in
+    uppercase"), or []."""
+    words = [_low(lx) for lx in lexemes]
+    for n in (3, 2):
+        tail = words[-n:] if len(words) > n else []
+        if tail and tail[-1] in _CASE_NOUNS and (tail[:-1] in (["in", "all"], ["in"], ["all"])
+                                                 or (n == 3 and tail[0] == "written")):
+            return list(lexemes[-n:])
+    return []
+
+
+def _between_excerpt(body: Sequence[Lexeme], ctx: Context) -> list[Lexeme] | None:
+    """"MENTION words MENTION" written as it stands in the example (the two mentions by their
+    strings): the words between the two, with a word that is not a stop word, as "MENTION
+    'words' MENTION"; None otherwise."""
+    values = {m: crowd_excerpt.plain(v) for m in ctx.spans
+              if isinstance(v := ctx.example.get(m), str) and crowd_excerpt.plain(v)}
+    for a, va in values.items():
+        for b, vb in values.items():
+            if a == b:
+                continue
+            for i in range(1, len(body)):
+                if crowd_excerpt.plain_words([_low(x) for x in body[:i]]) != va:
+                    continue
+                for j in range(len(body) - 1, i, -1):
+                    middle = body[i:j]
+                    if crowd_excerpt.plain_words([_low(x) for x in body[j:]]) == vb and any(
+                            _low(x) not in STOP_WORDS for x in middle):
+                        typed = " ".join(x.text for x in middle)
+                        there = crowd_excerpt.find(
+                            crowd_excerpt.plain_words([_low(x) for x in middle]), ctx)
+                        if not there:
+                            continue
+                        # In the example's spelling ("indemify" → "indemnify").
+                        text = there[0].text.lower() if typed == typed.lower() \
+                            else there[0].text
+                        at = body[0]
+                        return [Lexeme("word", a, a, at.start, at.end),
+                                Lexeme("quote", text, text, middle[0].start, middle[-1].end),
+                                Lexeme("word", b, b, body[j].start, body[-1].end)]
+    return None
 
 
 _JOINS = frozenset({"and", ",", "+", "&", ";"})

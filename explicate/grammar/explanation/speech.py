@@ -14,7 +14,10 @@ and only where nothing with content is lost:
   terse notes (``crowd_notes``: an excerpt and a remark, "terrible waste = against", "her
   husband", "sole discretion and without notice") and clauses (``crowd_clauses``: a mention's
   own word next to a word of place, "X is first", "in between", "there is X between", "A and B
-  are both in F", "no X no Y", "doesnt say X", "X name in all caps").
+  are both in F", "no X no Y", "doesnt say X", "X name in all caps") and forms
+  (``crowd_forms``: "over a thousand users affected", "the first party", "of is right after
+  2 cups", "they r 3 words apart", "no shall or must anywhere", "#flood hashtag", "starts
+  with nothing").
 - ``split_conclusion`` (lexemes, always): a trailing conclusion ("..., so they are married",
   "which means ...") is the reason for the label, not a condition; it is cut off and reported.
   A conclusion that quotes words is not cut (a quote is evidence, never dropped silently).
@@ -35,7 +38,7 @@ from collections.abc import Sequence
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from explicate.grammar.explanation import crowd_clauses
+from explicate.grammar.explanation import crowd_clauses, crowd_forms
 from explicate.grammar.explanation.crowd_fields import distribute_fields
 from explicate.grammar.explanation.crowd_notes import (
     REMARK,
@@ -160,7 +163,8 @@ def normalize(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     if head == out[:cut]:
         head = quote_excerpts(head, ctx)
     if head == out[:cut]:
-        head = crowd_clauses.rewrite(head, ctx)
+        head = crowd_forms.before_clauses(head, ctx)
+        head = crowd_forms.rewrite(crowd_clauses.rewrite(head, ctx), ctx)
     return head + out[cut:] + conclusion
 
 
@@ -197,8 +201,11 @@ def split_conclusion(lexemes: Sequence[Lexeme]) -> tuple[list[Lexeme], str]:
         w, nxt = words[i], (words[i + 1] if i + 1 < len(words) else "")
         after_comma = words[i - 1] == ","
         start = i - 1 if after_comma else i
+        # "..., so no duty", "... so not spam": a short verdict without its verb.
+        verdict = w == "so" and nxt in ("no", "not") and len(lexemes) - i <= 3 and all(
+            lx.kind == "word" for lx in lexemes[i:])
         marker = (
-            (w == "so" and (after_comma or nxt in _SO_FOLLOWERS))
+            (w == "so" and (after_comma or nxt in _SO_FOLLOWERS)) or verdict
             or (w == "which" and nxt in ("means", "shows", "suggests", "indicates", "implies",
                                          "is"))
             or (w in ("this", "that") and nxt in ("means", "shows", "suggests", "indicates"))

@@ -20,6 +20,12 @@ from typing import Any
 from explicate import ir
 from explicate.errors import Diagnostic
 from explicate.grammar.explanation.patterns import PATTERNS, pattern_at
+from explicate.grammar.explanation.role_nouns import (
+    intensifier_at,
+    noun_before_quote,
+    observed_at,
+    pair_plural,
+)
 from explicate.grammar.explanation.vocabulary import ARTICLES as _ARTICLES
 from explicate.grammar.explanation.vocabulary import BODY_NOUNS as _BODY_NOUNS
 from explicate.grammar.explanation.vocabulary import CLASS_OF as _CLASS_OF
@@ -282,6 +288,9 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
     last_ref: Symbol | None = None
     floor = 0  # where the current clause starts, after a colon ("X: 'w' occurs before it")
     named = named_number(lexemes, ctx.numbers, _NUMBER_WORDS, lower_numbers, kw)  # "users affected"
+    # Nouns that name the kind of a quote after them: role nouns (not "person1") and list names.
+    role_nouns = {f for f in lower_fields if f.isalpha()} | set(lists) | {
+        n + "s" for n in lists} | {n[:-1] for n in lists if n.endswith("s")}
     i = 0
     while i < len(lexemes):
         lx = lexemes[i]
@@ -324,6 +333,25 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                     named_punct := punct_at(lexemes, i)) is not None:  # "exclamation marks"
                 out.append(Symbol("QUOTE", named_punct, lx.start, lexemes[i + 1].end))
                 i += 2
+                continue
+            if intensifier_at(lexemes, i):  # "the very next word": the next word
+                i += 1
+                continue
+            if observed_at(lexemes, i):  # "right after it we read 'did not'": it occurs there
+                out.append(Symbol("OCCUR", word, lx.start, lexemes[i + 1].end))
+                i += 2
+                continue
+            if noun_before_quote(lexemes, i, role_nouns):  # "the hashtag '#fire'": the quote
+                i += 1
+                continue
+            if pair_plural(word, spans):  # "between the two parties": both mentions
+                if out and out[-1].name == "NUM" and out[-1].value == 2:
+                    out.pop()
+                out.extend([Symbol("ENT", spans[0], lx.start, lx.end),
+                            Symbol("and", "and", lx.start, lx.end),
+                            Symbol("ENT", spans[1], lx.start, lx.end)])
+                seen_ents.extend(out[-3::2])
+                i += 1
                 continue
             prev = lexemes[i - 1].text.lower() if i > 0 and lexemes[i - 1].kind == "word" else ""
             if prev in _TYPE_DETERMINERS and word in WORD_CLASSES["ENTTYPE"] and (

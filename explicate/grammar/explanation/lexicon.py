@@ -22,6 +22,7 @@ from explicate.errors import Diagnostic
 from explicate.grammar.explanation.patterns import PATTERNS, pattern_at
 from explicate.grammar.explanation.role_nouns import (
     intensifier_at,
+    list_examples,
     noun_before_quote,
     observed_at,
     pair_plural,
@@ -289,11 +290,16 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
     floor = 0  # where the current clause starts, after a colon ("X: 'w' occurs before it")
     named = named_number(lexemes, ctx.numbers, _NUMBER_WORDS, lower_numbers, kw)  # "users affected"
     # Nouns that name the kind of a quote after them: role nouns (not "person1") and list names.
-    role_nouns = {f for f in lower_fields if f.isalpha()} | set(lists) | {
-        n + "s" for n in lists} | {n[:-1] for n in lists if n.endswith("s")}
+    list_nouns = set(lists) | {n + "s" for n in lists} | {n[:-1] for n in lists if n.endswith("s")}
+    role_nouns = {f for f in lower_fields if f.isalpha()} | list_nouns
+    skip: set[int] = set()  # examples after a named list ("a praise word like 'great'")
     i = 0
     while i < len(lexemes):
         lx = lexemes[i]
+        if i in skip:
+            i += 1
+            continue
+        skip.update(list_examples(lexemes, i, list_nouns))
         if named is not None and i in named.indices:  # later name words: in the one reference
             end = named.span_end(lexemes) if i == named.indices[0] else i + 1
             if i == named.indices[0]:

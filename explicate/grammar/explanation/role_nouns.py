@@ -7,6 +7,8 @@
 - A role noun between an article and a quote ("the hashtag '#fire'", "the unit 'grams'") names
   the kind of the quoted words (a mention's or a word list's name), not the mention or the list:
   the quote is what is said.
+- Examples after a named list ("an obligation word such as 'shall' or 'must'") illustrate the
+  list: the list is what is said (``list_examples`` finds them, to be skipped).
 - The plural of the stem the task's two mention names share ("the two parties" for ``party1``
   and ``party2``) is both mentions.
 """
@@ -25,8 +27,11 @@ _ARTICLES = frozenset({"the", "a", "an"})
 
 
 class _Lexeme(Protocol):
-    kind: str
-    text: str
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
 
 
 def _low(lexemes: Sequence[_Lexeme], i: int) -> str:
@@ -46,9 +51,12 @@ def observed_at(lexemes: Sequence[_Lexeme], i: int) -> bool:
 
 
 def noun_before_quote(lexemes: Sequence[_Lexeme], i: int, nouns: Collection[str]) -> bool:
-    """Whether the word at ``i`` is one of ``nouns`` between an article and a quote."""
+    """Whether the word at ``i`` is one of ``nouns`` between an article and a quote, and no
+    other noun follows the quote ("the gene 'binds' the protein" names both mentions)."""
+    after = _low(lexemes, i + 2)
     return (_low(lexemes, i - 1) in _ARTICLES and i + 1 < len(lexemes)
-            and lexemes[i + 1].kind == "quote" and _low(lexemes, i) in nouns)
+            and lexemes[i + 1].kind == "quote" and _low(lexemes, i) in nouns
+            and after not in _ARTICLES and after not in nouns)
 
 
 def pair_plural(word: str, spans: Sequence[str]) -> bool:
@@ -64,3 +72,38 @@ def pair_plural(word: str, spans: Sequence[str]) -> bool:
         return False
     plurals = {stem + "s", stem + "es"} | ({stem[:-1] + "ies"} if stem.endswith("y") else set())
     return word.lower() in plurals
+
+
+_WORD_NOUNS = frozenset({"word", "words", "term", "terms", "phrase", "phrases", "expression",
+                         "expressions"})
+_JOINERS = frozenset({",", "or", "and"})
+
+
+def list_examples(lexemes: Sequence[_Lexeme], i: int, lists: Collection[str]) -> range:
+    """The lexemes after the list name at ``i`` (and its word noun) that only give examples of
+    it: ", such as 'shall' or 'must'," / "like 'great'" / "including 'x', 'y'". Empty when the
+    word is no list name or no quoted examples follow."""
+    if _low(lexemes, i) not in lists:
+        return range(0)
+    j = i + 1 + (_low(lexemes, i + 1) in _WORD_NOUNS)
+    start = j
+    j += _low(lexemes, j) == ","
+    if _low(lexemes, j) == "such" and _low(lexemes, j + 1) == "as":
+        j += 2
+    elif _low(lexemes, j) in ("like", "including"):
+        j += 1
+    else:
+        return range(0)
+    if j >= len(lexemes) or lexemes[j].kind != "quote":
+        return range(0)
+    end = j + 1
+    while True:
+        k = end
+        while _low(lexemes, k) in _JOINERS:
+            k += 1
+        if k == end or k >= len(lexemes) or lexemes[k].kind != "quote":
+            break
+        end = k + 1
+    if _low(lexemes, start) == "," and _low(lexemes, end) == ",":
+        end += 1  # the closing comma of an aside
+    return range(start, end)

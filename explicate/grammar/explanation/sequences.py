@@ -7,8 +7,6 @@
   apart", "the ingredient directly follows the amount, with no word in between";
 - the other mention left unsaid: "... and the protein follows within five words" (of the
   task's two mentions, the one not named);
-- a named list with examples of it: "an obligation word such as 'shall'" (the list; the
-  examples illustrate it);
 - ellipsis with "no": "a complaint word appears in the comment and no praise word does";
 - two phrases together: "'disaster' is used together with 'traffic'" (both in the text).
 """
@@ -23,7 +21,6 @@ from explicate.grammar.explanation.lexicon import Context
 from explicate.grammar.explanation.roles import (
     Parts,
     Unsupported,
-    Words,
     over_pairs,
     over_words,
 )
@@ -104,9 +101,6 @@ class SequenceClauses:
             return order
         return ir.And(args=(order, ir.Compare(op="<=", left=prim.Distance(left=first, right=second),
                                               right=ir.Num(value=float(within)))))
-
-    def list_such_as(self, c: list[Any]) -> Words:  # an obligation word such as 'shall'
-        return Words(items=(Parts.of(c).lists[0],), mode="one")
 
     def words_not_at_but_other(self, c: list[Any]) -> ir.Expr:  # no W is at P, but V is
         p = Parts.of(c)

@@ -2,7 +2,8 @@
 ``to_ir.ExplanationToIR``):
 
 - a phrase between two mentions in order: "the amount is immediately followed by 'of' and then
-  the ingredient" (right next to both when said "immediately", else between them, in order);
+  the ingredient" (right after the first when said "immediately", else between them; the first
+  mention before the second);
 - order and distance together: "the amount comes before the ingredient, at most one word
   apart", "the ingredient directly follows the amount, with no word in between";
 - the other mention left unsaid: "... and the protein follows within five words" (of the
@@ -73,10 +74,10 @@ class SequenceClauses:
         w = p.words[0]
 
         def one(x: ir.Field, y: ir.Field) -> ir.Expr:
-            if p.immediate:
+            if p.immediate:  # the adverb is said of the first step only
                 return ir.And(args=(
                     over_words(w, lambda v: prim.Near(words=v, target=x, side="right", within=0)),
-                    over_words(w, lambda v: prim.Near(words=v, target=y, side="left", within=0))))
+                    prim.Precedes(left=x, right=y)))
             return ir.And(args=(prim.Precedes(left=x, right=y),
                                 over_words(w, lambda v: prim.Between(words=v, left=x, right=y))))
         return over_pairs(a, b, one)

@@ -410,9 +410,9 @@ def test_adjacency_and_fronted_places(text: str, ctx: Context, dsl: str) -> None
 
 
 @pytest.mark.parametrize("text,dsl", [
-    # A phrase and then a mention: "directly" says the phrase is right after the first mention.
-    ("The qty is directly followed by 'of', then by the food",
-     '"of" within 0 words right of qty and qty before food'),
+    # A phrase and then a mention: the phrase between them, in order.
+    ("The qty is followed by 'of', then by the food",
+     'qty before food and "of" between qty and food'),
     ('the qty is followed by "of" and then comes the food',
      'qty before food and "of" between qty and food'),
     # Order and distance in one sentence.

@@ -1,9 +1,9 @@
 """Sequences of mentions and words, in the phrasings people use for them (a mixin of
 ``to_ir.ExplanationToIR``):
 
-- a phrase between two mentions in order: "the amount is immediately followed by 'of' and then
-  the ingredient" (right after the first when said "immediately", else between them; the first
-  mention before the second);
+- a phrase between two mentions in order: "the amount is followed by 'of' and then the
+  ingredient" (between them, the first before the second; with "immediately" the sentence is
+  left to the core constructions, as writers differ on what the adverb covers);
 - order and distance together: "the amount comes before the ingredient, at most one word
   apart", "the ingredient directly follows the amount, with no word in between";
 - the other mention left unsaid: "... and the protein follows within five words" (of the
@@ -74,10 +74,6 @@ class SequenceClauses:
         w = p.words[0]
 
         def one(x: ir.Field, y: ir.Field) -> ir.Expr:
-            if p.immediate:  # the adverb is said of the first step only
-                return ir.And(args=(
-                    over_words(w, lambda v: prim.Near(words=v, target=x, side="right", within=0)),
-                    prim.Precedes(left=x, right=y)))
             return ir.And(args=(prim.Precedes(left=x, right=y),
                                 over_words(w, lambda v: prim.Between(words=v, left=x, right=y))))
         return over_pairs(a, b, one)

@@ -492,3 +492,23 @@ def test_edges_case_together_and_counts(text: str, ctx: Context, dsl: str) -> No
 def test_new_phrasings_keep_their_negation(text: str, ctx: Context) -> None:
     got = complete(text, ctx)
     assert got and all("not" in d for d in got)
+
+
+@pytest.mark.parametrize("text,ctx,dsl", [
+    # A kind of string at an edge of a text.
+    ("The review starts with a number", REVIEW, "review matches /^[0-9]/"),
+    ("the review does not end with a digit", REVIEW, r"not review matches /\d$/"),
+    ("the line starts with a URL", QTY_LINE, r"line matches /^(?:https?:\/\/|www\.)/"),
+    # The quote's form or kind said before it or in apposition: the quote is what is said.
+    ('The review starts with the capitalized word "Great"', REVIEW, 'review starts with "Great"'),
+    ('The review opens with a capitalized adjective, "Great".', REVIEW,
+     'review starts with "Great"'),
+    ('A different noun, "screen", sits before the aspect.', REVIEW, '"screen" left of aspect'),
+    ("another word, 'of', comes right after the qty", QTY_LINE,
+     '"of" within 0 words right of qty'),
+    # A list of quotes is still a list.
+    ("'great', 'screen', or 'died' appears", REVIEW,
+     'review contains any of ("great", "screen", "died")'),
+])
+def test_kinds_at_edges_and_quotes_in_apposition(text: str, ctx: Context, dsl: str) -> None:
+    assert complete(text, ctx) == [dsl]

@@ -9,7 +9,8 @@
 - the other mention left unsaid: "... and the protein follows within five words" (of the
   task's two mentions, the one not named);
 - ellipsis with "no": "a complaint word appears in the comment and no praise word does";
-- two phrases together: "'disaster' is used together with 'traffic'" (both in the text).
+- two phrases together: "'disaster' is used together with 'traffic'" (both in the text);
+- a kind of string at an edge of a text: "the headline starts with a number".
 """
 
 from __future__ import annotations
@@ -115,3 +116,18 @@ class SequenceClauses:
             raise Unsupported("which text? name the field ('the sentence contains ...')")
         items = [e for e in p.exprs if not isinstance(e, ir.Field)]
         return ir.And(args=tuple(prim.Contains(text=text, words=w) for w in items))
+
+    def text_starts_kind(self, c: list[Any]) -> ir.Expr:  # the headline starts with a number
+        return self._kind_at_edge(c, "^(?:{})")
+
+    def text_ends_kind(self, c: list[Any]) -> ir.Expr:  # the title ends with a digit
+        return self._kind_at_edge(c, "(?:{})$")
+
+    def _kind_at_edge(self, c: list[Any], edge: str) -> ir.Expr:
+        p = Parts.of(c)
+        kinds = [x.pattern for x in p.exprs if isinstance(x, ir.Regex)]
+        kind = kinds[0] if kinds else "[0-9]"
+        regex = ir.Regex(pattern=edge.format(kind) if "|" in kind else
+                         edge.replace("(?:{})", kind))
+        return p.maybe_not(prim.Matches(text=p.texts[0], regex=regex))
+

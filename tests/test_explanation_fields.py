@@ -506,9 +506,22 @@ def test_new_phrasings_keep_their_negation(text: str, ctx: Context) -> None:
     ('A different noun, "screen", sits before the aspect.', REVIEW, '"screen" left of aspect'),
     ("another word, 'of', comes right after the qty", QTY_LINE,
      '"of" within 0 words right of qty'),
+    # What the text says of a thing (not a mention), quoted: the quote is in the text.
+    ("the review states that the screen is 'great'", REVIEW, 'review contains "great"'),
+    ('The line says the sugar is "added slowly"', QTY_LINE, 'line contains "added slowly"'),
     # A list of quotes is still a list.
     ("'great', 'screen', or 'died' appears", REVIEW,
      'review contains any of ("great", "screen", "died")'),
 ])
 def test_kinds_at_edges_and_quotes_in_apposition(text: str, ctx: Context, dsl: str) -> None:
     assert complete(text, ctx) == [dsl]
+
+
+@pytest.mark.parametrize("text", [
+    # Said of the mention ("the battery" is the aspect) or negated: no reading, none wrong.
+    'The review says the battery was "dead".',
+    "the review says the screen is not 'great'",
+])
+def test_what_is_said_of_a_mention_or_denied_is_not_read_as_contains(text: str) -> None:
+    assert not any(d == 'review contains "dead"' or d == 'review contains "great"'
+                   for d in complete(text, REVIEW))

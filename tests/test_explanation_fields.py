@@ -373,3 +373,155 @@ def test_opens_closes_and_examples_of_a_kind(text: str, dsl: str) -> None:
 ])
 def test_a_symbol_or_word_counted(text: str, dsl: str) -> None:
     assert complete(text, SOCIAL) == [dsl]
+
+
+# Task shapes for the adjacency, sequence, list-noun and edge families: a recipe line with two
+# mentions (a quantity and a food), a review with one aspect and two word lists, a deal between
+# two sides, a bug ticket with a numeric field named by words.
+QTY_LINE = Context(("NO", "YES"), {"qty": "line", "food": "line"}, ("line",),
+                 {"units": ("cups", "grams")},
+                 {"line": "Add 2 cups of sugar slowly.", "qty": "2 cups", "food": "sugar"})
+REVIEW = Context(("NEG", "POS"), {"aspect": "review"}, ("review",),
+                 {"praise": ("great", "love"), "complaint": ("broken", "slow")},
+                 {"review": "Great screen but the battery died fast.", "aspect": "battery"})
+DEAL = Context(("NO", "YES"), {"side1": "clause", "side2": "clause"}, ("clause",),
+               {"duty": ("shall", "must")},
+               {"clause": "The Seller shall pay the Buyer.", "side1": "Seller", "side2": "Buyer"})
+BUGS = Context(("LOW", "HIGH"), {}, ("summary",), {},
+               {"summary": "Login page crashes", "users_affected": 1})
+
+
+@pytest.mark.parametrize("text,ctx,dsl", [
+    # Adjacency said of the words, or with the place fronted and the mention as the subject.
+    ("'died' is the very next word after the aspect", REVIEW,
+     '"died" within 0 words right of aspect'),
+    ('"the" is the first word before the aspect', REVIEW, '"the" within 0 words left of aspect'),
+    ("'died' is the word right after the aspect", REVIEW, '"died" within 0 words right of aspect'),
+    ("Right before the aspect we see 'the'", REVIEW, '"the" within 0 words left of aspect'),
+    ("Immediately after 'of' comes the food", QTY_LINE, '"of" within 0 words left of food'),
+    ('Just before "of" is the qty.', QTY_LINE, '"of" within 0 words right of qty'),
+    ("Before the aspect, within three words, the word 'the' appears.", REVIEW,
+     '"the" within 3 words left of aspect'),
+    ('"Great" is used somewhere before the aspect is mentioned', REVIEW, '"Great" left of aspect'),
+    ("'died' occurs after the aspect appears", REVIEW, '"died" right of aspect'),
+])
+def test_adjacency_and_fronted_places(text: str, ctx: Context, dsl: str) -> None:
+    assert complete(text, ctx) == [dsl]
+
+
+@pytest.mark.parametrize("text,dsl", [
+    # A phrase and then a mention: the phrase between them, in order.
+    ("The qty is followed by 'of', then by the food",
+     'qty before food and "of" between qty and food'),
+    ('the qty is followed by "of" and then comes the food',
+     'qty before food and "of" between qty and food'),
+    # Order and distance in one sentence.
+    ("The food comes after the qty, at most two words apart",
+     "qty before food and distance(qty, food) <= 2"),
+    ("The qty precedes the food with no words in between",
+     "qty before food and distance(qty, food) == 0"),
+    ("The food directly follows the qty, with no word in between",
+     "qty before food and distance(qty, food) == 0"),
+    # The other of two mentions left unsaid.
+    ("'Add' appears before the qty, and the food follows within 3 words",
+     '"Add" left of qty and qty before food and distance(qty, food) <= 3'),
+])
+def test_sequences_of_mentions_and_words(text: str, dsl: str) -> None:
+    assert complete(text, QTY_LINE) == [dsl]
+
+
+@pytest.mark.parametrize("text,ctx,dsl", [
+    # A list named by a noun, with or without examples of it.
+    ("A complaint word like 'broken' or 'slow' appears in the review", REVIEW,
+     "review contains any of @complaint"),
+    ('there is a praise word such as "great" or "love" before the aspect', REVIEW,
+     "any of @praise left of aspect"),
+    ("a praise word appears in the review but no complaint word does", REVIEW,
+     "review contains any of @praise and not review contains any of @complaint"),
+    ("No praise word occurs after the aspect, but 'died' does", REVIEW,
+     'not any of @praise right of aspect and "died" right of aspect'),
+    # A role noun before a quote names the quote's kind: the quote is said.
+    ('The qty ends with the unit "cups"', QTY_LINE, 'qty ends with "cups"'),
+    ("the qty contains the unit 'cups'", QTY_LINE, 'qty contains "cups"'),
+    # The plural of the mentions' stem is both of them.
+    ("'shall' lies between the two sides", DEAL, '"shall" between side1 and side2'),
+    ('"pay" appears between the sides', DEAL, '"pay" between side1 and side2'),
+])
+def test_list_nouns_role_nouns_and_pair_plurals(text: str, ctx: Context, dsl: str) -> None:
+    assert complete(text, ctx) == [dsl]
+
+
+def test_a_mention_before_a_quote_and_a_mention_is_no_role_noun() -> None:
+    # "the aspect 'died' the review": a quote between two nouns is not introduced by the first.
+    ctx = QTY_LINE
+    assert complete("the qty 'of' the food", ctx) == ['"of" between qty and food']
+
+
+@pytest.mark.parametrize("text,ctx,dsl", [
+    # A mention at an edge of its text (read with the mention's string in the example).
+    ("The aspect is at the very end of the review", REVIEW, 'review ends with "battery"'),
+    ("The aspect is the last thing in the review", REVIEW, 'review ends with "battery"'),
+    ("the aspect is the final thing of the review", REVIEW, 'review ends with "battery"'),
+    ("the aspect is at the beginning of the review", REVIEW, 'review starts with "battery"'),
+    # Letter case in the words people use.
+    ('The review opens with "GREAT" written in capital letters', REVIEW,
+     'review starts with case "GREAT"'),
+    ("side1 is written with an initial capital", DEAL, "side1 is capitalized"),
+    ("side2 is spelled with a leading capital letter", DEAL, "side2 is capitalized"),
+    # Two phrases together.
+    ("'screen' appears together with 'battery'", REVIEW,
+     'review contains "screen" and review contains "battery"'),
+    ("'screen' is used alongside 'battery' in the review", REVIEW,
+     'review contains "screen" and review contains "battery"'),
+    ('"screen" and "died" appear together', REVIEW,
+     'review contains "screen" and review contains "died"'),
+    # A count of a numeric field named by words, with "only"/"just".
+    ("Only one user is affected.", BUGS, "users_affected == 1"),
+    ("just two users are affected", BUGS, "users_affected == 2"),
+])
+def test_edges_case_together_and_counts(text: str, ctx: Context, dsl: str) -> None:
+    assert complete(text, ctx) == [dsl]
+
+
+@pytest.mark.parametrize("text,ctx", [
+    # Negations stay: "no" before the second list, "not" in the first.
+    ("a praise word appears in the review and no complaint word does", REVIEW),
+    ("The food is not after the qty, at most two words apart", QTY_LINE),
+    ("No praise word occurs after the aspect, but 'died' does", REVIEW),
+])
+def test_new_phrasings_keep_their_negation(text: str, ctx: Context) -> None:
+    got = complete(text, ctx)
+    assert got and all("not" in d for d in got)
+
+
+@pytest.mark.parametrize("text,ctx,dsl", [
+    # A kind of string at an edge of a text.
+    ("The review starts with a number", REVIEW, "review matches /^[0-9]/"),
+    ("the review does not end with a digit", REVIEW, r"not review matches /\d$/"),
+    ("the line starts with a URL", QTY_LINE, r"line matches /^(?:https?:\/\/|www\.)/"),
+    # The quote's form or kind said before it or in apposition: the quote is what is said.
+    ('The review starts with the capitalized word "Great"', REVIEW, 'review starts with "Great"'),
+    ('The review opens with a capitalized adjective, "Great".', REVIEW,
+     'review starts with "Great"'),
+    ('A different noun, "screen", sits before the aspect.', REVIEW, '"screen" left of aspect'),
+    ("another word, 'of', comes right after the qty", QTY_LINE,
+     '"of" within 0 words right of qty'),
+    # What the text says of a thing (not a mention), quoted: the quote is in the text.
+    ("the review states that the screen is 'great'", REVIEW, 'review contains "great"'),
+    ('The line says the sugar is "added slowly"', QTY_LINE, 'line contains "added slowly"'),
+    # A list of quotes is still a list.
+    ("'great', 'screen', or 'died' appears", REVIEW,
+     'review contains any of ("great", "screen", "died")'),
+])
+def test_kinds_at_edges_and_quotes_in_apposition(text: str, ctx: Context, dsl: str) -> None:
+    assert complete(text, ctx) == [dsl]
+
+
+@pytest.mark.parametrize("text", [
+    # Said of the mention ("the battery" is the aspect) or negated: no reading, none wrong.
+    'The review says the battery was "dead".',
+    "the review says the screen is not 'great'",
+])
+def test_what_is_said_of_a_mention_or_denied_is_not_read_as_contains(text: str) -> None:
+    assert not any(d == 'review contains "dead"' or d == 'review contains "great"'
+                   for d in complete(text, REVIEW))

@@ -20,6 +20,29 @@ from typing import Any
 from explicate import ir
 from explicate.errors import Diagnostic
 from explicate.grammar.explanation.patterns import PATTERNS, pattern_at
+from explicate.grammar.explanation.role_nouns import (
+    intensifier_at,
+    list_examples,
+    noun_before_quote,
+    observed_at,
+    pair_plural,
+)
+from explicate.grammar.explanation.vocabulary import ARTICLES as _ARTICLES
+from explicate.grammar.explanation.vocabulary import BODY_NOUNS as _BODY_NOUNS
+from explicate.grammar.explanation.vocabulary import CLASS_OF as _CLASS_OF
+from explicate.grammar.explanation.vocabulary import (
+    CONTENT_SYMBOLS,
+    CONTENT_WORDS,
+    SEPARATORS,
+    WORD_CLASSES,
+)
+from explicate.grammar.explanation.vocabulary import NUMBER_WORDS as _NUMBER_WORDS
+from explicate.grammar.explanation.vocabulary import QUOTES as _QUOTES
+from explicate.grammar.explanation.vocabulary import TEXT_ALIASES as _TEXT_ALIASES
+from explicate.grammar.explanation.vocabulary import TITLE_NOUNS as _TITLE_NOUNS
+
+# Re-exported: spelling slips are measured where the example's words are read (crowd_typos).
+from explicate.grammar.explanation.vocabulary import edit_distance as edit_distance
 from explicate.grammar.explanation.word_fields import (
     PUNCT_NAMES,
     abbreviated_mention,
@@ -30,77 +53,6 @@ from explicate.grammar.explanation.word_fields import (
 from explicate.primitives.image import RELATIONS
 
 GRAMMAR_PATH = Path(__file__).with_name("explanation.lark")
-
-_ARTICLES = frozenset({"the", "a", "an"})
-_NUMBER_WORDS = {
-    w: i for i, w in enumerate(
-        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-         "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-         "eighteen", "nineteen", "twenty"]
-    )
-} | {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
-     "ninety": 90, "hundred": 100, "single": 1, "once": 1, "twice": 2}
-_TEXT_ALIASES = ("sentence", "text", "passage", "document", "paragraph", "example", "article",
-                 "snippet", "message", "tweet", "post")
-# The two parts of a document a task may split into text fields, by the names people call them:
-# "the title" reads the title-like field (headline, subject, heading), "the body" the other.
-_TITLE_NOUNS = frozenset({"title", "headline", "subject", "heading", "header", "caption"})
-_BODY_NOUNS = frozenset({"body", "story", "message", "content", "contents", "clause", "article",
-                         "description", "abstract", "review", "post"})
-_QUOTES = [("“", "”"), ("‘", "’"), ("``", "''"), ("«", "»"), ('"', '"'), ("'", "'")]
-
-
-# Synonyms the grammar treats alike: each member word becomes its class symbol before parsing
-# (one terminal instead of many alternatives keeps the Earley chart small).
-WORD_CLASSES: dict[str, tuple[str, ...]] = {
-    "BE": ("is", "are", "was", "were", "be", "being"),
-    "OCCUR": ("occurs", "occur", "occurring", "appears", "appear", "comes", "come", "exists",
-              "exist", "lies", "sits", "stands", "falls"),
-    "PP": ("found", "present", "located", "used", "mentioned", "written", "placed", "seen", "said",
-           "included", "contained"),
-    "DO": ("does", "do", "did"),
-    "CAN": ("can", "could", "may", "might"),
-    "WN": ("word", "words", "phrase", "phrases", "term", "terms", "string", "strings", "token",
-           "tokens", "expression", "verb", "verbs", "noun", "nouns", "adjective", "adjectives"),
-    "CHARS": ("character", "characters", "chars", "letters", "letter"),
-    "CONTAINS": ("contains", "contain", "has", "have", "includes", "include", "mentions", "says",
-                 "say", "uses", "use"),
-    "STARTS": ("starts", "start", "begins", "begin", "opens", "open"),
-    "ENDS": ("ends", "end", "finishes", "finish", "concludes", "conclude", "closes"),
-    "FOLLOWS": ("follows", "follow"),
-    "PRECEDES": ("precedes", "precede"),
-    "ENTTYPE": ("person", "people", "location", "place", "organization", "company", "date",
-                "country", "city",
-                # entity types (primitives.entities.ENGLISH): plurals and spellings
-                "persons", "locations", "places", "organizations", "organisation",
-                "organisations", "companies", "dates", "countries", "cities"),
-    "RELATING": ("relating", "related", "referring", "about"),
-    # Verbs of reporting before "that" ("the author writes that ..."): what follows is the reason.
-    "REPORTS": ("writes", "write", "wrote", "states", "state", "stated", "claims", "claimed",
-                "notes", "noted", "reports", "reported", "explains", "explained"),
-    # What a named list's words suggest ("no word suggesting a defect").
-    "SUGGESTING": ("suggesting", "indicating", "signaling", "signalling", "expressing",
-                   "denoting", "conveying", "implying"),
-    # Verbs of describing a mention: "the feature is described as 'dead'".
-    "DESCRIBED": ("described", "portrayed", "characterized", "characterised", "depicted",
-                  "labeled", "labelled", "framed"),
-    "DESCRIBES": ("describes", "describe", "portrays", "portray", "characterizes",
-                  "characterises", "depicts", "depict", "labels", "frames"),
-    # Speech acts a text performs with its words: "the body asks the reader to 'verify'".
-    "ASKS": ("asks", "ask", "requests", "request", "demands", "demand", "urges", "urge",
-             "tells", "tell", "invites", "invite", "instructs", "begs", "prompts"),
-    "ABSENT": ("absent", "missing", "lacking"),
-    "IMMED": ("immediately", "directly", "just", "straight"),
-    "LINKS": ("links", "link", "connects", "connect", "joins", "join", "separates", "separate",
-              "splits", "split", "bridges", "bridge", "divides"),
-    "SANDWICH": ("sandwich", "sandwiches", "surround", "surrounds", "flank", "flanks", "enclose",
-                 "encloses", "bracket", "brackets"),
-    "JOINED": ("separated", "joined", "linked", "connected", "divided", "bridged"),
-    "LESS": ("less", "fewer", "smaller", "lower", "shorter"),
-    "MORE": ("more", "greater", "larger", "bigger", "higher", "longer"),
-    "WHOLLY": ("entirely", "fully", "completely", "wholly", "totally"),
-}
-_CLASS_OF = {w: c for c, words in WORD_CLASSES.items() for w in words}
 
 # An entity-type word after these is the type, even where a mention has that name ("the person
 # is a person", "no other place"): a mention is "the person", never "a person".
@@ -337,9 +289,17 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
     last_ref: Symbol | None = None
     floor = 0  # where the current clause starts, after a colon ("X: 'w' occurs before it")
     named = named_number(lexemes, ctx.numbers, _NUMBER_WORDS, lower_numbers, kw)  # "users affected"
+    # Nouns that name the kind of a quote after them: role nouns (not "person1") and list names.
+    list_nouns = set(lists) | {n + "s" for n in lists} | {n[:-1] for n in lists if n.endswith("s")}
+    role_nouns = {f for f in lower_fields if f.isalpha()} | list_nouns
+    skip: set[int] = set()  # examples after a named list ("a praise word like 'great'")
     i = 0
     while i < len(lexemes):
         lx = lexemes[i]
+        if i in skip:
+            i += 1
+            continue
+        skip.update(list_examples(lexemes, i, list_nouns))
         if named is not None and i in named.indices:  # later name words: in the one reference
             end = named.span_end(lexemes) if i == named.indices[0] else i + 1
             if i == named.indices[0]:
@@ -379,6 +339,25 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                     named_punct := punct_at(lexemes, i)) is not None:  # "exclamation marks"
                 out.append(Symbol("QUOTE", named_punct, lx.start, lexemes[i + 1].end))
                 i += 2
+                continue
+            if intensifier_at(lexemes, i):  # "the very next word": the next word
+                i += 1
+                continue
+            if observed_at(lexemes, i):  # "right after it we read 'did not'": it occurs there
+                out.append(Symbol("OCCUR", word, lx.start, lexemes[i + 1].end))
+                i += 2
+                continue
+            if noun_before_quote(lexemes, i, role_nouns):  # "the hashtag '#fire'": the quote
+                i += 1
+                continue
+            if pair_plural(word, spans):  # "between the two parties": both mentions
+                if out and out[-1].name == "NUM" and out[-1].value == 2:
+                    out.pop()
+                out.extend([Symbol("ENT", spans[0], lx.start, lx.end),
+                            Symbol("and", "and", lx.start, lx.end),
+                            Symbol("ENT", spans[1], lx.start, lx.end)])
+                seen_ents.extend(out[-3::2])
+                i += 1
                 continue
             prev = lexemes[i - 1].text.lower() if i > 0 and lexemes[i - 1].kind == "word" else ""
             if prev in _TYPE_DETERMINERS and word in WORD_CLASSES["ENTTYPE"] and (
@@ -629,48 +608,6 @@ def _match_mention(lexemes: Sequence[Lexeme], i: int, mentions: list[tuple[list[
             return name, k
     return None
 
-# --- spelling slips -----------------------------------------------------------------------------
-
-
-def edit_distance(a: str, b: str, limit: int = 2) -> int:
-    """Optimal-string-alignment distance (a transposition counts one), or ``limit + 1`` when it
-    exceeds ``limit``."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        if min(cur) > limit:
-            return limit + 1
-        prev2, prev = prev, cur
-    return prev[-1]
-
-
-# What a reading may not drop silently (a partial reading that drops one is reported, not kept):
-# quotes, mentions, lists, and negation, relation and comparison words.
-CONTENT_SYMBOLS = frozenset({"QUOTE", "ENT", "LIST", "OBJ", "FOLLOWS", "PRECEDES", "IMMED",
-                             "LESS", "MORE", "ENTTYPE"})
-CONTENT_WORDS = frozenset({
-    # negation
-    "not", "no", "never", "none", "neither", "nor", "without", "except", "unless", "cannot",
-    "nothing", "nobody", "absent", "lacks", "lack", "missing",
-    # relation (position, order, distance, identity)
-    "between", "before", "after", "left", "right", "follows", "followed", "following", "precedes",
-    "preceded", "preceding", "within", "near", "next", "adjacent", "apart", "away", "beside",
-    "behind", "ahead", "prior", "close", "far", "same", "overlap", "overlaps", "inside", "above",
-    "below", "under", "over", "sandwich", "sandwiched", "separates", "separated", "links",
-    "connects", "starts", "begins", "ends", "first", "last",
-    # comparison
-    "than", "least", "most", "exactly", "equal", "equals", "more", "less", "fewer", "greater",
-    "larger", "smaller", "longer", "shorter", "only",
-})
-
 
 def carries_content(symbol: Symbol) -> bool:
     """Whether dropping ``symbol`` would change what the sentence says (see CONTENT_WORDS)."""
@@ -680,17 +617,12 @@ def carries_content(symbol: Symbol) -> bool:
     return symbol.name in CONTENT_WORDS or any(w in CONTENT_WORDS for w in words)
 
 
-# Symbols that separate clauses ("A, B and C"): pronoun resolution and the clause cover cut there.
-SEPARATORS = frozenset({",", ";", "and", "but"})
-
-
 def in_example(word: str, ctx: Context) -> bool:
     w = word.lower()
     for value in ctx.example.values():
         if isinstance(value, str) and re.search(rf"(?<!\w){re.escape(w)}(?!\w)", value.lower()):
             return True
     return False
-
 
 
 def _next_class(nxt: Lexeme | None) -> str | None:

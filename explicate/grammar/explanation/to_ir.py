@@ -34,6 +34,7 @@ from explicate.grammar.explanation.roles import (
     over_words,
 )
 from explicate.grammar.explanation.say_clauses import SayClauses
+from explicate.grammar.explanation.sequences import SequenceClauses
 from explicate.grammar.explanation.sketches import SketchClauses
 from explicate.primitives import image
 from explicate.primitives import text as prim
@@ -50,8 +51,8 @@ def _plain_is_filler(p: Parts) -> None:
         raise Unsupported(f"'{' '.join(p.plain)}' says more than the reading can")
 
 
-class ExplanationToIR(SketchClauses, EntityClauses, PlacementClauses, FieldClauses,
-                      NumberClauses, SayClauses, Transformer[Token, Any]):
+class ExplanationToIR(SketchClauses, EntityClauses, PlacementClauses, SequenceClauses,
+                      FieldClauses, NumberClauses, SayClauses, Transformer[Token, Any]):
     """Builds ``(label or None, condition)`` from one derivation."""
 
     def __init__(self, at: dict[int, Symbol], ctx: Context):

@@ -19,6 +19,7 @@ from typing import Any
 
 from explicate import ir
 from explicate.errors import Diagnostic
+from explicate.grammar.explanation.field_names import TEXT_NOUNS, numbered_mention_at, text_field_at
 from explicate.grammar.explanation.patterns import PATTERNS, pattern_at
 from explicate.grammar.explanation.role_nouns import (
     intensifier_at,
@@ -370,6 +371,20 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                 out.append(Symbol("CONTAINS", word, lx.start, nxt.end))  # "consists of": has
                 i += 2
                 continue
+            # A field or mention named by the words of its name ("the email body", "paper 1").
+            by_words = None if word in lower_fields or word in lower_texts else (
+                numbered_mention_at(lexemes, i, lower_fields) or text_field_at(
+                    lexemes, i, ctx.texts, kw - {"title"} | lists.keys() | labels.keys()))
+            if by_words is not None:
+                name, used = by_words
+                sym = Symbol("ENT" if name in spans else "FIELD", name, lx.start,
+                             lexemes[i + used - 1].end)
+                out.append(sym)
+                if sym.name == "ENT":
+                    seen_ents.append(sym)
+                    last_ref = sym
+                i += used
+                continue
             # A mention written out ("Daniel Ammann comes after 'wife'"): longest match first.
             hit = _match_mention(lexemes, i, mention_strings)
             if hit is not None:
@@ -399,8 +414,10 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                 sym = Symbol("FIELD", part, lx.start, lx.end)
             elif word in lower_numbers:
                 sym = Symbol("NFIELD", lower_numbers[word], lx.start, lx.end)
-            elif word in _TEXT_ALIASES and ctx.default_text and word not in kw:
-                sym = Symbol("FIELD", ctx.default_text, lx.start, lx.end)
+            elif (word in _TEXT_ALIASES and ctx.default_text and word not in kw) or (
+                    word in TEXT_NOUNS and len(ctx.texts) == 1 and word not in kw
+                    and word not in lists and word not in labels):
+                sym = Symbol("FIELD", ctx.default_text or ctx.texts[0], lx.start, lx.end)
             elif (full := abbreviated_mention(word, lower_fields, kw)) is not None:
                 sym = Symbol("ENT", full, lx.start, lx.end)
             elif word in labels and _label_position(out, nxt):

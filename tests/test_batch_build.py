@@ -138,7 +138,7 @@ def test_rows_split_across_several_joined_texts(monkeypatch: pytest.MonkeyPatch)
     assert same(token_arrays(strings), per_row(strings))
 
 
-CHUNK_PIECES = ["w", "W", "a", "Z", "km", "am", "pm", "s", "t", "m", "1", "5", "0", "23", ".", ",",
+CHUNK_PIECES = ["w", "W", "a", "Z", "w70", "3", "km", "am", "pm", "s", "t", "m", "1", "5", "0", "23", ".", ",",
                 "'", "-", "/", "$", "%", "+", ":", ")", "(", "!", "?", "é", "ß", "’", "#", "@",
                 "http://", "www.", ".com", "US$", "im", "dont", "cannot", "gonna", "e.g", "°C"]
 chunk_lists = st.lists(st.lists(st.sampled_from(CHUNK_PIECES), min_size=1, max_size=5)
@@ -158,6 +158,32 @@ def test_chunks_kept_whole_without_spacy_are_spacys_tokens(chunks: list[str]) ->
     for c, whole in zip(chunks, tokens_mod.single_tokens(texts, chunks, tok), strict=True):
         if whole:
             assert [t.text for t in tok(c)] == [c]
+
+
+def test_every_short_plain_chunk_is_one_spacy_token() -> None:
+    """``PLAIN`` (letters only, or letters and digits ending in a digit) against spaCy itself:
+    every such ASCII chunk of up to three characters that is not a special case is one token,
+    and the ones the class leaves out include chunks spaCy does split (``5km``, ``3g``)."""
+    import itertools
+    import re
+    import string
+
+    tok = tokenizer().tokenizer
+    plain = re.compile(tokens_mod.PLAIN)
+    alphabet = string.ascii_letters + string.digits
+    checked, wrong = 0, []
+    for size in (1, 2, 3):
+        for chars in itertools.product(alphabet, repeat=size):
+            c = "".join(chars)
+            if plain.match(c) and c not in tok.rules:
+                checked += 1
+                if len(tok(c)) != 1:
+                    wrong.append(c)
+    assert checked > 150_000 and wrong == []
+    for c in ("w70", "mp3", "x86", "W2024", "abc"):
+        assert plain.match(c)
+    for c in ("5km", "3g", "a5km", "10kg", "2GB"):
+        assert not plain.match(c) and len(tok(c)) == 2
 
 
 def test_ids_hashed_without_spacy_read_back_as_text() -> None:

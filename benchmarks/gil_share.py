@@ -152,7 +152,7 @@ def read_raw(path: Path) -> Counter[str]:
     out: Counter[str] = Counter()
     if not path.is_file():
         return out
-    for line in path.read_text().splitlines():
+    for line in path.read_text(errors="replace").splitlines():  # a torn sample: skipped
         stack, _, count = line.rpartition(" ")
         phase = phase_of(stack)
         if phase is not None and count.isdigit():
@@ -170,6 +170,10 @@ def child(a: argparse.Namespace) -> None:
     paths = sorted(Path(a.data).glob("part-*.parquet"))
     program, schema = compile_for(load_rules(scale.RULES), read_table(paths[0]))
     assert schema is not None
+    if a.warm_tokenizer:  # spaCy loaded before sampling starts, as scale.py --warm-tokenizer
+        from explicate.runtime.batch_cache import tokenizer_fingerprint
+
+        tokenizer_fingerprint()
     out = tempfile.mkdtemp(prefix="gil-share-")
     print("ready", flush=True)
     sys.stdin.readline()  # the samplers are attached
@@ -189,7 +193,9 @@ def pyspy_main(a: argparse.Namespace, spy: str) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="gil-spy-"))
     env = {**os.environ, "EXPLICATE_CACHE": "off", "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen([sys.executable, __file__, "--child", "--data", str(corpus),
-                             "--passes", str(a.passes)], stdin=subprocess.PIPE,
+                             "--passes", str(a.passes),
+                             *(["--warm-tokenizer"] if a.warm_tokenizer else [])],
+                            stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True, env=env)
     assert proc.stdin is not None and proc.stdout is not None
     assert proc.stdout.readline().strip() == "ready"
@@ -231,6 +237,7 @@ def pyspy_main(a: argparse.Namespace, spy: str) -> None:
     print(f"apply_shard: GIL share {f:.2f} of {total} samples -> two threads at most {bound:.2f}x "
           f"one; passes {timing['passes_s']} s (first cold); load {os.getloadavg()[0]:.2f}")
     print(json.dumps({"method": "py-spy", "rows": a.rows, "shards": a.shards, "passes": a.passes,
+                      "warm_tokenizer": a.warm_tokenizer,
                       "rate": a.rate, "passes_s": timing["passes_s"],
                       "load_1m": round(os.getloadavg()[0], 2), "phases": figures,
                       "gil_share": round(f, 3), "bound_2_threads": round(bound, 2)}))
@@ -395,6 +402,9 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=3, help="spinner: repetitions of each phase")
     ap.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "explicate-scale"))
     ap.add_argument("--keep", default="", help="py-spy: copy the raw stacks into this folder")
+    ap.add_argument("--warm-tokenizer", action="store_true",
+                    help="py-spy: load spaCy before sampling (its ~0.2 s load, all GIL, is "
+                    "once per process; scale.py --warm-tokenizer takes it out of the clock)")
     ap.add_argument("--child", action="store_true")
     ap.add_argument("--data", default="")
     a = ap.parse_args()

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from explicate.cli import app
 from explicate.errors import ExplicateError
-from explicate.runtime import batch_cache
+from explicate.runtime import batch_cache, utf8
 from explicate.runtime import tokens as tokens_mod
 from explicate.runtime.apply import apply_rules
 from explicate.runtime.batch_cache import BatchCache
@@ -185,6 +185,21 @@ def test_every_short_plain_chunk_is_one_spacy_token() -> None:
         assert plain.match(c)
     for c in ("5km", "3g", "a5km", "10kg", "2GB"):
         assert not plain.match(c) and len(tok(c)) == 2
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(0, 5), max_size=40), st.integers(-50, 50))
+def test_gil_free_repeats_are_numpys(counts: list[int], shift: int) -> None:
+    """``utf8.group_of`` / ``repeat`` / ``ragged_take`` (made of operations that release the
+    GIL) against ``np.repeat`` and concatenated ranges, groups of none included."""
+    c = np.array(counts, dtype=np.int64)
+    values = np.arange(len(c), dtype=np.int64) * 7 + shift
+    first = np.arange(len(c), dtype=np.int64) * 3 + shift
+    assert np.array_equal(utf8.group_of(c), np.repeat(np.arange(len(c)), c))
+    assert np.array_equal(utf8.repeat(values, c), np.repeat(values, c))
+    ranges = [np.arange(f, f + k) for f, k in zip(first.tolist(), counts, strict=True)]
+    want = np.concatenate(ranges) if ranges else np.zeros(0, dtype=np.int64)
+    assert np.array_equal(utf8.ragged_take(first, c), want)
 
 
 def test_ids_hashed_without_spacy_read_back_as_text() -> None:

@@ -210,6 +210,37 @@ def wait_quiet(limit: float, max_wait: float, span: float = 2.0) -> float:
             return others
 
 
+def thread_cpu() -> dict[int, float]:
+    """CPU seconds (user + system) of each thread of this process so far, by thread id
+    (/proc/self/task; empty where it cannot be read)."""
+    out: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return out
+    for tid in tasks:
+        try:
+            with open(f"/proc/self/task/{tid}/stat") as fh:
+                f = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[int(tid)] = (int(f[11]) + int(f[12])) / tick  # utime, stime: fields 14, 15
+    return out
+
+
+def cpu_critical_path(before: dict[int, float], after: dict[int, float]) -> dict[str, Any]:
+    """Where the apply's CPU went, thread by thread, and what it bounds: on idle cores the apply
+    takes at least the driver thread's CPU plus the busiest other thread's (each thread runs
+    on one core; waiting for the GIL only adds), whatever other processes did meanwhile."""
+    main = threading.main_thread().native_id
+    used = {t: after[t] - before.get(t, 0.0) for t in after}
+    others = sorted((v for t, v in used.items() if t != main and v >= 0.01), reverse=True)
+    driver = used.get(main, 0.0)
+    return {"driver_cpu_s": round(driver, 2), "other_threads_cpu_s": [round(v, 2) for v in others],
+            "idle_wall_lower_bound_s": round(driver + (others[0] if others else 0.0), 2)}
+
+
 # ------------------------------------------------------------------------------ children
 def child_explicate(a: argparse.Namespace) -> dict[str, Any]:
     from explicate.runtime.engine import apply_shards, fit_shards, make_engine
@@ -226,10 +257,11 @@ def child_explicate(a: argparse.Namespace) -> dict[str, Any]:
         from explicate.runtime.batch_cache import tokenizer_fingerprint
 
         tokenizer_fingerprint()  # loads spaCy's blank English pipeline, then digests it
-    b1, c1, t1 = busy_seconds(), time.process_time(), time.perf_counter()
+    b1, c1, t1, th1 = busy_seconds(), time.process_time(), time.perf_counter(), thread_cpu()
     run = apply_shards(RULES, a.data, work / "L", engine=engine)
     t_apply = time.perf_counter() - t1
     cpu = time.process_time() - c1
+    threads_cpu = cpu_critical_path(th1, thread_cpu())
     others = max(0.0, busy_seconds() - b1 - cpu) if b1 >= 0 else float("nan")
     rows = run.manifest["rows"]
     report = fit_shards(work / "L", work / "P", method="auto", engine=engine)
@@ -239,6 +271,7 @@ def child_explicate(a: argparse.Namespace) -> dict[str, Any]:
             "rows_per_s": round(rows / t_apply),
             "apply_phases_s": {k: round(v, 3) for k, v in run.phases.items()},
             "apply_cpu_s": round(cpu, 2), "others_cores": round(others / t_apply, 2),
+            "apply_threads_cpu": threads_cpu,
             "warm_parser": a.warm_parser, "warm_tokenizer": a.warm_tokenizer,
             "fit_s": report["fit_seconds"], "predict_s": report["predict_seconds"],
             "patterns": report["patterns"], "stats_bytes": report["stats_bytes"],
@@ -527,11 +560,14 @@ def main() -> None:
             if not a.quiet or r["others_cores"] <= a.quiet:
                 break
         r["n"] = n
+        tc = r["apply_threads_cpu"]
         print(f"  explicate {engine:8s} {n:>10,} rows: {r['rows_per_s']:>9,} rows/s apply, "
               f"wall {r['wall_s']:.1f} s, fit {r['fit_s']:.3f} s, {r['patterns']:,} patterns "
               f"({r['stats_bytes'] / 1024:.0f} KiB), peak RSS {r['peak_tree_rss_mb']:.0f} MB "
               f"tree / {r['max_single_rss_mb']:.0f} MB largest, load {r['load_1m']}; apply CPU "
-              f"{r['apply_cpu_s']:.2f} s, other processes {r['others_cores']:.2f} cores meanwhile;"
+              f"{r['apply_cpu_s']:.2f} s (driver thread {tc['driver_cpu_s']:.2f} s, others "
+              f"{tc['other_threads_cpu_s']}; idle-core wall >= {tc['idle_wall_lower_bound_s']:.2f}"
+              f" s), other processes {r['others_cores']:.2f} cores meanwhile;"
               " driver: " + ", ".join(f"{k} {v:.2f} s" for k, v in r["apply_phases_s"].items()),
               flush=True)
         return r
@@ -555,6 +591,13 @@ def main() -> None:
                 speedups[f"threads_vs_serial_at_{n}_quietest_round"] = round(
                     t_run["rows_per_s"] / s_run["rows_per_s"], 2)
                 speedups[f"others_cores_in_quietest_round_at_{n}"] = o
+        for n in sizes:  # what the threads' CPU alone allows (their waits for the GIL aside)
+            bound = {e: min((r["apply_threads_cpu"]["idle_wall_lower_bound_s"] for r in runs
+                             if r["n"] == n and r["engine"] == e), default=0.0)
+                     for e in ("serial", "threads")}
+            if bound["serial"] and bound["threads"]:
+                speedups[f"threads_vs_serial_at_{n}_cpu_ceiling"] = round(
+                    bound["serial"] / bound["threads"], 2)
         for k, v in speedups.items():
             print(f"  {k}: {v} (best of {a.rounds} rounds)")
         print(json.dumps({"benchmark": "scale", "rules": RULES.name, "cores": os.cpu_count(),

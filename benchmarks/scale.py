@@ -212,7 +212,8 @@ def wait_quiet(limit: float, max_wait: float, span: float = 2.0) -> float:
 
 def thread_cpu() -> dict[int, float]:
     """CPU seconds (user + system) of each thread of this process so far, by thread id
-    (/proc/self/task; empty where it cannot be read)."""
+    (/proc/self/task; empty where it cannot be read). Only live threads are listed: read it
+    before the engine's pool is shut down."""
     out: dict[int, float] = {}
     tick = os.sysconf("SC_CLK_TCK")
     try:

@@ -4,6 +4,7 @@ them it holds the GIL.
     PYTHONPATH=. .venv/bin/python benchmarks/gil_share.py                # 200k rows, 8 shards
     PYTHONPATH=. .venv/bin/python benchmarks/gil_share.py --rows 40000 --shards 4 --passes 2
     PYTHONPATH=. .venv/bin/python benchmarks/gil_share.py --method spinner   # no py-spy
+    PYTHONPATH=. .venv/bin/python benchmarks/gil_share.py --warm-tokenizer   # spaCy loaded first
 
 Method ``py-spy`` (the default; ``pip install py-spy``, or ``--py-spy PATH``): a child process
 runs ``apply_shard`` over every shard ``--passes`` times (the first pass cold: spaCy meets every
@@ -14,8 +15,10 @@ by its stack (the Parquet read; in ``build_batch``: the text as Arrow, the conte
 chunking of the bytes, Arrow's dictionary encoding, the chunk store's lookup, new chunks
 (which spaCy keeps whole: the check, the hashing; the others through spaCy), the gather;
 ``Program.apply``: phrase indexes, phrase scans, other kernels; the block write). A phase's
-GIL share ``f`` is its GIL samples over its samples. Two threads on two cores can run at most
-``1 / (f + (1 - f) / 2)`` times one (Amdahl: the GIL-held part is serial); 1.7x needs ``f <= 0.18``.
+GIL share ``f`` is its GIL samples over its samples (loading spaCy, once per process, shows
+as ``content_key``: ~40% of a pass's GIL samples unless ``--warm-tokenizer`` loads it first).
+Two threads on two cores can run at most ``1 / (f + (1 - f) / 2)`` times one (Amdahl: the
+GIL-held part is serial); 1.7x needs ``f <= 0.18``.
 
 Method ``spinner`` (no extra tool, unreliable on a loaded box): each phase runs in this thread
 while a second thread spins a pure-Python counter; the counter's rate drop is the phase's GIL

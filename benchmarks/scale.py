@@ -17,7 +17,13 @@ What is measured
   (fit on the summed statistics, predict per shard by pattern lookup): wall seconds, rows/s of
   the apply, the fit seconds after the reduction, the statistics' size, and the peak RSS of the
   whole process tree (sampled from /proc every 0.1 s: driver plus workers) and of the largest
-  single process (``ru_maxrss``, what ``/usr/bin/time -v`` reports).
+  single process (``ru_maxrss``, what ``/usr/bin/time -v`` reports). The apply's timed region
+  is ``apply_shards`` alone: reading and compiling the rules, the first shard's schema, every
+  shard; with ``--warm-parser`` / ``--warm-tokenizer`` the rule parser / spaCy (once per
+  process, one thread whatever the engine) are built before it. Its CPU is split by thread
+  (/proc/self/task): on idle cores the apply takes at least the driver thread's CPU plus the
+  busiest worker's, a bound other processes on the box do not move much
+  (``threads_vs_serial_at_N_cpu_ceiling``: the serial bound over the threads one).
 - Snorkel: the same 73 rules as Python ``@labeling_function``s. Each LF evaluates its rule row
   by row with explicate's reference interpreter (``compiler/reference.py``, the plain-Python
   spec the kernels are tested against), on tokens computed once per row up front (that

@@ -23,7 +23,8 @@ What is measured
   process, one thread whatever the engine) are built before it. Its CPU is split by thread
   (/proc/self/task): on idle cores the apply takes at least the driver thread's CPU plus the
   busiest worker's, a bound other processes on the box do not move much
-  (``threads_vs_serial_at_N_cpu_ceiling``: the serial bound over the threads one).
+  (``threads_vs_serial_at_N_cpu_bounds``: the serial bound over the threads one; not a ceiling:
+  waits for the GIL or the disk are outside both bounds).
 - Snorkel: the same 73 rules as Python ``@labeling_function``s. Each LF evaluates its rule row
   by row with explicate's reference interpreter (``compiler/reference.py``, the plain-Python
   spec the kernels are tested against), on tokens computed once per row up front (that
@@ -603,7 +604,7 @@ def main() -> None:
                              if r["n"] == n and r["engine"] == e), default=0.0)
                      for e in ("serial", "threads")}
             if bound["serial"] and bound["threads"]:
-                speedups[f"threads_vs_serial_at_{n}_cpu_ceiling"] = round(
+                speedups[f"threads_vs_serial_at_{n}_cpu_bounds"] = round(
                     bound["serial"] / bound["threads"], 2)
         for k, v in speedups.items():
             print(f"  {k}: {v} (best of {a.rounds} rounds)")

@@ -4,6 +4,7 @@ them it holds the GIL.
     PYTHONPATH=. .venv/bin/python benchmarks/gil_share.py                # 200k rows, 8 shards
     PYTHONPATH=. .venv/bin/python benchmarks/gil_share.py --rows 40000 --shards 4 --passes 2
     PYTHONPATH=. .venv/bin/python benchmarks/gil_share.py --method spinner   # no py-spy
+    PYTHONPATH=. .venv/bin/python benchmarks/gil_share.py --warm-tokenizer   # spaCy loaded first
 
 Method ``py-spy`` (the default; ``pip install py-spy``, or ``--py-spy PATH``): a child process
 runs ``apply_shard`` over every shard ``--passes`` times (the first pass cold: spaCy meets every
@@ -14,8 +15,10 @@ by its stack (the Parquet read; in ``build_batch``: the text as Arrow, the conte
 chunking of the bytes, Arrow's dictionary encoding, the chunk store's lookup, new chunks
 (which spaCy keeps whole: the check, the hashing; the others through spaCy), the gather;
 ``Program.apply``: phrase indexes, phrase scans, other kernels; the block write). A phase's
-GIL share ``f`` is its GIL samples over its samples. Two threads on two cores can run at most
-``1 / (f + (1 - f) / 2)`` times one (Amdahl: the GIL-held part is serial); 1.7x needs ``f <= 0.18``.
+GIL share ``f`` is its GIL samples over its samples (loading spaCy, once per process, shows
+as ``content_key``: ~40% of a pass's GIL samples unless ``--warm-tokenizer`` loads it first).
+Two threads on two cores can run at most ``1 / (f + (1 - f) / 2)`` times one (Amdahl: the
+GIL-held part is serial); 1.7x needs ``f <= 0.18``.
 
 Method ``spinner`` (no extra tool, unreliable on a loaded box): each phase runs in this thread
 while a second thread spins a pure-Python counter; the counter's rate drop is the phase's GIL
@@ -152,7 +155,7 @@ def read_raw(path: Path) -> Counter[str]:
     out: Counter[str] = Counter()
     if not path.is_file():
         return out
-    for line in path.read_text().splitlines():
+    for line in path.read_text(errors="replace").splitlines():  # a torn sample: skipped
         stack, _, count = line.rpartition(" ")
         phase = phase_of(stack)
         if phase is not None and count.isdigit():
@@ -170,6 +173,10 @@ def child(a: argparse.Namespace) -> None:
     paths = sorted(Path(a.data).glob("part-*.parquet"))
     program, schema = compile_for(load_rules(scale.RULES), read_table(paths[0]))
     assert schema is not None
+    if a.warm_tokenizer:  # spaCy loaded before sampling starts, as scale.py --warm-tokenizer
+        from explicate.runtime.batch_cache import tokenizer_fingerprint
+
+        tokenizer_fingerprint()
     out = tempfile.mkdtemp(prefix="gil-share-")
     print("ready", flush=True)
     sys.stdin.readline()  # the samplers are attached
@@ -189,7 +196,9 @@ def pyspy_main(a: argparse.Namespace, spy: str) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="gil-spy-"))
     env = {**os.environ, "EXPLICATE_CACHE": "off", "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen([sys.executable, __file__, "--child", "--data", str(corpus),
-                             "--passes", str(a.passes)], stdin=subprocess.PIPE,
+                             "--passes", str(a.passes),
+                             *(["--warm-tokenizer"] if a.warm_tokenizer else [])],
+                            stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True, env=env)
     assert proc.stdin is not None and proc.stdout is not None
     assert proc.stdout.readline().strip() == "ready"
@@ -231,6 +240,7 @@ def pyspy_main(a: argparse.Namespace, spy: str) -> None:
     print(f"apply_shard: GIL share {f:.2f} of {total} samples -> two threads at most {bound:.2f}x "
           f"one; passes {timing['passes_s']} s (first cold); load {os.getloadavg()[0]:.2f}")
     print(json.dumps({"method": "py-spy", "rows": a.rows, "shards": a.shards, "passes": a.passes,
+                      "warm_tokenizer": a.warm_tokenizer,
                       "rate": a.rate, "passes_s": timing["passes_s"],
                       "load_1m": round(os.getloadavg()[0], 2), "phases": figures,
                       "gil_share": round(f, 3), "bound_2_threads": round(bound, 2)}))
@@ -395,6 +405,9 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=3, help="spinner: repetitions of each phase")
     ap.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "explicate-scale"))
     ap.add_argument("--keep", default="", help="py-spy: copy the raw stacks into this folder")
+    ap.add_argument("--warm-tokenizer", action="store_true",
+                    help="py-spy: load spaCy before sampling (its ~0.2 s load, all GIL, is "
+                    "once per process; scale.py --warm-tokenizer takes it out of the clock)")
     ap.add_argument("--child", action="store_true")
     ap.add_argument("--data", default="")
     a = ap.parse_args()

@@ -17,7 +17,14 @@ What is measured
   (fit on the summed statistics, predict per shard by pattern lookup): wall seconds, rows/s of
   the apply, the fit seconds after the reduction, the statistics' size, and the peak RSS of the
   whole process tree (sampled from /proc every 0.1 s: driver plus workers) and of the largest
-  single process (``ru_maxrss``, what ``/usr/bin/time -v`` reports).
+  single process (``ru_maxrss``, what ``/usr/bin/time -v`` reports). The apply's timed region
+  is ``apply_shards`` alone: reading and compiling the rules, the first shard's schema, every
+  shard; with ``--warm-parser`` / ``--warm-tokenizer`` the rule parser / spaCy (once per
+  process, one thread whatever the engine) are built before it. Its CPU is split by thread
+  (/proc/self/task): on idle cores the apply takes at least the driver thread's CPU plus the
+  busiest worker's, a bound other processes on the box do not move much
+  (``threads_vs_serial_at_N_cpu_bounds``: the serial bound over the threads one; not a ceiling:
+  waits for the GIL or the disk are outside both bounds).
 - Snorkel: the same 73 rules as Python ``@labeling_function``s. Each LF evaluates its rule row
   by row with explicate's reference interpreter (``compiler/reference.py``, the plain-Python
   spec the kernels are tested against), on tokens computed once per row up front (that
@@ -210,6 +217,38 @@ def wait_quiet(limit: float, max_wait: float, span: float = 2.0) -> float:
             return others
 
 
+def thread_cpu() -> dict[int, float]:
+    """CPU seconds (user + system) of each thread of this process so far, by thread id
+    (/proc/self/task; empty where it cannot be read). Only live threads are listed: read it
+    before the engine's pool is shut down."""
+    out: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return out
+    for tid in tasks:
+        try:
+            with open(f"/proc/self/task/{tid}/stat") as fh:
+                f = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[int(tid)] = (int(f[11]) + int(f[12])) / tick  # utime, stime: fields 14, 15
+    return out
+
+
+def cpu_critical_path(before: dict[int, float], after: dict[int, float]) -> dict[str, Any]:
+    """Where the apply's CPU went, thread by thread, and what it bounds: on idle cores the apply
+    takes at least the driver thread's CPU plus the busiest other thread's (each thread runs
+    on one core; waiting for the GIL only adds), whatever other processes did meanwhile."""
+    main = threading.main_thread().native_id
+    used = {t: after[t] - before.get(t, 0.0) for t in after}
+    others = sorted((v for t, v in used.items() if t != main and v >= 0.01), reverse=True)
+    driver = used.get(main, 0.0)
+    return {"driver_cpu_s": round(driver, 2), "other_threads_cpu_s": [round(v, 2) for v in others],
+            "idle_wall_lower_bound_s": round(driver + (others[0] if others else 0.0), 2)}
+
+
 # ------------------------------------------------------------------------------ children
 def child_explicate(a: argparse.Namespace) -> dict[str, Any]:
     from explicate.runtime.engine import apply_shards, fit_shards, make_engine
@@ -222,10 +261,15 @@ def child_explicate(a: argparse.Namespace) -> dict[str, Any]:
         from explicate.runtime.apply import load_rules
 
         load_rules(RULES)
-    b1, c1, t1 = busy_seconds(), time.process_time(), time.perf_counter()
+    if a.warm_tokenizer:  # spaCy's tokenizer loaded before the clock starts (see --warm-tokenizer)
+        from explicate.runtime.batch_cache import tokenizer_fingerprint
+
+        tokenizer_fingerprint()  # loads spaCy's blank English pipeline, then digests it
+    b1, c1, t1, th1 = busy_seconds(), time.process_time(), time.perf_counter(), thread_cpu()
     run = apply_shards(RULES, a.data, work / "L", engine=engine)
     t_apply = time.perf_counter() - t1
     cpu = time.process_time() - c1
+    threads_cpu = cpu_critical_path(th1, thread_cpu())
     others = max(0.0, busy_seconds() - b1 - cpu) if b1 >= 0 else float("nan")
     rows = run.manifest["rows"]
     report = fit_shards(work / "L", work / "P", method="auto", engine=engine)
@@ -235,7 +279,8 @@ def child_explicate(a: argparse.Namespace) -> dict[str, Any]:
             "rows_per_s": round(rows / t_apply),
             "apply_phases_s": {k: round(v, 3) for k, v in run.phases.items()},
             "apply_cpu_s": round(cpu, 2), "others_cores": round(others / t_apply, 2),
-            "warm_parser": a.warm_parser,
+            "apply_threads_cpu": threads_cpu,
+            "warm_parser": a.warm_parser, "warm_tokenizer": a.warm_tokenizer,
             "fit_s": report["fit_seconds"], "predict_s": report["predict_seconds"],
             "patterns": report["patterns"], "stats_bytes": report["stats_bytes"],
             "total_s": round(time.perf_counter() - t0, 2)}
@@ -467,6 +512,10 @@ def main() -> None:
                     help="build the rule parser in each run before its apply is timed (a "
                     "user's parser cache holds it built; runs here have every cache off, so "
                     "each apply otherwise includes building it, about 0.26 s)")
+    ap.add_argument("--warm-tokenizer", action="store_true",
+                    help="load spaCy's tokenizer in each run before its apply is timed (a "
+                    "long-lived process has it loaded; otherwise each apply includes loading "
+                    "it, about 0.2 s, on one thread whatever the engine)")
     ap.add_argument("--quiet", type=float, default=0.0,
                     help="start each explicate run when other processes use under this many "
                     "cores, and run it again (up to --tries) when they used more meanwhile")
@@ -508,8 +557,9 @@ def main() -> None:
         data = ensure_corpus(work, n, shards)
         out = work / f"run-{n}-{engine}"
         args = ["--child", "explicate", "--engine", engine, "--data", str(data), "--out",
-                str(out), "--workers", str(a.workers), *(["--warm-parser"] if a.warm_parser
-                                                          else [])]
+                str(out), "--workers", str(a.workers),
+                *(["--warm-parser"] if a.warm_parser else []),
+                *(["--warm-tokenizer"] if a.warm_tokenizer else [])]
         tries = a.tries if a.quiet else 1
         for _ in range(tries):  # with --quiet: until other processes left the cores alone
             if a.quiet:
@@ -518,11 +568,14 @@ def main() -> None:
             if not a.quiet or r["others_cores"] <= a.quiet:
                 break
         r["n"] = n
+        tc = r["apply_threads_cpu"]
         print(f"  explicate {engine:8s} {n:>10,} rows: {r['rows_per_s']:>9,} rows/s apply, "
               f"wall {r['wall_s']:.1f} s, fit {r['fit_s']:.3f} s, {r['patterns']:,} patterns "
               f"({r['stats_bytes'] / 1024:.0f} KiB), peak RSS {r['peak_tree_rss_mb']:.0f} MB "
               f"tree / {r['max_single_rss_mb']:.0f} MB largest, load {r['load_1m']}; apply CPU "
-              f"{r['apply_cpu_s']:.2f} s, other processes {r['others_cores']:.2f} cores meanwhile;"
+              f"{r['apply_cpu_s']:.2f} s (driver thread {tc['driver_cpu_s']:.2f} s, others "
+              f"{tc['other_threads_cpu_s']}; idle-core wall >= {tc['idle_wall_lower_bound_s']:.2f}"
+              f" s), other processes {r['others_cores']:.2f} cores meanwhile;"
               " driver: " + ", ".join(f"{k} {v:.2f} s" for k, v in r["apply_phases_s"].items()),
               flush=True)
         return r
@@ -546,6 +599,13 @@ def main() -> None:
                 speedups[f"threads_vs_serial_at_{n}_quietest_round"] = round(
                     t_run["rows_per_s"] / s_run["rows_per_s"], 2)
                 speedups[f"others_cores_in_quietest_round_at_{n}"] = o
+        for n in sizes:  # what the threads' CPU alone allows (their waits for the GIL aside)
+            bound = {e: min((r["apply_threads_cpu"]["idle_wall_lower_bound_s"] for r in runs
+                             if r["n"] == n and r["engine"] == e), default=0.0)
+                     for e in ("serial", "threads")}
+            if bound["serial"] and bound["threads"]:
+                speedups[f"threads_vs_serial_at_{n}_cpu_bounds"] = round(
+                    bound["serial"] / bound["threads"], 2)
         for k, v in speedups.items():
             print(f"  {k}: {v} (best of {a.rounds} rounds)")
         print(json.dumps({"benchmark": "scale", "rules": RULES.name, "cores": os.cpu_count(),

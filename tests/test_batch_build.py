@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from explicate.cli import app
 from explicate.errors import ExplicateError
-from explicate.runtime import batch_cache
+from explicate.runtime import batch_cache, utf8
 from explicate.runtime import tokens as tokens_mod
 from explicate.runtime.apply import apply_rules
 from explicate.runtime.batch_cache import BatchCache
@@ -138,8 +138,9 @@ def test_rows_split_across_several_joined_texts(monkeypatch: pytest.MonkeyPatch)
     assert same(token_arrays(strings), per_row(strings))
 
 
-CHUNK_PIECES = ["w", "W", "a", "Z", "km", "am", "pm", "s", "t", "m", "1", "5", "0", "23", ".", ",",
-                "'", "-", "/", "$", "%", "+", ":", ")", "(", "!", "?", "é", "ß", "’", "#", "@",
+CHUNK_PIECES = ["w", "W", "a", "Z", "w70", "3", "km", "am", "pm", "s", "t", "m", "1", "5", "0",
+                "23", ".", ",", "'", "-", "/", "$", "%", "+", ":", ")", "(", "!", "?", "é", "ß", "’",
+                "#", "@",
                 "http://", "www.", ".com", "US$", "im", "dont", "cannot", "gonna", "e.g", "°C"]
 chunk_lists = st.lists(st.lists(st.sampled_from(CHUNK_PIECES), min_size=1, max_size=5)
                        .map("".join), unique=True, max_size=30)
@@ -158,6 +159,47 @@ def test_chunks_kept_whole_without_spacy_are_spacys_tokens(chunks: list[str]) ->
     for c, whole in zip(chunks, tokens_mod.single_tokens(texts, chunks, tok), strict=True):
         if whole:
             assert [t.text for t in tok(c)] == [c]
+
+
+def test_every_short_plain_chunk_is_one_spacy_token() -> None:
+    """``PLAIN`` (letters only, or letters and digits ending in a digit) against spaCy itself:
+    every such ASCII chunk of up to three characters that is not a special case is one token,
+    and the ones the class leaves out include chunks spaCy does split (``5km``, ``3g``)."""
+    import itertools
+    import re
+    import string
+
+    tok = tokenizer().tokenizer
+    plain = re.compile(tokens_mod.PLAIN)
+    alphabet = string.ascii_letters + string.digits
+    checked, wrong = 0, []
+    for size in (1, 2, 3):
+        for chars in itertools.product(alphabet, repeat=size):
+            c = "".join(chars)
+            if plain.match(c) and c not in tok.rules:
+                checked += 1
+                if len(tok(c)) != 1:
+                    wrong.append(c)
+    assert checked > 150_000 and wrong == []
+    for c in ("w70", "mp3", "x86", "W2024", "abc"):
+        assert plain.match(c)
+    for c in ("5km", "3g", "a5km", "10kg", "2GB"):
+        assert not plain.match(c) and len(tok(c)) == 2
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(0, 5), max_size=40), st.integers(-50, 50))
+def test_gil_free_repeats_are_numpys(counts: list[int], shift: int) -> None:
+    """``utf8.group_of`` / ``repeat`` / ``ragged_take`` (made of operations that release the
+    GIL) against ``np.repeat`` and concatenated ranges, groups of none included."""
+    c = np.array(counts, dtype=np.int64)
+    values = np.arange(len(c), dtype=np.int64) * 7 + shift
+    first = np.arange(len(c), dtype=np.int64) * 3 + shift
+    assert np.array_equal(utf8.group_of(c), np.repeat(np.arange(len(c)), c))
+    assert np.array_equal(utf8.repeat(values, c), np.repeat(values, c))
+    ranges = [np.arange(f, f + k) for f, k in zip(first.tolist(), counts, strict=True)]
+    want = np.concatenate(ranges) if ranges else np.zeros(0, dtype=np.int64)
+    assert np.array_equal(utf8.ragged_take(first, c), want)
 
 
 def test_ids_hashed_without_spacy_read_back_as_text() -> None:

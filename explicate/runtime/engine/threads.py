@@ -1,9 +1,11 @@
 """``threads``: tasks on a pool of threads in this process. numpy kernels and batch building
 (``runtime.tokens``: chunks found in Arrow's bytes, Arrow hashing, the chunk store looked up by
 Arrow without a lock) release the GIL. What holds it (``benchmarks/gil_share.py`` measures it,
-phase by phase): once per process, loading spaCy and analysing the chunks no thread has seen
-(one thread at a time, under the store's lock); per batch, the Python between the numpy calls
-of ``Program.apply`` and the phrase kernels, about a fifth of a warm shard's time."""
+phase by phase): once per process, loading spaCy (~0.2 s, one thread while the others wait)
+and analysing the chunks no thread has seen (one thread at a time, under the store's lock;
+letters-and-digits chunks skip spaCy, ``tokens.PLAIN``); per batch, the Python between the
+numpy calls of ``Program.apply`` and the phrase kernels: about a tenth of a warm shard's time
+(py-spy, 200k rows in 8 shards), so two threads can run at most ~1.8x one."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The held-out explanation fixtures (tests/fixtures/heldout/, heldout2/, heldout3/) are well formed.
+"""The held-out explanation fixtures (every tests/fixtures/heldout*/ folder) are well formed.
 
 They check the fixtures, not the English grammar: every row names a task and an example that exist,
 every expected DSL condition compiles against its task and holds on its own example (so a reader

@@ -241,7 +241,7 @@ def cpu_critical_path(before: dict[int, float], after: dict[int, float]) -> dict
     """Where the apply's CPU went, thread by thread, and what it bounds: on idle cores the apply
     takes at least the driver thread's CPU plus the busiest other thread's (each thread runs
     on one core; waiting for the GIL only adds), whatever other processes did meanwhile."""
-    main = threading.main_thread().native_id
+    main = threading.main_thread().native_id or -1  # None only before the thread starts
     used = {t: after[t] - before.get(t, 0.0) for t in after}
     others = sorted((v for t, v in used.items() if t != main and v >= 0.01), reverse=True)
     driver = used.get(main, 0.0)

@@ -241,7 +241,7 @@ def cpu_critical_path(before: dict[int, float], after: dict[int, float]) -> dict
     """Where the apply's CPU went, thread by thread, and what it bounds: on idle cores the apply
     takes at least the driver thread's CPU plus the busiest other thread's (each thread runs
     on one core; waiting for the GIL only adds), whatever other processes did meanwhile."""
-    main = threading.main_thread().native_id
+    main = threading.main_thread().native_id or -1  # None only before the thread starts
     used = {t: after[t] - before.get(t, 0.0) for t in after}
     others = sorted((v for t, v in used.items() if t != main and v >= 0.01), reverse=True)
     driver = used.get(main, 0.0)
@@ -250,6 +250,14 @@ def cpu_critical_path(before: dict[int, float], after: dict[int, float]) -> dict
 
 
 # ------------------------------------------------------------------------------ children
+def heap_tuned() -> bool:
+    """Whether this process's malloc thresholds were set (``runtime.heap``; on unless
+    ``EXPLICATE_MALLOC=off``)."""
+    from explicate.runtime import heap
+
+    return heap.tune_heap()
+
+
 def child_explicate(a: argparse.Namespace) -> dict[str, Any]:
     from explicate.runtime.engine import apply_shards, fit_shards, make_engine
 
@@ -265,10 +273,14 @@ def child_explicate(a: argparse.Namespace) -> dict[str, Any]:
         from explicate.runtime.batch_cache import tokenizer_fingerprint
 
         tokenizer_fingerprint()  # loads spaCy's blank English pipeline, then digests it
+    f1 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     b1, c1, t1, th1 = busy_seconds(), time.process_time(), time.perf_counter(), thread_cpu()
     run = apply_shards(RULES, a.data, work / "L", engine=engine)
     t_apply = time.perf_counter() - t1
     cpu = time.process_time() - c1
+    # Minor faults: first touches of freshly mapped pages (~3 us each here), a load-insensitive
+    # share of the CPU (``runtime.heap``).
+    minflt = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f1
     threads_cpu = cpu_critical_path(th1, thread_cpu())
     others = max(0.0, busy_seconds() - b1 - cpu) if b1 >= 0 else float("nan")
     rows = run.manifest["rows"]
@@ -278,7 +290,8 @@ def child_explicate(a: argparse.Namespace) -> dict[str, Any]:
             "start_s": round(t_start, 2), "apply_s": round(t_apply, 2),
             "rows_per_s": round(rows / t_apply),
             "apply_phases_s": {k: round(v, 3) for k, v in run.phases.items()},
-            "apply_cpu_s": round(cpu, 2), "others_cores": round(others / t_apply, 2),
+            "apply_cpu_s": round(cpu, 2), "apply_minflt": minflt,
+            "heap_tuned": heap_tuned(), "others_cores": round(others / t_apply, 2),
             "apply_threads_cpu": threads_cpu,
             "warm_parser": a.warm_parser, "warm_tokenizer": a.warm_tokenizer,
             "fit_s": report["fit_seconds"], "predict_s": report["predict_seconds"],

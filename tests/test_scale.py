@@ -53,6 +53,21 @@ def test_find_phrases_is_the_union_of_one_phrase_scans(rows: list[list[int]],
         assert np.array_equal(one[0], want[0]) and np.array_equal(one[1], want[1])
 
 
+def test_phrase_index_tells_ids_in_one_bucket_apart() -> None:
+    # Ids with the same low bits share a bucket of the index: each query keeps only its own.
+    from explicate.primitives.phrases import BUCKET_BITS
+    step = 1 << BUCKET_BITS
+    rows = [[7, 7 + step, 7 + 2 * step], [7 + step, 7], [7 + 2 * step, 9, 7 + step]]
+    col = _column(rows)
+    index = PhraseIndex(col.lower, col.doc_of)
+    for p in ([7], [7 + step], [7 + 2 * step], [7, 7 + step], [7 + step, 7], [7 + 2 * step, 9],
+              [9, 7 + step], [7 + 2 * step, 7 + step], [5 + step]):
+        ids = np.array(p, dtype=np.uint64)
+        one, want = index.find(ids), find_phrase(col, ids, False)
+        assert np.array_equal(one[0], want[0]) and np.array_equal(one[1], want[1]), p
+    assert index.find(np.array([7 + step], dtype=np.uint64))[0].tolist() == [1, 3, 7]
+
+
 def test_colliding_phrase_keys_are_still_matched_exactly(monkeypatch) -> None:
     # Force every key to collide: each phrase is then checked on its own, token by token.
     from explicate.primitives import phrases

@@ -5,8 +5,8 @@ length: one-token phrases by a sorted lookup of every token (``np.isin``), longe
 rolling 64-bit key of each window of that length looked up among the phrases' keys, each hit then
 checked token by token (so a key collision can never make a false match; phrases whose keys
 collide with each other are matched one at a time). ``PhraseIndex`` serves many separate one-phrase
-queries on the same column (an ``and`` of thousands of ``contains``): the token positions sorted
-by id once, then a binary search per query.
+queries on the same column (an ``and`` of thousands of ``contains``): the token positions grouped
+by id once, then one bucket looked at per query.
 
 Occurrences are global token ``(starts, ends)`` sorted by start then end without repeats, as
 ``primitives.text.find_phrase`` gives for one phrase; an occurrence never runs across two rows.
@@ -126,24 +126,35 @@ def find_phrases(tokens: np.ndarray, doc_of: np.ndarray, single: np.ndarray,
     return _sorted_unique(np.concatenate(all_starts), np.concatenate(all_ends))
 
 
+BUCKET_BITS = 16
+"""``PhraseIndex`` buckets token positions by the low bits of the token id (ids are hashes)."""
+
+
 class PhraseIndex:
-    """The token positions of one column sorted by token id, for many separate queries."""
+    """The token positions of one column grouped by token id, for many separate queries.
+
+    Grouped by the id's low ``BUCKET_BITS`` bits, not sorted by the whole id: a stable sort of
+    16-bit keys is a radix sort (measured 5 ms against 23 ms for the 64-bit ids, 425k tokens),
+    and a query checks its bucket's few other ids away."""
 
     def __init__(self, tokens: np.ndarray, doc_of: np.ndarray):
         self.tokens = tokens
         self.doc_of = doc_of
-        self.order = np.argsort(tokens, kind="stable")  # ties keep position order
-        self.sorted = tokens[self.order]
+        mask = (1 << BUCKET_BITS) - 1
+        bucket = (tokens & np.uint64(mask)).astype(np.uint16)
+        self.order = np.argsort(bucket, kind="stable")  # ties keep position order
+        self.bounds = np.zeros(mask + 2, dtype=np.int64)
+        np.cumsum(np.bincount(bucket, minlength=mask + 1), out=self.bounds[1:])
 
     def find(self, ids: np.ndarray) -> Occurrences:
-        """Every occurrence of one phrase: the positions of its first token, then the rest
-        checked there."""
+        """Every occurrence of one phrase: the positions of its first token (its bucket, the
+        other ids there dropped), then the rest checked there."""
         k = len(ids)
         if k == 0:
             return _empty()
-        lo, hi = np.searchsorted(self.sorted, ids[:1], side="left")[0], \
-            np.searchsorted(self.sorted, ids[:1], side="right")[0]
-        starts = self.order[lo:hi].astype(np.int64)
+        b = int(ids[0]) & ((1 << BUCKET_BITS) - 1)
+        starts = self.order[self.bounds[b]:self.bounds[b + 1]].astype(np.int64)
+        starts = starts[self.tokens[starts] == ids[0]]
         if k > 1:
             starts = starts[starts + k <= len(self.tokens)]
             ok = _same_row(self.doc_of, starts, k)

@@ -16,6 +16,7 @@ from explicate.runtime.batch_cache import FROM_ENV, CacheChoice
 from explicate.runtime.data import RowProblem, read_problems, read_table
 from explicate.runtime.features import build_batch, iter_chunks
 from explicate.runtime.forks import Phases, mark, pieces, run_forked
+from explicate.runtime.heap import tune_heap
 from explicate.runtime.matrix import LabelMatrix
 from explicate.runtime.progress import Progress
 from explicate.runtime.result_cache import CachedProgram
@@ -98,6 +99,7 @@ def apply_program(program: Program, df: pd.DataFrame, schema: Schema, *,
     unchanged rules on unchanged data evaluates nothing, and one with a new rule only that one.
     ``phases``: where this process's time goes is marked there (``runtime.forks.Phases``)."""
     global _JOB
+    tune_heap()  # once per process (``runtime.heap``): batch arrays reuse the heap's pages
     if phases is not None:
         phases.start()
     n = len(df)

@@ -253,7 +253,9 @@ def _apply_chunk(item: tuple[int, Any], *, program: Any, schema: Any
                  ) -> tuple[np.ndarray, list[Any]]:
     """L and row problems of one chunk of a frame (rows numbered from the chunk's start)."""
     from explicate.runtime.features import build_batch
+    from explicate.runtime.heap import tune_heap
 
+    tune_heap()  # in the worker's process: once there (``runtime.heap``)
     start, chunk = item
     problems: list[Any] = []
     batch = build_batch(chunk, program, schema, base=start, problems=problems)

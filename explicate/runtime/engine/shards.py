@@ -23,6 +23,7 @@ from explicate.compiler import FieldKind, Program, Schema
 from explicate.errors import Diagnostic, ExplicateError
 from explicate.runtime.data import RowProblem, read_problems, read_table, readers
 from explicate.runtime.features import build_batch, iter_chunks
+from explicate.runtime.heap import tune_heap
 from explicate.runtime.label_model.stats import VoteStats, row_keys
 
 CHUNK_ROWS = 50_000
@@ -121,6 +122,7 @@ def apply_shard(task: ShardTask, *, program: Program, schema: Schema
     """Read one shard, featurize it chunk by chunk (each field tokenized once), apply the
     program, write the int8 block ``part-NNNNN.npy`` and summarize it as :class:`VoteStats`.
     Row problems are numbered 1-based within the shard."""
+    tune_heap()  # in the worker's process: once there (``runtime.heap``)
     result = ShardResult(task.index, task.source)
     t0 = time.perf_counter()
     try:

@@ -44,3 +44,17 @@ def test_an_excerpt_that_ends_at_the_second_mention_is_the_words_between() -> No
     assert _complete("acme agreed to buy brill", TRADE) == ['"agreed to buy" between buyer and seller']
     assert _complete("valve leak caused by a worn seal", PARTS) == [
         '"caused by a" between part and cause']
+
+
+RX = Context(("NO", "DOSE"), {"drug": "order", "amount": "order"}, ("order",), {},
+             {"order": "Give warfarin 5 mg nightly with food.", "drug": "warfarin",
+              "amount": "5 mg"})
+
+
+def test_two_mentions_side_by_side_with_words_around_are_the_piece_as_written() -> None:
+    # Nothing lies between the mentions to relate them by: the words around them are not
+    # dropped, the piece is read as it is written.
+    assert _complete("give warfarin 5 mg", RX) == ['order contains "Give warfarin 5 mg"']
+    assert _complete("warfarin 5 mg nightly", RX) == ['order contains "warfarin 5 mg nightly"']
+    assert _complete("give warfarin 5 mg nightly with food", RX) == [
+        'order contains "Give warfarin 5 mg nightly with food"']

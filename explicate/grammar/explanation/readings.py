@@ -46,7 +46,7 @@ from explicate.grammar.explanation.parser import MAX_ITEMS, OverBudget, parse_sy
 from explicate.grammar.explanation.roles import Unsupported
 from explicate.grammar.explanation.spelling import correct_spelling
 from explicate.grammar.explanation.to_ir import ExplanationToIR
-from explicate.primitives.text import Between, Near
+from explicate.primitives.text import Between, Contains, Near
 
 MAX_READINGS = 16  # readings kept per explanation; more is reported as a warning
 
@@ -304,7 +304,11 @@ def bare_excerpt(text: str, ctx: Context) -> ir.Expr | None:
                                            right=ir.Field(name=b)),
                                    *sides(piece[:first], a, piece[last:], b)]
             return ir.And(args=tuple(said)) if len(said) > 1 else said[0]
-        return None
+        if end >= start or not (piece[:first].strip(" ,;:") or piece[last:].strip(" ,;:")):
+            return None
+        # The two mentions side by side with words around them ("take amoxicillin 500 mg"):
+        # nothing lies between them to relate them by, so the piece is read as it is written.
+        return Contains(text=ir.Field(name=name), words=phrase(piece))
     if len(found) == 1:
         start, end, m = found[0]
         near = sides(piece[:start], m, piece[end:], m)

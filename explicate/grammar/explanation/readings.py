@@ -271,7 +271,7 @@ def bare_excerpt(text: str, ctx: Context) -> ir.Expr | None:
     body = text.strip().strip(" .\"'“”‘’")
     name = ctx.default_text
     source = ctx.example.get(name) if name else None
-    if not isinstance(source, str) or len(body.split()) < 3:
+    if name is None or not isinstance(source, str) or len(body.split()) < 3:
         return None
     at = source.lower().find(body.lower())
     if at < 0:

@@ -195,3 +195,21 @@ def longest_prefix(lexemes: Sequence[Lexeme], start: int, ctx: Context
         if found:
             return start + last + 1, found
     return start, []
+
+
+def glued_words(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
+    """The lexemes with a number and the letters typed onto it ("401k", "3pm", "2nd") as one
+    word where the example has that one token: the scanner cuts it in two, and "401k" would then
+    be read as the number 401,000, or as "401" and an unknown "k", not the example's word."""
+    vocab = {t.key for ts in field_tokens(ctx).values() for t in ts}
+    if not vocab:
+        return list(lexemes)
+    out: list[Lexeme] = []
+    for lx in lexemes:
+        last = out[-1] if out else None
+        if last is not None and last.kind == "num" and lx.kind == "word" \
+                and last.end == lx.start and (text := last.text + lx.text).lower() in vocab:
+            out[-1] = Lexeme("word", text, text, last.start, lx.end)
+            continue
+        out.append(lx)
+    return out

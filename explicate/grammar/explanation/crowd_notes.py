@@ -51,7 +51,8 @@ _ALWAYS = frozenset({"means", "mean"})
 # Filler that may open a terse note ("just governing law", "says claim your prize").
 _OPENERS = frozenset({"just", "its", "it's", "a", "an", "because", "cause", "bc", "cuz", "coz",
                       "of", "it", "says", "said", "the", "phrase", "words", "word", "asks",
-                      "asking", "for", "about", "talks", "mentions", "wants", "want", "they", "he", "she"})
+                      "asking", "for", "about", "talks", "mentions", "wants", "want", "they", "he", "she",
+                      "has", "have", "had"})
 # Words that relate the two mentions ("married each other", "work together") or point at a
 # place ("born there"): not a remark.
 _RELATING = frozenset({"each", "other", "together", "both", "them", "they", "their", "one",
@@ -225,7 +226,9 @@ def cut_remark(lexemes: list[Lexeme], ctx: Context) -> list[Lexeme]:
         equals = lx.text == "=" and lexemes[i + 1].kind == "word" and not any(
             k > i for k in numbers)
         # ", thats an interaction": after a comma, a judgement that names a kind of thing.
-        if (lx.kind == "word" and _low(lx) in _ALWAYS) or equals or (
+        # "... so legit": "so" before a remark that says nothing checkable concludes.
+        concluded = lx.kind == "word" and _low(lx) == "so" and remark[i + 1]
+        if (lx.kind == "word" and _low(lx) in _ALWAYS) or equals or concluded or (
                 lx.text == "," and (remark[i + 1] or _judgement(lexemes[i + 1:], ctx, True))):
             return _marked(lexemes, i)
     for start in range(_opening(lexemes) + 1):

@@ -46,7 +46,7 @@ from explicate.grammar.explanation.parser import MAX_ITEMS, OverBudget, parse_sy
 from explicate.grammar.explanation.roles import Unsupported
 from explicate.grammar.explanation.spelling import correct_spelling
 from explicate.grammar.explanation.to_ir import ExplanationToIR
-from explicate.primitives.text import Between, Near
+from explicate.primitives.text import Between, Contains, Near
 
 MAX_READINGS = 16  # readings kept per explanation; more is reported as a warning
 
@@ -271,7 +271,7 @@ def bare_excerpt(text: str, ctx: Context) -> ir.Expr | None:
     body = text.strip().strip(" .\"'“”‘’")
     name = ctx.default_text
     source = ctx.example.get(name) if name else None
-    if not isinstance(source, str) or len(body.split()) < 3:
+    if name is None or not isinstance(source, str) or len(body.split()) < 3:
         return None
     at = source.lower().find(body.lower())
     if at < 0:
@@ -285,23 +285,34 @@ def bare_excerpt(text: str, ctx: Context) -> ir.Expr | None:
     def phrase(s: str) -> ir.Phrase:
         return ir.Phrase(text=s.strip(" ,;:"), case_sensitive=False)
 
+    def sides(left: str, first: str, right: str, last: str) -> list[ir.Expr]:
+        """The words ``left`` of mention ``first`` and ``right`` of mention ``last``, each
+        right beside it; punctuation between the words and the mention counts as tokens."""
+        gaps = {"left": left[len(left.rstrip(" ,;:")):],
+                "right": right[:len(right) - len(right.lstrip(" ,;:"))]}
+        return [Near(words=phrase(w), target=ir.Field(name=m), side=side,
+                     within=sum(ch in ",;:" for ch in gaps[side]))
+                for w, m, side in ((left, first, "left"), (right, last, "right"))
+                if w.strip(" ,;:") and w.strip(" ,;:").lower() not in ("the", "a", "an")]
+
     if len(found) >= 2:
-        (_, end, a), (start, _, b) = found[0], found[1]
+        (first, end, a), (start, last, b) = found[0], found[1]
         if end < start and piece[end:start].strip(" ,;:"):
-            return Between(words=phrase(piece[end:start]), left=ir.Field(name=a),
-                           right=ir.Field(name=b))
-        return None
+            # Words before the first mention or after the second are said too ("... was
+            # noted"), not dropped.
+            said: list[ir.Expr] = [Between(words=phrase(piece[end:start]), left=ir.Field(name=a),
+                                           right=ir.Field(name=b)),
+                                   *sides(piece[:first], a, piece[last:], b)]
+            return ir.And(args=tuple(said)) if len(said) > 1 else said[0]
+        if end >= start or not (piece[:first].strip(" ,;:") or piece[last:].strip(" ,;:")):
+            return None
+        # The two mentions side by side with words around them ("take amoxicillin 500 mg"):
+        # nothing lies between them to relate them by, so the piece is read as it is written.
+        return Contains(text=ir.Field(name=name), words=phrase(piece))
     if len(found) == 1:
         start, end, m = found[0]
-        # Punctuation between the words and the mention counts as tokens in between.
-        left, right = piece[:start], piece[end:]
-        gaps = {"left": left[len(left.rstrip(" ,;:")):], "right": right[:len(right) - len(
-            right.lstrip(" ,;:"))]}
-        sides = [Near(words=phrase(w), target=ir.Field(name=m), side=side,
-                      within=sum(ch in ",;:" for ch in gaps[side]))
-                 for w, side in ((left, "left"), (right, "right"))
-                 if w.strip(" ,;:") and w.strip(" ,;:").lower() not in ("the", "a", "an")]
-        return (ir.And(args=tuple(sides)) if len(sides) > 1 else sides[0]) if sides else None
+        near = sides(piece[:start], m, piece[end:], m)
+        return (ir.And(args=tuple(near)) if len(near) > 1 else near[0]) if near else None
     return None
 
 

@@ -39,6 +39,7 @@ from collections.abc import Sequence
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from explicate.grammar.explanation import crowd_clauses, crowd_forms
+from explicate.grammar.explanation.crowd_excerpt import glued_words
 from explicate.grammar.explanation.crowd_fields import distribute_fields
 from explicate.grammar.explanation.crowd_notes import (
     REMARK,
@@ -97,6 +98,7 @@ _BECAUSE = frozenset({"because", "since"})
 _PAIR_NOUNS = frozenset({"people", "persons", "names", "mentions", "entities", "individuals",
                          "men", "women", "guys", "spouses", "partners", "spans"})
 _ARTICLES = frozenset({"the", "a", "an"})
+_CONJUNCTIONS = frozenset({"and", "or", "but", "nor"})
 _LABELS = frozenset({"LABEL", "label", "TRUE", "FALSE"})
 
 
@@ -107,6 +109,7 @@ def _word(lx: Lexeme, text: str | None = None) -> Lexeme:
 def normalize(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     """Lexemes with the spellings of plain speech made regular (see the module docstring)."""
     pair = len(ctx.spans) == 2
+    lexemes = glued_words(lexemes, ctx)  # "401k" as the example's one word
     out: list[Lexeme] = []
     i = 0
     while i < len(lexemes):
@@ -462,7 +465,9 @@ def verbatim_run(lexemes: Sequence[Lexeme], i: int, ctx: Context, known: frozens
     """How many word lexemes from ``i`` on are one unquoted excerpt of the example that the
     grammar would otherwise read as keywords ("after taking", "was born in"): the longest run of
     2 or more words found verbatim in the example, with at least one keyword and one word that is
-    not, not ending in an article, naming no field (0 when there is none)."""
+    not, not ending in an article, neither opening nor ending with a conjunction ("benefits and"
+    joins two things the writer names: quoted, the second would be left over), naming no field
+    (0 when there is none)."""
     run = 0
     while i + run < len(lexemes) and lexemes[i + run].kind == "word":
         run += 1
@@ -471,7 +476,8 @@ def verbatim_run(lexemes: Sequence[Lexeme], i: int, ctx: Context, known: frozens
               for w in _words(v)}  # a mention is read as the mention, not as quoted words
     for k in range(run, 1, -1):
         words = [lx.text.lower() for lx in lexemes[i : i + k]]
-        if words[-1] in _ARTICLES or any(w in names for w in words):
+        if words[-1] in _ARTICLES or any(w in names for w in words) \
+                or words[0] in _CONJUNCTIONS or words[-1] in _CONJUNCTIONS:
             continue
         keyword = [w in known or w in _ARTICLES for w in words]
         if not any(keyword) or all(keyword):

@@ -25,8 +25,8 @@ from typing import Any
 from lark import Token
 
 from explicate import ir
-from explicate.grammar.explanation.lexicon import Symbol
-from explicate.grammar.explanation.roles import Parts, combine, over_words
+from explicate.grammar.explanation.lexicon import Symbol, in_example
+from explicate.grammar.explanation.roles import Parts, Unsupported, combine, over_words
 from explicate.primitives import text as prim
 
 
@@ -91,6 +91,12 @@ class FieldClauses:
     def cased_anywhere(self, c: list[Any]) -> ir.Expr:  # 'LOVE' is written in capitals
         (phrase,) = [x for x in c if isinstance(x, ir.Phrase)]
         return prim.Contains(text=self._default_text(), words=phrase)
+
+    def unquoted_upper(self, c: list[Any]) -> ir.Expr:  # starts with FYI in capitals
+        words = " ".join(Parts.of(c).plain)
+        if self.ctx.example and not in_example(words, self.ctx):
+            raise Unsupported(f"unquoted words '{words}' do not occur in the example; quote them")
+        return ir.Phrase(text=words.upper(), case_sensitive=True)
 
     def quoted_capitalized(self, c: list[Any]) -> ir.Expr:  # 'dirty' is capitalized
         (q,) = Parts.of(c).phrases

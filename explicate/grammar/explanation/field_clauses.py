@@ -8,8 +8,7 @@
 - two text fields said of one word: "both the subject and the message contain 'now'", "neither
   the headline nor the story mentions 'match'", "the subject or the body says 'win'";
 - a letter case said of a quote: "'NOW' in capitals" (``case "NOW"``), "'ok' in lower case",
-  "'iPhone' with exactly that capitalization"; as a clause of its own, "'LOVE' is written in
-  capital letters" (``cased_word``: the quote in the default text, case required).
+  "'iPhone' with exactly that capitalization", "'dirty' is capitalized" (``Dirty``).
 
 The grammar alternatives are ``number_field``, ``field_count``, ``field_none`` and
 ``texts_contain_*`` in ``explanation.lark``; ``FieldClauses`` is mixed into
@@ -25,8 +24,8 @@ from typing import Any
 from lark import Token
 
 from explicate import ir
-from explicate.grammar.explanation.lexicon import Symbol, in_example
-from explicate.grammar.explanation.roles import Parts, Unsupported, combine, over_words
+from explicate.grammar.explanation.lexicon import Symbol
+from explicate.grammar.explanation.roles import Parts, combine, over_words
 from explicate.primitives import text as prim
 
 
@@ -87,16 +86,6 @@ class FieldClauses:
     def quoted_upper(self, c: list[Any]) -> ir.Expr:  # 'now' in capitals
         (q,) = Parts.of(c).phrases
         return ir.Phrase(text=q.text.upper(), case_sensitive=True)
-
-    def cased_anywhere(self, c: list[Any]) -> ir.Expr:  # 'LOVE' is written in capitals
-        (phrase,) = [x for x in c if isinstance(x, ir.Phrase)]
-        return prim.Contains(text=self._default_text(), words=phrase)
-
-    def unquoted_upper(self, c: list[Any]) -> ir.Expr:  # starts with FYI in capitals
-        words = " ".join(Parts.of(c).plain)
-        if self.ctx.example and not in_example(words, self.ctx):
-            raise Unsupported(f"unquoted words '{words}' do not occur in the example; quote them")
-        return ir.Phrase(text=words.upper(), case_sensitive=True)
 
     def quoted_capitalized(self, c: list[Any]) -> ir.Expr:  # 'dirty' is capitalized
         (q,) = Parts.of(c).phrases

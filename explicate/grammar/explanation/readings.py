@@ -28,7 +28,12 @@ from explicate import ir
 from explicate.errors import Diagnostic
 from explicate.grammar.explanation import speech
 from explicate.grammar.explanation.diagnose import diagnose
-from explicate.grammar.explanation.ellipsis import colon_split, shared_predicate, shared_subject
+from explicate.grammar.explanation.ellipsis import (
+    colon_split,
+    elided_anchor,
+    shared_predicate,
+    shared_subject,
+)
 from explicate.grammar.explanation.lexicon import (
     SEPARATORS,
     Context,
@@ -244,7 +249,7 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
     for syms, preamble, fx in variants:
         # A subject or predicate said once for two clauses ("X is long and starts with 'Y'",
         # "X is upper and Y is not"), said again.
-        for restored in (shared_subject(syms), shared_predicate(syms)):
+        for restored in (shared_subject(syms), shared_predicate(syms), elided_anchor(syms)):
             if restored is not None and all(restored != a[0] for a in attempts):
                 attempts.append((restored, preamble, fx))
     for syms, preamble, fx in list(attempts):

@@ -576,3 +576,18 @@ def test_a_reading_that_drops_an_alternative_a_case_or_a_later_condition_is_part
     readings = parse_explanation(text, ctx).readings
     assert readings and all(r.partial for r in readings), [(to_dsl(r.when), r.dropped)
                                                            for r in readings]
+
+
+@pytest.mark.parametrize("text,ctx,dsl", [
+    ("The post contains 'fix' and no polite word.", FORUM,
+     'post contains "fix" and not post contains any of @polite'),
+    ("the post says 'fix', and no polite word", FORUM,
+     'post contains "fix" and not post contains any of @polite'),
+    ("There is no polite word and no 'fails'.", FORUM,
+     'not post contains any of @polite and not post contains "fails"'),
+    ("Angry: the title contains 'BROKEN'.", FORUM, 'title contains "BROKEN"'),
+    ("Pos: 'great' comes after the dish.", REVIEW, '"great" right of dish'),
+])
+def test_a_subject_and_verb_said_once_and_a_label_before_a_colon(text: str, ctx: Context,
+                                                                 dsl: str) -> None:
+    assert complete(text, ctx) == [dsl]

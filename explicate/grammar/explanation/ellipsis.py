@@ -6,6 +6,9 @@ the sentence as written has no reading):
   clause begins with its verb);
 - a predicate said once: "the subject is in all caps and the message is not" is read as "... and
   the message is not in all caps" ("does not" takes the first clause's verb too);
+- a subject and verb said once for a later "no ...": "the status contains 'proud' and no irony
+  phrase", "there are fewer than 20 retweets and no irony phrase" are read as "... and the status
+  contains no irony phrase", "... and there are no irony phrase";
 - an order's other end left out: "'but' appears before the actor, and 'nuanced' appears after"
   is read as "... appears after the actor" (the previous clause's mention, else its last quote:
   "'wire' is used, and 'back' comes later" is "'back' comes after 'wire'"); "'A' and 'B' both
@@ -74,6 +77,29 @@ def shared_predicate(symbols: Sequence[Symbol]) -> list[Symbol] | None:
     if any(s.name in ("not", "no", "never") for s in predicate):
         return None  # "A is not X and B is not": whether B is X is not said
     return [*symbols, *predicate]
+
+
+def shared_verb(symbols: Sequence[Symbol]) -> list[Symbol] | None:
+    """``symbols`` with the first clause's subject and verb ("there is", "the status contains")
+    copied after each "and"/"," directly followed by "no", or None when there is none."""
+    if len(symbols) < 5:
+        return None
+    if symbols[0].name == "there" and symbols[1].name == "BE":
+        head = list(symbols[:2])
+    else:
+        verb = next((k for k, s in enumerate(symbols[:4]) if s.name in ("CONTAINS", "BE")), None)
+        if verb is None or verb == 0 or any(s.name not in _SUBJECT for s in symbols[:verb]):
+            return None
+        head = list(symbols[:verb + 1])
+    out: list[Symbol] = []
+    changed = False
+    for k, s in enumerate(symbols):
+        out.append(s)
+        if k > len(head) and s.name in ("and", ",") and k + 1 < len(symbols) \
+                and symbols[k + 1].name == "no":
+            out.extend(head)
+            changed = True
+    return out if changed else None
 
 
 # A bare order word at the end of a clause, and the order word it stands for.

@@ -32,6 +32,7 @@ from explicate.grammar.explanation.ellipsis import (
     colon_split,
     elided_anchor,
     shared_predicate,
+    shared_verb,
     shared_subject,
 )
 from explicate.grammar.explanation.lexicon import (
@@ -249,7 +250,8 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
     for syms, preamble, fx in variants:
         # A subject or predicate said once for two clauses ("X is long and starts with 'Y'",
         # "X is upper and Y is not"), said again.
-        for restored in (shared_subject(syms), shared_predicate(syms), elided_anchor(syms)):
+        for restored in (shared_subject(syms), shared_predicate(syms), shared_verb(syms),
+                         elided_anchor(syms)):
             if restored is not None and all(restored != a[0] for a in attempts):
                 attempts.append((restored, preamble, fx))
     for syms, preamble, fx in list(attempts):

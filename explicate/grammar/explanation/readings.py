@@ -32,8 +32,8 @@ from explicate.grammar.explanation.ellipsis import (
     colon_split,
     elided_anchor,
     shared_predicate,
-    shared_verb,
     shared_subject,
+    shared_verb,
 )
 from explicate.grammar.explanation.lexicon import (
     SEPARATORS,

@@ -529,18 +529,18 @@ def test_what_is_said_of_a_mention_or_denied_is_not_read_as_contains(text: str) 
 
 # --- helper grad6: letter case as a clause, elided order anchors, content never dropped ---------
 
-REVIEW = Context(("NEG", "POS"), {"dish": "review"}, ("review",), {},
+MEAL = Context(("NEG", "POS"), {"dish": "review"}, ("review",), {},
                  {"review": "The SOUP was cold but the bread was great.", "dish": "bread"})
 FORUM = Context(("CALM", "ANGRY"), {}, ("title", "post"), {"polite": ("please",)},
                 {"title": "WHY is this BROKEN", "post": "Please fix the login page, it fails."})
 
 
 @pytest.mark.parametrize("text,ctx,dsl", [
-    ('The word "SOUP" is written in capital letters.', REVIEW, 'review contains case "SOUP"'),
-    ("'soup' appears in all caps", REVIEW, 'review contains case "SOUP"'),
-    ("the term 'SOUP' is uppercase", REVIEW, 'review contains case "SOUP"'),
-    ("'bread' is in lower case", REVIEW, 'review contains case "bread"'),
-    ("'the' is capitalized", REVIEW, 'review contains case "The"'),
+    ('The word "SOUP" is written in capital letters.', MEAL, 'review contains case "SOUP"'),
+    ("'soup' appears in all caps", MEAL, 'review contains case "SOUP"'),
+    ("the term 'SOUP' is uppercase", MEAL, 'review contains case "SOUP"'),
+    ("'bread' is in lower case", MEAL, 'review contains case "bread"'),
+    ("'the' is capitalized", MEAL, 'review contains case "The"'),
     ("The title starts with WHY in capitals.", FORUM, 'title starts with case "WHY"'),
 ])
 def test_a_letter_case_said_as_its_own_clause_is_case_sensitive(text: str, ctx: Context,
@@ -549,9 +549,9 @@ def test_a_letter_case_said_as_its_own_clause_is_case_sensitive(text: str, ctx: 
 
 
 @pytest.mark.parametrize("text,ctx,dsl", [
-    ("'cold' appears before the dish, and 'great' appears after.", REVIEW,
+    ("'cold' appears before the dish, and 'great' appears after.", MEAL,
      '"cold" left of dish and "great" right of dish'),
-    ("'great' is after the dish and 'but' is before", REVIEW,
+    ("'great' is after the dish and 'but' is before", MEAL,
      '"great" right of dish and "but" left of dish'),
     ("The word 'fix' is used in the post, and 'fails' comes later.", FORUM,
      'post contains "fix" and "fix" followed by "fails" in post'),
@@ -586,7 +586,7 @@ def test_a_reading_that_drops_an_alternative_a_case_or_a_later_condition_is_part
     ("There is no polite word and no 'fails'.", FORUM,
      'not post contains any of @polite and not post contains "fails"'),
     ("Angry: the title contains 'BROKEN'.", FORUM, 'title contains "BROKEN"'),
-    ("Pos: 'great' comes after the dish.", REVIEW, '"great" right of dish'),
+    ("Pos: 'great' comes after the dish.", MEAL, '"great" right of dish'),
 ])
 def test_a_subject_and_verb_said_once_and_a_label_before_a_colon(text: str, ctx: Context,
                                                                  dsl: str) -> None:

@@ -525,3 +525,69 @@ def test_kinds_at_edges_and_quotes_in_apposition(text: str, ctx: Context, dsl: s
 def test_what_is_said_of_a_mention_or_denied_is_not_read_as_contains(text: str) -> None:
     assert not any(d == 'review contains "dead"' or d == 'review contains "great"'
                    for d in complete(text, REVIEW))
+
+
+# --- helper grad6: letter case as a clause, elided order anchors, content never dropped ---------
+
+MEAL = Context(("NEG", "POS"), {"dish": "review"}, ("review",), {},
+                 {"review": "The SOUP was cold but the bread was great.", "dish": "bread"})
+FORUM = Context(("CALM", "ANGRY"), {}, ("title", "post"), {"polite": ("please",)},
+                {"title": "WHY is this BROKEN", "post": "Please fix the login page, it fails."})
+
+
+@pytest.mark.parametrize("text,ctx,dsl", [
+    ('The word "SOUP" is written in capital letters.', MEAL, 'review contains case "SOUP"'),
+    ("'soup' appears in all caps", MEAL, 'review contains case "SOUP"'),
+    ("the term 'SOUP' is uppercase", MEAL, 'review contains case "SOUP"'),
+    ("'bread' is in lower case", MEAL, 'review contains case "bread"'),
+    ("'the' is capitalized", MEAL, 'review contains case "The"'),
+    ("The title starts with WHY in capitals.", FORUM, 'title starts with case "WHY"'),
+])
+def test_a_letter_case_said_as_its_own_clause_is_case_sensitive(text: str, ctx: Context,
+                                                                 dsl: str) -> None:
+    assert complete(text, ctx) == [dsl]
+
+
+@pytest.mark.parametrize("text,ctx,dsl", [
+    ("'cold' appears before the dish, and 'great' appears after.", MEAL,
+     '"cold" left of dish and "great" right of dish'),
+    ("'great' is after the dish and 'but' is before", MEAL,
+     '"great" right of dish and "but" left of dish'),
+    ("The word 'fix' is used in the post, and 'fails' comes later.", FORUM,
+     'post contains "fix" and "fix" followed by "fails" in post'),
+    ("'Please' and 'login' both occur in the post, the first before the second.", FORUM,
+     'post contains "Please" and post contains "login" and "Please" followed by "login" in post'),
+])
+def test_an_order_whose_other_end_is_left_out_takes_it_from_the_clause_before(
+        text: str, ctx: Context, dsl: str) -> None:
+    assert complete(text, ctx) == [dsl]
+
+
+@pytest.mark.parametrize("text,ctx", [
+    # "or" and the words after it: "A, B or C" read as "A" alone would say something else.
+    ("The post asks for a fix, references or a degree.", FORUM),
+    # A letter case the reading cannot keep is content: never a case-blind match in silence.
+    ("The title has WHY, all of it in capitals, twice", FORUM),
+    # A condition coordinated after a cut-off conclusion ("which is ...").
+    ("The post says 'fix', which is a polite request, and the title asks for help.", FORUM),
+])
+def test_a_reading_that_drops_an_alternative_a_case_or_a_later_condition_is_partial(
+        text: str, ctx: Context) -> None:
+    readings = parse_explanation(text, ctx).readings
+    assert readings and all(r.partial for r in readings), [(to_dsl(r.when), r.dropped)
+                                                           for r in readings]
+
+
+@pytest.mark.parametrize("text,ctx,dsl", [
+    ("The post contains 'fix' and no polite word.", FORUM,
+     'post contains "fix" and not post contains any of @polite'),
+    ("the post says 'fix', and no polite word", FORUM,
+     'post contains "fix" and not post contains any of @polite'),
+    ("There is no polite word and no 'fails'.", FORUM,
+     'not post contains any of @polite and not post contains "fails"'),
+    ("Angry: the title contains 'BROKEN'.", FORUM, 'title contains "BROKEN"'),
+    ("Pos: 'great' comes after the dish.", MEAL, '"great" right of dish'),
+])
+def test_a_subject_and_verb_said_once_and_a_label_before_a_colon(text: str, ctx: Context,
+                                                                 dsl: str) -> None:
+    assert complete(text, ctx) == [dsl]

@@ -8,7 +8,7 @@
 - two text fields said of one word: "both the subject and the message contain 'now'", "neither
   the headline nor the story mentions 'match'", "the subject or the body says 'win'";
 - a letter case said of a quote: "'NOW' in capitals" (``case "NOW"``), "'ok' in lower case",
-  "'iPhone' with exactly that capitalization".
+  "'iPhone' with exactly that capitalization", "'dirty' is capitalized" (``Dirty``).
 
 The grammar alternatives are ``number_field``, ``field_count``, ``field_none`` and
 ``texts_contain_*`` in ``explanation.lark``; ``FieldClauses`` is mixed into
@@ -86,6 +86,10 @@ class FieldClauses:
     def quoted_upper(self, c: list[Any]) -> ir.Expr:  # 'now' in capitals
         (q,) = Parts.of(c).phrases
         return ir.Phrase(text=q.text.upper(), case_sensitive=True)
+
+    def quoted_capitalized(self, c: list[Any]) -> ir.Expr:  # 'dirty' is capitalized
+        (q,) = Parts.of(c).phrases
+        return ir.Phrase(text=q.text[:1].upper() + q.text[1:], case_sensitive=True)
 
     def quoted_lower(self, c: list[Any]) -> ir.Expr:  # 'ok' in lower case
         (q,) = Parts.of(c).phrases

@@ -28,7 +28,13 @@ from explicate import ir
 from explicate.errors import Diagnostic
 from explicate.grammar.explanation import speech
 from explicate.grammar.explanation.diagnose import diagnose
-from explicate.grammar.explanation.ellipsis import colon_split, shared_predicate, shared_subject
+from explicate.grammar.explanation.ellipsis import (
+    colon_split,
+    elided_anchor,
+    shared_predicate,
+    shared_subject,
+    shared_verb,
+)
 from explicate.grammar.explanation.lexicon import (
     SEPARATORS,
     Context,
@@ -140,6 +146,33 @@ def parse_explanation(text: str, ctx: Context | None = None, name: str = "<expla
             gc.enable()
 
 
+# Symbols that make a clause a condition on the example: a field, mention, list or quote, or a
+# verb of containing or asking ("the description asks the applicant to pay a fee").
+_CONDITION_SYMBOLS = frozenset({"FIELD", "NFIELD", "ENT", "LIST", "QUOTE", "CONTAINS", "ASKS",
+                                "STARTS", "ENDS"})
+
+
+def _conclusion_conditions(conclusion: str, ctx: Context) -> tuple[str, ...]:
+    """The content words of a condition coordinated after a cut-off conclusion ("the salary is
+    over 250,000, which is far more than such work could pay, and the description asks for a
+    fee"): the conclusion ends at its clause, so a later clause naming a field, mention, list or
+    quote is a condition the reading does not read, and every reading is partial without it."""
+    clauses = re.split(r"\s(?:,\s*and|;|,\s*but|and\s+also)\s", conclusion)
+    if len(clauses) < 2:
+        return ()
+    lexemes, diags = scan(" ".join(clauses[1:]))
+    if diags:
+        return ()
+    return tuple(str(s.value) for s in classify(lexemes, ctx) if s.name in _CONDITION_SYMBOLS)
+
+
+def _losing(reading: Reading, lost: tuple[str, ...]) -> Reading:
+    """``reading`` with ``lost`` (content the sentence says outside it) among its dropped words."""
+    if not lost:
+        return reading
+    return Reading(reading.when, reading.label, reading.skipped + lost, reading.dropped + lost)
+
+
 def _guessed_text(ctx: Context) -> str | None:
     # ``Context.default_text`` when nothing chose it: the first of several text fields, none
     # of them the mentions' text or named "sentence"/"text", and no focus.
@@ -188,6 +221,7 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
     ctx = focused(ctx, lexemes)
     if conclusion:
         out.warnings.append(f"read '{conclusion}' as the reason for the label, not a condition")
+    lost = _conclusion_conditions(conclusion, ctx)
     # As written, then read generously (name parts as mentions, unquoted excerpts as quotes),
     # then with spelling slips corrected ("betwen"), then without unknown words: a correction
     # is a fallback ("likes" is not "lies" when the sentence reads as written), and dropping a
@@ -216,7 +250,8 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
     for syms, preamble, fx in variants:
         # A subject or predicate said once for two clauses ("X is long and starts with 'Y'",
         # "X is upper and Y is not"), said again.
-        for restored in (shared_subject(syms), shared_predicate(syms)):
+        for restored in (shared_subject(syms), shared_predicate(syms), shared_verb(syms),
+                         elided_anchor(syms)):
             if restored is not None and all(restored != a[0] for a in attempts):
                 attempts.append((restored, preamble, fx))
     for syms, preamble, fx in list(attempts):
@@ -231,7 +266,8 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
         found, error = _readings(syms, ctx, scratch, max_readings)
         first_error = first_error or error
         if found:
-            out.readings = [Reading(w, lab, *_words_of(skipped, ctx, w)) for w, lab in found]
+            out.readings = [_losing(Reading(w, lab, *_words_of(skipped, ctx, w)), lost)
+                            for w, lab in found]
             out.unsupported = scratch.unsupported
             out.warnings.extend(scratch.warnings)  # after the conclusion's, if any
             out.warnings.extend(_guess_warning(ctx, lexemes, found))
@@ -248,14 +284,14 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
         scratch = Parsed(text)
         found, _ = _readings(tail, ctx, scratch, max_readings)
         if found:
-            out.readings = [Reading(w, lab, *_words_of(head, ctx, w, restated=True))
-                            for w, lab in found]
+            out.readings = [_losing(Reading(w, lab, *_words_of(head, ctx, w, restated=True)),
+                                    lost) for w, lab in found]
             out.warnings.extend(scratch.warnings)
             return out
     # Parts of the sentence: the best cover by clauses that parse, joined with AND.
     parts = _clause_cover(symbols, unknown, ctx, out, max_readings)
     if parts:
-        out.readings = parts
+        out.readings = [_losing(r, lost) for r in parts]
         return out
     if not out.unsupported:
         out.diagnostics.append(diagnose(source, symbols, first_error, ctx))

@@ -16,7 +16,9 @@
   each other";
 - a second clause whose verb is left out: "'cracked' appears and 'how' does not", "the clause
   contains no liability word and no unilateral phrase";
-- "at least one positive word": one of the list's words.
+- "at least one positive word": one of the list's words;
+- a letter case said of words as a clause of its own: "'LOVE' is written in capital letters"
+  (``cased_word``: the quote in the default text, case required), "starts with FYI in capitals".
 """
 
 from __future__ import annotations
@@ -163,3 +165,13 @@ class SayClauses:
         if int(p.numbers[0]) != 1:
             raise Unsupported("'at least N' words where N > 1: count them ('the number of ...')")
         return Words(items=tuple(p.exprs[:1]), mode="one")
+
+    def cased_anywhere(self, c: list[Any]) -> ir.Expr:  # 'LOVE' is written in capitals
+        (phrase,) = [x for x in c if isinstance(x, ir.Phrase)]
+        return prim.Contains(text=self._default_text(), words=phrase)
+
+    def unquoted_upper(self, c: list[Any]) -> ir.Expr:  # starts with FYI in capitals
+        words = " ".join(Parts.of(c).plain)
+        if self.ctx.example and not in_example(words, self.ctx):
+            raise Unsupported(f"unquoted words '{words}' do not occur in the example; quote them")
+        return ir.Phrase(text=words.upper(), case_sensitive=True)

@@ -117,6 +117,10 @@ CONTENT_WORDS = frozenset({
     # comparison
     "than", "least", "most", "exactly", "equal", "equals", "more", "less", "fewer", "greater",
     "larger", "smaller", "longer", "shorter", "only",
+    # alternatives: dropping "or" and what follows it narrows "A, B or C" to "A"
+    "or",
+    # letter case: "written in capital letters" is a case-sensitive match, not any case
+    "capital", "capitals", "capitalized", "capitalised", "uppercase", "upper", "caps", "lowercase",
 })
 
 

@@ -81,3 +81,36 @@ def test_a_numbered_mention_is_named_by_its_stem_and_number(sentence: str, dsl: 
 def test_a_noun_for_a_whole_text_names_the_one_text_field(noun: str) -> None:
     assert kept(HOTEL, f"The {noun} contains 'dirty'.", ("PRAISE", "COMPLAINT")) == [
         'stay_remark contains "dirty"']
+
+
+class _Lx:
+    """A lexeme as the scanner gives it (kind, text, value, offsets)."""
+
+    def __init__(self, kind: str, text: str, start: int, value: object = None) -> None:
+        self.kind, self.text, self.start, self.end = kind, text, start, start + len(text)
+        self.value = value if value is not None else text
+
+
+def _scan(*parts: tuple[str, str, int]) -> list[_Lx]:
+    out, at = [], 0
+    for kind, text, gap in parts:
+        at += gap
+        out.append(_Lx(kind, text, at, int(text) if kind == "num" else None))
+        at += len(text)
+    return out
+
+
+def test_numbered_mentions_in_every_form_and_a_count_is_no_name() -> None:
+    from explicate.grammar.explanation.field_names import numbered_mention_at
+
+    names = {"party1": "party1", "party2": "party2"}
+    second = _scan(("word", "the", 0), ("num", "2", 1), ("word", "nd", 0), ("word", "party", 1))
+    assert numbered_mention_at(second, 1, names) == ("party2", 3)
+    spelled = _scan(("word", "party", 0), ("word", "one", 1))
+    assert numbered_mention_at(spelled, 0, names) == ("party1", 2)
+    ordinal = _scan(("word", "First", 0), ("word", "Party", 1))
+    assert numbered_mention_at(ordinal, 0, names) == ("party1", 2)
+    count = _scan(("word", "one", 0), ("word", "party", 1))
+    assert numbered_mention_at(count, 0, names) is None
+    apart = _scan(("num", "2", 0), ("word", "nd", 1), ("word", "party", 1))  # "2 nd": not "2nd"
+    assert numbered_mention_at(apart, 0, names) is None

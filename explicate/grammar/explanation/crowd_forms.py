@@ -37,6 +37,7 @@ import re
 from collections.abc import Sequence
 
 from explicate.grammar.explanation.crowd_notes import REMARK
+from explicate.grammar.explanation.field_names import numbered_mention_at
 from explicate.grammar.explanation.lexicon import (
     _NUMBER_WORDS,
     CONTENT_WORDS,
@@ -64,7 +65,6 @@ _SCALE = {"k": 1000, "thousand": 1000, "m": 1_000_000, "million": 1_000_000, "hu
 _PEOPLE = frozenset({"users", "people", "persons", "customers", "accounts", "clients", "folks",
                      "user", "person", "customer", "readers", "visitors"})
 _TAILS = (("by", "it"), ("by", "this"), ("by", "that"), ("in", "total"), ("total",))
-_ORDINALS = {"first": "1", "1st": "1", "one": "1", "second": "2", "2nd": "2", "two": "2"}
 _CLAUSE_END = frozenset({",", ";", ".", "!", "?", "and", "but", "so", "because"})
 _PLACE = frozenset({"between", "before", "after", "anywhere", "in", "near", "around", "next"})
 _PLACE_WORDS = frozenset({"before", "after", "between", "of", "by", "than", "then", "and",
@@ -227,32 +227,18 @@ def scaled_numbers(lexemes: Sequence[Lexeme]) -> list[Lexeme]:
 
 
 def ordinal_mentions(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
-    """The lexemes with "the first party", "party 1", "party one" as the mention's name."""
+    """The lexemes with "the first party", "the 2nd party", "party 1", "party one" as the
+    mention's name (``field_names.numbered_mention_at`` reads them)."""
     names = {m.lower(): m for m in ctx.spans}
     out: list[Lexeme] = []
     i = 0
     while i < len(lexemes):
-        lx = lexemes[i]
-        nxt = lexemes[i + 1] if i + 1 < len(lexemes) else None
-        low, nlow = _low(lx), _low(nxt)
-        if lx.kind == "num" and nxt is not None and nlow in ("st", "nd", "rd", "th") \
-                and nxt.start == lx.end and i + 2 < len(lexemes):
-            # "2nd" is scanned as "2" "nd"
-            noun = _low(lexemes[i + 2])
-            if f"{noun}{lx.value}" in names:
-                out.append(_word(lx, names[f"{noun}{lx.value}"]))
-                i += 3
-                continue
-        if nxt is not None and low in _ORDINALS and f"{nlow}{_ORDINALS[low]}" in names:
-            out.append(_word(lx, names[f"{nlow}{_ORDINALS[low]}"]))  # "the first party"
-            i += 2
+        hit = numbered_mention_at(lexemes, i, names)
+        if hit is not None:
+            out.append(_word(lexemes[i], hit[0]))
+            i += hit[1]
             continue
-        if nxt is not None and f"{low}{_ORDINALS.get(nlow, nlow)}" in names and (
-                nxt.kind == "num" or nlow in _ORDINALS):
-            out.append(_word(lx, names[f"{low}{_ORDINALS.get(nlow, nlow)}"]))  # "party 1"
-            i += 2
-            continue
-        out.append(lx)
+        out.append(lexemes[i])
         i += 1
     return out
 

@@ -30,6 +30,8 @@ TEXT_NOUNS = frozenset({
     "transcript", "utterance",
 })
 _ORDINALS = {"first": 1, "second": 2, "1st": 1, "2nd": 2, "third": 3, "3rd": 3}
+_CARDINALS = {"one": 1, "two": 2, "three": 3}
+_SUFFIXES = frozenset({"st", "nd", "rd", "th"})  # "2nd" scanned as "2" "nd"
 _FILLERS = frozenset({"line", "field", "column"})  # "the subject line": the subject
 _SPLIT = re.compile(r"[_\W]+|(?<=[a-z])(?=[A-Z])")
 
@@ -83,17 +85,34 @@ def _with_filler(lexemes: Sequence[Any], end: int) -> int:
 
 def numbered_mention_at(lexemes: Sequence[Any], i: int,
                         fields: Mapping[str, str]) -> tuple[str, int] | None:
-    """The numbered mention named at lexeme ``i`` ("paper 1", "the first paper" -> ``paper1``),
-    and how many lexemes name it; ``fields`` maps lower-case mention names to the names."""
+    """The numbered mention named at lexeme ``i`` and how many lexemes name it: its stem and a
+    number ("paper 1", "party one") or an ordinal and its stem ("the first paper", "the 2nd
+    party", scanned as "2" "nd" "party") for ``paper1``, ``party2``. ``fields`` maps lower-case
+    mention names to the names. A cardinal before the stem is a count, not a name ("one party")."""
     word = _word(lexemes, i)
+    lx = lexemes[i]
+    if lx.kind == "num" and i + 2 < len(lexemes) and _word(lexemes, i + 1) in _SUFFIXES \
+            and lexemes[i + 1].start == lx.end and isinstance(lx.value, int) \
+            and (stem := _word(lexemes, i + 2)) is not None:
+        name = _numbered(fields, stem, lx.value)
+        return (name, 3) if name else None
     if word is None or i + 1 >= len(lexemes):
         return None
     nxt = lexemes[i + 1]
     if nxt.kind == "num" and isinstance(nxt.value, int | float) and float(nxt.value).is_integer():
-        name = fields.get(f"{word}{int(nxt.value)}") or fields.get(f"{word}_{int(nxt.value)}")
+        name = _numbered(fields, word, int(nxt.value))
+        return (name, 2) if name else None
+    if (n := _CARDINALS.get(_word(lexemes, i + 1) or "")) is not None:
+        name = _numbered(fields, word, n)  # "party one"
         return (name, 2) if name else None
     if word in _ORDINALS and (stem := _word(lexemes, i + 1)) is not None:
-        n = _ORDINALS[word]
-        name = fields.get(f"{_singular(stem)}{n}") or fields.get(f"{_singular(stem)}_{n}")
+        name = _numbered(fields, stem, _ORDINALS[word])
         return (name, 2) if name else None
+    return None
+
+
+def _numbered(fields: Mapping[str, str], stem: str, n: int) -> str | None:
+    for s in dict.fromkeys((stem, _singular(stem))):
+        if (name := fields.get(f"{s}{n}") or fields.get(f"{s}_{n}")) is not None:
+            return name
     return None

@@ -30,9 +30,7 @@ heap pages: no ``forks.release_heap``), ``previous`` (jobs 2 as shipped before t
 ``chunk_rows`` K thousand),
 ``pA-B`` (jobs 2, pieces of at least A and at most B thousand rows), ``warmN`` (jobs 2, the
 first N rows alone before forking whether or not this process has tokenized before; ``warm0``:
-fork at once); any of them ending in ``flat`` (``flat`` alone: jobs 2 as shipped): without
-``heap.huge_heap`` (in this process that only stops its later calls: the heap marked before
-stays marked; with ``--fresh`` the run never marks it). The first variant is the anchor
+fork at once). The first variant is the anchor
 (default ``one,base``).
 """
 
@@ -60,7 +58,7 @@ import apply_throughput as at  # noqa: E402 - the same generated documents and r
 
 from explicate.grammar import parse  # noqa: E402
 from explicate.runtime import apply as apply_mod  # noqa: E402
-from explicate.runtime import forks, heap  # noqa: E402
+from explicate.runtime import forks  # noqa: E402
 from explicate.runtime.apply import apply_program, compile_for  # noqa: E402
 
 REAL_GC = forks.gc
@@ -90,8 +88,6 @@ def usage() -> tuple[float, float, int, int]:
 def setup(variant: str) -> tuple[int, int]:
     """Patch ``runtime.forks`` / ``runtime.apply`` for ``variant`` (undoing every other patch);
     the jobs and ``chunk_rows`` it runs with."""
-    heap.HUGE = not variant.endswith("flat")
-    variant = variant.removesuffix("flat") or "base"
     forks.gc = {"nofreeze": NO_FREEZE, "trim": TRIM}.get(variant, REAL_GC)  # type: ignore[assignment]
     forks.TRIM_CHILD = variant not in ("keepheap", "previous")
     apply_mod.pieces = REAL_PIECES  # type: ignore[assignment]

@@ -16,7 +16,7 @@ from explicate.runtime.batch_cache import FROM_ENV, CacheChoice
 from explicate.runtime.data import RowProblem, read_problems, read_table
 from explicate.runtime.features import build_batch, iter_chunks
 from explicate.runtime.forks import Phases, mark, pieces, run_forked
-from explicate.runtime.heap import huge_heap, tune_heap
+from explicate.runtime.heap import tune_heap
 from explicate.runtime.matrix import LabelMatrix
 from explicate.runtime.progress import Progress
 from explicate.runtime.result_cache import CachedProgram
@@ -100,7 +100,6 @@ def apply_program(program: Program, df: pd.DataFrame, schema: Schema, *,
     ``phases``: where this process's time goes is marked there (``runtime.forks.Phases``)."""
     global _JOB
     tune_heap()  # once per process (``runtime.heap``): batch arrays reuse the heap's pages
-    huge_heap()  # and in 2 MB pages, where the kernel allows them
     if phases is not None:
         phases.start()
     n = len(df)

@@ -44,7 +44,6 @@ import numpy as np
 import numpy.typing as npt
 
 from explicate.errors import Diagnostic, ExplicateError
-from explicate.runtime.heap import huge_heap
 from explicate.runtime.tokens import fork_context
 
 T = TypeVar("T")
@@ -224,7 +223,6 @@ def run_forked(work: Work[T], bounds: Sequence[tuple[int, int]], shape: tuple[in
                     timer = None if phases is None else Phases()
                     if TRIM_CHILD:
                         release_heap()
-                        huge_heap()  # the trim gave the heap's top back: keep it in huge pages
                         mark(timer, "heap")
                     got = loop(None, timer=timer)
                     payload = _dumps(got, timer)

@@ -1,8 +1,9 @@
 """``apply_program`` in one process and with ``--jobs 2`` under variants, interleaved in one run:
 piece sizes (``runtime.forks.pieces``), ``gc.freeze`` before forking or not, and the chunk size
 of the one-process path. Per variant: median wall seconds, the speed-up against the first
-variant (the anchor), CPU seconds and minor page faults of this process and of its forked
-children (``getrusage``), the parent's serial part before the children start
+variant (the anchor), CPU seconds (median, and the least total of the runs: on a loaded
+machine the steadier figure, since other work only adds to it) and minor page faults of this
+process and of its forked children (``getrusage``), the parent's serial part before the children start
 (``runtime.forks.Phases``), and the idle-core model (``Phases.idle_wall``: the wall seconds from
 CPU seconds alone, for a loaded machine) with its speed-up. Every L is checked against the
 first run's.
@@ -192,18 +193,24 @@ def main(argv: list[str]) -> None:
             "fork_ms", "idle_wall")
     for v, runs in got.items():
         m = {k: statistics.median(r[k] for r in runs) for k in keys}
+        # The least total CPU of the runs too: other sessions' load only ever adds to it.
+        least = min(r["cpu_self"] + r["cpu_children"] for r in runs)
+        least_idle = min(r["idle_wall"] for r in runs)
         print(f"{v:9s} wall {m['wall']:.3f}s x{anchor / m['wall']:.3f}  cpu self "
               f"{m['cpu_self']:.3f} children {m['cpu_children']:.3f} total "
-              f"{m['cpu_self'] + m['cpu_children']:.3f}  minflt self {m['minflt_self']:.0f} "
+              f"{m['cpu_self'] + m['cpu_children']:.3f} (least {least:.3f})  minflt self "
+              f"{m['minflt_self']:.0f} "
               f"children {m['minflt_children']:.0f}  serial {m['serial_ms']:.1f} ms (fork "
               f"{m['fork_ms']:.1f})  idle-core model {m['idle_wall']:.3f}s "
-              f"x{idle_anchor / m['idle_wall']:.3f}")
+              f"x{idle_anchor / m['idle_wall']:.3f} (least {least_idle:.3f}s)")
         figures[v] = {"wall_s": round(m["wall"], 4), "speedup": round(anchor / m["wall"], 3),
                       "cpu_self_s": round(m["cpu_self"], 3),
                       "cpu_children_s": round(m["cpu_children"], 3),
+                      "cpu_least_s": round(least, 3),
                       "minflt_self": m["minflt_self"], "minflt_children": m["minflt_children"],
                       "serial_ms": round(m["serial_ms"], 1),
                       "idle_wall_s": round(m["idle_wall"], 4),
+                      "idle_wall_least_s": round(least_idle, 4),
                       "idle_speedup": round(idle_anchor / m["idle_wall"], 3)}
     print(json.dumps({"benchmark": "jobs-variants", "n": n, "repeats": reps, "fresh": fresh,
                       "torch": bool(flags),

@@ -118,6 +118,20 @@ def test_the_recognizer_runs_only_for_entity_rules_once_per_field() -> None:
     assert len(Counting.calls) == 1 and again.shape == (4, 2)
 
 
+def test_a_programs_entity_primitives_are_found_once_each_lfs_first() -> None:
+    program = compile_rules(parse(
+        HEADER + 'lf plain: "and" between person1 and person2 -> YES\n'
+        "lf two: a PERSON between person1 and person2 and person1 is a PERSON -> YES\n"
+        'lf none: sentence contains "wed" -> NO\n'
+        "lf place: sentence contains a GPE/LOC -> NO"), SCHEMA)
+    found = program.entity_nodes
+    assert [type(n).__name__ for n in found] == ["EntityBetween", "HasEntity"]
+    assert all(getattr(n, "needs_entities", False) for n in found)
+    assert program.entity_nodes is found  # kept: build_batch asks every batch
+    plain = compile_rules(parse(HEADER + 'lf a: sentence contains "and" -> YES'), SCHEMA)
+    assert plain.entity_nodes == ()
+
+
 def test_without_the_extra_a_coded_diagnostic_names_the_extra() -> None:
     program = compile_rules(parse(HEADER + "lf spouse_person: person2 is a PERSON -> YES"),
                             SCHEMA)

@@ -113,14 +113,9 @@ def recognize_one(text: str) -> list[Entity]:
 
 
 def entity_nodes(program: Program) -> list[ir.Expr]:
-    """The entity primitives of a program's LFs (each LF's first one)."""
-    out = []
-    for lf in program.lowered:
-        for node in ir.walk(lf.when):
-            if getattr(node, "needs_entities", False):
-                out.append(node)
-                break
-    return out
+    """The entity primitives of a program's LFs (each LF's first one; ``Program.entity_nodes``,
+    found once per program)."""
+    return list(program.entity_nodes)
 
 
 def missing_for(lf: ir.LF) -> str | None:

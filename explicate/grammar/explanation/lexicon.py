@@ -51,6 +51,7 @@ from explicate.grammar.explanation.word_fields import (
     in_itself,
     named_number,
     punct_at,
+    unit_notes,
 )
 from explicate.primitives.image import RELATIONS
 
@@ -279,9 +280,7 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
     spans = list(ctx.spans)
     lower_fields = {f.lower(): f for f in spans}
     lower_texts = {f.lower(): f for f in ctx.texts}
-    # A numeric field counts things: "one link" is the field "links" (and "2 sections" "section").
-    lower_numbers = {w: f for f in ctx.numbers
-                     for w in (f.lower(), f.lower()[:-1] if f.endswith("s") else f.lower() + "s")}
+    lower_numbers = _number_names(ctx)
     lists = {n.lower(): n for n in ctx.word_lists}
     labels = {lab.lower(): lab for lab in ctx.labels}
     mention_strings = _mention_strings(ctx)
@@ -511,6 +510,22 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                 last_ref = sym
         i += 1
     return _merge_words(out)
+
+
+def _number_names(ctx: Context) -> dict[str, str]:
+    """Words naming a numeric field outright. A numeric field counts things: "one link" is the
+    field "links" (and "2 sections" "section")."""
+    return {w: f for f in ctx.numbers
+            for w in (f.lower(), f.lower()[:-1] if f.endswith("s") else f.lower() + "s")}
+
+
+def number_notes(lexemes: Sequence[Lexeme], ctx: Context) -> list[str]:
+    """Warnings on numeric fields named by a unit or thing counted (``word_fields.unit_notes``):
+    the field chosen, or that the word could name several."""
+    if not ctx.numbers:
+        return []
+    lower_numbers = _number_names(ctx)
+    return unit_notes(lexemes, ctx.numbers, _NUMBER_WORDS, lower_numbers, keywords())
 
 
 def _number_within(lexemes: Sequence[Lexeme], start: int, window: int = 5) -> bool:

@@ -44,6 +44,7 @@ from explicate.grammar.explanation.lexicon import (
     classify,
     focused,
     in_example,
+    number_notes,
     part_noun,
     role_field,
     scan,
@@ -219,6 +220,7 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
     lexemes, conclusion = speech.split_conclusion(speech.normalize(lexemes, ctx))
     lexemes, preamble = speech.strip_preamble(lexemes, ctx)
     ctx = focused(ctx, lexemes)
+    out.warnings.extend(number_notes(lexemes, ctx))  # "read 'people' as the field recipients"
     if conclusion:
         out.warnings.append(f"read '{conclusion}' as the reason for the label, not a condition")
     lost = _conclusion_conditions(conclusion, ctx)

@@ -23,6 +23,7 @@ from explicate.grammar.explanation.unit_fields import (
     UNIT_OF,
     content_parts,
     names_part,
+    singular,
 )
 
 # Words that may stand between two name words inside the one field reference ("users are affected").
@@ -130,7 +131,9 @@ def named_numbers(lexemes: Sequence[Any], numbers: Sequence[str],
             found.append(near[0])
         else:
             # The name's words stand together, and near a number.
-            if max(found) - min(found) <= _WINDOW + 1 and any(
+            # A name said only by substitutes ("people" for recipients) is as weak as a unit.
+            own = any(words.get(k) == stem(p) for k, p in zip(found, parts, strict=True))
+            if own and max(found) - min(found) <= _WINDOW + 1 and any(
                     abs(k - s) <= _WINDOW for k in found for s in spots):
                 hits.append(NamedNumber(name, tuple(sorted(found))))
                 continue
@@ -138,6 +141,24 @@ def named_numbers(lexemes: Sequence[Any], numbers: Sequence[str],
         if unit:
             partial.append(NamedNumber(name, (unit[0],)))
     return hits or partial
+
+
+def unit_notes(lexemes: Sequence[Any], numbers: Sequence[str], number_words: Mapping[str, int],
+               by_name: Mapping[str, str], keywords: frozenset[str]) -> list[str]:
+    """What a reader should know of a numeric field named by the word after a number: which
+    field it was read as ("read 'people' as the field recipients"), or that several fields fit
+    and none was read."""
+    hits = named_numbers(lexemes, numbers, number_words, by_name, keywords)
+    if len(hits) == 1 and len(hits[0].indices) == 1:
+        word = lexemes[hits[0].indices[0]].text
+        if singular(word) != singular(hits[0].field):
+            return [f"read '{word}' as the field {hits[0].field}"]
+    if len(hits) > 1:
+        names = sorted(h.field for h in hits)
+        words = sorted({lexemes[k].text for h in hits for k in h.indices})
+        return [f"'{' '.join(words)}' could name {' or '.join(names)}: none was read; "
+                "name the field"]
+    return []
 
 
 def _unit_word(word: str) -> bool:

@@ -53,6 +53,7 @@ PERSON_PARTS = frozenset({
     "customer", "guest", "employee", "person", "people", "reader", "viewer", "visitor",
     "voter", "patient", "student", "passenger", "contact", "addressee", "player", "worker",
     "fan", "friend", "buyer", "client", "resident", "applicant", "signatory", "signer",
+    "nurse", "doctor", "staff", "author", "speaker", "driver", "owner", "tenant", "child",
 })
 # Adjectives of measure a unit may carry: "3 hours late", "2 years old", "5 miles away".
 MEASURE_WORDS = frozenset({"old", "late", "long", "away", "early", "overdue", "ago", "tall",

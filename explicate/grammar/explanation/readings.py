@@ -81,17 +81,28 @@ def _unread_clauses(symbols: Sequence[Symbol], unknown: Sequence[Symbol]) -> tup
     a few unknown words is forgiving slips; dropping a whole clause drops what it says."""
     out: list[str] = []
     clause: list[Symbol] = []
-    for s in [*symbols, Symbol(",", ",", 0, 0)]:
+    ended = [*symbols, Symbol(",", ",", 0, 0)]
+    for k, s in enumerate(ended):
         if s.name not in SEPARATORS:
             clause.append(s)
             continue
         words = [x for x in clause if x in unknown]
         rest = [x for x in clause if x not in unknown]
+        said = {w for x in clause for w in str(x.value).lower().split()}
+        reason_next = k + 1 < len(ended) and ended[k + 1].name in _REASONS
         if len(words) >= 2 and not any(carries_content(x) or x.name in _CONDITION_SYMBOLS
-                                       or x.name == "NUM" for x in rest):
+                                       or x.name == "NUM" for x in rest) \
+                and not said & _JUDGING and not reason_next:
             out.extend(str(x.value) for x in words)
         clause = []
     return tuple(out)
+
+
+# Words of a clause that judges rather than describes ("I'm fairly sure this is sarcastic"), and
+# the words that open the reason after a judgement: such a clause left out drops no condition.
+_JUDGING = frozenset({"i", "i'm", "im", "i'd", "i've", "we", "me", "my", "think", "sure",
+                      "believe", "probably", "likely", "guess", "seems", "clearly", "obviously"})
+_REASONS = frozenset({"because", "since", "as", "given", "so"})
 
 
 def _words_of(symbols: Sequence[Symbol], ctx: Context, when: ir.Expr, restated: bool = False

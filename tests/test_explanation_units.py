@@ -54,6 +54,10 @@ def readings(text: str, ctx: Context) -> list[str]:
     ("The thread has fewer than 5 points.", FORUM, "karma_points < 5"),
     # the field's own name as a verb, and a range
     ("The parcel weighs between 2 and 6 kg.", PARCEL, "weight_kg >= 2 and weight_kg <= 6"),
+    # a word for the same quantity
+    ("The charge is above 15.", PARCEL, "fee_eur > 15"),
+    ("The lateness is over 2.", PARCEL, "delay_days > 2"),
+    ("It was delayed by more than 2 days.", PARCEL, "delay_days > 2"),
 ])
 def test_numeric_field_by_unit_or_part(text: str, ctx: Context, expected: str) -> None:
     assert readings(text, ctx) == [expected]

@@ -8,8 +8,9 @@ people name them by the unit or the thing counted after the number, or by one wo
   ``star_rating`` (a unit is compared by its group: dollar, dollars, usd and bucks are one);
 - a word for people after a number ("100 people", "two persons") names the field whose name is
   a kind of person ("recipients", "users_affected", "attendees");
-- one word of a single numeric field's name ("the price", "the rating", "the delay") names it
-  where a number follows within a few words ("the price is under 50").
+- one word of a single numeric field's name ("the price", "the rating", "the delay"), or a word
+  for the same quantity ("the pay" for ``salary``, "the cost" for ``price``), names it where a
+  number follows within a few words ("the price is under 50").
 
 Each is read only where exactly one numeric field is named so; several are ambiguous and
 nothing is read (``ambiguous_unit`` says which fields the word could name). Tables and pure
@@ -58,6 +59,16 @@ PERSON_PARTS = frozenset({
 # Adjectives of measure a unit may carry: "3 hours late", "2 years old", "5 miles away".
 MEASURE_WORDS = frozenset({"old", "late", "long", "away", "early", "overdue", "ago", "tall",
                            "wide", "heavy", "deep"})
+# Words for one quantity, any of which names a field whose name holds another: "it costs 10"
+# for ``price``, "the pay is under 50k" for ``salary``, "rated 4" for ``rating``.
+_SYNONYM_GROUPS: tuple[frozenset[str], ...] = tuple(frozenset(g) for g in (
+    {"price", "priced", "cost", "costs", "costing", "fee", "fees", "charge", "charged", "fare"},
+    {"salary", "pay", "pays", "paid", "wage", "wages", "income", "compensation", "earnings"},
+    {"rating", "rated", "score", "scored"},
+    {"weight", "weighs", "weighing", "weighed"},
+    {"delay", "delayed", "late", "lateness"},
+))
+SYNONYMS: dict[str, frozenset[str]] = {w: g for g in _SYNONYM_GROUPS for w in g}
 # Parts of a field's name that say "a count" rather than what is counted ("num_shares").
 COUNT_PARTS = frozenset({"num", "n", "count", "total", "number", "of", "nb", "no"})
 
@@ -83,6 +94,8 @@ def names_part(word: str, part: str) -> bool:
         return True
     if w in PEOPLE_WORDS and singular(p) in PERSON_PARTS:
         return True
+    if w in SYNONYMS and p in SYNONYMS[w]:
+        return True
     return singular(w) == singular(p) and w.isalpha()
 
 
@@ -101,7 +114,7 @@ def part_names(numbers: Iterable[str], texts: Iterable[str],
         for part in content_parts(name):
             if not part.isalpha() or len(part) < 3:
                 continue
-            for form in {part, singular(part), singular(part) + "s"}:
+            for form in {part, singular(part), singular(part) + "s"} | SYNONYMS.get(part, set()):
                 owners.setdefault(form, set()).add(name)
     text_words = {singular(p) for t in texts for p in t.lower().split("_")}
     return {w: next(iter(fs)) for w, fs in owners.items()

@@ -58,6 +58,13 @@ class FieldClauses:
         return ir.Compare(op=p.op(), left=ir.Field(name=nf.name),
                           right=ir.Num(value=float(p.numbers[0])))
 
+    def field_between(self, c: list[Any]) -> ir.Expr:  # it costs between 10 and 20
+        (nf,) = [x for x in c if isinstance(x, NumField)]
+        lo, hi = sorted(float(n) for n in Parts.of(c).numbers)
+        return combine("all", [
+            ir.Compare(op=">=", left=ir.Field(name=nf.name), right=ir.Num(value=lo)),
+            ir.Compare(op="<=", left=ir.Field(name=nf.name), right=ir.Num(value=hi))])
+
     def field_none(self, c: list[Any]) -> ir.Expr:  # the email has no links
         (nf,) = [x for x in c if isinstance(x, NumField)]
         return ir.Compare(op="==", left=ir.Field(name=nf.name), right=ir.Num(value=0.0))

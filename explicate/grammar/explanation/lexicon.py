@@ -28,6 +28,7 @@ from explicate.grammar.explanation.role_nouns import (
     observed_at,
     pair_plural,
 )
+from explicate.grammar.explanation.unit_fields import part_names
 from explicate.grammar.explanation.vocabulary import ARTICLES as _ARTICLES
 from explicate.grammar.explanation.vocabulary import BODY_NOUNS as _BODY_NOUNS
 from explicate.grammar.explanation.vocabulary import CLASS_OF as _CLASS_OF
@@ -50,6 +51,7 @@ from explicate.grammar.explanation.word_fields import (
     in_itself,
     named_number,
     punct_at,
+    unit_notes,
 )
 from explicate.primitives.image import RELATIONS
 
@@ -278,9 +280,7 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
     spans = list(ctx.spans)
     lower_fields = {f.lower(): f for f in spans}
     lower_texts = {f.lower(): f for f in ctx.texts}
-    # A numeric field counts things: "one link" is the field "links" (and "2 sections" "section").
-    lower_numbers = {w: f for f in ctx.numbers
-                     for w in (f.lower(), f.lower()[:-1] if f.endswith("s") else f.lower() + "s")}
+    lower_numbers = _number_names(ctx)
     lists = {n.lower(): n for n in ctx.word_lists}
     labels = {lab.lower(): lab for lab in ctx.labels}
     mention_strings = _mention_strings(ctx)
@@ -290,6 +290,10 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
     last_ref: Symbol | None = None
     floor = 0  # where the current clause starts, after a colon ("X: 'w' occurs before it")
     named = named_number(lexemes, ctx.numbers, _NUMBER_WORDS, lower_numbers, kw)  # "users affected"
+    # One word of one numeric field's name: "the price" for price_usd (before a number only).
+    by_part = part_names(ctx.numbers, ctx.texts,
+                         kw | lower_numbers.keys() | lower_fields.keys() | lists.keys()
+                         | labels.keys())
     # Nouns that name the kind of a quote after them: role nouns (not "person1") and list names.
     list_nouns = set(lists) | {n + "s" for n in lists} | {n[:-1] for n in lists if n.endswith("s")}
     role_nouns = {f for f in lower_fields if f.isalpha()} | list_nouns
@@ -303,7 +307,9 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
         skip.update(list_examples(lexemes, i, list_nouns))
         if named is not None and i in named.indices:  # later name words: in the one reference
             end = named.span_end(lexemes) if i == named.indices[0] else i + 1
-            if i == named.indices[0]:
+            restated = any(s.name in ("NFIELD", "NWORDS") and s.value == named.field
+                           for s in out[floor:])
+            if i == named.indices[0] and not restated:  # "the price is under 50 dollars"
                 out.append(Symbol("NWORDS", named.field, lx.start, lexemes[end - 1].end))
             i = end
             continue
@@ -414,6 +420,8 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                 sym = Symbol("FIELD", part, lx.start, lx.end)
             elif word in lower_numbers:
                 sym = Symbol("NFIELD", lower_numbers[word], lx.start, lx.end)
+            elif word in by_part and _number_within(lexemes, i + 1):
+                sym = Symbol("NFIELD", by_part[word], lx.start, lx.end)
             elif (word in _TEXT_ALIASES and ctx.default_text and word not in kw) or (
                     word in TEXT_NOUNS and len(ctx.texts) == 1 and word not in kw
                     and word not in lists and word not in labels):
@@ -502,6 +510,33 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                 last_ref = sym
         i += 1
     return _merge_words(out)
+
+
+def _number_names(ctx: Context) -> dict[str, str]:
+    """Words naming a numeric field outright. A numeric field counts things: "one link" is the
+    field "links" (and "2 sections" "section")."""
+    return {w: f for f in ctx.numbers
+            for w in (f.lower(), f.lower()[:-1] if f.endswith("s") else f.lower() + "s")}
+
+
+def number_notes(lexemes: Sequence[Lexeme], ctx: Context) -> list[str]:
+    """Warnings on numeric fields named by a unit or thing counted (``word_fields.unit_notes``):
+    the field chosen, or that the word could name several."""
+    if not ctx.numbers:
+        return []
+    lower_numbers = _number_names(ctx)
+    return unit_notes(lexemes, ctx.numbers, _NUMBER_WORDS, lower_numbers, keywords())
+
+
+def _number_within(lexemes: Sequence[Lexeme], start: int, window: int = 5) -> bool:
+    """Whether a number (digits or a number word) stands within ``window`` lexemes of
+    ``start``, before the clause ends: "the price is under 50"."""
+    for lx in lexemes[start : start + window]:
+        if lx.kind == "num" or (lx.kind == "word" and lx.text.lower() in _NUMBER_WORDS):
+            return True
+        if lx.kind in ("punct", "end") and lx.text in (".", ";", ",", ":"):
+            return False
+    return False
 
 
 def _is_object(word: str, lists: Mapping[str, str], kw: frozenset[str], names: set[str],

@@ -121,6 +121,13 @@ class NumberClauses:
         return p.maybe_not(combine(p.numerics[0].mode, [
             ir.Compare(op="==", left=s, right=n) for s in p.numerics[0].items]))
 
+    def num_between(self, c: list[Any]) -> ir.Expr:  # the salary is between 40000 and 90000
+        p = Parts.of(c)
+        lo, hi = sorted(float(n) for n in p.numbers[-2:])
+        return p.maybe_not(combine(p.numerics[0].mode, [combine("all", [
+            ir.Compare(op=">=", left=s, right=ir.Num(value=lo)),
+            ir.Compare(op="<=", left=s, right=ir.Num(value=hi))]) for s in p.numerics[0].items]))
+
     def num_in(self, c: list[Any]) -> ir.Expr:
         p = Parts.of(c)
         subj, values = p.numerics[0], p.values[0].items

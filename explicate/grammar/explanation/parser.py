@@ -40,7 +40,7 @@ _KIND_SYMBOLS: dict[str, frozenset[str]] = {
     "words_clause": frozenset({"QUOTE", "LIST", "WORD"}),
     "mention_clause": frozenset({"ENT", "ENTTYPE"}),
     "text_clause": frozenset({"FIELD", "CONTAINS", "refers", "refer", "talks", "talk", "speaks",
-                              "starting", "beginning"}),
+                              "starting", "beginning", "PATTERN"}),
     "number_clause": frozenset({"NUM", "NFIELD", "NWORDS", "number", "length", "distance", "gap"}),
     "const_clause": frozenset({"QUOTE"}),
     "image_clause": frozenset({"OBJ"}),

@@ -44,6 +44,7 @@ from explicate.grammar.explanation.lexicon import (
     classify,
     focused,
     in_example,
+    number_notes,
     part_noun,
     role_field,
     scan,
@@ -72,6 +73,36 @@ class Reading:
     @property
     def partial(self) -> bool:
         return bool(self.dropped)
+
+
+def _unread_clauses(symbols: Sequence[Symbol], unknown: Sequence[Symbol]) -> tuple[str, ...]:
+    """The unknown words of each clause (between separators) that is nothing but unknown words
+    and grammar words: "the applicant is asked for references, and the salary is ...". Dropping
+    a few unknown words is forgiving slips; dropping a whole clause drops what it says."""
+    out: list[str] = []
+    clause: list[Symbol] = []
+    ended = [*symbols, Symbol(",", ",", 0, 0)]
+    for k, s in enumerate(ended):
+        if s.name not in SEPARATORS:
+            clause.append(s)
+            continue
+        words = [x for x in clause if x in unknown]
+        rest = [x for x in clause if x not in unknown]
+        said = {w for x in clause for w in str(x.value).lower().split()}
+        reason_next = k + 1 < len(ended) and ended[k + 1].name in _REASONS
+        if len(words) >= 2 and not any(carries_content(x) or x.name in _CONDITION_SYMBOLS
+                                       or x.name == "NUM" for x in rest) \
+                and not said & _JUDGING and not reason_next:
+            out.extend(str(x.value) for x in words)
+        clause = []
+    return tuple(out)
+
+
+# Words of a clause that judges rather than describes ("I'm fairly sure this is sarcastic"), and
+# the words that open the reason after a judgement: such a clause left out drops no condition.
+_JUDGING = frozenset({"i", "i'm", "im", "i'd", "i've", "we", "me", "my", "think", "sure",
+                      "believe", "probably", "likely", "guess", "seems", "clearly", "obviously"})
+_REASONS = frozenset({"because", "since", "as", "given", "so"})
 
 
 def _words_of(symbols: Sequence[Symbol], ctx: Context, when: ir.Expr, restated: bool = False
@@ -219,6 +250,7 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
     lexemes, conclusion = speech.split_conclusion(speech.normalize(lexemes, ctx))
     lexemes, preamble = speech.strip_preamble(lexemes, ctx)
     ctx = focused(ctx, lexemes)
+    out.warnings.extend(number_notes(lexemes, ctx))  # "read 'people' as the field recipients"
     if conclusion:
         out.warnings.append(f"read '{conclusion}' as the reason for the label, not a condition")
     lost = _conclusion_conditions(conclusion, ctx)
@@ -254,20 +286,22 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
                          elided_anchor(syms)):
             if restored is not None and all(restored != a[0] for a in attempts):
                 attempts.append((restored, preamble, fx))
+    unread: dict[int, tuple[str, ...]] = {}  # attempt -> words of whole clauses it drops
     for syms, preamble, fx in list(attempts):
         # Unknown words that are not the example's own words: what a later attempt may drop.
         unknown = [s for s in syms if s.name == "WORD" and not in_example(str(s.value), ctx)]
         if unknown:
+            unread[len(attempts)] = _unread_clauses(syms, unknown)
             attempts.append(([s for s in syms if s not in unknown], preamble + unknown, fx))
     first_error: UnexpectedInput | None = None
     unsupported: list[str] = []
-    for syms, skipped, fx in attempts:
+    for k, (syms, skipped, fx) in enumerate(attempts):
         scratch = Parsed(text)
         found, error = _readings(syms, ctx, scratch, max_readings)
         first_error = first_error or error
         if found:
-            out.readings = [_losing(Reading(w, lab, *_words_of(skipped, ctx, w)), lost)
-                            for w, lab in found]
+            out.readings = [_losing(Reading(w, lab, *_words_of(skipped, ctx, w)),
+                                    lost + unread.get(k, ())) for w, lab in found]
             out.unsupported = scratch.unsupported
             out.warnings.extend(scratch.warnings)  # after the conclusion's, if any
             out.warnings.extend(_guess_warning(ctx, lexemes, found))
@@ -477,12 +511,18 @@ def _clause_cover(symbols: list[Symbol], unknown: list[Symbol], ctx: Context, ou
         used.update(range(i, j))
     skipped = [s for k, s in enumerate(symbols) if k not in used and s.name not in SEPARATORS]
     skipped += [s for k, s in enumerate(symbols) if k in used and s in unknown]
+    # A clause left out whole says something the reading does not read.
+    left_out = [s if k not in used else Symbol(",", ",", s.start, s.end)
+                for k, s in enumerate(symbols)]
+    lost = _unread_clauses(left_out, [s for s in left_out if s.name == "WORD"])
     readings: list[Reading] = []
     for combo in itertools.islice(itertools.product(*[piece(i, j) for i, j in pieces]), cap):
         label = next((lab for _, lab in combo if lab is not None), None)
         when = simplify(ir.And(tuple(w for w, _ in combo))) if len(combo) > 1 else combo[0][0]
         if all(r.when != when for r in readings):
-            readings.append(Reading(when, label, *_words_of(skipped, ctx, when)))
+            said, dropped = _words_of(skipped, ctx, when)
+            readings.append(Reading(when, label, said,
+                                    dropped + tuple(w for w in lost if w not in dropped)))
     return readings
 
 

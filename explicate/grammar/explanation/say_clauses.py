@@ -23,6 +23,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from explicate import ir
@@ -85,7 +86,38 @@ class SayClauses:
 
     def first_letter_upper(self, c: list[Any]) -> ir.Expr:  # the first letter of X is a capital
         p = Parts.of(c)
-        return p.maybe_not(prim.IsCapitalized(text=p.texts[0]))
+        return p.maybe_not(prim.IsCapitalized(text=p.texts[0] if p.texts else self._default_text()))
+
+    def text_char_starts(self, c: list[Any]) -> ir.Expr:  # the first character is '#'
+        return self._char_at_edge(c, "^{}")
+
+    def text_char_ends(self, c: list[Any]) -> ir.Expr:  # the last character of the title is '?'
+        return self._char_at_edge(c, r"{}\s*$")
+
+    def _char_at_edge(self, c: list[Any], edge: str) -> ir.Expr:
+        """The text's first (last) characters are the quote's, as written: a character is no
+        word, so "the first letter is 'A'" holds of "Always" too."""
+        p = Parts.of(c)
+        q = p.phrases[0].text
+        t = p.texts[0] if p.texts else self._default_text()
+        return p.maybe_not(prim.Matches(text=t, regex=ir.Regex(pattern=edge.format(re.escape(q)))))
+
+    def text_ends_repeated(self, c: list[Any]) -> ir.Expr:  # ends with three exclamation marks
+        return self._repeated(c, prim.EndsWith)
+
+    def text_starts_repeated(self, c: list[Any]) -> ir.Expr:  # starts with two hashtags
+        return self._repeated(c, prim.StartsWith)
+
+    def _repeated(self, c: list[Any], make: Any) -> ir.Expr:
+        """A symbol said with a count ("three exclamation marks"): the symbol that many times,
+        written together ("!!!"). Only symbols repeat so; "two 'no'" is not "nono"."""
+        p = Parts.of(c)
+        q, n = p.phrases[0].text, p.numbers[0]
+        if not (isinstance(n, int) or float(n).is_integer()) or not 2 <= int(n) <= 10 \
+                or any(ch.isalnum() for ch in q):
+            raise Unsupported("only a symbol is said repeated at an edge ('three '!'')")
+        t = p.texts[0] if p.texts else self._default_text()
+        return p.maybe_not(make(text=t, words=ir.Phrase(text=q * int(n))))
 
     def _two_values(self, p: Parts) -> tuple[ir.Field, ir.Field]:
         if len(p.texts) == 2:

@@ -129,5 +129,9 @@ class SequenceClauses:
         kind = kinds[0] if kinds else "[0-9]"
         regex = ir.Regex(pattern=edge.format(kind) if "|" in kind else
                          edge.replace("(?:{})", kind))
-        return p.maybe_not(prim.Matches(text=p.texts[0], regex=regex))
+        return p.maybe_not(prim.Matches(text=p.texts[0] if p.texts else self._default_text(),
+                                        regex=regex))
+
+    def _default_text(self) -> ir.Field:  # provided by ExplanationToIR
+        raise NotImplementedError
 

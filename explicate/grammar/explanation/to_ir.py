@@ -151,7 +151,9 @@ class ExplanationToIR(SketchClauses, EntityClauses, PlacementClauses, SequenceCl
 
     def unquoted(self, c: list[Any]) -> ir.Expr:
         words = " ".join(Parts.of(c).plain)
-        if self.ctx.example and not in_example(words, self.ctx):
+        listed = any(words.lower() in {str(w).lower() for w in ws}
+                     for ws in self.ctx.word_lists.values())
+        if self.ctx.example and not in_example(words, self.ctx) and not listed:
             raise Unsupported(f"unquoted words '{words}' do not occur in the example; quote them")
         phrase = ir.Phrase(text=words)
         self._bare.add(id(phrase))
@@ -162,6 +164,17 @@ class ExplanationToIR(SketchClauses, EntityClauses, PlacementClauses, SequenceCl
 
     def any_words(self, c: list[Any]) -> Words:
         return Words(items=tuple(Parts.of(c).exprs), mode="any")
+
+    def example_words(self, c: list[Any]) -> Words:
+        """Words named by examples ("words like refund or rude"): the one word list that holds
+        every example, where there is one; else any of the examples."""
+        items = tuple(Parts.of(c).exprs)
+        said = {x.text.lower() for x in items if isinstance(x, ir.Phrase)}
+        lists = [name for name, ws in self.ctx.word_lists.items()
+                 if len(said) == len(items) and said <= {str(w).lower() for w in ws}]
+        if len(lists) == 1:
+            return Words(items=(ir.WordList(name=lists[0]),), mode="one")
+        return Words(items=items, mode="any")
 
     def no_words(self, c: list[Any]) -> Words:
         return Words(items=tuple(Parts.of(c).exprs), mode="none")

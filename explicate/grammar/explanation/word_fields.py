@@ -17,8 +17,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-# Parts of a field's name that say "a count" rather than what is counted ("num_shares").
-_COUNT_PARTS = frozenset({"num", "n", "count", "total", "number", "of", "nb", "no"})
+from explicate.grammar.explanation.unit_fields import (
+    MEASURE_WORDS,
+    PEOPLE_WORDS,
+    UNIT_OF,
+    content_parts,
+    names_part,
+    singular,
+)
+
 # Words that may stand between two name words inside the one field reference ("users are affected").
 _AUXILIARIES = frozenset({"is", "are", "was", "were", "be", "been", "being", "has", "have", "had",
                           "get", "gets", "got"})
@@ -62,7 +69,12 @@ class NamedNumber:
         first, last = self.indices[0], self.indices[-1]
         between = [lx.text.lower() for k, lx in enumerate(lexemes[first:last], first)
                    if k not in self.indices]
-        return last + 1 if all(w in _AUXILIARIES for w in between) else first + 1
+        end = last + 1 if all(w in _AUXILIARIES for w in between) else first + 1
+        # An adjective of measure after the name says nothing more: "3 hours late", "2 years old".
+        if end < len(lexemes) and lexemes[end].kind == "word" \
+                and lexemes[end].text.lower() in MEASURE_WORDS:
+            end += 1
+        return end
 
 
 def _is_number(lx: Any, number_words: Mapping[str, int]) -> bool:
@@ -73,36 +85,84 @@ def _is_number(lx: Any, number_words: Mapping[str, int]) -> bool:
 def named_number(lexemes: Sequence[Any], numbers: Sequence[str],
                  number_words: Mapping[str, int],
                  by_name: Mapping[str, str], keywords: frozenset[str]) -> NamedNumber | None:
-    """The one numeric field whose name's words all occur near a number, or None (no field, or
-    several: then the words say no one field). ``by_name`` maps the words that name a numeric
-    field outright ("shares", "link") to it: those words and fields are read by name instead.
-    A word of the grammar ("words", "times") is never a name word: "more than 10 words" for a
-    field ``word_count`` is read as the grammar reads it."""
+    """The one numeric field named near a number, or None (no field, or several: then the words
+    say no one field). Every word of a field's name occurring near a number names it (a unit
+    word may stand for a unit of the name: "priced under 50 dollars" for ``price_usd``); failing
+    that, the word right after a number names the one field whose name holds that unit, kind of
+    person or noun ("3 hours" for ``delay_hours``, "100 people" for ``recipients``,
+    ``unit_fields``). ``by_name`` maps the words that name a numeric field outright ("shares",
+    "link") to it: those words and fields are read by name instead. A word of the grammar
+    ("words", "times") is never a name word: "more than 10 words" for a field ``word_count`` is
+    read as the grammar reads it; units and people words after a number are the exception."""
+    hits = named_numbers(lexemes, numbers, number_words, by_name, keywords)
+    return hits[0] if len(hits) == 1 else None
+
+
+def named_numbers(lexemes: Sequence[Any], numbers: Sequence[str],
+                  number_words: Mapping[str, int],
+                  by_name: Mapping[str, str], keywords: frozenset[str]) -> list[NamedNumber]:
+    """Every numeric field ``named_number`` finds: those named by all their name words, else
+    those named by the word after a number."""
     spots = [k for k, lx in enumerate(lexemes) if _is_number(lx, number_words)]
     if not spots:
-        return None
+        return []
     words = {k: stem(lx.text) for k, lx in enumerate(lexemes)
              if lx.kind == "word" and lx.text.lower() not in by_name
              and lx.text.lower() not in keywords}
     named = {by_name[lx.text.lower()] for lx in lexemes if lx.text.lower() in by_name}
+    # The word right after each number: a unit or a noun of what is counted.
+    after = {s + 1 for s in spots if s + 1 < len(lexemes) and lexemes[s + 1].kind == "word"
+             and lexemes[s + 1].text.lower() not in by_name and (
+                 s + 1 in words or _unit_word(lexemes[s + 1].text))}
     hits: list[NamedNumber] = []
+    partial: list[NamedNumber] = []
     for name in (n for n in numbers if n not in named):
-        parts = [p for p in name.lower().split("_") if p and p not in _COUNT_PARTS]
+        parts = content_parts(name)
         if not parts or not all(p.isalpha() for p in parts):
             continue
         found: list[int] = []
         for part in parts:
             near = [k for k, w in words.items() if w == stem(part) and k not in found
                     and any(abs(k - s) <= _WINDOW + 3 for s in spots)]
+            near += [k for k in sorted(after) if k not in found and k not in near
+                     and names_part(lexemes[k].text, part)]
             if not near:
                 break
             found.append(near[0])
         else:
             # The name's words stand together, and near a number.
-            if max(found) - min(found) <= _WINDOW + 1 and any(
+            # A name said only by substitutes ("people" for recipients) is as weak as a unit.
+            own = any(words.get(k) == stem(p) for k, p in zip(found, parts, strict=True))
+            if own and max(found) - min(found) <= _WINDOW + 1 and any(
                     abs(k - s) <= _WINDOW for k in found for s in spots):
                 hits.append(NamedNumber(name, tuple(sorted(found))))
-    return hits[0] if len(hits) == 1 else None
+                continue
+        unit = [k for k in sorted(after) if any(names_part(lexemes[k].text, p) for p in parts)]
+        if unit:
+            partial.append(NamedNumber(name, (unit[0],)))
+    return hits or partial
+
+
+def unit_notes(lexemes: Sequence[Any], numbers: Sequence[str], number_words: Mapping[str, int],
+               by_name: Mapping[str, str], keywords: frozenset[str]) -> list[str]:
+    """What a reader should know of a numeric field named by the word after a number: which
+    field it was read as ("read 'people' as the field recipients"), or that several fields fit
+    and none was read."""
+    hits = named_numbers(lexemes, numbers, number_words, by_name, keywords)
+    if len(hits) == 1 and len(hits[0].indices) == 1:
+        word = lexemes[hits[0].indices[0]].text
+        if singular(word) != singular(hits[0].field):
+            return [f"read '{word}' as the field {hits[0].field}"]
+    if len(hits) > 1:
+        names = sorted(h.field for h in hits)
+        words = sorted({lexemes[k].text for h in hits for k in h.indices})
+        return [f"'{' '.join(words)}' could name {' or '.join(names)}: none was read; "
+                "name the field"]
+    return []
+
+
+def _unit_word(word: str) -> bool:
+    return word.lower() in UNIT_OF or word.lower() in PEOPLE_WORDS
 
 
 def abbreviated_mention(word: str, fields: Mapping[str, str], kw: frozenset[str]) -> str | None:

@@ -112,15 +112,10 @@ def recognize_one(text: str) -> list[Entity]:
     return recognize_texts([text])[0]
 
 
-def entity_nodes(program: Program) -> list[ir.Expr]:
-    """The entity primitives of a program's LFs (each LF's first one)."""
-    out = []
-    for lf in program.lowered:
-        for node in ir.walk(lf.when):
-            if getattr(node, "needs_entities", False):
-                out.append(node)
-                break
-    return out
+def entity_nodes(program: Program) -> tuple[ir.Expr, ...]:
+    """The entity primitives of a program's LFs (each LF's first one; found once per
+    program: ``Program.entity_nodes``)."""
+    return program.entity_nodes
 
 
 def missing_for(lf: ir.LF) -> str | None:

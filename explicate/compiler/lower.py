@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -103,6 +103,18 @@ class Program:
     def fields_of(self) -> tuple[tuple[str, ...], ...]:
         """The fields each lowered LF reads (a walk of its IR), found once, not per batch."""
         return tuple(ir.fields_read(lf.when) for lf in self.lowered)
+
+    @functools.cached_property
+    def phrases(self) -> tuple[ir.Phrase, ...]:
+        """Every distinct phrase the lowered LFs look for (word lists expanded)."""
+        return tuple(dict.fromkeys(n for lf in self.lowered for n in ir.walk(lf.when)
+                                   if isinstance(n, ir.Phrase)))
+
+    @functools.cached_property
+    def runtime_memo(self) -> dict[str, Any]:
+        """What the runtime derives from this program once and keeps as long as it (the token
+        ids of its phrases: ``runtime.features.program_firsts``)."""
+        return {}
 
     @functools.cached_property
     def entity_nodes(self) -> tuple[ir.Expr, ...]:

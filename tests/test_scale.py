@@ -53,6 +53,67 @@ def test_find_phrases_is_the_union_of_one_phrase_scans(rows: list[list[int]],
         assert np.array_equal(one[0], want[0]) and np.array_equal(one[1], want[1])
 
 
+@SETTINGS
+@given(rows_st, phrase_st, st.lists(st.integers(1, 6), max_size=4), st.booleans())
+def test_an_index_of_some_first_ids_finds_what_scans_find(rows: list[list[int]],
+                                                         phrases: list[list[int]],
+                                                         kept: list[int], far: bool) -> None:
+    # Kept: the buckets of `kept` (ids 1..6, so some phrases' first ids are not kept), and with
+    # `far` ids one bucket apart from them too (same low bits, other ids).
+    from explicate.primitives.phrases import BUCKET_BITS
+    shift = (1 << BUCKET_BITS) if far else 0
+    col = _column([[t + shift * (t % 2) for t in r] for r in rows])
+    ids = [np.array([t + shift * (t % 2) for t in p], dtype=np.uint64) for p in phrases]
+    index = PhraseIndex(col.lower, col.doc_of, np.array(kept, dtype=np.uint64))
+    firsts = np.array([p[0] for p in ids if len(p)], dtype=np.uint64)
+    for p in ids:
+        if index.covers(p[:1]):
+            one, want = index.find(p), find_phrase(col, p, False)
+            assert np.array_equal(one[0], want[0]) and np.array_equal(one[1], want[1])
+        else:
+            assert len(p) and int(p[0]) % (1 << BUCKET_BITS) not in kept
+    if index.covers(firsts):
+        single = np.array([p[0] for p in ids if len(p) == 1], dtype=np.uint64)
+        longer = [p for p in ids if len(p) != 1]
+        got = find_phrases(col.lower, col.doc_of, single, longer, at=index.starts_of(firsts))
+        expected = merge_occurrences([find_phrase(col, p, False) for p in ids])
+        assert np.array_equal(got[0], expected[0]) and np.array_equal(got[1], expected[1])
+
+
+def test_a_programs_batches_find_what_batches_without_a_program_find() -> None:
+    # build_batch gives a batch the first ids of its program's phrases: its queries then go
+    # through the index of those (the kept index), word lists included; other phrases (not in
+    # the program) still go the plain way. Both give what one-phrase scans give.
+    from explicate.compiler import compile_rules
+    from explicate.runtime.data import infer_schema
+    from explicate.runtime.features import build_batch
+
+    filler = " lorem ipsum dolor sit amet, consectetur adipiscing elit sed do eiusmod"
+    df = pd.DataFrame({"note": [t + filler for t in [
+        "Call me now, the new YORK office", "no office here", "", "new york new york",
+        "office hours: call 5pm", "NEW"]] * 3})  # the filler: the program's words are few
+    rules = parse_mod.parse_partial('labels: X, Y\nwords w = "office", "new york", "call me"\n'
+                                    'lf a: note contains @w -> X\n'
+                                    'lf b: "new" followed by case "YORK" in note -> Y\n',
+                                    "t.lf")[0]
+    program = compile_rules(rules, infer_schema(df, {}), ".", ())
+    with_program = build_batch(df, program, infer_schema(df, {}))
+    col = with_program.text("note")
+    plain = Batch(len(df), texts={"note": col})
+    queries = [ir.AnyOf((ir.Phrase("office"), ir.Phrase("new york"), ir.Phrase("call me"))),
+               ir.Phrase("new"), ir.Phrase("YORK", case_sensitive=True), ir.Phrase("hours"),
+               ir.AnyOf((ir.Phrase("office"), ir.Phrase("5pm")))]
+    for words in queries:
+        got, want = with_program.occurrences("note", words), plain.occurrences("note", words)
+        scans = merge_occurrences([find_phrase(col, plain.phrase_ids(p), p.case_sensitive)
+                                   for p in ir.phrases(words)])
+        assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1]), words
+        assert np.array_equal(got[0], scans[0]) and np.array_equal(got[1], scans[1]), words
+    assert with_program._kept[("note", False)] is not None  # the kept index served
+    assert with_program._kept[("note", True)] is not None
+    assert all(v is None for v in plain._kept.values())  # no program: the plain ways
+
+
 def test_phrase_index_tells_ids_in_one_bucket_apart() -> None:
     # Ids with the same low bits share a bucket of the index: each query keeps only its own.
     from explicate.primitives.phrases import BUCKET_BITS

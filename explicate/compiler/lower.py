@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -105,11 +105,21 @@ class Program:
         return tuple(ir.fields_read(lf.when) for lf in self.lowered)
 
     @functools.cached_property
+    def phrases(self) -> tuple[ir.Phrase, ...]:
+        """Every distinct phrase the lowered LFs look for (word lists expanded)."""
+        return tuple(dict.fromkeys(n for lf in self.lowered for n in ir.walk(lf.when)
+                                   if isinstance(n, ir.Phrase)))
+
+    @functools.cached_property
+    def runtime_memo(self) -> dict[str, Any]:
+        """What the runtime derives from this program once and keeps as long as it (the token
+        ids of its phrases: ``runtime.features.program_firsts``)."""
+        return {}
+
+    @functools.cached_property
     def entity_nodes(self) -> tuple[ir.Expr, ...]:
-        """Each lowered LF's first node that reads entity types (a primitive marked
-        ``needs_entities``), in LF order; found once, not per batch: ``build_batch`` asks for
-        them every batch (``runtime.entities.require``), and the walk cost ~1 ms a batch of
-        24 LFs, a seventh of featurizing 100 rows."""
+        """Each lowered LF's first node that reads named entities (``needs_entities``), found
+        once: ``build_batch`` asks every batch, and walking 73 LFs cost ~1.5 ms each time."""
         out = []
         for lf in self.lowered:
             for node in ir.walk(lf.when):

@@ -112,10 +112,10 @@ def recognize_one(text: str) -> list[Entity]:
     return recognize_texts([text])[0]
 
 
-def entity_nodes(program: Program) -> list[ir.Expr]:
-    """The entity primitives of a program's LFs (each LF's first one; ``Program.entity_nodes``,
-    found once per program)."""
-    return list(program.entity_nodes)
+def entity_nodes(program: Program) -> tuple[ir.Expr, ...]:
+    """The entity primitives of a program's LFs (each LF's first one; found once per
+    program: ``Program.entity_nodes``)."""
+    return program.entity_nodes
 
 
 def missing_for(lf: ir.LF) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -38,7 +39,7 @@ from explicate.runtime.batch_cache import FROM_ENV, CacheChoice, Entry, content_
 from explicate.runtime.data.detections import object_column
 from explicate.runtime.data.normalize import INVISIBLE, normalize_text
 from explicate.runtime.data.problems import RowProblem
-from explicate.runtime.phrase_ids import phrase_token_ids
+from explicate.runtime.phrase_ids import PhraseIds, phrase_token_ids
 from explicate.runtime.tokens import token_arrays, tokenize_strings, tokenizer
 from explicate.runtime.utf8 import text_array
 
@@ -51,6 +52,51 @@ INVISIBLE_CLASS = "[" + INVISIBLE + "]"
 # One-phrase queries on a column served by scans before its sorted index is built (a scan costs
 # a pass over the tokens; the index about as much as a few dozen).
 INDEX_AFTER = 32
+
+KEPT_SHARE = 4
+"""A batch indexes the positions of its program's phrases (``PhraseIndex(firsts=...)``) for
+every query, unless they are over 1 in ``KEPT_SHARE`` of a column's tokens (a program of huge
+word lists): then the scans and the whole index serve, as for a batch without a program."""
+
+_FIRSTS_LOCK = threading.Lock()  # spaCy tokenizes the harder phrases: one thread at a time
+
+
+QUERY_LIMIT = 100_000
+"""Words expressions whose ids ``query_ids`` keeps (cleared when a call finds it fuller)."""
+
+_QUERIES: dict[ir.Expr, tuple[tuple[bool, PhraseIds], ...]] = {}
+
+
+def query_ids(words: ir.Expr) -> tuple[tuple[bool, PhraseIds], ...]:
+    """The token ids of a words expression's phrases, by case (lowercase False, exact True;
+    only the cases it has), kept process-wide: a program asks the same ones of every batch, and
+    collecting them each time held the GIL ~3 ms a batch (73 SMS rules)."""
+    got = _QUERIES.get(words)
+    if got is None:
+        items = ir.phrases(words)
+        tok = tokenizer().tokenizer
+        got = tuple((case, phrase_token_ids(texts, case, tok)) for case in (False, True)
+                    if (texts := [p.text for p in items if p.case_sensitive is case]))
+        if len(_QUERIES) > QUERY_LIMIT:
+            _QUERIES.clear()
+        _QUERIES[words] = got
+    return got
+
+
+def program_firsts(program: Program) -> dict[bool, np.ndarray]:
+    """The first token id of each phrase the program looks for, lowercase (False) and exact
+    (True): found once per program (``Program.runtime_memo``), not per batch."""
+    firsts: dict[bool, np.ndarray] | None = program.runtime_memo.get("phrase_firsts")
+    if firsts is None:
+        with _FIRSTS_LOCK:
+            firsts = program.runtime_memo.get("phrase_firsts")
+            if firsts is None:
+                tok = tokenizer().tokenizer
+                firsts = {case: phrase_token_ids([p.text for p in program.phrases
+                                                  if p.case_sensitive is case], case,
+                                                 tok).firsts for case in (False, True)}
+                program.runtime_memo["phrase_firsts"] = firsts
+    return firsts
 
 
 def tokenize(text: str) -> list[tuple[str, int]]:
@@ -178,6 +224,12 @@ class Batch:
     _occ: dict[tuple[str, ir.Expr], Occurrences] = field(default_factory=dict)
     _index: dict[tuple[str, bool], PhraseIndex] = field(default_factory=dict)
     _asked: dict[tuple[str, bool], int] = field(default_factory=dict)
+    # The first token ids of the program's phrases of a case (``program_firsts``, asked on the
+    # first query, so a run whose LF results are all cached loads no tokenizer; None: a batch
+    # built without a program), and per (field, case) the index of their positions (None where
+    # it would keep too much: ``KEPT_SHARE``).
+    firsts: Callable[[bool], np.ndarray] | None = None
+    _kept: dict[tuple[str, bool], PhraseIndex | None] = field(default_factory=dict)
     # Text columns not tokenized yet (``build_batch(lazy_text=True)``): loaded on first use.
     _pending: dict[str, Callable[[], TextColumn]] = field(default_factory=dict)
 
@@ -218,22 +270,26 @@ class Batch:
         key = (name, words)
         occ = self._occ.get(key)
         if occ is None:
-            items = ir.phrases(words)
-            occ = merge_occurrences([self._find(name, case, [p.text for p in items
-                                                             if p.case_sensitive is case])
-                                     for case in (False, True)])
+            occ = merge_occurrences([self._find(name, case, ids)
+                                     for case, ids in query_ids(words)])
             self._occ[key] = occ
         return occ
 
-    def _find(self, name: str, case_sensitive: bool, texts: list[str]) -> Occurrences:
-        """Occurrences of any of the phrase texts: a word list in one pass
-        (``primitives.phrases``); one phrase by a scan, or through the column's sorted index
+    def _find(self, name: str, case_sensitive: bool, ids: PhraseIds) -> Occurrences:
+        """Occurrences of any of the phrases ``ids``: through the index of the program's phrases
+        (``_kept_index``) where it covers them; else a word list in one pass
+        (``primitives.phrases``), one phrase by a scan, or through the column's sorted index
         once the column has been asked about more than ``INDEX_AFTER`` phrases."""
-        if not texts:
-            return merge_occurrences([])
         col = self.text(name)
         tokens = col.orth if case_sensitive else col.lower
-        ids = phrase_token_ids(texts, case_sensitive, tokenizer().tokenizer)
+        kept = self._kept_index(name, case_sensitive, col, tokens)
+        if kept is not None:
+            firsts = ids.firsts
+            if kept.covers(firsts):
+                if len(ids) == 1:
+                    return kept.find(ids.only())
+                return find_phrases(tokens, col.doc_of, ids.single, ids.longer,
+                                    at=kept.starts_of(firsts))
         if len(ids) > 1:
             return find_phrases(tokens, col.doc_of, ids.single, ids.longer)
         where = (name, case_sensitive)
@@ -244,6 +300,22 @@ class Batch:
                 return find_phrase(col, ids.only(), case_sensitive)
             index = self._index[where] = PhraseIndex(tokens, col.doc_of)
         return index.find(ids.only())
+
+
+    def _kept_index(self, name: str, case_sensitive: bool, col: TextColumn,
+                    tokens: np.ndarray) -> PhraseIndex | None:
+        """The index of the positions of the program's phrases in a column (see ``firsts``),
+        built on the column's first query."""
+        where = (name, case_sensitive)
+        if where not in self._kept:
+            firsts = None if self.firsts is None else self.firsts(case_sensitive)
+            kept = None
+            if firsts is not None and len(firsts):
+                kept = PhraseIndex(tokens, col.doc_of, firsts)
+                if kept.size * KEPT_SHARE > len(tokens):
+                    kept = None
+            self._kept[where] = kept
+        return self._kept[where]
 
 
 def _text_values(series: pd.Series, name: str, base: int, problems: list[RowProblem]
@@ -316,7 +388,7 @@ def build_batch(df: pd.DataFrame, program: Program, schema: Schema, *, base: int
     problems = problems if problems is not None else []
     ner.require(program)  # entity types without the `ner` extra: say so before any work
     n = len(df)
-    batch = Batch(n)
+    batch = Batch(n, firsts=lambda case: program_firsts(program)[case])
     span_of = {**schema.span_of, **program.spans}
     text_fields: dict[str, None] = {}
     for name, kind in program.field_kinds.items():

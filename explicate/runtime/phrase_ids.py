@@ -10,6 +10,7 @@ call. Ids are kept in a process-wide cache, so the chunks of one run tokenize ea
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,14 @@ class PhraseIds:
 
     def __len__(self) -> int:
         return len(self.single) + len(self.longer)
+
+    @functools.cached_property
+    def firsts(self) -> np.ndarray:
+        """uint64: the first token id of each phrase (empty phrases have none)."""
+        if not self.longer:
+            return self.single
+        heads = [int(ids[0]) for ids in self.longer if len(ids)]
+        return np.concatenate([self.single, np.array(heads, dtype=np.uint64)])
 
     def only(self) -> np.ndarray:
         """The ids of the one phrase there is."""

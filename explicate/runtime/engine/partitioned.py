@@ -20,6 +20,7 @@ import json
 import os
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,6 +82,13 @@ def _clear(out: Path) -> None:
         (out / name).unlink(missing_ok=True)
 
 
+def _first_shard(data: str | Path, columns: Sequence[str] | None
+                 ) -> tuple[list[Path], Any]:
+    """The shard files of ``data`` and the first one's rows (its schema is the run's)."""
+    shards = find_shards(data)
+    return shards, read_table(shards[0], columns)
+
+
 @dataclass
 class ShardRun:
     """What ``apply_shards`` did: the manifest written, the summed statistics, seconds."""
@@ -102,9 +110,14 @@ def apply_shards(rules: str | Path, data: str | Path, out: str | Path, *,
     must have its columns). Shards that cannot be read or applied are reported together (one
     ExplicateError, each diagnostic naming its shard); then no manifest is written."""
     t0 = time.perf_counter()
-    source = load_rules(rules)
-    shards = find_shards(data)
-    first = read_table(shards[0], columns)
+    with ThreadPoolExecutor(1, thread_name_prefix="explicate-first") as pool:
+        # The first shard is found and read while the rules are parsed: Arrow's Parquet reader
+        # releases the GIL, the parser holds it, so this takes the driver's serial "prepare"
+        # from their sum towards the longer of the two. Errors keep their order: the rules'
+        # first (raised here), then the data's (raised by ``result``).
+        reading = pool.submit(_first_shard, data, columns)
+        source = load_rules(rules)
+        shards, first = reading.result()
     program, schema = compile_for(source, first)
     assert schema is not None
     del first

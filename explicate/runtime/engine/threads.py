@@ -4,8 +4,9 @@ Arrow without a lock) release the GIL. What holds it (``benchmarks/gil_share.py`
 phase by phase): once per process, loading spaCy (~0.2 s, one thread while the others wait)
 and analysing the chunks no thread has seen (one thread at a time, under the store's lock;
 letters-and-digits chunks skip spaCy, ``tokens.PLAIN``); per batch, the Python between the
-numpy calls of ``Program.apply`` and the phrase kernels: about a tenth of a warm shard's time
-(py-spy, 200k rows in 8 shards), so two threads can run at most ~1.8x one."""
+numpy calls of ``Program.apply`` and the phrase kernels: ~50 ms of a warm 25k-row SMS shard,
+0.19-0.23 of its time since the phrase kernels' numpy work shrank (py-spy, 200k rows in 8
+shards; ``features.KEPT_SHARE``), so two threads can run at most ~1.65x one."""
 
 from __future__ import annotations
 

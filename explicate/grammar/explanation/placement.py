@@ -87,6 +87,13 @@ class PlacementClauses:
         return ir.And(args=tuple(over_words(q.words[0], _near(side, q.within, m))
                                  for side, q in sides))
 
+    def near_within_again(self, c: list[Any]) -> Place:  # after X, within 3 words of it
+        p = Parts.of(c)
+        first, again = p.mentions
+        if first.names != again.names:
+            raise Unsupported("a distance from one mention said of another: say which mention")
+        return _near(p.side(), p.within, first)
+
     def pair_adjacent(self, c: list[Any]) -> ir.Expr:  # X and Y are adjacent
         p = Parts.of(c)
         x, y = p.two()

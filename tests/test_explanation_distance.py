@@ -92,6 +92,9 @@ def reading(text: str, ctx: Context) -> str:
      'company before date and "fell" within 0 words right of company'),
     (FLIGHT, "'to' is right before the city, and 'was' stands on its right.",
      '"to" within 0 words left of city and "was" right of city'),
+    # "its" before the other mention says no more than "the"
+    (SALE, "only 'sold the warehouse to' separates the seller from its buyer",
+     '"sold the warehouse to" between seller and buyer and distance(seller, buyer) <= 4'),
     # order, then what separates the two
     (SALE, "The buyer comes after the seller, separated from it by 'sold the warehouse to'.",
      'seller before buyer and "sold the warehouse to" between buyer and seller'),

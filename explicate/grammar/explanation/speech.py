@@ -276,6 +276,10 @@ def tidy(symbols: list[Symbol], ctx: Context | None = None) -> list[Symbol]:
             out.append(s)  # "the amenity (wifi)"
             i += 4
             continue
+        if s.name == "ENT" and nxt is not None and nxt.name == "'s" and after is not None \
+                and after.name == "ENT" and (s.start, s.end) == (nxt.start, nxt.end):
+            i += 2  # "separates the drug from its dose": "its" says no more than "the"
+            continue
         if low == "mentioned" and s.name == "PP" and (
                 (nxt is not None and nxt.name == "ENT" and not (out and out[-1].name == "BE"))
                 or (out and out[-1].name == "ENT" and nxt is not None

@@ -123,7 +123,7 @@ def reading(text: str, ctx: Context) -> str:
     # a quote said of a mention
     (FLIGHT, "The airline is known as 'SkyJet'.", 'airline is "SkyJet"'),
     (SALE, "the seller goes by 'Acme Corp'", 'seller is "Acme Corp"'),
-    (REPORT, "the company is not spelled 'Orbix'", 'not company is "Orbix"'),
+    (REPORT, "the company is not known as 'Orbix'", 'not company is "Orbix"'),
     (SALE, "The buyer's name is 'Brill Ltd'.", 'buyer is "Brill Ltd"'),
     (FLIGHT, "the city is called 'Oslo'", 'city is "Oslo"'),
 ])

@@ -176,6 +176,12 @@ def said_of_mention(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     return [quote, _word(rest[0], "is"), _word(rest[0], "after"), _word(rest[0], m)]
 
 
+def _then_follows(lexemes: Sequence[Lexeme], i: int) -> bool:
+    """Whether "then" opens what follows ``i`` (", then Y", "and then Y"): "X comes first, then
+    Y" is a sequence the grammar reads whole, not "X is before <the other mention>"."""
+    return "then" in (_low(_at(lexemes, i)), _low(_at(lexemes, i + 1)))
+
+
 def order_words(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     """"X is first", "in between", "between the names", "in there" (see the module docstring)."""
     pair = list(ctx.spans) if len(ctx.spans) == 2 else []
@@ -189,7 +195,8 @@ def order_words(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
         end_after = _at(lexemes, i + 3)
         if pair and low in {p.lower() for p in pair} and _low(nxt) in _ORDER_VERBS and (
                 _low(after) in _FIRST | _LAST) and (end_after is None
-                                                    or _low(end_after) in _CLAUSE_END):
+                                                    or _low(end_after) in _CLAUSE_END) and not (
+                _then_follows(lexemes, i + 3)):
             this = next(p for p in pair if p.lower() == low)
             other = next(p for p in pair if p != this)
             first, second = (this, other) if _low(after) in _FIRST else (other, this)

@@ -247,6 +247,11 @@ def _plain(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", text.lower())
 
 
+# Words after a mention's value that place it ("2 cups is right after 'of'").
+_PLACE_AFTER = frozenset({"is", "comes", "before", "after", "then", "next", "beside", "adjacent"})
+_ADVERBS = frozenset({"right", "directly", "immediately", "just"})
+
+
 def valued_mentions(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
     """The lexemes with a mention's value that holds a number ("2 cups"), written out next to a
     word of place, as the mention's name."""
@@ -265,7 +270,9 @@ def valued_mentions(lexemes: Sequence[Lexeme], ctx: Context) -> list[Lexeme]:
             if before in _ARTICLES and len(out) > 1:
                 before = _low(out[-2])
             after = _low(lexemes[i + n]) if i + n < len(lexemes) else ""
-            if before in _PLACE_WORDS or after in ("is", "comes", "before", "after", "then"):
+            if after in _ADVERBS and i + n + 1 < len(lexemes):
+                after = _low(lexemes[i + n + 1])  # "500 mg right after amoxicillin"
+            if before in _PLACE_WORDS or after in _PLACE_AFTER:
                 out.append(_word(lexemes[i], m))
                 i += n
                 continue

@@ -51,6 +51,7 @@ from explicate.grammar.explanation.word_fields import (
     in_itself,
     named_number,
     punct_at,
+    truncated_mention,
     unit_notes,
 )
 from explicate.primitives.image import RELATIONS
@@ -426,7 +427,8 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                     word in TEXT_NOUNS and len(ctx.texts) == 1 and word not in kw
                     and word not in lists and word not in labels):
                 sym = Symbol("FIELD", ctx.default_text or ctx.texts[0], lx.start, lx.end)
-            elif (full := abbreviated_mention(word, lower_fields, kw)) is not None:
+            elif (full := abbreviated_mention(word, lower_fields, kw) or truncated_mention(
+                    word, lower_fields, kw, in_example(word, ctx))) is not None:
                 sym = Symbol("ENT", full, lx.start, lx.end)
             elif word in labels and _label_position(out, nxt):
                 sym = Symbol("LABEL", labels[word], lx.start, lx.end)
@@ -450,6 +452,12 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                 out.extend([Symbol("ENT", a_name, lx.start, lx.end),
                             Symbol("and", "and", lx.start, lx.end),
                             Symbol("ENT", b_name, lx.start, lx.end)])
+                i += 1
+                continue
+            elif word == "its" and (ref := _antecedent(out, floor)) is not None \
+                    and ref.name == "ENT":
+                out.extend([Symbol("ENT", ref.value, lx.start, lx.end),
+                            Symbol("'s", "'s", lx.start, lx.end)])  # "to its left"
                 i += 1
                 continue
             elif word == "it":
@@ -601,7 +609,10 @@ def _antecedent(out: list[Symbol], floor: int = 0) -> Symbol | None:
     is in it" is about the example's text, never the phrase inside itself or another quote)."""
     clause_start = max((k + 1 for k, s in enumerate(out) if s.name in SEPARATORS), default=floor)
     clause_start = max(clause_start, floor)
-    refs = [s for s in out if s.name in ("ENT", "QUOTE", "OBJ")]
+    # A mention a rewrite added at another's place ("X comes first" read as "X is before Y")
+    # was not written: it is no antecedent.
+    refs = [s for k, s in enumerate(out) if s.name in ("ENT", "QUOTE", "OBJ") and not any(
+        r.name == "ENT" and (r.start, r.end) == (s.start, s.end) for r in out[:k])]
     subject = next((s for s in out[clause_start:] if s.name in ("ENT", "QUOTE", "OBJ")), None)
     if subject is not None and subject.name == "QUOTE" and out and out[-1].value in (
             "in", "inside", "within"):

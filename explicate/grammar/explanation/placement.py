@@ -10,7 +10,10 @@
 - a mention as the first or last word of its text: "the brand is the first word of the tweet"
   (read with the mention's string in the example);
 - only some words between two mentions: "only 'and Governor' separates X and Y", "X and Y are
-  separated only by 'his wife'": those words are between them and the gap is their length.
+  separated only by 'his wife'": those words are between them and the gap is their length;
+- adjacency: "X and Y are adjacent", "X is right next to Y", "nothing lies between X and Y"
+  (no token between them, in either order), "the dose is next to 'mg'", "'never' and 'worked'
+  are next to each other" (one right after the other, in either order).
 """
 
 from __future__ import annotations
@@ -83,6 +86,42 @@ class PlacementClauses:
         m = p.mentions[0]
         return ir.And(args=tuple(over_words(q.words[0], _near(side, q.within, m))
                                  for side, q in sides))
+
+    def near_within_again(self, c: list[Any]) -> Place:  # after X, within 3 words of it
+        p = Parts.of(c)
+        first, again = p.mentions
+        if first.names != again.names:
+            raise Unsupported("a distance from one mention said of another: say which mention")
+        return _near(p.side(), p.within, first)
+
+    def pair_adjacent(self, c: list[Any]) -> ir.Expr:  # X and Y are adjacent
+        p = Parts.of(c)
+        x, y = p.two()
+        return p.maybe_not(prim.MentionsWithin(left=x, right=y, within=0))
+
+    pair_touching = pair_adjacent  # nothing lies between X and Y
+
+    def mention_adjacent(self, c: list[Any]) -> ir.Expr:  # X is right next to Y
+        p = Parts.of(c)
+        a, b = p.mentions
+        return p.maybe_not(over_pairs(
+            a, b, lambda x, y: prim.MentionsWithin(left=x, right=y, within=0)))
+
+    def mention_next_to_words(self, c: list[Any]) -> ir.Expr:  # X is next to 'mg'
+        p = Parts.of(c)
+        return p.maybe_not(over_words(p.words[0], _near("any", 0, p.mentions[0])))
+
+    def words_adjacent(self, c: list[Any]) -> ir.Expr:  # 'a' and 'b' are next to each other
+        p = Parts.of(c)
+        a, b = [x for x in p.exprs if not isinstance(x, ir.Field)]
+        if p.texts:
+            t = p.texts[0]
+        elif self.ctx.default_text is not None:
+            t = ir.Field(name=self.ctx.default_text)
+        else:
+            raise Unsupported("which text? name the field ('the sentence contains ...')")
+        return ir.Or(args=(prim.FollowedBy(first=a, second=b, text=t, within=0),
+                           prim.FollowedBy(first=b, second=a, text=t, within=0)))
 
     def mention_then(self, c: list[Any]) -> ir.Expr:  # X comes first, then Y
         a, b = Parts.of(c).mentions

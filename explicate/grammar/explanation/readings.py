@@ -53,6 +53,7 @@ from explicate.grammar.explanation.parser import MAX_ITEMS, OverBudget, parse_sy
 from explicate.grammar.explanation.roles import Unsupported
 from explicate.grammar.explanation.spelling import correct_spelling
 from explicate.grammar.explanation.to_ir import ExplanationToIR
+from explicate.grammar.explanation.vague_counts import vague_counts
 from explicate.primitives.text import Between, Contains, Near
 
 MAX_READINGS = 16  # readings kept per explanation; more is reported as a warning
@@ -247,6 +248,8 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
     if diags:
         out.diagnostics.extend(diags)
         return out
+    lexemes, counted = vague_counts(lexemes)  # "a few words": a number chosen, and said so
+    out.warnings.extend(counted)
     lexemes, conclusion = speech.split_conclusion(speech.normalize(lexemes, ctx))
     lexemes, preamble = speech.strip_preamble(lexemes, ctx)
     ctx = focused(ctx, lexemes)
@@ -266,7 +269,7 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
         lexeme_variants.append((speech.generous(corrected, ctx), fixes))
     variants: list[tuple[list[Symbol], list[Symbol], list[tuple[str, str]]]] = []
     for lxs, fx in lexeme_variants:
-        syms = speech.tidy(classify(lxs, ctx))
+        syms = speech.tidy(classify(lxs, ctx), ctx)
         if all(syms != v[0] for v in variants):
             variants.append((syms, preamble, fx))
     symbols = variants[-1][0]

@@ -6,6 +6,8 @@
   left to the core constructions, as writers differ on what the adverb covers);
 - order and distance together: "the amount comes before the ingredient, at most one word
   apart", "the ingredient directly follows the amount, with no word in between";
+- order and what separates the two: "the symptom comes after the condition, separated from
+  it by a comma" (the words between them, the order as said);
 - the other mention left unsaid: "... and the protein follows within five words" (of the
   task's two mentions, the one not named);
 - ellipsis with "no": "a complaint word appears in the comment and no praise word does";
@@ -68,6 +70,21 @@ class SequenceClauses:
                 op=gap.op, left=prim.Distance(left=first, right=second),
                 right=ir.Num(value=float(gap.n)))))
         return p.maybe_not(over_pairs(a, b, one))
+
+    def mention_order_sep(self, c: list[Any]) -> ir.Expr:  # X is after Y, separated by ','
+        p = Parts.of(c)
+        a, b, *again = p.mentions
+        if any(m.names not in (a.names, b.names) for m in again):
+            raise Unsupported("separated from which mention? say 'separated from X by ...'")
+        side = p.side()
+        if side not in ("left", "right"):
+            raise Unsupported("which mention comes first? say 'before' or 'after'")
+        w = p.words[0]
+
+        def one(x: ir.Field, y: ir.Field) -> ir.Expr:
+            return ir.And(args=(_order(side, x, y), over_words(
+                w, lambda v: prim.Between(words=v, left=x, right=y))))
+        return over_pairs(a, b, one)
 
     def mention_then_words(self, c: list[Any]) -> ir.Expr:  # X is followed by W and then Y
         p = Parts.of(c)

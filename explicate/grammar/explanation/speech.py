@@ -245,8 +245,10 @@ def strip_preamble(lexemes: list[Lexeme], ctx: Context) -> tuple[list[Lexeme], l
     return label + list(lexemes[k:]), skipped
 
 
-def tidy(symbols: list[Symbol]) -> list[Symbol]:
-    """Symbols without document nouns around a field and without a mention's "'s name"."""
+def tidy(symbols: list[Symbol], ctx: Context | None = None) -> list[Symbol]:
+    """Symbols without document nouns around a field, without a mention's "'s name", without
+    "mentioned" said of a mention ("the company mentioned is", "the mentioned company") and
+    without a mention's own text restated in parentheses ("the amenity (wifi) is ...")."""
     out: list[Symbol] = []
     i = 0
     n = len(symbols)
@@ -269,6 +271,21 @@ def tidy(symbols: list[Symbol]) -> list[Symbol]:
             out.append(s)  # "the subject line"
             i += 2
             continue
+        if s.name == "ENT" and nxt is not None and nxt.name == "(" and after is not None and (
+                i + 3 < n and symbols[i + 3].name == ")") and _restates(s, after, ctx):
+            out.append(s)  # "the amenity (wifi)"
+            i += 4
+            continue
+        if s.name == "ENT" and nxt is not None and nxt.name == "'s" and after is not None \
+                and after.name == "ENT" and (s.start, s.end) == (nxt.start, nxt.end):
+            i += 2  # "separates the drug from its dose": "its" says no more than "the"
+            continue
+        if low == "mentioned" and s.name == "PP" and (
+                (nxt is not None and nxt.name == "ENT" and not (out and out[-1].name == "BE"))
+                or (out and out[-1].name == "ENT" and nxt is not None
+                    and nxt.name in _AFTER_MENTIONED)):
+            i += 1  # "the mentioned company", "the company mentioned is 'Acme'"
+            continue
         if s.name == "ENT" and nxt is not None and nxt.name == "'s" and after is not None \
                 and str(after.value).lower() in ("name", "names"):
             out.append(s)  # "the person's name is followed by ..."
@@ -277,6 +294,20 @@ def tidy(symbols: list[Symbol]) -> list[Symbol]:
         out.append(s)
         i += 1
     return out
+
+
+# What may follow "the company mentioned" for "mentioned" to say only which mention it is.
+_AFTER_MENTIONED = frozenset({"BE", "OCCUR", "FOLLOWS", "PRECEDES", "DO", "STARTS", "ENDS"})
+
+
+def _restates(mention: Symbol, inner: Symbol, ctx: Context | None) -> bool:
+    """Whether ``inner`` (in parentheses after ``mention``) is that mention again: its name, or
+    its text in the example."""
+    if inner.name == "ENT":
+        return bool(inner.value == mention.value)
+    value = ctx.example.get(str(mention.value)) if ctx is not None else None
+    return inner.name in ("WORD", "QUOTE") and isinstance(value, str) \
+        and str(inner.value).strip().lower() == value.strip().lower()
 
 
 def _words(text: str) -> list[str]:

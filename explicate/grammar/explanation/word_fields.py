@@ -178,6 +178,18 @@ def abbreviated_mention(word: str, fields: Mapping[str, str], kw: frozenset[str]
     return hits[0] if len(hits) == 1 else None
 
 
+def truncated_mention(word: str, fields: Mapping[str, str], kw: frozenset[str],
+                      in_example: bool) -> str | None:
+    """The mention field whose alphabetic name ``word`` cuts short ("med" for ``medication``,
+    "cond" for ``condition``), when exactly one does: at least three letters, two fewer than
+    the name, never a keyword nor a word of the example (that word is content)."""
+    if word in kw or in_example or len(word) < 3 or not word.isalpha():
+        return None
+    hits = [name for low, name in fields.items()
+            if low.isalpha() and low.startswith(word) and len(low) >= len(word) + 2]
+    return hits[0] if len(hits) == 1 else None
+
+
 def in_itself(out: Sequence[Any], floor: int, separators: frozenset[str]) -> bool:
     """Whether "it" after "in" is the clause's own subject mention, said again: "the amount has
     'pinch' in it" says only that the amount contains 'pinch' (a phrase is never "in" itself)."""

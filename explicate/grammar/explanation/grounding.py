@@ -153,25 +153,35 @@ def _edge_ok(word: str, known: frozenset[str]) -> bool:
         and not (word in known and CLASS_OF.get(word) is not None)
 
 
-def grounded_run(lexemes: Sequence[Lexeme], i: int, ctx: Context
+def grounded_run(lexemes: Sequence[Lexeme], i: int, ctx: Context, said: bool = True
                  ) -> tuple[int, Grounded] | None:
     """(length, what was read) of the longest run of word lexemes from ``i`` that the example
-    has (see the module docstring), or None."""
+    has (see the module docstring), or None. ``said``: the run is what a verb of saying says,
+    so a longer one may hold a mention's words and open with an article, as the example has
+    them ("it says the staff were rude"); an operand of place stops at a name (the mention is
+    read by name) and opens with no article."""
     known = keywords()
     names = _names(ctx)
     run = 0
     while i + run < len(lexemes) and lexemes[i + run].kind == "word" \
-            and _low(lexemes[i + run]) not in names:
+            and (said or _low(lexemes[i + run]) not in names):
         run += 1
     first = _low(lexemes[i]) if i < len(lexemes) else ""
-    if not run or first in _PRONOUNS or first in _ARTICLES or first in _CONJUNCTIONS:
+    if not run or first in _PRONOUNS or first in _CONJUNCTIONS or (
+            first in _ARTICLES and not said):
         return None
     texts = _texts(ctx)
     for k in range(run, 0, -1):
         words = [_low(lx) for lx in lexemes[i : i + k]]
-        # A longer run may open with the example's own negation ("says nobody told us").
-        if not _edge_ok(words[-1], known) or (k == 1 and words[0] in known) or (
-                k == 1 and not _edge_ok(first, known)):
+        # Names alone are read by name; after a verb of saying, an article and a mention's
+        # words are a phrase of the text ("says the battery was 'dead'": what follows is said
+        # of the battery, not a word the review contains).
+        if not _edge_ok(words[-1], known) or all(w in names or w in _ARTICLES for w in words) \
+                and not (said and k > 1 and words[0] in _ARTICLES):
+            continue
+        # One word alone is no keyword, negation or relation word; a longer run may open with
+        # the example's own ("says nobody told us").
+        if k == 1 and (words[0] in known or not _edge_ok(words[0], known)):
             continue
         found = _find(words, texts, known)
         if found is not None:
@@ -226,21 +236,25 @@ def ground(lexemes: Sequence[Lexeme], ctx: Context, operands: bool = False
         verb = list(lexemes[i : i + k])
         i += k
         # "uses the word amazing": the article and the word noun stay, the words are grounded.
+        said = _low(lx) in _SAYING or _low(lx) in _CROWD_SPELLINGS or (
+            _low(lx), _low(verb[-1])) in _SAYING_PAIRS
         j = i + (_low(lexemes[i] if i < len(lexemes) else None) in _ARTICLES)
         noun: list[Lexeme] = []
         if j < len(lexemes) and _low(lexemes[j]) in _WORD_NOUNS:
             noun, i = list(lexemes[i : j + 1]), j + 1
-        elif j > i and j < len(lexemes) and grounded_run(lexemes, j, ctx) is not None:
-            i = j  # "mentions the delay": the article before the run is not quoted
-        got = grounded_run(lexemes, i, ctx)
+        got = grounded_run(lexemes, i, ctx, said)
+        if got is None and j > i:
+            got = grounded_run(lexemes, j, ctx, said)  # "mentions the delay": no article quoted
+            i = j if got is not None else i
         if _low(lx) in _CROWD_SPELLINGS:
             verb = [Lexeme("word", _CROWD_SPELLINGS[_low(lx)], _CROWD_SPELLINGS[_low(lx)],
                            lx.start, lx.end)]
         elif _low(lx) in _SAYING and k == 1 and _low(lx) not in _GRAMMAR_VERBS and (
-                got is not None or (
-                i < len(lexemes) and lexemes[i].kind == "quote")) and _low(out[-1] if out
-                                                                          else None) not in _BE:
-            # "it wrote refund", "sez": the grammar's verb ("refund is mentioned" stays).
+                got is not None or (_low(lx) != "reads" and i < len(lexemes)
+                                    and lexemes[i].kind == "quote")) \
+                and _low(out[-1] if out else None) not in _BE:
+            # "it wrote refund": the grammar's verb ("refund is mentioned" stays, and so does
+            # "the amount reads 'a pinch'": the grammar reads it as what the mention is).
             verb = [Lexeme("word", "says", "says", lx.start, lx.end)]
         if got is None:
             out += verb + noun

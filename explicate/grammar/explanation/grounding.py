@@ -235,9 +235,9 @@ def ground(lexemes: Sequence[Lexeme], ctx: Context, operands: bool = False
             continue
         verb = list(lexemes[i : i + k])
         i += k
-        # "uses the word amazing": the article and the word noun stay, the words are grounded.
         said = _low(lx) in _SAYING or _low(lx) in _CROWD_SPELLINGS or (
             _low(lx), _low(verb[-1])) in _SAYING_PAIRS
+        # "uses the word amazing": the article and the word noun stay, the words are grounded.
         j = i + (_low(lexemes[i] if i < len(lexemes) else None) in _ARTICLES)
         noun: list[Lexeme] = []
         if j < len(lexemes) and _low(lexemes[j]) in _WORD_NOUNS:

@@ -37,6 +37,9 @@ def readings(text: str, ctx: Context) -> list[str]:
     # Two things joined: the run ends before the conjunction ("benefits and" is no excerpt).
     ("The posting mentions benefits and a degree.", JOB,
      'posting contains "benefits" and posting contains "degree"'),
+    # A quote later in the clause is what is said; the unquoted words are what it is said of.
+    ("the review says the lid was 'crashed'", KITCHEN, 'review contains "crashed"'),
+    ("the tweet says service was 'amazing'", FLIGHT, 'tweet contains "amazing"'),
     # Another inflection of the example's word: any of the two forms.
     ("the tweet mentions the delay", FLIGHT, 'tweet contains any of ("delay", "delayed")'),
     ("the posting mentions an interview", JOB,

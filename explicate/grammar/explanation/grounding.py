@@ -8,12 +8,15 @@ tokens, any case) is read as if it were quoted; in the generous reading (``opera
 the operand of a word of place or order ("after refunds", "followed by never leaked", "next to
 the fee").
 
-A run never names a field, a mention (by its field name or its words), a word list or a label;
-it never opens with a pronoun ("after it"), never opens or ends with an article or a conjunction
+A run never is names alone: a field, a mention (by its field name or its words), a word list
+or a label (after a verb of saying, an article and a mention's words are the text's phrase, as
+lexicon's reading of "says" always had them: "says the staff were rude"). It never opens with a
+pronoun ("after it"), never opens or ends with an article (an operand) or a conjunction
 ("benefits and": the writer joins two things), never ends with a word of negation, relation or
 comparison ("mentions refund not airline" keeps NOT) and is no such word alone (a longer run
-may open with one the example has: "says nobody told us"). A negation before the verb is not in the
-run ("does not mention refund").
+may open with one the example has: "says nobody told us"). Words followed by a quote in their
+clause are what the quote is said of, not the quote ("says the levels were 'unchanged'"). A
+negation before the verb is not in the run ("does not mention refund").
 
 A word the example has in another inflected form ("delay" for "delayed", "refunds" for
 "refund") is grounded too: the quote is then any of the writer's words and the example's ("any
@@ -201,6 +204,20 @@ def _quote(lexemes: Sequence[Lexeme], got: Grounded) -> list[Lexeme]:
             Lexeme("punct", ")", ")", b, b)]
 
 
+_CLAUSE_ENDS = frozenset({",", ";", ".", ":", "but", "so", "because", "since", "and"})
+
+
+def _quote_follows(lexemes: Sequence[Lexeme], i: int) -> bool:
+    """Whether a quote follows in the clause from ``i`` on: the writer quoted what is said, and
+    the unquoted words before it are what it is said of."""
+    for lx in lexemes[i:]:
+        if lx.kind == "quote":
+            return True
+        if lx.text.lower() in _CLAUSE_ENDS or lx.kind == "end":
+            return False
+    return False
+
+
 def _trigger(lexemes: Sequence[Lexeme], i: int, operands: bool) -> int:
     """How many lexemes from ``i`` are a verb of saying (or, with ``operands``, a word of place)
     after which a run may be grounded (0 when none)."""
@@ -256,6 +273,8 @@ def ground(lexemes: Sequence[Lexeme], ctx: Context, operands: bool = False
             # "it wrote refund": the grammar's verb ("refund is mentioned" stays, and so does
             # "the amount reads 'a pinch'": the grammar reads it as what the mention is).
             verb = [Lexeme("word", "says", "says", lx.start, lx.end)]
+        if got is not None and _quote_follows(lexemes, i + got[0]):
+            got = None  # "says the levels were 'unchanged'": the quote is what is said
         if got is None:
             out += verb + noun
             continue

@@ -37,6 +37,10 @@ def readings(text: str, ctx: Context) -> list[str]:
     # Two things joined: the run ends before the conjunction ("benefits and" is no excerpt).
     ("The posting mentions benefits and a degree.", JOB,
      'posting contains "benefits" and posting contains "degree"'),
+    # A list of grounded runs, the crowd's "+" as "and"; an item in two forms is its own clause.
+    ("it says benefits + degree", JOB, 'posting contains "benefits" and posting contains "degree"'),
+    ("the tweet mentions refunds and delays", FLIGHT,
+     'tweet contains any of ("refunds", "refund") and tweet contains any of ("delays", "delayed")'),
     # A quote later in the clause is what is said; the unquoted words are what it is said of.
     ("the review says the lid was 'crashed'", KITCHEN, 'review contains "crashed"'),
     ("the tweet says service was 'amazing'", FLIGHT, 'tweet contains "amazing"'),

@@ -204,6 +204,9 @@ def _quote(lexemes: Sequence[Lexeme], got: Grounded) -> list[Lexeme]:
             Lexeme("punct", ")", ")", b, b)]
 
 
+# Words that join the items of a list of grounded runs; the crowd's "+" is "and".
+_JOINERS = frozenset({"and", "or", ",", "+", "&", "plus"})
+_JOINERS_AS_AND = frozenset({"+", "&", "plus"})
 _CLAUSE_ENDS = frozenset({",", ";", ".", ":", "but", "so", "because", "since", "and"})
 
 
@@ -284,4 +287,21 @@ def ground(lexemes: Sequence[Lexeme], ctx: Context, operands: bool = False
         out += verb + (noun if len(quote) == 1 else []) + quote
         found.append(what)
         i += n
+        # "says claim + prize", "mentions refunds and delays": the list goes on, grounded too.
+        while i + 1 < len(lexemes) and lexemes[i].text.lower() in _JOINERS:
+            k = i + 1 + (_low(lexemes[i + 1]) in _ARTICLES)
+            more = grounded_run(lexemes, k, ctx, said) if k < len(lexemes) else None
+            if more is None or _quote_follows(lexemes, k + more[0]):
+                break
+            joiner = lexemes[i].text.lower()
+            if joiner in _JOINERS_AS_AND:
+                out.append(Lexeme("word", "and", "and", lexemes[i].start, lexemes[i].end))
+            else:
+                out.append(lexemes[i])
+            item = _quote(lexemes[k : k + more[0]], more[1])
+            if len(item) > 1 or len(quote) > 1:
+                out += verb  # "any of (...)" is no list item: "mentions A and mentions B"
+            out += item
+            found.append(more[1])
+            i = k + more[0]
     return out, found

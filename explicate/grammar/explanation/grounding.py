@@ -210,6 +210,11 @@ _JOINERS_AS_AND = frozenset({"+", "&", "plus"})
 _CLAUSE_ENDS = frozenset({",", ";", ".", ":", "but", "so", "because", "since", "and"})
 
 
+def _names_only(lexemes: Sequence[Lexeme], ctx: Context) -> bool:
+    names = _names(ctx)
+    return all(_low(lx) in names or _low(lx) in _ARTICLES for lx in lexemes)
+
+
 def _quote_follows(lexemes: Sequence[Lexeme], i: int) -> bool:
     """Whether a quote follows in the clause from ``i`` on: the writer quoted what is said, and
     the unquoted words before it are what it is said of."""
@@ -276,8 +281,11 @@ def ground(lexemes: Sequence[Lexeme], ctx: Context, operands: bool = False
             # "it wrote refund": the grammar's verb ("refund is mentioned" stays, and so does
             # "the amount reads 'a pinch'": the grammar reads it as what the mention is).
             verb = [Lexeme("word", "says", "says", lx.start, lx.end)]
-        if got is not None and _quote_follows(lexemes, i + got[0]):
-            got = None  # "says the levels were 'unchanged'": the quote is what is said
+        if got is not None and _quote_follows(lexemes, i + got[0]) and not _names_only(
+                lexemes[i : i + got[0]], ctx):
+            # "says the levels were 'unchanged'": the quote is what is said ("says the battery
+            # was 'dead'" of a mention keeps its phrase: no reading says what the text has).
+            got = None
         if got is None:
             out += verb + noun
             continue

@@ -37,6 +37,8 @@ def readings(text: str, ctx: Context) -> list[str]:
     # Two things joined: the run ends before the conjunction ("benefits and" is no excerpt).
     ("The posting mentions benefits and a degree.", JOB,
      'posting contains "benefits" and posting contains "degree"'),
+    # A negation or relation word alone is said only at the end of its clause.
+    ("the review says never", KITCHEN, 'review contains "never"'),
     # A list of grounded runs, the crowd's "+" as "and"; an item in two forms is its own clause.
     ("it says benefits + degree", JOB, 'posting contains "benefits" and posting contains "degree"'),
     ("the tweet mentions refunds and delays", FLIGHT,

@@ -179,12 +179,14 @@ def grounded_run(lexemes: Sequence[Lexeme], i: int, ctx: Context, said: bool = T
         # Names alone are read by name; after a verb of saying, an article and a mention's
         # words are a phrase of the text ("says the battery was 'dead'": what follows is said
         # of the battery, not a word the review contains).
-        if not _edge_ok(words[-1], known) or all(w in names or w in _ARTICLES for w in words) \
+        if all(w in names or w in _ARTICLES for w in words) \
                 and not (said and k > 1 and words[0] in _ARTICLES):
             continue
-        # One word alone is no keyword, negation or relation word; a longer run may open with
-        # the example's own ("says nobody told us").
-        if k == 1 and (words[0] in known or not _edge_ok(words[0], known)):
+        # One word alone is no keyword, negation or relation word, and no run ends with one (a
+        # longer run may open with the example's own: "says nobody told us"); a word said at
+        # the end of its clause relates nothing ("the text says left").
+        final = k == 1 and said and _clause_ends(lexemes, i + 1)
+        if not final and (not _edge_ok(words[-1], known) or k == 1 and words[0] in known):
             continue
         found = _find(words, texts, known)
         if found is not None:
@@ -208,6 +210,12 @@ def _quote(lexemes: Sequence[Lexeme], got: Grounded) -> list[Lexeme]:
 _JOINERS = frozenset({"and", "or", ",", "+", "&", "plus"})
 _JOINERS_AS_AND = frozenset({"+", "&", "plus"})
 _CLAUSE_ENDS = frozenset({",", ";", ".", ":", "but", "so", "because", "since", "and"})
+
+
+def _clause_ends(lexemes: Sequence[Lexeme], i: int) -> bool:
+    """Whether the clause ends at ``i`` (nothing follows for a word of relation to relate)."""
+    return i >= len(lexemes) or lexemes[i].kind == "end" or lexemes[i].text.lower() in (
+        ",", ";", ".", ":", "!", "?", "so", "because", "since", "but")
 
 
 def _names_only(lexemes: Sequence[Lexeme], ctx: Context) -> bool:

@@ -185,7 +185,7 @@ def grounded_run(lexemes: Sequence[Lexeme], i: int, ctx: Context, said: bool = T
         # One word alone is no keyword, negation or relation word, and no run ends with one (a
         # longer run may open with the example's own: "says nobody told us"); a word said at
         # the end of its clause relates nothing ("the text says left").
-        final = k == 1 and said and _clause_ends(lexemes, i + 1)
+        final = k == 1 and said and words[0] in CONTENT_WORDS and _clause_ends(lexemes, i + 1)
         if not final and (not _edge_ok(words[-1], known) or k == 1 and words[0] in known):
             continue
         found = _find(words, texts, known)

@@ -475,15 +475,6 @@ def classify(lexemes: Sequence[Lexeme], ctx: Context) -> list[Symbol]:
                             Symbol("not", "not", lx.start, lx.end)])
                 i += 1
                 continue
-            elif word in ("says", "say", "reads", "mentions") and _said(lexemes, i + 1, ctx):
-                # "it says historic neighborhood": the unquoted words that follow, as one phrase.
-                k = _said(lexemes, i + 1, ctx)
-                words = lexemes[i + 1 : i + 1 + k]
-                out.append(Symbol("CONTAINS", word, lx.start, lx.end))
-                out.append(Symbol("QUOTE", " ".join(w.text for w in words), words[0].start,
-                                  words[-1].end))
-                i += 1 + k
-                continue
             elif word == "lower" and nxt is not None and nxt.text.lower() == "case":
                 sym = Symbol("lower", word, lx.start, lx.end)  # a letter case, not "less"
             elif word in _CLASS_OF:
@@ -527,23 +518,6 @@ def _object_names(ctx: Context) -> set[str]:
                     names.add(obj["name"].lower())
                     names.add(obj["name"].lower().split()[-1])
     return names
-
-
-def _said(lexemes: Sequence[Lexeme], i: int, ctx: Context) -> int:
-    """How many word lexemes from ``i`` on, read together, occur in the example (longest)."""
-    first = lexemes[i].text.lower() if i < len(lexemes) else ""
-    after = lexemes[i + 1].text.lower() if i + 1 < len(lexemes) else ""
-    if not ctx.example or i >= len(lexemes) or _CLASS_OF.get(first) == "WN" or (
-            first in _ARTICLES and _CLASS_OF.get(after) == "WN"):
-        return 0  # "mentions the word 'x'": the words that follow are not the excerpt
-    run = 0
-    while i + run < len(lexemes) and lexemes[i + run].kind == "word":
-        run += 1
-    # An article alone is no excerpt ("mentions the server": the server is read as said).
-    for k in range(run, 1 if first in _ARTICLES else 0, -1):
-        if in_example(" ".join(lx.text for lx in lexemes[i : i + k]), ctx):
-            return k
-    return 0
 
 
 def _merge_words(symbols: list[Symbol]) -> list[Symbol]:

@@ -35,6 +35,7 @@ from explicate.grammar.explanation.ellipsis import (
     shared_subject,
     shared_verb,
 )
+from explicate.grammar.explanation.grounding import Grounded, ground
 from explicate.grammar.explanation.lexicon import (
     SEPARATORS,
     Context,
@@ -226,17 +227,22 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
     # then with spelling slips corrected ("betwen"), then without unknown words: a correction
     # is a fallback ("likes" is not "lies" when the sentence reads as written), and dropping a
     # word the last resort.
+    # Unquoted words after a verb of saying that the example has are read as quoted as written;
+    # the generous readings ground the operands of words of place too (``grounding``).
     corrected, fixes = correct_spelling(lexemes, ctx)
-    lexeme_variants = [(lexemes, list[tuple[str, str]]())]
-    lexeme_variants.append((speech.generous(lexemes, ctx), []))
+    lexeme_variants = [(*ground(lexemes, ctx), list[tuple[str, str]]())]
+    lexeme_variants.append((*ground(speech.generous(lexemes, ctx), ctx, operands=True), []))
     if fixes:
-        lexeme_variants.append((corrected, fixes))
-        lexeme_variants.append((speech.generous(corrected, ctx), fixes))
+        lexeme_variants.append((*ground(corrected, ctx), fixes))
+        lexeme_variants.append((*ground(speech.generous(corrected, ctx), ctx, operands=True),
+                                fixes))
     variants: list[tuple[list[Symbol], list[Symbol], list[tuple[str, str]]]] = []
-    for lxs, fx in lexeme_variants:
+    notes: list[list[Grounded]] = []  # per variant: what was grounded
+    for lxs, grounded, fx in lexeme_variants:
         syms = speech.tidy(classify(lxs, ctx))
         if all(syms != v[0] for v in variants):
             variants.append((syms, preamble, fx))
+            notes.append(grounded)
     symbols = variants[-1][0]
     if len(symbols) > MAX_SYMBOLS:
         out.diagnostics.append(_too_long(source, f"{len(symbols)} words and symbols",
@@ -247,6 +253,7 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
                                           ir.Span(source, 0, len(text)), "nothing to read"))
         return out
     attempts: list[tuple[list[Symbol], list[Symbol], list[tuple[str, str]]]] = list(variants)
+    grounded_in = {id(a[0]): g for a, g in zip(variants, notes, strict=True)}
     for syms, preamble, fx in variants:
         # A subject or predicate said once for two clauses ("X is long and starts with 'Y'",
         # "X is upper and Y is not"), said again.
@@ -254,11 +261,14 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
                          elided_anchor(syms)):
             if restored is not None and all(restored != a[0] for a in attempts):
                 attempts.append((restored, preamble, fx))
+                grounded_in[id(restored)] = grounded_in[id(syms)]
     for syms, preamble, fx in list(attempts):
         # Unknown words that are not the example's own words: what a later attempt may drop.
         unknown = [s for s in syms if s.name == "WORD" and not in_example(str(s.value), ctx)]
         if unknown:
-            attempts.append(([s for s in syms if s not in unknown], preamble + unknown, fx))
+            kept = [s for s in syms if s not in unknown]
+            attempts.append((kept, preamble + unknown, fx))
+            grounded_in[id(kept)] = grounded_in[id(syms)]
     first_error: UnexpectedInput | None = None
     unsupported: list[str] = []
     for syms, skipped, fx in attempts:
@@ -272,6 +282,7 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
             out.warnings.extend(scratch.warnings)  # after the conclusion's, if any
             out.warnings.extend(_guess_warning(ctx, lexemes, found))
             out.warnings.extend(f"read '{w}' as '{r}'" for w, r in fx)
+            out.warnings.extend(g.note() for g in grounded_in.get(id(syms), ()))
             return out
         unsupported += [u for u in scratch.unsupported if u not in unsupported]
     out.unsupported = unsupported
@@ -287,11 +298,13 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
             out.readings = [_losing(Reading(w, lab, *_words_of(head, ctx, w, restated=True)),
                                     lost) for w, lab in found]
             out.warnings.extend(scratch.warnings)
+            out.warnings.extend(g.note() for g in notes[-1])
             return out
     # Parts of the sentence: the best cover by clauses that parse, joined with AND.
     parts = _clause_cover(symbols, unknown, ctx, out, max_readings)
     if parts:
         out.readings = [_losing(r, lost) for r in parts]
+        out.warnings.extend(g.note() for g in notes[-1])
         return out
     if not out.unsupported:
         out.diagnostics.append(diagnose(source, symbols, first_error, ctx))

@@ -52,6 +52,7 @@ from explicate.grammar.explanation.lexicon import (
 from explicate.grammar.explanation.parser import MAX_ITEMS, OverBudget, parse_symbols, reading_budget, render
 from explicate.grammar.explanation.roles import Unsupported
 from explicate.grammar.explanation.spelling import correct_spelling
+from explicate.grammar.explanation.statements import read_statement
 from explicate.grammar.explanation.to_ir import ExplanationToIR
 from explicate.primitives.text import Between, Contains, Near
 
@@ -217,6 +218,7 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
     if diags:
         out.diagnostics.extend(diags)
         return out
+    written = lexemes
     lexemes, conclusion = speech.split_conclusion(speech.normalize(lexemes, ctx))
     lexemes, preamble = speech.strip_preamble(lexemes, ctx)
     ctx = focused(ctx, lexemes)
@@ -307,6 +309,12 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
         out.warnings.extend(g.note() for g in notes[-1])
         return out
     if not out.unsupported:
+        # A domain statement: the words it shares with the example (``statements``).
+        statement = read_statement(lexemes, ctx, written)
+        if statement is not None:
+            out.readings = [_losing(Reading(statement.when, None, statement.skipped), lost)]
+            out.warnings.extend(statement.warnings)
+            return out
         out.diagnostics.append(diagnose(source, symbols, first_error, ctx))
     return out
 

@@ -1,0 +1,203 @@
+"""Domain statements grounded in the example: a sentence with no reading, read by its words.
+
+Writers often state what they know about the domain instead of what the text says: "Gift card
+purchases are a classic sign of fraud", "Sore legs mean a rest day", "Swimming laps is cardio".
+Such a sentence has no reading in the grammar, but the words it shares with the example's text
+are what it points at. When the whole sentence has no reading and holds no quote, it is read as
+``contains`` of the words it shares with the example:
+
+- A *run* is a longest sequence of the sentence's words that occurs, in that order and as whole
+  tokens (any case, or another inflection: ``grounding.inflected``), in one of the example's
+  text fields; it opens and ends with a *content* word: no stop word, no word of the grammar's
+  (negation, relation, comparison, a verb class such as "is" or "has"), and no name the grammar
+  reads by name (a label, a field, a word list, a mention or a mention's words). Judgement
+  words ("classic", "sign", "common") are not in the example, so they are never grounded.
+- Runs joined by "and", "or", "&", "plus", "both" or a comma, or written side by side ("sore
+  legs" over "legs too sore"), are one *group*: the text contains all of them ("or": any).
+- The group read is the sentence's first (the subject comes first in a statement: "Sore legs
+  mean a rest day"), or the first after "because" or "since" (the reason: "I'd label it cardio
+  because the person went for a run").
+- A negation anywhere in the sentence ("not", "no", "never", "didn't") gives no reading: a
+  reading without the NOT would say the opposite of what was meant.
+
+Every other word is reported as skipped, the grounded words and any other run left unread as a
+warning, so nothing is read silently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from spacy.lang.en.stop_words import STOP_WORDS
+
+from explicate import ir
+from explicate.grammar.explanation.grounding import inflected
+from explicate.grammar.explanation.lexicon import Context, Lexeme
+from explicate.grammar.explanation.vocabulary import CLASS_OF, CONTENT_WORDS
+from explicate.primitives.text import Contains
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z0-9]+)*")
+# Words that open the reason for a label: the group after them is the condition.
+_REASON = frozenset({"because", "since", "cause", "cuz", "bc"})
+# What may stand between two runs of one group; "or" makes the group an alternative.
+_JOINERS = frozenset({"and", "or", ",", "&", "+", "plus", "both"})
+_NEGATION = frozenset({"not", "no", "never", "none", "neither", "nor", "without", "nothing",
+                       "nobody", "cannot", "lacks", "lack", "missing", "absent", "isnt", "wasnt",
+                       "didnt", "doesnt", "dont", "cant", "wont", "arent", "werent", "aint",
+                       "hasnt", "havent", "hadnt", "couldnt", "wouldnt", "shouldnt", "nope"})
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A domain statement's reading: the condition, the example's words it reads (``grounded``),
+    the sentence's words it does not (``skipped``) and its warnings."""
+
+    when: ir.Expr
+    grounded: tuple[str, ...]
+    skipped: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Run:
+    start: int  # first and one-past-last lexeme index
+    end: int
+    field: str
+    example: str  # the example's characters for it
+
+
+def negated(lexemes: Sequence[Lexeme]) -> bool:
+    """Whether the sentence holds a word of negation ("not", "no", "didn't", "isnt")."""
+    for lx in lexemes:
+        low = lx.text.lower().replace("’", "'")
+        if low in _NEGATION or low.endswith("n't") or low.replace("'", "") in _NEGATION:
+            return True
+    return False
+
+
+def _names(ctx: Context) -> set[str]:
+    """Lower-case words the grammar reads by name: labels, fields, lists, mentions and the
+    words of the example's mentions."""
+    names = {w for n in (*ctx.labels, *ctx.texts, *ctx.word_lists, *ctx.spans, *ctx.numbers)
+             for w in (n.lower(), *n.lower().replace("_", " ").split())}
+    for m in ctx.spans:
+        value = ctx.example.get(m)
+        if isinstance(value, str):
+            names |= set(_TOKEN.findall(value.lower()))
+    return names
+
+
+def _content(word: str, names: set[str]) -> bool:
+    """Whether ``word`` may open or end a run."""
+    return (word.isalnum() and word not in STOP_WORDS and word not in CONTENT_WORDS
+            and word not in CLASS_OF and word not in names)
+
+
+def _same(word: str, there: str) -> bool:
+    return word == there or (word not in STOP_WORDS and inflected(word, there))
+
+
+def _match(words: Sequence[str], ctx: Context) -> tuple[str, str] | None:
+    """(field, the example's characters) of the first text field holding ``words`` in order as
+    whole tokens, the sentence's focused field first; None when none does."""
+    fields = sorted(ctx.texts, key=lambda f: f != ctx.focus)
+    for name in fields:
+        value = ctx.example.get(name)
+        if not isinstance(value, str):
+            continue
+        toks = list(_TOKEN.finditer(value.lower()))
+        for i in range(len(toks) - len(words) + 1):
+            window = toks[i : i + len(words)]
+            if all(_same(w, t.group()) for w, t in zip(words, window, strict=True)):
+                return name, value[window[0].start() : window[-1].end()]
+    return None
+
+
+def _runs(lexemes: Sequence[Lexeme], ctx: Context) -> list[_Run]:
+    """The sentence's runs, left to right, each the longest from where it opens."""
+    names = _names(ctx)
+    words = [lx.text.lower() if lx.kind == "word" else "" for lx in lexemes]
+    out: list[_Run] = []
+    i = 0
+    while i < len(words):
+        found = None
+        if _content(words[i], names):
+            j = i
+            while j < len(words) and words[j] and words[j] not in names:
+                j += 1
+            for end in range(j, i, -1):
+                if not _content(words[end - 1], names):
+                    continue
+                got = _match(words[i:end], ctx)
+                if got is not None:
+                    found = _Run(i, end, *got)
+                    break
+        if found is None:
+            i += 1
+            continue
+        out.append(found)
+        i = found.end
+    return out
+
+
+def _groups(runs: list[_Run], lexemes: Sequence[Lexeme]) -> list[list[_Run]]:
+    """Runs joined by a conjunction or a comma, or side by side, as one group each."""
+    groups: list[list[_Run]] = []
+    for run in runs:
+        if groups:
+            between = [lx.text.lower() for lx in lexemes[groups[-1][-1].end : run.start]]
+            if all(w in _JOINERS for w in between):
+                groups[-1].append(run)
+                continue
+        groups.append([run])
+    return groups
+
+
+def _chosen(groups: list[list[_Run]], lexemes: Sequence[Lexeme]) -> list[_Run]:
+    """The group the statement is about: the first after a word of reason, else the first."""
+    reason = next((k for k, lx in enumerate(lexemes) if lx.text.lower() in _REASON), None)
+    if reason is not None:
+        after = [g for g in groups if g[0].start > reason]
+        if after:
+            return after[0]
+    return groups[0]
+
+
+def read_statement(lexemes: Sequence[Lexeme], ctx: Context,
+                   sentence: Sequence[Lexeme] | None = None) -> Statement | None:
+    """The sentence's condition (``lexemes``) read as a domain statement (see the module
+    docstring), or None: the whole ``sentence`` (by default the lexemes; with its preamble and
+    conclusion) holds a quote or a negation, or no run of its words is in the example."""
+    whole = lexemes if sentence is None else sentence
+    if not ctx.example or any(lx.kind == "quote" for lx in whole) or negated(whole):
+        return None
+    runs = _runs(lexemes, ctx)
+    if not runs:
+        return None
+    groups = _groups(runs, lexemes)
+    group = _chosen(groups, lexemes)
+    used = {k for r in group for k in range(r.start, r.end)}
+    alternative = any(lx.text.lower() == "or"
+                      for lx in lexemes[group[0].start : group[-1].end])
+    parts: list[ir.Expr] = []
+    for r in group:
+        written = " ".join(lx.text for lx in lexemes[r.start : r.end])
+        words: ir.Expr = ir.Phrase(text=written, case_sensitive=False)
+        if written.lower() != r.example.lower():
+            words = ir.AnyOf(items=(ir.Phrase(text=written, case_sensitive=False),
+                                    ir.Phrase(text=r.example, case_sensitive=False)))
+        parts.append(Contains(text=ir.Field(name=r.field), words=words))
+    when: ir.Expr = parts[0] if len(parts) == 1 else (
+        ir.Or(args=tuple(parts)) if alternative else ir.And(args=tuple(parts)))
+    grounded = tuple(r.example for r in group)
+    skipped = tuple(lx.text for k, lx in enumerate(lexemes)
+                    if k not in used and lx.kind in ("word", "num"))
+    warnings = ["read as a statement about the example's words: "
+                + ", ".join(f"'{g}'" for g in grounded)
+                + (f" in {group[0].field}" if len(ctx.texts) > 1 else "")]
+    others = [r.example for g in groups if g is not group for r in g]
+    if others:
+        warnings.append("also in the example, not read: " + ", ".join(f"'{o}'" for o in others))
+    return Statement(when, grounded, skipped, tuple(warnings))

@@ -52,7 +52,7 @@ from explicate.grammar.explanation.lexicon import (
 from explicate.grammar.explanation.parser import MAX_ITEMS, OverBudget, parse_symbols, reading_budget, render
 from explicate.grammar.explanation.roles import Unsupported
 from explicate.grammar.explanation.spelling import correct_spelling
-from explicate.grammar.explanation.statements import read_statement
+from explicate.grammar.explanation.statements import UNGROUNDED, read_statement
 from explicate.grammar.explanation.to_ir import ExplanationToIR
 from explicate.primitives.text import Between, Contains, Near
 
@@ -308,13 +308,16 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
         out.readings = [_losing(r, lost) for r in parts]
         out.warnings.extend(g.note() for g in notes[-1])
         return out
-    if not out.unsupported:
-        # A domain statement: the words it shares with the example (``statements``).
+    # A domain statement: the words it shares with the example (``statements``); tried where
+    # the grammar found nothing it cannot say but unquoted words the example lacks.
+    if all(u.startswith(UNGROUNDED) for u in out.unsupported):
         statement = read_statement(lexemes, ctx, written)
         if statement is not None:
             out.readings = [_losing(Reading(statement.when, None, statement.skipped), lost)]
             out.warnings.extend(statement.warnings)
+            out.unsupported = []
             return out
+    if not out.unsupported:
         out.diagnostics.append(diagnose(source, symbols, first_error, ctx))
     return out
 

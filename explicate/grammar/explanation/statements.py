@@ -38,11 +38,14 @@ from explicate.grammar.explanation.lexicon import Context, Lexeme
 from explicate.grammar.explanation.vocabulary import CLASS_OF, CONTENT_WORDS
 from explicate.primitives.text import Contains
 
+# How the grammar's note on unquoted words the example lacks opens (``say_clauses``): such a
+# sentence may still be a statement about other words it has.
+UNGROUNDED = "unquoted words "
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z0-9]+)*")
 # Words that open the reason for a label: the group after them is the condition.
 _REASON = frozenset({"because", "since", "cause", "cuz", "bc"})
 # What may stand between two runs of one group; "or" makes the group an alternative.
-_JOINERS = frozenset({"and", "or", ",", "&", "+", "plus", "both"})
+_JOINERS = frozenset({"and", "or", ",", "&", "+", "plus", "both", "the", "a", "an"})
 _NEGATION = frozenset({"not", "no", "never", "none", "neither", "nor", "without", "nothing",
                        "nobody", "cannot", "lacks", "lack", "missing", "absent", "isnt", "wasnt",
                        "didnt", "doesnt", "dont", "cant", "wont", "arent", "werent", "aint",
@@ -184,7 +187,8 @@ def read_statement(lexemes: Sequence[Lexeme], ctx: Context,
     parts: list[ir.Expr] = []
     for r in group:
         written = " ".join(lx.text for lx in lexemes[r.start : r.end])
-        words: ir.Expr = ir.Phrase(text=written, case_sensitive=False)
+        # The example's own characters; with another inflection, the writer's words too.
+        words: ir.Expr = ir.Phrase(text=r.example, case_sensitive=False)
         if written.lower() != r.example.lower():
             words = ir.AnyOf(items=(ir.Phrase(text=written, case_sensitive=False),
                                     ir.Phrase(text=r.example, case_sensitive=False)))

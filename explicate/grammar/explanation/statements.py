@@ -12,13 +12,19 @@ are what it points at. When the whole sentence has no reading and holds no quote
   (negation, relation, comparison, a verb class such as "is" or "has"), and no name the grammar
   reads by name (a label, a field, a word list, a mention or a mention's words). Judgement
   words ("classic", "sign", "common") are not in the example, so they are never grounded.
-- Runs joined by "and", "or", "&", "plus", "both" or a comma, or written side by side ("sore
-  legs" over "legs too sore"), are one *group*: the text contains all of them ("or": any).
+- Runs joined by "and", "or", "&", "plus", "both", an article or a comma, or written side by
+  side ("sore legs" over "legs too sore"), or in two clauses joined by "and" (not "but"), are
+  one *group*: the text contains all of them ("or": any). Single content words listed with the
+  group by "or" are alternatives though the example lacks them ("run or jog is cardio"); a
+  group joined by "and" or "or" to anything else gives no reading ("sets and a weight in
+  kilograms": the weight would be lost).
 - The group read is the sentence's first (the subject comes first in a statement: "Sore legs
   mean a rest day"), or the first after "because" or "since" (the reason: "I'd label it cardio
   because the person went for a run").
 - A negation anywhere in the sentence ("not", "no", "never", "didn't") gives no reading: a
-  reading without the NOT would say the opposite of what was meant.
+  reading without the NOT would say the opposite of what was meant; so does a number, or a
+  word of relation or comparison ("under", "more", "only", "between") outside the group: the
+  reading would say less than the sentence.
 
 Every other word is reported as skipped, the grounded words and any other run left unread as a
 warning, so nothing is read silently.
@@ -35,7 +41,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from explicate import ir
 from explicate.grammar.explanation.grounding import inflected
 from explicate.grammar.explanation.lexicon import Context, Lexeme
-from explicate.grammar.explanation.vocabulary import CLASS_OF, CONTENT_WORDS
+from explicate.grammar.explanation.vocabulary import CLASS_OF, CONTENT_WORDS, NUMBER_WORDS
 from explicate.primitives.text import Contains
 
 # How the grammar's note on unquoted words the example lacks opens (``say_clauses``): such a
@@ -46,6 +52,11 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z0-9]+)*")
 _REASON = frozenset({"because", "since", "cause", "cuz", "bc"})
 # What may stand between two runs of one group; "or" makes the group an alternative.
 _JOINERS = frozenset({"and", "or", ",", "&", "+", "plus", "both", "the", "a", "an"})
+_CONTRAST = frozenset({"but", "yet", "although", "though", "while", "whereas", *_REASON})
+_ALTERNATIVE = frozenset({"or", ","})
+# Words that say more than that the text contains words: relation, order, comparison, a count.
+_MORE = (CONTENT_WORDS - {"or"}) | set(NUMBER_WORDS) | {"ending", "starting", "beginning",
+                                                         "thousand", "million", "dollars"}
 _NEGATION = frozenset({"not", "no", "never", "none", "neither", "nor", "without", "nothing",
                        "nobody", "cannot", "lacks", "lack", "missing", "absent", "isnt", "wasnt",
                        "didnt", "doesnt", "dont", "cant", "wont", "arent", "werent", "aint",
@@ -128,7 +139,9 @@ def _runs(lexemes: Sequence[Lexeme], ctx: Context) -> list[_Run]:
         found = None
         if _content(words[i], names):
             j = i
-            while j < len(words) and words[j] and words[j] not in names:
+            # A run is content words only: "a photo of the error screen" is "photo" and
+            # "error screen", the words a writer would quote.
+            while j < len(words) and _content(words[j], names):
                 j += 1
             for end in range(j, i, -1):
                 if not _content(words[end - 1], names):
@@ -151,7 +164,10 @@ def _groups(runs: list[_Run], lexemes: Sequence[Lexeme]) -> list[list[_Run]]:
     for run in runs:
         if groups:
             between = [lx.text.lower() for lx in lexemes[groups[-1][-1].end : run.start]]
-            if all(w in _JOINERS for w in between):
+            # Joined directly, or by a clause-level "and" ("the courier left it in the porch,
+            # and the customer got it"); "but" and a reason open what the writer means instead.
+            if all(w in _JOINERS for w in between) or (
+                    "and" in between and not _CONTRAST.intersection(between)):
                 groups[-1].append(run)
                 continue
         groups.append([run])
@@ -168,6 +184,36 @@ def _chosen(groups: list[list[_Run]], lexemes: Sequence[Lexeme]) -> list[_Run]:
     return groups[0]
 
 
+def _alternatives(lexemes: Sequence[Lexeme], group: list[_Run], ctx: Context
+                  ) -> tuple[list[tuple[int, str]], list[tuple[int, str]]] | None:
+    """The words listed with the group by "or" that the example lacks ("run or jog or cycling
+    is cardio": "jog", "cycling"), before and after it, as (index, word); None when the group
+    is joined by "and" or "or" to words that are no single content word ("sets and a weight":
+    the reading would leave the weight out)."""
+    names = _names(ctx)
+    low = [lx.text.lower() if lx.kind in ("word", "punct") else "" for lx in lexemes]
+
+    def walk(k: int, step: int) -> list[tuple[int, str]] | None:
+        out: list[tuple[int, str]] = []
+        while 0 <= k < len(low) and low[k] in _ALTERNATIVE | {"and"}:
+            nxt = k + step
+            if low[k] == "," and not (0 <= nxt < len(low) and low[nxt] in ("or", "and")) \
+                    and not out:
+                return out  # a comma that ends the clause
+            while 0 <= nxt < len(low) and low[nxt] in _ALTERNATIVE:
+                nxt += step
+            if low[k] == "and" or not (0 <= nxt < len(low) and _content(low[nxt], names)):
+                return None
+            out.append((nxt, lexemes[nxt].text))
+            k = nxt + step
+        return out
+
+    before, after = walk(group[0].start - 1, -1), walk(group[-1].end, 1)
+    if before is None or after is None:
+        return None
+    return before[::-1], after
+
+
 def read_statement(lexemes: Sequence[Lexeme], ctx: Context,
                    sentence: Sequence[Lexeme] | None = None) -> Statement | None:
     """The sentence's condition (``lexemes``) read as a domain statement (see the module
@@ -182,9 +228,19 @@ def read_statement(lexemes: Sequence[Lexeme], ctx: Context,
     groups = _groups(runs, lexemes)
     group = _chosen(groups, lexemes)
     used = {k for r in group for k in range(r.start, r.end)}
-    alternative = any(lx.text.lower() == "or"
-                      for lx in lexemes[group[0].start : group[-1].end])
-    parts: list[ir.Expr] = []
+    if any(k not in used and (lx.kind == "num" or lx.text.lower() in _MORE)
+           for k, lx in enumerate(lexemes)):
+        return None  # a number, relation or comparison the reading would leave out
+    listed = _alternatives(lexemes, group, ctx)
+    if listed is None:
+        return None
+    before, after = listed
+    used |= {k for k, _ in (*before, *after)}
+    alternative = bool(before or after) or any(
+        lx.text.lower() == "or" for lx in lexemes[group[0].start : group[-1].end])
+    parts: list[ir.Expr] = [Contains(text=ir.Field(name=group[0].field),
+                                     words=ir.Phrase(text=w, case_sensitive=False))
+                            for _, w in before]
     for r in group:
         written = " ".join(lx.text for lx in lexemes[r.start : r.end])
         # The example's own characters; with another inflection, the writer's words too.
@@ -193,6 +249,8 @@ def read_statement(lexemes: Sequence[Lexeme], ctx: Context,
             words = ir.AnyOf(items=(ir.Phrase(text=written, case_sensitive=False),
                                     ir.Phrase(text=r.example, case_sensitive=False)))
         parts.append(Contains(text=ir.Field(name=r.field), words=words))
+    parts += [Contains(text=ir.Field(name=group[-1].field),
+                       words=ir.Phrase(text=w, case_sensitive=False)) for _, w in after]
     when: ir.Expr = parts[0] if len(parts) == 1 else (
         ir.Or(args=tuple(parts)) if alternative else ir.And(args=tuple(parts)))
     grounded = tuple(r.example for r in group)
@@ -201,6 +259,9 @@ def read_statement(lexemes: Sequence[Lexeme], ctx: Context,
     warnings = ["read as a statement about the example's words: "
                 + ", ".join(f"'{g}'" for g in grounded)
                 + (f" in {group[0].field}" if len(ctx.texts) > 1 else "")]
+    if before or after:
+        warnings.append("read the words listed with them by 'or' as alternatives: "
+                        + ", ".join(f"'{w}'" for _, w in (*before, *after)))
     others = [r.example for g in groups if g is not group for r in g]
     if others:
         warnings.append("also in the example, not read: " + ", ".join(f"'{o}'" for o in others))

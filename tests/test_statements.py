@@ -113,3 +113,10 @@ def test_what_the_group_would_lose_gives_no_reading(text: str, ctx: Context) -> 
 def test_two_clauses_joined_by_and_are_both_read() -> None:
     assert _read("Walnuts for the topping, and payroll wants cold butter.", RECIPE) == [
         'method contains "walnuts" and method contains "cold butter"']
+
+
+def test_a_named_list_and_a_repeated_run() -> None:
+    # "from the list" names a word list: the grammar's to read, not the example's words.
+    assert _read("Walnuts from the dairy list are odd.", RECIPE) == []
+    assert _read("Butter is rich, and this method rubs in cold butter.", RECIPE) == [
+        'method contains "cold butter"']

@@ -56,7 +56,9 @@ _CONTRAST = frozenset({"but", "yet", "although", "though", "while", "whereas", *
 _ALTERNATIVE = frozenset({"or", ","})
 # Words that say more than that the text contains words: relation, order, comparison, a count.
 _MORE = (CONTENT_WORDS - {"or"}) | set(NUMBER_WORDS) | {"ending", "starting", "beginning",
-                                                         "thousand", "million", "dollars"}
+                                                         "thousand", "million", "dollars",
+                                                         # a named list the grammar reads
+                                                         "list", "lists"}
 _NEGATION = frozenset({"not", "no", "never", "none", "neither", "nor", "without", "nothing",
                        "nobody", "cannot", "lacks", "lack", "missing", "absent", "isnt", "wasnt",
                        "didnt", "doesnt", "dont", "cant", "wont", "arent", "werent", "aint",
@@ -238,6 +240,9 @@ def read_statement(lexemes: Sequence[Lexeme], ctx: Context,
     used |= {k for k, _ in (*before, *after)}
     alternative = bool(before or after) or any(
         lx.text.lower() == "or" for lx in lexemes[group[0].start : group[-1].end])
+    # A run said twice ("tannins ... firm tannins") is read once, in its longest form.
+    group = [r for r in group if not any(
+        o is not r and r.example.lower() in o.example.lower() for o in group)]
     parts: list[ir.Expr] = [Contains(text=ir.Field(name=group[0].field),
                                      words=ir.Phrase(text=w, case_sensitive=False))
                             for _, w in before]

@@ -74,6 +74,8 @@ def test_a_negation_gives_no_reading(text: str) -> None:
     ("The details field matters here.", TICKET),
     ("Dairy is a baking thing.", RECIPE),
     ("Acme Tools is a good employer.", HIRE),
+    ("The company hired a welder.", HIRE),
+    ("Cold butter but no walnuts here.", RECIPE),
     # Stop words and judgement words alone: nothing of the example is said.
     ("It is all a very common sign of the thing.", RECIPE),
 ])

@@ -21,6 +21,8 @@ are what it points at. When the whole sentence has no reading and holds no quote
 - The group read is the sentence's first (the subject comes first in a statement: "Sore legs
   mean a rest day"), or the first after "because" or "since" (the reason: "I'd label it cardio
   because the person went for a run").
+- A sentence that names a mention or holds its words, or weighs two things ("but",
+  "although"), gives no reading: what it says of the mention, or which side wins, would be lost.
 - A negation anywhere in the sentence ("not", "no", "never", "didn't") gives no reading: a
   reading without the NOT would say the opposite of what was meant; so does a number, or a
   word of relation or comparison ("under", "more", "only", "between") outside the group: the
@@ -54,6 +56,9 @@ _REASON = frozenset({"because", "since", "cause", "cuz", "bc"})
 _JOINERS = frozenset({"and", "or", ",", "&", "+", "plus", "both", "the", "a", "an"})
 _CONTRAST = frozenset({"but", "yet", "although", "though", "while", "whereas", *_REASON})
 _ALTERNATIVE = frozenset({"or", ","})
+# A sentence that weighs two things ("the script is thin but the actor is good"): a statement
+# reading would take one side of it.
+_WEIGHING = frozenset({"but", "yet", "although", "though", "whereas", "however"})
 # Words that say more than that the text contains words: relation, order, comparison, a count.
 _MORE = (CONTENT_WORDS - {"or"}) | set(NUMBER_WORDS) | {"ending", "starting", "beginning",
                                                          "thousand", "million", "dollars",
@@ -216,6 +221,17 @@ def _alternatives(lexemes: Sequence[Lexeme], group: list[_Run], ctx: Context
     return before[::-1], after
 
 
+def _about_mentions(lexemes: Sequence[Lexeme], ctx: Context) -> bool:
+    """Whether the sentence names a mention or holds a mention's words: it says something of the
+    mention (where it lies, what is near it), which words the text contains would leave out."""
+    mention_words = {m.lower() for m in ctx.spans}
+    for m in ctx.spans:
+        value = ctx.example.get(m)
+        if isinstance(value, str):
+            mention_words |= {w for w in _TOKEN.findall(value.lower()) if w not in STOP_WORDS}
+    return any(lx.kind == "word" and lx.text.lower() in mention_words for lx in lexemes)
+
+
 def read_statement(lexemes: Sequence[Lexeme], ctx: Context,
                    sentence: Sequence[Lexeme] | None = None) -> Statement | None:
     """The sentence's condition (``lexemes``) read as a domain statement (see the module
@@ -223,6 +239,8 @@ def read_statement(lexemes: Sequence[Lexeme], ctx: Context,
     conclusion) holds a quote or a negation, or no run of its words is in the example."""
     whole = lexemes if sentence is None else sentence
     if not ctx.example or any(lx.kind == "quote" for lx in whole) or negated(whole):
+        return None
+    if _about_mentions(whole, ctx) or any(lx.text.lower() in _WEIGHING for lx in whole):
         return None
     runs = _runs(lexemes, ctx)
     if not runs:

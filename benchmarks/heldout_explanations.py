@@ -3,8 +3,8 @@
 Run: ``PYTHONPATH=. .venv/bin/python benchmarks/heldout_explanations.py [--fixture DIR] [--show N]``.
 
 A fixture (``tests/fixtures/heldout/``, the default; ``tests/fixtures/heldout2/``, a second one by
-another writer, over seven other task shapes; ``tests/fixtures/heldout3/``, ``heldout4/`` and ``heldout5/``, a
-third, a fourth and a fifth, over eight more each) was written without reading the English grammar or the project's corpus:
+another writer, over seven other task shapes; ``heldout3/`` to ``heldout6/``, four more, over
+eight task shapes each) was written without reading the English grammar or the project's corpus:
 ``tasks.json`` holds its task shapes (field names, mentions, word lists,
 labels, the labeled examples the explanations talk about, and probe rows), and
 ``explanations.tsv`` one explanation per row with the expected DSL condition a careful reader

@@ -53,6 +53,7 @@ from explicate.grammar.explanation.lexicon import (
 from explicate.grammar.explanation.parser import MAX_ITEMS, OverBudget, parse_symbols, reading_budget, render
 from explicate.grammar.explanation.roles import Unsupported
 from explicate.grammar.explanation.spelling import correct_spelling
+from explicate.grammar.explanation.statements import UNGROUNDED, read_statement
 from explicate.grammar.explanation.to_ir import ExplanationToIR
 from explicate.grammar.explanation.vague_counts import vague_counts
 from explicate.primitives.text import Between, Contains, Near
@@ -249,6 +250,7 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
     if diags:
         out.diagnostics.extend(diags)
         return out
+    written = lexemes
     lexemes, counted = vague_counts(lexemes)  # "a few words": a number chosen, and said so
     out.warnings.extend(counted)
     lexemes, conclusion = speech.split_conclusion(speech.normalize(lexemes, ctx))
@@ -343,6 +345,15 @@ def _parse(text: str, ctx: Context | None, name: str, max_readings: int) -> Pars
         out.readings = [_losing(r, lost) for r in parts]
         out.warnings.extend(g.note() for g in notes[-1])
         return out
+    # A domain statement: the words it shares with the example (``statements``); tried where
+    # the grammar found nothing it cannot say but unquoted words the example lacks.
+    if all(u.startswith(UNGROUNDED) for u in out.unsupported):
+        statement = read_statement(lexemes, ctx, written)
+        if statement is not None:
+            out.readings = [_losing(Reading(statement.when, None, statement.skipped), lost)]
+            out.warnings.extend(statement.warnings)
+            out.unsupported = []
+            return out
     if not out.unsupported:
         out.diagnostics.append(diagnose(source, symbols, first_error, ctx))
     return out

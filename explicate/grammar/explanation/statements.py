@@ -121,10 +121,11 @@ def _same(word: str, there: str) -> bool:
 
 
 def _match(words: Sequence[str], ctx: Context) -> tuple[str, str] | None:
-    """(field, the example's characters) of the first text field holding ``words`` in order as
-    whole tokens, the sentence's focused field first; None when none does."""
-    fields = sorted(ctx.texts, key=lambda f: f != ctx.focus)
-    for name in fields:
+    """(field, the example's characters) of the text field holding ``words`` in order as whole
+    tokens: the sentence's focused field if it holds them, else the one field that does; None
+    when none does, or when several do and the sentence names none (which one is a guess)."""
+    found: list[tuple[str, str]] = []
+    for name in sorted(ctx.texts, key=lambda f: f != ctx.focus):
         value = ctx.example.get(name)
         if not isinstance(value, str):
             continue
@@ -132,8 +133,11 @@ def _match(words: Sequence[str], ctx: Context) -> tuple[str, str] | None:
         for i in range(len(toks) - len(words) + 1):
             window = toks[i : i + len(words)]
             if all(_same(w, t.group()) for w, t in zip(words, window, strict=True)):
-                return name, value[window[0].start() : window[-1].end()]
-    return None
+                if name == ctx.focus:
+                    return name, value[window[0].start() : window[-1].end()]
+                found.append((name, value[window[0].start() : window[-1].end()]))
+                break
+    return found[0] if len(found) == 1 else None
 
 
 def _runs(lexemes: Sequence[Lexeme], ctx: Context) -> list[_Run]:
